@@ -1,0 +1,150 @@
+"""The answers contract: split a record into id and answers, and check each answer's type.
+
+Errors name the field and what was expected, never the value itself: answers can hold
+private facts, and error lines end up in logs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from .conditions import suggest
+from .errors import AnswerError
+from .models import Question
+from .pack import RulePack
+
+MAX_TEXT_CHARS = 2000
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+Coercer = Callable[[Any], Any]
+
+
+def split_record(record: Any) -> tuple[str | None, Mapping[str, Any]]:
+    """Accept ``{"id": ..., "answers": {...}}`` or a bare mapping of question ids to values."""
+    if not isinstance(record, Mapping):
+        raise AnswerError("a record must be a JSON object")
+    if "answers" not in record:
+        record_id = record.get("id")
+        answers = {key: value for key, value in record.items() if key != "id"}
+    else:
+        extra = sorted(set(record) - {"id", "answers"})
+        if extra:
+            raise AnswerError("unexpected top-level key beside 'id' and 'answers'", field=extra[0])
+        record_id = record.get("id")
+        answers = record["answers"]
+        if not isinstance(answers, Mapping):
+            raise AnswerError("must be a JSON object of question ids to values", field="answers")
+    if record_id is not None and (not isinstance(record_id, str | int) or isinstance(record_id,
+                                                                                     bool)):
+        raise AnswerError("must be text or a whole number", field="id")
+    return (None if record_id is None else str(record_id)), answers
+
+
+def coerce_answers(pack: RulePack, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every answer against its question and return typed values.
+
+    Dates become :class:`datetime.date`, multi-choice lists become frozensets, and ``null``
+    means "not answered" and is dropped. Raises :class:`AnswerError` naming the field.
+    """
+    coercers = _coercers(pack)
+    typed: dict[str, Any] = {}
+    for qid, value in answers.items():
+        coerce = coercers.get(qid)
+        if coerce is None:
+            raise AnswerError(f"unknown question id{suggest(str(qid), coercers)}", field=str(qid))
+        if value is None:
+            continue
+        typed[qid] = coerce(value)
+    return typed
+
+
+def to_json_value(value: Any) -> Any:
+    """The JSON form of a typed answer (the inverse of coercion)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, frozenset):
+        return sorted(value)
+    return value
+
+
+@lru_cache(maxsize=8)
+def _coercers(pack: RulePack) -> dict[str, Coercer]:
+    countries = frozenset(pack.countries)
+    return {entry.question.id: _coercer_for(entry.question, countries)
+            for entry in pack.questions}
+
+
+def _coercer_for(question: Question, countries: frozenset[str]) -> Coercer:
+    qid = question.id
+    kind = question.type
+
+    def fail(expected: str) -> AnswerError:
+        return AnswerError(f"expected {expected}", field=qid)
+
+    if kind == "yes_no":
+        def coerce_bool(value: Any) -> bool:
+            if not isinstance(value, bool):
+                raise fail("true or false")
+            return value
+        return coerce_bool
+    if kind == "choice":
+        values = frozenset(choice.value for choice in question.choices)
+        listed = ", ".join(choice.value for choice in question.choices)
+
+        def coerce_choice(value: Any) -> str:
+            if not isinstance(value, str) or value not in values:
+                raise fail(f"one of: {listed}")
+            return value
+        return coerce_choice
+    if kind == "multi_choice":
+        values = frozenset(choice.value for choice in question.choices)
+        listed = ", ".join(choice.value for choice in question.choices)
+
+        def coerce_many(value: Any) -> frozenset[str]:
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise fail(f"a list drawn from: {listed}")
+            chosen = frozenset(value)
+            if not chosen <= values:
+                raise fail(f"a list drawn from: {listed}")
+            return chosen
+        return coerce_many
+    if kind == "date":
+        def coerce_date(value: Any) -> dt.date:
+            if not isinstance(value, str) or not _ISO_DATE.match(value):
+                raise fail("a date as YYYY-MM-DD")
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                raise fail("a real calendar date as YYYY-MM-DD") from None
+        return coerce_date
+    if kind in ("number", "money"):
+        low, high = question.min, question.max
+
+        def coerce_number(value: Any) -> int | float:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise fail("a number")
+            if value != value or value in (float("inf"), float("-inf")):
+                raise fail("a finite number")
+            if low is not None and value < low:
+                raise fail(f"a number of at least {low:g}")
+            if high is not None and value > high:
+                raise fail(f"a number of at most {high:g}")
+            return value
+        return coerce_number
+    if kind == "country":
+        def coerce_country(value: Any) -> str:
+            if not isinstance(value, str) or value.upper() not in countries:
+                raise fail("a two-letter ISO country code such as UA or HT")
+            return value.upper()
+        return coerce_country
+
+    def coerce_text(value: Any) -> str:
+        if not isinstance(value, str):
+            raise fail("text")
+        if len(value) > MAX_TEXT_CHARS:
+            raise fail(f"text of at most {MAX_TEXT_CHARS} characters")
+        return value
+    return coerce_text

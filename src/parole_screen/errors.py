@@ -1,0 +1,50 @@
+"""The exception hierarchy. Every message is a complete sentence a user can act on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+class ParoleScreenError(Exception):
+    """Base class: ``str(error)`` is always a user-facing message."""
+
+    exit_code = 1
+
+
+class PackError(ParoleScreenError):
+    """A rule pack could not be loaded. ``problems`` holds one ``file:line: message`` each."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class AnswerError(ParoleScreenError):
+    """An answers record is malformed: names the source, record and field, never the value."""
+
+    def __init__(self, reason: str, *, field: str | None = None, source: str | None = None,
+                 record: str | None = None) -> None:
+        self.reason = reason
+        self.field = field
+        self.source = source
+        self.record = record
+        super().__init__(self._compose())
+
+    def _compose(self) -> str:
+        where = [part for part in (self.source, self.record) if part]
+        prefix = ": ".join(where)
+        subject = f"field '{self.field}': " if self.field else ""
+        return f"{prefix}: {subject}{self.reason}" if prefix else f"{subject}{self.reason}"
+
+    def located(self, *, source: str | None = None, record: str | None = None) -> AnswerError:
+        """Return a copy of this error that also names where the record came from."""
+        return AnswerError(self.reason, field=self.field, source=source or self.source,
+                           record=record or self.record)
+
+
+class OutputExistsError(ParoleScreenError):
+    """Refusing to overwrite an existing file."""
+
+
+class SessionError(ParoleScreenError):
+    """A saved interview session is missing, truncated or corrupt."""

@@ -1,0 +1,428 @@
+"""Load a rule pack: safe YAML, schema validation, cross-checks, then compilation.
+
+Every problem in every file is collected and reported at once, each as
+``file:line: message``, so an author fixes a pack in one pass.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from .conditions import Catalogue, Evaluator, compile_condition, referenced_questions, suggest
+from .errors import PackError
+from .models import CATEGORY_IDS, PackFile, PackMeta
+from .pack import (
+    CompiledBasis,
+    CompiledCategory,
+    CompiledDeadline,
+    CompiledEvidence,
+    CompiledFactor,
+    CompiledFee,
+    CompiledFlag,
+    CompiledItem,
+    CompiledQuestion,
+    RulePack,
+)
+from .safeyaml import YamlRefused, line_of, read_yaml
+
+PACK_ENV = "PAROLE_SCREEN_RULES"
+META_FILE = "pack.yaml"
+_MERGED = ("sources", "questions", "categories", "flags", "items", "facts", "fees", "deadlines")
+
+
+def default_pack_path() -> Path:
+    """The pack shipped inside the package (or the repository's ``rules/`` when editable)."""
+    bundled = Path(__file__).parent / "rules"
+    if (bundled / META_FILE).is_file():
+        return bundled
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+def resolve_pack_path(path: str | Path | None = None) -> Path:
+    """``path`` if given, else ``$PAROLE_SCREEN_RULES``, else the bundled pack."""
+    if path:
+        return Path(path)
+    env = os.environ.get(PACK_ENV)
+    return Path(env) if env else default_pack_path()
+
+
+def pack_files(directory: Path) -> list[Path]:
+    """The YAML files that make up a pack (scenario tests and locales live in subfolders)."""
+    return sorted(p for p in directory.glob("*.yaml") if p.is_file())
+
+
+def load_pack(path: str | Path | None = None) -> RulePack:
+    """Load, check and compile the rule pack in directory ``path``.
+
+    Raises :class:`~parole_screen.errors.PackError` listing every problem found.
+    """
+    directory = resolve_pack_path(path)
+    if not directory.is_dir():
+        raise PackError([f"{directory}: rule pack directory not found"])
+    if not (directory / META_FILE).is_file():
+        raise PackError([f"{directory}: not a rule pack (no {META_FILE})"])
+    return _Builder(directory).build()
+
+
+@dataclass
+class _Entry:
+    """One pack entity with where it came from, for messages."""
+
+    model: Any
+    raw: Any
+    file: Path
+
+    def where(self, path: Iterable[str | int] = ()) -> str:
+        return f"{self.file}:{line_of(self.raw, list(path))}"
+
+
+@dataclass
+class _Builder:
+    directory: Path
+    problems: list[str] = field(default_factory=list)
+    digest: Any = field(default_factory=hashlib.sha256)
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"{where}: {message}")
+
+    def build(self) -> RulePack:
+        meta, entries, countries = self._read_all()
+        if self.problems or meta is None:
+            raise PackError(self.problems or [f"{self.directory}: no usable {META_FILE}"])
+        self._check_unique(entries)
+        questions = {e.model.id: e for e in entries["questions"]}
+        country_lists = frozenset(e.model.id for e in entries["facts"]
+                                  if e.model.kind == "country_list")
+        catalogue = Catalogue(
+            questions={qid: entry.model for qid, entry in questions.items()},
+            countries=frozenset(countries),
+            country_lists=country_lists,
+        )
+        self._check_fact_values(entries, catalogue)
+        self._check_citations(entries)
+        compiled = self._compile(entries, catalogue)
+        self._check_question_order(entries["questions"])
+        if self.problems:
+            raise PackError(self.problems)
+        locations = {f"{kind}:{entry.model.id}": entry.where()
+                     for kind in _MERGED for entry in entries[kind]}
+        return RulePack(
+            meta=meta,
+            path=self.directory,
+            content_hash=self.digest.hexdigest()[:16],
+            sources={e.model.id: e.model for e in entries["sources"]},
+            facts={e.model.id: e.model for e in entries["facts"]},
+            countries=dict(sorted(countries.items())),
+            locations=locations,
+            **compiled,
+        )
+
+    # -- reading -----------------------------------------------------------------------
+
+    def _read_all(self) -> tuple[PackMeta | None, dict[str, list[_Entry]], dict[str, str]]:
+        meta: PackMeta | None = None
+        entries: dict[str, list[_Entry]] = {kind: [] for kind in _MERGED}
+        countries: dict[str, str] = {}
+        for file in pack_files(self.directory):
+            self.digest.update(file.name.encode() + b"\0")
+            try:
+                self.digest.update(file.read_bytes() + b"\0")
+                raw = read_yaml(file)
+            except YamlRefused as refused:
+                self.problem(f"{file}:{refused.line}", refused.message)
+                continue
+            except OSError as error:
+                self.problem(f"{file}:1", f"cannot read file: {error.strerror}")
+                continue
+            if file.name == META_FILE:
+                meta = self._validate(PackMeta, raw, file)
+                continue
+            fragment = self._validate(PackFile, raw if raw is not None else {}, file)
+            if fragment is None:
+                continue
+            for kind in _MERGED:
+                for index, model in enumerate(getattr(fragment, kind)):
+                    entries[kind].append(_Entry(model, raw[kind][index], file))
+            for code, name in fragment.countries.items():
+                if code in countries:
+                    self.problem(f"{file}:{line_of(raw, ['countries'])}",
+                                 f"country code '{code}' is defined twice")
+                countries[code] = name
+        return meta, entries, countries
+
+    def _validate(self, model: type[BaseModel], raw: Any, file: Path) -> Any:
+        if not isinstance(raw, Mapping):
+            self.problem(f"{file}:1", "the file must hold a mapping at the top level")
+            return None
+        try:
+            return model.model_validate(raw)
+        except ValidationError as error:
+            for detail in error.errors():
+                loc = [step for step in detail["loc"] if isinstance(step, str | int)]
+                # pydantic appends the union member or validator name; keep the data path.
+                data_path = _data_path(raw, loc)
+                dotted = ".".join(str(step) for step in data_path) or "(top)"
+                message = detail["msg"]
+                if detail["type"] == "extra_forbidden":
+                    message = "unknown key" + _suggest_key(model, raw, data_path)
+                self.problem(f"{file}:{line_of(raw, data_path)}", f"{dotted}: {message}")
+            return None
+
+    # -- checks ------------------------------------------------------------------------
+
+    def _check_unique(self, entries: dict[str, list[_Entry]]) -> None:
+        for kind, items in entries.items():
+            seen: dict[str, _Entry] = {}
+            for entry in items:
+                first = seen.setdefault(entry.model.id, entry)
+                if first is not entry:
+                    self.problem(entry.where(), f"duplicate {kind[:-1]} id '{entry.model.id}' "
+                                                f"(first defined at {first.where()})")
+        present = [entry.model.id for entry in entries["categories"]]
+        for category_id in CATEGORY_IDS:
+            if category_id not in present:
+                self.problem(f"{self.directory}", f"category '{category_id}' is not defined")
+        for entry in entries["categories"]:
+            bases = [basis.id for basis in entry.model.bases]
+            for basis_id in sorted({b for b in bases if bases.count(b) > 1}):
+                self.problem(entry.where(), f"duplicate basis id '{basis_id}'")
+            for index, basis in enumerate(entry.model.bases):
+                for group in ("requires", "strengthens", "weakens", "blocks", "evidence"):
+                    ids = [factor.id for factor in getattr(basis, group)]
+                    for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                        self.problem(entry.where(["bases", index, group]),
+                                     f"duplicate rule id '{dup}' in {basis.id}.{group}")
+
+    def _check_citations(self, entries: dict[str, list[_Entry]]) -> None:
+        sources = {entry.model.id for entry in entries["sources"]}
+
+        def check(entry: _Entry, cites: Iterable[str], path: list[str | int]) -> None:
+            for cite in cites:
+                if cite not in sources:
+                    self.problem(entry.where(path),
+                                 f"cites unknown source '{cite}'{suggest(cite, sorted(sources))}")
+
+        for kind in ("flags", "items", "fees", "deadlines"):
+            for entry in entries[kind]:
+                check(entry, entry.model.cite, [])
+        for entry in entries["facts"]:
+            for index, value in enumerate(entry.model.values):
+                check(entry, [value.source], ["values", index])
+        for entry in entries["categories"]:
+            for b, basis in enumerate(entry.model.bases):
+                check(entry, basis.cite, ["bases", b])
+                for group in ("requires", "strengthens", "weakens", "blocks"):
+                    for f, factor in enumerate(getattr(basis, group)):
+                        check(entry, factor.cite, ["bases", b, group, f])
+        facts = {entry.model.id: entry.model for entry in entries["facts"]}
+        for entry in entries["fees"]:
+            fact = facts.get(entry.model.fact)
+            if fact is None:
+                self.problem(entry.where(), f"fee '{entry.model.id}' names unknown fact "
+                                            f"'{entry.model.fact}'{suggest(entry.model.fact, facts)}")
+            elif fact.kind != "fee" or fact.unit != "usd":
+                self.problem(entry.where(), f"fee '{entry.model.id}' names fact '{fact.id}', "
+                                            "which is not a fee in usd")
+
+    def _check_fact_values(self, entries: dict[str, list[_Entry]], catalogue: Catalogue) -> None:
+        for entry in entries["facts"]:
+            fact = entry.model
+            for index, value in enumerate(fact.values):
+                where = entry.where(["values", index])
+                v = value.value
+                if v is None:
+                    continue
+                if fact.unit in ("usd", "days") and not isinstance(v, int):
+                    self.problem(where, f"fact '{fact.id}' is in {fact.unit}: value must be a "
+                                        "whole number")
+                elif fact.unit == "countries":
+                    if not isinstance(v, tuple):
+                        self.problem(where, f"fact '{fact.id}' needs a list of country codes")
+                        continue
+                    for code in v:
+                        if code not in catalogue.countries:
+                            self.problem(where, f"unknown country code '{code}'"
+                                                f"{suggest(code, catalogue.countries)}")
+                elif fact.unit == "text" and not isinstance(v, str):
+                    self.problem(where, f"fact '{fact.id}' is text: value must be text")
+            if fact.kind == "country_list" and fact.unit != "countries":
+                self.problem(entry.where(), f"country_list fact '{fact.id}' needs unit: countries")
+
+    def _check_question_order(self, questions: list[_Entry]) -> None:
+        """Cycles in asked_when, and conditions on questions asked later (never answerable)."""
+        position = {entry.model.id: index for index, entry in enumerate(questions)}
+        depends = {entry.model.id: referenced_questions(entry.model.asked_when)
+                   for entry in questions}
+        for entry in questions:
+            qid = entry.model.id
+            cycle = _find_cycle(qid, depends)
+            if cycle:
+                self.problem(entry.where(["asked_when"]),
+                             "asked_when forms a cycle: " + " -> ".join(cycle))
+                continue
+            for dep in sorted(depends[qid]):
+                if dep in position and position[dep] >= position[qid]:
+                    self.problem(entry.where(["asked_when"]),
+                                 f"question '{qid}' is unreachable: its asked_when reads "
+                                 f"'{dep}', which is asked later")
+
+    # -- compiling ---------------------------------------------------------------------
+
+    def _compile(self, entries: dict[str, list[_Entry]], catalogue: Catalogue) -> dict[str, Any]:
+        def compiler(entry: _Entry, label: str, base: list[str | int]) -> Callable[..., Any]:
+            def compile_at(spec: Any, key: str) -> Evaluator:
+                def on_error(path: list[str | int], message: str) -> None:
+                    self.problem(entry.where([*base, key, *path]),
+                                 f"{label} {key}{_render_path(path)}: {message}")
+                return compile_condition(spec, catalogue, on_error)
+
+            def optional(spec: Any, key: str) -> Evaluator | None:
+                return None if spec is None else compile_at(spec, key)
+            compile_at.optional = optional  # type: ignore[attr-defined]
+            return compile_at
+
+        questions = []
+        for entry in entries["questions"]:
+            c = compiler(entry, f"question '{entry.model.id}'", [])
+            questions.append(CompiledQuestion(entry.model, c.optional(entry.model.asked_when,
+                                                                      "asked_when")))
+        categories = []
+        for entry in sorted(entries["categories"], key=lambda e: CATEGORY_IDS.index(e.model.id)):
+            bases = []
+            for b, basis in enumerate(entry.model.bases):
+                basis_id = f"{entry.model.id}.{basis.id}"
+                c = compiler(entry, f"basis '{basis_id}'", ["bases", b])
+
+                def factors(group: str, b: int = b, basis_id: str = basis_id) -> tuple[
+                        CompiledFactor, ...]:
+                    out = []
+                    for f, factor in enumerate(getattr(entry.model.bases[b], group)):
+                        rule_id = f"{basis_id}.{factor.id}"
+                        fc = compiler(entry, f"rule '{rule_id}'", ["bases", b, group, f])
+                        reads = referenced_questions(factor.when) | referenced_questions(
+                            factor.unless)
+                        out.append(CompiledFactor(rule_id, factor, fc(factor.when, "when"),
+                                                  fc.optional(factor.unless, "unless"),
+                                                  tuple(sorted(reads))))
+                    return tuple(out)
+
+                evidence = []
+                for v, item in enumerate(basis.evidence):
+                    ec = compiler(entry, f"evidence '{basis_id}.{item.id}'",
+                                  ["bases", b, "evidence", v])
+                    evidence.append(CompiledEvidence(item, ec.optional(item.have_when, "have_when"),
+                                                     ec.optional(item.needed_when, "needed_when")))
+                bases.append(CompiledBasis(
+                    rule_id=basis_id,
+                    basis=basis,
+                    applies=c(basis.applies_when, "applies_when"),
+                    requires=factors("requires"),
+                    strengthens=factors("strengthens"),
+                    weakens=factors("weakens"),
+                    blocks=factors("blocks"),
+                    evidence=tuple(evidence),
+                    reads=tuple(sorted(referenced_questions(basis.applies_when))),
+                ))
+                self._check_block_caps(entry, b)
+            categories.append(CompiledCategory(entry.model, tuple(bases)))
+        flags = []
+        for entry in entries["flags"]:
+            c = compiler(entry, f"flag '{entry.model.id}'", [])
+            reads = referenced_questions(entry.model.when) | referenced_questions(entry.model.unless)
+            flags.append(CompiledFlag(entry.model, c(entry.model.when, "when"),
+                                      c.optional(entry.model.unless, "unless"),
+                                      tuple(sorted(reads))))
+        items = []
+        for entry in entries["items"]:
+            c = compiler(entry, f"item '{entry.model.id}'", [])
+            items.append(CompiledItem(entry.model, c.optional(entry.model.when, "when")))
+        fees = []
+        for entry in entries["fees"]:
+            c = compiler(entry, f"fee '{entry.model.id}'", [])
+            fees.append(CompiledFee(entry.model, c.optional(entry.model.when, "when"),
+                                    c.optional(entry.model.exception_when, "exception_when")))
+        deadlines = []
+        for entry in entries["deadlines"]:
+            c = compiler(entry, f"deadline '{entry.model.id}'", [])
+            source = catalogue.questions.get(entry.model.from_question)
+            if source is None or source.type != "date":
+                self.problem(entry.where(), f"deadline '{entry.model.id}': from_question "
+                                            f"'{entry.model.from_question}' is not a date question")
+            deadlines.append(CompiledDeadline(entry.model, c.optional(entry.model.when, "when")))
+        return {
+            "questions": tuple(questions),
+            "categories": tuple(categories),
+            "flags": tuple(flags),
+            "items": tuple(items),
+            "fees": tuple(fees),
+            "deadlines": tuple(deadlines),
+        }
+
+    def _check_block_caps(self, entry: _Entry, b: int) -> None:
+        basis = entry.model.bases[b]
+        for f, factor in enumerate(basis.blocks):
+            if factor.cap is None:
+                self.problem(entry.where(["bases", b, "blocks", f]),
+                             f"block '{basis.id}.{factor.id}' needs a cap (the best band allowed)")
+        for group in ("requires", "strengthens", "weakens"):
+            for f, factor in enumerate(getattr(basis, group)):
+                if factor.cap is not None:
+                    self.problem(entry.where(["bases", b, group, f]),
+                                 f"'cap' only belongs on blocks, not in {group}")
+
+
+def _render_path(path: list[str | int]) -> str:
+    return "".join(f"[{step}]" if isinstance(step, int) else f".{step}" for step in path)
+
+
+def _data_path(raw: Any, loc: list[str | int]) -> list[str | int]:
+    """Drop the parts of a pydantic error location that are not keys in the data."""
+    path: list[str | int] = []
+    node = raw
+    for step in loc:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            if isinstance(node, Mapping) and isinstance(step, str) and step not in node:
+                if step == loc[-1]:
+                    path.append(step)
+                continue
+            continue
+        path.append(step)
+    return path
+
+
+def _suggest_key(model: type[BaseModel], raw: Any, path: list[str | int]) -> str:
+    key = path[-1] if path else ""
+    known: set[str] = set()
+    for cls in _models_in(model):
+        known |= set(cls.model_fields)
+    return suggest(str(key), sorted(known))
+
+
+def _models_in(model: type[BaseModel]) -> list[type[BaseModel]]:
+    from . import models
+
+    return [obj for obj in vars(models).values()
+            if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel]
+
+
+def _find_cycle(start: str, depends: Mapping[str, set[str]]) -> list[str] | None:
+    stack: list[tuple[str, list[str]]] = [(start, [start])]
+    seen: set[str] = set()
+    while stack:
+        node, trail = stack.pop()
+        for dep in depends.get(node, ()):
+            if dep == start:
+                return [*trail, start]
+            if dep not in seen:
+                seen.add(dep)
+                stack.append((dep, [*trail, dep]))
+    return None

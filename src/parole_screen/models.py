@@ -1,0 +1,284 @@
+"""The rule-pack format, version 1, as frozen pydantic models with unknown keys forbidden.
+
+Conditions stay plain mappings here: their grammar is closed and small, and
+:mod:`parole_screen.conditions` checks each one against the question catalogue when it
+compiles it, which gives sharper messages ("operator 'gte' does not fit a yes/no
+question") than a schema union could.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    field_validator,
+    model_validator,
+)
+
+QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+ItemId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.]*$", max_length=80)]
+SourceId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
+Text = Annotated[str, Field(min_length=1, max_length=4000)]
+Condition = dict[str, Any]
+Cites = Annotated[tuple[SourceId, ...], Field(min_length=1)]
+
+QuestionType = Literal[
+    "yes_no", "choice", "multi_choice", "date", "number", "money", "country", "text"
+]
+Band = Literal["strong", "possible", "weak", "not_indicated", "insufficient_information"]
+CategoryId = Literal["humanitarian", "medical", "public_benefit", "re_parole"]
+Severity = Literal["stop", "warn", "info"]
+Confidence = Literal["confirmed", "secondary", "unverified"]
+ItemKind = Literal["form", "document", "next_step", "alternative", "after_approval", "if_denied"]
+FactKind = Literal["fee", "program_status", "country_list", "processing", "benefit", "other"]
+
+BANDS: tuple[Band, ...] = ("strong", "possible", "weak", "not_indicated",
+                           "insufficient_information")
+CATEGORY_IDS: tuple[CategoryId, ...] = ("humanitarian", "medical", "public_benefit", "re_parole")
+ITEM_KINDS: tuple[ItemKind, ...] = ("form", "document", "next_step", "alternative",
+                                    "after_approval", "if_denied")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Source(Model):
+    """A document the pack cites: statute, regulation, agency page or secondary report."""
+
+    id: SourceId
+    title: Text
+    url: str | None = None
+    dated: str = Field(description="The date or period the source speaks for.")
+
+    @field_validator("dated", mode="before")
+    @classmethod
+    def _date_as_text(cls, value: Any) -> Any:
+        # YAML reads an unquoted 2025-10-16 as a date; a source's date is free text.
+        return value.isoformat() if isinstance(value, dt.date) else value
+
+
+class Bands(Model):
+    """Score thresholds: at or above ``strong`` is strong, at or above ``possible`` possible."""
+
+    strong: StrictInt = 70
+    possible: StrictInt = 45
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Bands:
+        if not 0 <= self.possible < self.strong <= 100:
+            raise ValueError("need 0 <= possible < strong <= 100")
+        return self
+
+
+class PackMeta(Model):
+    """``pack.yaml``: who the pack is, what it covers and when it speaks for."""
+
+    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=80)]
+    title: Text
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    as_of: dt.date
+    jurisdiction: Text
+    disclaimer: Text
+    always: tuple[Text, ...] = Field(default=(), description="Points every report prints.")
+    bands: Bands = Bands()
+
+
+class Choice(Model):
+    value: Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
+    label: Text
+    help: str = ""
+
+
+class Question(Model):
+    """One interview question. ``id`` and choice values are a public API."""
+
+    id: QuestionId
+    type: QuestionType
+    text: Text
+    help: str = ""
+    section: str = ""
+    choices: tuple[Choice, ...] = ()
+    asked_when: Condition | None = None
+    required: StrictBool = True
+    min: float | None = None
+    max: float | None = None
+
+    @model_validator(mode="after")
+    def _choices_fit_type(self) -> Question:
+        has_choices = self.type in ("choice", "multi_choice")
+        if has_choices and not self.choices:
+            raise ValueError(f"a {self.type} question needs choices")
+        if not has_choices and self.choices:
+            raise ValueError(f"a {self.type} question cannot have choices")
+        values = [choice.value for choice in self.choices]
+        duplicates = sorted({v for v in values if values.count(v) > 1})
+        if duplicates:
+            raise ValueError(f"duplicate choice values: {', '.join(duplicates)}")
+        return self
+
+
+class Factor(Model):
+    """A rule inside a basis: a requirement, a strengthening or weakening factor, or a block."""
+
+    id: QuestionId
+    text: Text = Field(description="Shown as a reason (or concern) when the rule holds.")
+    when: Condition
+    cite: Cites
+    weight: StrictInt = 0
+    unless: Condition | None = Field(default=None, description="An exception to this rule.")
+    fail_text: str = Field(default="", description="Requirements: the concern when unmet.")
+    cap: Band | None = Field(default=None, description="Blocks: the best band still allowed.")
+
+
+class Evidence(Model):
+    id: QuestionId
+    text: Text
+    have_when: Condition | None = None
+    needed_when: Condition | None = None
+
+
+class Basis(Model):
+    """One legal basis within a category, e.g. medical/organ_donor."""
+
+    id: QuestionId
+    label: Text
+    applies_when: Condition
+    cite: Cites
+    base_score: StrictInt = 40
+    requires: tuple[Factor, ...] = ()
+    strengthens: tuple[Factor, ...] = ()
+    weakens: tuple[Factor, ...] = ()
+    blocks: tuple[Factor, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+
+class Category(Model):
+    id: CategoryId
+    label: Text
+    priority: StrictInt = Field(description="Breaks ties for the top category; lower wins.")
+    bases: tuple[Basis, ...] = Field(min_length=1)
+
+
+class Flag(Model):
+    """A routing or warning flag: where to file, what to beware of, when to get help."""
+
+    id: ItemId
+    severity: Severity
+    text: Text
+    when: Condition
+    cite: Cites
+    unless: Condition | None = None
+
+
+class Item(Model):
+    """A form, document, next step, alternative or after-approval / denial point."""
+
+    id: ItemId
+    kind: ItemKind
+    text: Text
+    cite: Cites
+    when: Condition | None = None
+    url: str | None = None
+
+
+class FactValue(Model):
+    effective_from: dt.date
+    value: StrictInt | StrictStr | tuple[StrictStr, ...] | None
+    source: SourceId
+    confidence: Confidence
+    note: str = ""
+
+
+class Fact(Model):
+    """A fact that dates: a fee, a program's status, a country list, a processing figure."""
+
+    id: ItemId
+    kind: FactKind
+    label: Text
+    unit: Literal["usd", "text", "countries", "days"] = "text"
+    values: tuple[FactValue, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _dated_in_order(self) -> Fact:
+        dates = [value.effective_from for value in self.values]
+        if dates != sorted(dates) or len(set(dates)) != len(dates):
+            raise ValueError("values must be listed oldest first, one per effective_from date")
+        return self
+
+
+class Fee(Model):
+    """A fee that applies when ``when`` holds; its amount comes from a dated fact."""
+
+    id: ItemId
+    label: Text
+    fact: ItemId
+    cite: Cites
+    when: Condition | None = None
+    waivable: StrictBool = False
+    exception_when: Condition | None = None
+    exception_text: str = ""
+    note: str = ""
+
+
+class Deadline(Model):
+    """A date computed from a dated answer plus an offset."""
+
+    id: ItemId
+    label: Text
+    from_question: QuestionId
+    cite: Cites
+    offset_days: StrictInt = 0
+    offset_years: StrictInt = 0
+    when: Condition | None = None
+    confidence: Confidence = "confirmed"
+    warn_within_days: StrictInt | None = None
+
+
+class PackFile(Model):
+    """The keys any pack file other than ``pack.yaml`` may hold; lists merge across files."""
+
+    sources: tuple[Source, ...] = ()
+    questions: tuple[Question, ...] = ()
+    categories: tuple[Category, ...] = ()
+    flags: tuple[Flag, ...] = ()
+    items: tuple[Item, ...] = ()
+    facts: tuple[Fact, ...] = ()
+    fees: tuple[Fee, ...] = ()
+    deadlines: tuple[Deadline, ...] = ()
+    countries: dict[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], str] = {}
+
+
+class ScenarioExpect(Model):
+    status: Literal["complete", "incomplete"] | None = None
+    top_category: CategoryId | Literal["none"] | None = None
+    bands: dict[CategoryId, Band] = {}
+    basis: dict[CategoryId, str] = {}
+    flags: tuple[ItemId, ...] = ()
+    no_flags: tuple[ItemId, ...] = ()
+    fees: dict[str, int | None] = {}
+    deadlines: dict[str, dt.date] = {}
+    items: tuple[ItemId, ...] = ()
+    no_items: tuple[ItemId, ...] = ()
+    missing: tuple[QuestionId, ...] = ()
+
+
+class Scenario(Model):
+    """A scenario test: a client story, its answers, a date, and what the screen must say."""
+
+    name: ItemId
+    story: Text
+    as_of: dt.date
+    answers: dict[str, Any]
+    expect: ScenarioExpect
+
+
+class ScenarioFile(Model):
+    cases: tuple[Scenario, ...] = Field(min_length=1)

@@ -1,0 +1,185 @@
+"""A loaded rule pack: the validated models plus every condition compiled once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .conditions import EvalContext, Evaluator
+from .models import (
+    Basis,
+    Category,
+    Deadline,
+    Evidence,
+    Fact,
+    FactValue,
+    Factor,
+    Fee,
+    Flag,
+    Item,
+    PackMeta,
+    Question,
+    Source,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledFactor:
+    rule_id: str
+    factor: Factor
+    when: Evaluator
+    unless: Evaluator | None
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledEvidence:
+    evidence: Evidence
+    have: Evaluator | None
+    needed: Evaluator | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledBasis:
+    rule_id: str
+    basis: Basis
+    applies: Evaluator
+    requires: tuple[CompiledFactor, ...]
+    strengthens: tuple[CompiledFactor, ...]
+    weakens: tuple[CompiledFactor, ...]
+    blocks: tuple[CompiledFactor, ...]
+    evidence: tuple[CompiledEvidence, ...]
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledCategory:
+    category: Category
+    bases: tuple[CompiledBasis, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledFlag:
+    flag: Flag
+    when: Evaluator
+    unless: Evaluator | None
+    reads: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledItem:
+    item: Item
+    when: Evaluator | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledFee:
+    fee: Fee
+    when: Evaluator | None
+    exception: Evaluator | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledDeadline:
+    deadline: Deadline
+    when: Evaluator | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledQuestion:
+    question: Question
+    asked_when: Evaluator | None
+
+
+@dataclass(frozen=True, eq=False)
+class RulePack:
+    """A validated, cross-checked rule pack with its conditions compiled to closures.
+
+    Build one with :func:`parole_screen.load_pack`; it is immutable and safe to share
+    between threads and to send to worker processes (it is rebuilt there from ``path``).
+    """
+
+    meta: PackMeta
+    path: Path
+    content_hash: str
+    sources: Mapping[str, Source]
+    questions: tuple[CompiledQuestion, ...]
+    categories: tuple[CompiledCategory, ...]
+    flags: tuple[CompiledFlag, ...]
+    items: tuple[CompiledItem, ...]
+    facts: Mapping[str, Fact]
+    fees: tuple[CompiledFee, ...]
+    deadlines: tuple[CompiledDeadline, ...]
+    countries: Mapping[str, str]
+    locations: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def question_index(self) -> dict[str, Question]:
+        return {entry.question.id: entry.question for entry in self.questions}
+
+    def info(self) -> dict[str, Any]:
+        """The ``rule_pack`` block every result carries."""
+        return {
+            "id": self.meta.id,
+            "version": self.meta.version,
+            "as_of": self.meta.as_of.isoformat(),
+            "hash": self.content_hash,
+        }
+
+    def context(self, as_of: dt.date) -> EvalContext:
+        """The evaluation context for a date; cached, since a batch shares one date."""
+        return _context(self, as_of)
+
+
+def fact_value_on(fact: Fact, as_of: dt.date) -> FactValue | None:
+    """The value of ``fact`` in force on ``as_of``: the latest one that has taken effect."""
+    current = None
+    for value in fact.values:
+        if value.effective_from <= as_of:
+            current = value
+        else:
+            break
+    return current
+
+
+def last_confirmed_value(fact: Fact, as_of: dt.date) -> FactValue | None:
+    """The latest value in force on ``as_of`` that is not marked unverified."""
+    current = None
+    for value in fact.values:
+        if value.effective_from > as_of:
+            break
+        if value.confidence != "unverified":
+            current = value
+    return current
+
+
+@lru_cache(maxsize=64)
+def _context(pack: RulePack, as_of: dt.date) -> EvalContext:
+    lists: dict[str, frozenset[str]] = {}
+    for fact in pack.facts.values():
+        if fact.kind == "country_list":
+            value = fact_value_on(fact, as_of)
+            members = value.value if value is not None else None
+            lists[fact.id] = frozenset(members) if isinstance(members, tuple) else frozenset()
+    return EvalContext(as_of=as_of, as_of_ordinal=as_of.toordinal(), lists=lists)
+
+
+__all__ = [
+    "Category",
+    "CompiledBasis",
+    "CompiledCategory",
+    "CompiledDeadline",
+    "CompiledEvidence",
+    "CompiledFactor",
+    "CompiledFee",
+    "CompiledFlag",
+    "CompiledItem",
+    "CompiledQuestion",
+    "RulePack",
+    "fact_value_on",
+    "last_confirmed_value",
+]

@@ -1,0 +1,132 @@
+"""Scenario tests for a rule pack: client stories with answers, a date and expected outcomes.
+
+They live in ``<pack>/tests/*.yaml`` and run with ``parole-screen rules test`` and pytest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from .engine import Result, screen
+from .errors import AnswerError, PackError
+from .models import Scenario, ScenarioExpect, ScenarioFile
+from .pack import RulePack
+from .safeyaml import YamlRefused, line_of, read_yaml
+
+TESTS_DIR = "tests"
+
+
+@dataclass(frozen=True)
+class LoadedScenario:
+    scenario: Scenario
+    where: str
+
+
+@dataclass
+class ScenarioOutcome:
+    """One case's verdict: ``failures`` is empty when it passed."""
+
+    name: str
+    where: str
+    failures: list[str] = field(default_factory=list)
+    result: Result | None = None
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def load_scenarios(directory: Path) -> list[LoadedScenario]:
+    """Read every ``*.yaml`` under ``directory``; raises PackError listing all problems."""
+    problems: list[str] = []
+    loaded: list[LoadedScenario] = []
+    names: dict[str, str] = {}
+    for file in sorted(directory.glob("*.yaml")):
+        try:
+            raw = read_yaml(file)
+        except YamlRefused as refused:
+            problems.append(f"{file}:{refused.line}: {refused.message}")
+            continue
+        try:
+            parsed = ScenarioFile.model_validate(raw)
+        except ValidationError as error:
+            for detail in error.errors():
+                loc = [step for step in detail["loc"] if isinstance(step, str | int)]
+                dotted = ".".join(map(str, loc))
+                problems.append(f"{file}:{line_of(raw, loc)}: {dotted}: {detail['msg']}")
+            continue
+        for index, case in enumerate(parsed.cases):
+            where = f"{file}:{line_of(raw, ['cases', index])}"
+            if case.name in names:
+                problems.append(f"{where}: duplicate scenario name '{case.name}' "
+                                f"(first at {names[case.name]})")
+            names.setdefault(case.name, where)
+            loaded.append(LoadedScenario(case, where))
+    if problems:
+        raise PackError(problems)
+    return loaded
+
+
+def run_scenarios(pack: RulePack, scenarios: Iterable[LoadedScenario]) -> list[ScenarioOutcome]:
+    """Score each scenario and compare it with what it expects."""
+    outcomes = []
+    for loaded in scenarios:
+        case = loaded.scenario
+        outcome = ScenarioOutcome(case.name, loaded.where)
+        try:
+            outcome.result = screen(pack, case.answers, case.as_of)
+        except AnswerError as error:
+            outcome.failures.append(f"answers rejected: {error}")
+        else:
+            outcome.failures = compare(outcome.result, case.expect)
+        outcomes.append(outcome)
+    return outcomes
+
+
+def compare(result: Result, expect: ScenarioExpect) -> list[str]:
+    """Every way ``result`` differs from ``expect``, as short sentences."""
+    failures: list[str] = []
+
+    def differ(what: str, wanted: Any, got: Any) -> None:
+        if wanted != got:
+            failures.append(f"{what}: expected {wanted!r}, got {got!r}")
+
+    if expect.status is not None:
+        differ("status", expect.status, result["status"])
+    if expect.top_category is not None:
+        differ("top_category", expect.top_category, result["top_category"] or "none")
+    for category, band in expect.bands.items():
+        differ(f"band of {category}", band, result["categories"][category]["band"])
+    for category, basis in expect.basis.items():
+        differ(f"basis of {category}", basis, result["categories"][category]["basis"])
+    flags = {flag["id"] for flag in result["flags"]}
+    for flag in expect.flags:
+        if flag not in flags:
+            failures.append(f"flag '{flag}' expected but not raised (raised: "
+                            f"{', '.join(sorted(flags)) or 'none'})")
+    for flag in expect.no_flags:
+        if flag in flags:
+            failures.append(f"flag '{flag}' raised but not expected")
+    fees = {fee["id"]: fee["amount"] for fee in result["fees"]}
+    for fee_id, amount in expect.fees.items():
+        differ(f"fee '{fee_id}'", amount, fees.get(fee_id))
+    deadlines = {row["id"]: row["date"] for row in result["deadlines"]}
+    for deadline_id, day in expect.deadlines.items():
+        differ(f"deadline '{deadline_id}'", day.isoformat(), deadlines.get(deadline_id))
+    items = {row["id"] for kind in ("forms", "documents", "next_steps", "alternatives",
+                                    "after_approval", "if_denied") for row in result[kind]}
+    for item in expect.items:
+        if item not in items:
+            failures.append(f"item '{item}' expected but not listed")
+    for item in expect.no_items:
+        if item in items:
+            failures.append(f"item '{item}' listed but not expected")
+    for qid in expect.missing:
+        if qid not in result["missing"]:
+            failures.append(f"question '{qid}' expected among the missing answers")
+    return failures
