@@ -2,41 +2,66 @@
 
 A screening, not legal advice. The public API::
 
-    pack = load_pack()                       # the bundled rule pack, or a directory
+    from parole_screen import load_pack, screen
+    pack = load_pack()                        # the bundled rule pack, or a directory
     result = screen(pack, {"reason_type": "medical", ...}, as_of=date(2026, 1, 1))
+
+Names are imported on first use, so ``parole-screen --version`` stays as fast as a bare
+``import typer``.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
-from .answers import coerce_answers, split_record
-from .engine import RESULT_SCHEMA, Result, effective_answers, screen, screen_many, screen_record
-from .errors import AnswerError, OutputExistsError, PackError, ParoleScreenError, SessionError
-from .loader import default_pack_path, load_pack
-from .pack import RulePack
+if TYPE_CHECKING:
+    from .answers import coerce_answers, split_record
+    from .engine import (
+        RESULT_SCHEMA,
+        Result,
+        effective_answers,
+        screen,
+        screen_many,
+        screen_record,
+    )
+    from .errors import AnswerError, OutputExistsError, PackError, ParoleScreenError, SessionError
+    from .loader import default_pack_path, load_pack
+    from .pack import RulePack
+    from .report import render
 
-try:
-    __version__ = version("parole-screen")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0"
+_EXPORTS = {
+    "coerce_answers": "answers",
+    "split_record": "answers",
+    "RESULT_SCHEMA": "engine",
+    "Result": "engine",
+    "effective_answers": "engine",
+    "screen": "engine",
+    "screen_many": "engine",
+    "screen_record": "engine",
+    "AnswerError": "errors",
+    "OutputExistsError": "errors",
+    "PackError": "errors",
+    "ParoleScreenError": "errors",
+    "SessionError": "errors",
+    "default_pack_path": "loader",
+    "load_pack": "loader",
+    "RulePack": "pack",
+    "render": "report",
+}
 
-__all__ = [
-    "RESULT_SCHEMA",
-    "AnswerError",
-    "OutputExistsError",
-    "PackError",
-    "ParoleScreenError",
-    "Result",
-    "RulePack",
-    "SessionError",
-    "__version__",
-    "coerce_answers",
-    "default_pack_path",
-    "effective_answers",
-    "load_pack",
-    "screen",
-    "screen_many",
-    "screen_record",
-    "split_record",
-]
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("parole-screen")
+        except PackageNotFoundError:  # a source tree that is not installed
+            return "0.0.0"
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'parole_screen' has no attribute '{name}'")
+    return getattr(import_module(f".{module}", __name__), name)

@@ -12,7 +12,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .engine import Result, screen
+from .answers import coerce_answers, to_json_value
+from .engine import Result, effective_answers, screen
 from .errors import AnswerError, PackError
 from .models import Scenario, ScenarioExpect, ScenarioFile
 from .pack import RulePack
@@ -35,6 +36,7 @@ class ScenarioOutcome:
     where: str
     failures: list[str] = field(default_factory=list)
     result: Result | None = None
+    answers: dict[str, Any] | None = None
 
     @property
     def passed(self) -> bool:
@@ -72,14 +74,21 @@ def load_scenarios(directory: Path) -> list[LoadedScenario]:
     return loaded
 
 
-def run_scenarios(pack: RulePack, scenarios: Iterable[LoadedScenario]) -> list[ScenarioOutcome]:
-    """Score each scenario and compare it with what it expects."""
+def run_scenarios(pack: RulePack, scenarios: Iterable[LoadedScenario], *,
+                  explain: bool = False) -> list[ScenarioOutcome]:
+    """Score each scenario and compare it with what it expects.
+
+    ``explain`` keeps each result's rule trace, which :func:`coverage` needs.
+    """
     outcomes = []
     for loaded in scenarios:
         case = loaded.scenario
         outcome = ScenarioOutcome(case.name, loaded.where)
         try:
-            outcome.result = screen(pack, case.answers, case.as_of)
+            outcome.result = screen(pack, case.answers, case.as_of, explain=explain)
+            typed, _ = effective_answers(pack, coerce_answers(pack, case.answers),
+                                         pack.context(case.as_of))
+            outcome.answers = {qid: to_json_value(value) for qid, value in typed.items()}
         except AnswerError as error:
             outcome.failures.append(f"answers rejected: {error}")
         else:
@@ -130,3 +139,55 @@ def compare(result: Result, expect: ScenarioExpect) -> list[str]:
         if qid not in result["missing"]:
             failures.append(f"question '{qid}' expected among the missing answers")
     return failures
+
+
+@dataclass
+class Coverage:
+    """What the scenarios exercise: each rule id, flag, question and choice -> covered?"""
+
+    rules: dict[str, bool]
+    flags: dict[str, bool]
+    questions: dict[str, bool]
+    choices: dict[str, bool]
+
+    def uncovered(self, kind: str) -> list[str]:
+        return [name for name, hit in getattr(self, kind).items() if not hit]
+
+    def percent(self, kind: str) -> float:
+        table = getattr(self, kind)
+        return 100.0 * sum(table.values()) / len(table) if table else 100.0
+
+
+def coverage(pack: RulePack, outcomes: Iterable[ScenarioOutcome]) -> Coverage:
+    """A rule or flag is covered when it held (evaluated true) in at least one scenario.
+
+    A question is covered when some scenario answered it (and it was asked); a choice
+    value when some scenario chose it.
+    """
+    rules = {basis.rule_id: False for cat in pack.categories for basis in cat.bases}
+    for cat in pack.categories:
+        for basis in cat.bases:
+            for group in (basis.requires, basis.strengthens, basis.weakens, basis.blocks):
+                rules.update({factor.rule_id: False for factor in group})
+    flags = {entry.flag.id: False for entry in pack.flags}
+    questions = {entry.question.id: False for entry in pack.questions}
+    choices = {f"{entry.question.id}={choice.value}": False for entry in pack.questions
+               for choice in entry.question.choices}
+    for outcome in outcomes:
+        result = outcome.result
+        if result is None:
+            continue
+        for step in result.get("trace", ()):
+            if step["result"] is True:
+                if step["rule"] in rules:
+                    rules[step["rule"]] = True
+        for flag in result["flags"]:
+            flags[flag["id"]] = True
+        for qid, value in (outcome.answers or {}).items():
+            questions[qid] = True
+            for chosen in value if isinstance(value, list) else [value]:
+                key = f"{qid}={chosen}"
+                if key in choices:
+                    choices[key] = True
+    return Coverage(rules, flags, questions, choices)
+

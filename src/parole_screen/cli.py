@@ -1,0 +1,256 @@
+"""The ``parole-screen`` command line: a thin layer over the public Python API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .cli_batch import batch
+from .cli_common import (
+    EXIT_ERROR,
+    State,
+    emit_report,
+    handled,
+    load_pack_for,
+    make_console,
+    parse_as_of,
+    report_format,
+    state,
+    wants_plain,
+)
+from .cli_interview import interview
+
+app = typer.Typer(
+    name="parole-screen",
+    help="Screen answers against U.S. immigration parole law (INA 212(d)(5)(A)). "
+         "A screening, not legal advice.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+rules_app = typer.Typer(help="Check, test and inspect a rule pack.", no_args_is_help=True,
+                        rich_markup_mode=None)
+app.add_typer(rules_app, name="rules")
+
+
+class ReportFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+class ListFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"parole-screen {version('parole-screen')}")
+        except PackageNotFoundError:
+            typer.echo("parole-screen (not installed)")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    rules: Annotated[str | None, typer.Option(
+        "--rules", envvar="PAROLE_SCREEN_RULES", metavar="DIR",
+        help="Rule pack directory (default: the pack shipped with the tool).")] = None,
+    plain: Annotated[bool, typer.Option(
+        "--plain", help="No colour and no box drawing (also when NO_COLOR is set).")] = False,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
+    version: Annotated[bool, typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
+) -> None:
+    """Screen answers against U.S. immigration parole law. Not legal advice."""
+    ctx.obj = State(rules=rules, debug=debug, plain=plain)
+
+
+@app.command()
+def score(
+    ctx: typer.Context,
+    file: Annotated[str, typer.Argument(help="Answers JSON file, or - for stdin.")],
+    fmt: Annotated[ReportFormat | None, typer.Option(
+        "--format", "-f", help="Report format (default: from --out's extension, else text).")
+    ] = None,
+    explain: Annotated[bool, typer.Option(help="Include the full rule trace.")] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="DATE", help="Screen as of this date, YYYY-MM-DD (default: today).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Save the report to this file (mode 0600) instead of printing it.")
+    ] = None,
+    force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+) -> None:
+    """Score one answers record and print the report."""
+    day = parse_as_of(as_of)
+    with handled(ctx):
+        from .engine import screen_record
+        from .errors import AnswerError
+        from .files import read_json_record
+
+        label = "<stdin>" if file == "-" else file
+        pack = load_pack_for(ctx)
+        record = read_json_record(file)
+        try:
+            result = screen_record(pack, record, day, explain=explain)
+        except AnswerError as error:
+            raise error.located(source=label) from None
+        emit_report(ctx, result, report_format(fmt.value if fmt else None, out), out, force)
+
+
+@app.command()
+def questions(
+    ctx: typer.Context,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+) -> None:
+    """List the interview's questions: id, type, choices and when each is asked."""
+    with handled(ctx):
+        pack = load_pack_for(ctx)
+        if fmt is ListFormat.json:
+            rows = [entry.question.model_dump(mode="json", exclude_none=True)
+                    for entry in pack.questions]
+            typer.echo(json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False))
+            return
+        from rich import box
+        from rich.table import Table
+
+        current = state(ctx)
+        table = Table(box=None if wants_plain(current) else box.SIMPLE, show_lines=False)
+        for column in ("#", "id", "type", "choices", "asked when"):
+            table.add_column(column, overflow="fold")
+        for number, entry in enumerate(pack.questions, 1):
+            question = entry.question
+            choices = " | ".join(choice.value for choice in question.choices)
+            when = json.dumps(question.asked_when) if question.asked_when else "always"
+            table.add_row(str(number), question.id, question.type, choices, when)
+        make_console(current).print(table)
+
+
+@app.command()
+def schema(ctx: typer.Context) -> None:
+    """Print the JSON Schema of an answers record (the input contract)."""
+    with handled(ctx):
+        from .schema import answers_schema
+
+        typer.echo(json.dumps(answers_schema(load_pack_for(ctx)), indent=2, ensure_ascii=False))
+
+
+app.command()(interview)
+app.command()(batch)
+
+
+@rules_app.command("check")
+def rules_check(
+    ctx: typer.Context,
+    directory: Annotated[str | None, typer.Argument(
+        metavar="[DIR]", help="Rule pack directory (default: --rules or the shipped pack).")
+    ] = None,
+) -> None:
+    """Load and lint a rule pack; print every problem as file:line: message."""
+    with handled(ctx):
+        from .errors import PackError
+
+        try:
+            pack = load_pack_for(ctx, directory)
+        except PackError as error:
+            for problem in error.problems:
+                typer.echo(problem, err=True)
+            count = len(error.problems)
+            typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)
+            raise typer.Exit(EXIT_ERROR) from None
+        rules = sum(1 + len(b.requires) + len(b.strengthens) + len(b.weakens) + len(b.blocks)
+                    for cat in pack.categories for b in cat.bases)
+        typer.echo(f"ok: {pack.meta.id} {pack.meta.version} (facts as of {pack.meta.as_of}): "
+                   f"{len(pack.questions)} questions, {rules} rules, {len(pack.flags)} flags, "
+                   f"{len(pack.facts)} facts, {len(pack.sources)} sources")
+
+
+@rules_app.command("test")
+def rules_test(
+    ctx: typer.Context,
+    directory: Annotated[str | None, typer.Argument(metavar="[DIR]")] = None,
+    coverage: Annotated[bool, typer.Option(
+        help="Report rules, flags, questions and choices no scenario exercises.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing cases too.")
+                       ] = False,
+) -> None:
+    """Run the pack's scenario tests (DIR/tests/*.yaml); print pass/fail per case."""
+    with handled(ctx):
+        from .scenarios import TESTS_DIR
+        from .scenarios import coverage as measure
+        from .scenarios import load_scenarios, run_scenarios
+
+        pack = load_pack_for(ctx, directory)
+        cases = load_scenarios(pack.path / TESTS_DIR)
+        outcomes = run_scenarios(pack, cases, explain=coverage)
+        failed = [outcome for outcome in outcomes if not outcome.passed]
+        for outcome in outcomes:
+            if outcome.passed and verbose:
+                typer.echo(f"PASS {outcome.name}")
+            elif not outcome.passed:
+                typer.echo(f"FAIL {outcome.name} ({outcome.where})")
+                for failure in outcome.failures:
+                    typer.echo(f"     {failure}")
+        typer.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
+        short = False
+        if coverage:
+            report = measure(pack, outcomes)
+            for kind in ("rules", "flags", "questions", "choices"):
+                missing = report.uncovered(kind)
+                typer.echo(f"coverage {kind}: {report.percent(kind):.1f}%"
+                           + (f" (not exercised: {', '.join(missing)})" if missing else ""))
+            short = bool(report.uncovered("rules") or report.uncovered("flags"))
+        if failed or short or not outcomes:
+            raise typer.Exit(EXIT_ERROR)
+
+
+@rules_app.command("facts")
+def rules_facts(
+    ctx: typer.Context,
+    unverified: Annotated[bool, typer.Option(
+        help="List every value marked unverified (confirm before filing).")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE")] = None,
+    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+) -> None:
+    """List every dated fact with its value in force, source and confidence."""
+    day = parse_as_of(as_of)
+    with handled(ctx):
+        from .facts import fact_rows
+
+        pack = load_pack_for(ctx)
+        rows = fact_rows(pack, day, unverified=unverified)
+        if fmt is ListFormat.json:
+            typer.echo(json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False))
+            return
+        from rich import box
+        from rich.table import Table
+
+        current = state(ctx)
+        table = Table(box=None if wants_plain(current) else box.SIMPLE,
+                      title=None if unverified else f"Facts in force on {day}")
+        for column in ("id", "value", "from", "source", "confidence"):
+            table.add_column(column, overflow="fold")
+        for row in rows:
+            table.add_row(row["id"], row["shown"], row["effective_from"] or "-",
+                          row["source"] or "-", row["confidence"] or "-")
+        make_console(current).print(table)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:  # outside any command, e.g. while Typer parses
+        sys.exit(130)

@@ -1,0 +1,139 @@
+"""What every command shares: global options, error handling, consoles and output files.
+
+Only ``typer`` is imported at module level; the library is imported inside functions so
+``parole-screen --version`` and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .pack import RulePack
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+EXIT_INTERRUPTED = 130
+REPORT_SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown",
+                   ".html": "html", ".htm": "html", ".txt": "text"}
+
+
+@dataclass
+class State:
+    """Global options, stored on the Typer context by the root callback."""
+
+    rules: str | None = None
+    debug: bool = False
+    plain: bool = False
+
+
+def state(ctx: typer.Context) -> State:
+    root = ctx.find_root()
+    return root.obj if isinstance(root.obj, State) else State()
+
+
+def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the Exit to raise."""
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(code)
+
+
+@contextmanager
+def handled(ctx: typer.Context) -> Iterator[State]:
+    """Turn library errors into one stderr line and a documented exit code.
+
+    With ``--debug`` the original exception and its traceback propagate instead.
+    """
+    from .errors import ParoleScreenError
+
+    current = state(ctx)
+    try:
+        yield current
+    except (typer.Exit, typer.Abort):
+        raise
+    except ParoleScreenError as error:
+        if current.debug:
+            raise
+        raise fail(str(error), error.exit_code) from None
+    except KeyboardInterrupt:
+        if current.debug:
+            raise
+        typer.echo("interrupted", err=True)
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    except Exception as error:
+        if current.debug:
+            raise
+        raise fail(f"internal error ({type(error).__name__}: {error}); "
+                   "run with --debug for the traceback") from None
+
+
+def load_pack_for(ctx: typer.Context, directory: str | Path | None = None) -> RulePack:
+    """Load the pack named by the argument, --rules, $PAROLE_SCREEN_RULES or the default."""
+    from .loader import load_pack
+
+    return load_pack(directory or state(ctx).rules)
+
+
+def parse_as_of(value: str | None) -> dt.date:
+    """``--as-of`` as a date (default: today); a bad value is a usage error (exit 2)."""
+    if value is None:
+        return dt.date.today()
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{value}' is not a date as YYYY-MM-DD",
+                                 param_hint="--as-of") from None
+
+
+def wants_plain(current: State, stream: Any = None) -> bool:
+    """Plain output (no colour, no box drawing) for NO_COLOR, --plain or a non-terminal."""
+    stream = stream or sys.stdout
+    return current.plain or "NO_COLOR" in os.environ or not stream.isatty()
+
+
+def make_console(current: State, *, stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    stream = sys.stderr if stderr else sys.stdout
+    plain = wants_plain(current, stream)
+    return Console(file=stream, no_color=plain, highlight=False, emoji=False,
+                   force_terminal=False if plain else None, soft_wrap=plain)
+
+
+def report_format(fmt: str | None, out: Path | None) -> str:
+    """The explicit ``--format``, else the one the output file's extension names, else text."""
+    if fmt:
+        return fmt
+    if out is not None:
+        return REPORT_SUFFIXES.get(out.suffix.lower(), "text")
+    return "text"
+
+
+def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path | None,
+                force: bool) -> None:
+    """Print or save a report; saved reports are private files (0600), never overwritten."""
+    from .files import write_private
+    from .report import print_rich, render
+
+    current = state(ctx)
+    if out is not None:
+        write_private(out, render(result, fmt), force=force)
+        typer.echo(f"report saved to {out}", err=True)
+        return
+    if fmt == "text" and not wants_plain(current):
+        print_rich(result, make_console(current))
+        return
+    sys.stdout.write(render(result, fmt))

@@ -1,0 +1,88 @@
+"""Reading answers files and writing private files atomically."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .errors import AnswerError, OutputExistsError, ParoleScreenError
+
+MAX_ANSWERS_BYTES = 1024 * 1024
+STDIN = "-"
+
+
+def read_input(source: str, max_bytes: int = MAX_ANSWERS_BYTES) -> str:
+    """Read a whole file (or stdin for ``-``) as UTF-8, refusing anything over ``max_bytes``."""
+    label = "<stdin>" if source == STDIN else source
+    try:
+        if source == STDIN:
+            data = sys.stdin.buffer.read(max_bytes + 1)
+        else:
+            with Path(source).open("rb") as handle:
+                data = handle.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise ParoleScreenError(f"{label}: file not found") from None
+    except IsADirectoryError:
+        raise ParoleScreenError(f"{label}: is a directory, not a file") from None
+    except OSError as error:
+        raise ParoleScreenError(f"{label}: cannot read: {error.strerror}") from None
+    if len(data) > max_bytes:
+        raise ParoleScreenError(f"{label}: larger than the {max_bytes // 1024} KiB limit")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ParoleScreenError(f"{label}: not UTF-8 text (byte {error.start})") from None
+
+
+def parse_json(text: str, label: str) -> Any:
+    """Parse JSON, turning errors into one line that names the file, line and column."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise AnswerError(f"invalid JSON at line {error.lineno}, column {error.colno}: "
+                          f"{error.msg}", source=label) from None
+    except RecursionError:
+        raise AnswerError("JSON is nested too deeply", source=label) from None
+
+
+def read_json_record(source: str) -> Any:
+    """Read one answers record from a file or stdin."""
+    label = "<stdin>" if source == STDIN else source
+    return parse_json(read_input(source), label)
+
+
+def write_private(path: Path, text: str, *, force: bool = False) -> None:
+    """Write ``text`` to ``path`` atomically with mode 0600.
+
+    Refuses to replace an existing file unless ``force``; a crash mid-write leaves the
+    old file (or nothing) in place, never half a file.
+    """
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path}: already exists; use --force to replace it")
+    write_atomic(path, text.encode("utf-8"))
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` via a 0600 temporary file in the same folder."""
+    directory = path.parent if str(path.parent) else Path()
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as error:
+        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o600)
+        os.replace(temp, path)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None

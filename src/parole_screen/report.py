@@ -1,0 +1,291 @@
+"""Render a result as JSON, Markdown, HTML or terminal text: one outline, four skins.
+
+:func:`outline` decides what the report says and in which order; the renderers only
+format it. Text from the rule pack is escaped for every target (HTML entities, Markdown
+is written as plain lines, rich text is never parsed as markup).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .engine import Result
+
+FORMATS = ("text", "json", "markdown", "html")
+CATEGORY_TITLES = {
+    "humanitarian": "Humanitarian",
+    "medical": "Medical",
+    "public_benefit": "Significant public benefit",
+    "re_parole": "Re-parole",
+}
+BAND_TEXT = {
+    "strong": "strong",
+    "possible": "possible",
+    "weak": "weak",
+    "not_indicated": "not indicated",
+    "insufficient_information": "not enough information",
+}
+SEVERITY_TEXT = {"stop": "STOP", "warn": "WARNING", "info": "NOTE"}
+
+
+@dataclass
+class Line:
+    """One bullet or sentence; ``style`` is a hint (good, bad, warn, stop, dim, strong)."""
+
+    text: str
+    style: str = ""
+    cite: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Section:
+    title: str
+    lines: list[Line]
+    intro: str = ""
+
+
+def render(result: Result, fmt: str) -> str:
+    """Render ``result`` as ``json``, ``markdown``, ``html`` or plain ``text``."""
+    if fmt == "json":
+        return render_json(result)
+    if fmt == "markdown":
+        return render_markdown(result)
+    if fmt == "html":
+        return render_html(result)
+    if fmt == "text":
+        return render_plain(result)
+    raise ValueError(f"unknown format '{fmt}'")
+
+
+def render_json(result: Result) -> str:
+    return json.dumps(result, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
+
+
+def _answers_text(answers: dict[str, Any]) -> str:
+    shown = []
+    for qid, value in answers.items():
+        if value is None:
+            shown.append(f"{qid}: not answered")
+        elif isinstance(value, bool):
+            shown.append(f"{qid}: {'yes' if value else 'no'}")
+        elif isinstance(value, list):
+            shown.append(f"{qid}: {', '.join(map(str, value)) or 'none'}")
+        else:
+            shown.append(f"{qid}: {value}")
+    return "; ".join(shown)
+
+
+def _money(amount: Any) -> str:
+    return f"${amount:,}" if isinstance(amount, int) else str(amount)
+
+
+def outline(result: Result) -> tuple[str, list[Section]]:
+    """The report's title and its sections, in reading order."""
+    top = result["top_category"]
+    cats = result["categories"]
+    if top:
+        best = cats[top]
+        headline = (f"Likely category: {CATEGORY_TITLES[top]} ({BAND_TEXT[best['band']]}"
+                    f"{', ' + best['label'] if best.get('label') else ''})")
+    else:
+        headline = "No parole category is indicated by these answers"
+    sections: list[Section] = []
+
+    summary = [Line(headline, "strong")]
+    for cid, title in CATEGORY_TITLES.items():
+        cat = cats[cid]
+        basis = f" ({cat['label']})" if cat.get("label") else ""
+        summary.append(Line(f"{title}: {BAND_TEXT[cat['band']]}, score {cat['score']}{basis}",
+                            _band_style(cat["band"])))
+    if result["status"] == "incomplete":
+        summary.append(Line("Some answers are missing, so this result may change: "
+                            + ", ".join(result["missing"]), "warn"))
+    sections.append(Section("Summary", summary,
+                            "Bands describe how likely each category is to fit, not whether "
+                            "a request will be granted."))
+
+    flags = [Line(f"{SEVERITY_TEXT[flag['severity']]}: {flag['text']}", flag["severity"],
+                  flag["cite"]) for flag in result["flags"]]
+    if flags:
+        sections.append(Section("Flags and referrals", flags))
+
+    why: list[Line] = []
+    weakens: list[Line] = []
+    evidence: list[Line] = []
+    for cid, title in CATEGORY_TITLES.items():
+        cat = cats[cid]
+        if cat["band"] in ("not_indicated",) and not cat["concerns"]:
+            continue
+        for reason in cat["reasons"]:
+            why.append(Line(f"{title}: {reason['text']} (answers: "
+                            f"{_answers_text(reason['answers'])})", "good", reason["cite"]))
+        for concern in cat["concerns"]:
+            weakens.append(Line(f"{title}: {concern['text']} (answers: "
+                                f"{_answers_text(concern['answers'])})", "bad", concern["cite"]))
+        if cid == top:
+            evidence = [Line(item["text"]) for item in cat["missing_evidence"]]
+    if why:
+        sections.append(Section("Why", why))
+    if weakens:
+        sections.append(Section("What weakens it", weakens))
+
+    forms = [Line(item["text"], cite=item["cite"]) for item in result["forms"]]
+    fees = []
+    for fee in result["fees"]:
+        text = f"{fee['label']}: {_money(fee['amount'])} (in force from {fee['effective_from']})"
+        if fee["confirm_before_filing"]:
+            text += " - unverified, confirm before filing"
+            confirmed = fee.get("last_confirmed")
+            if confirmed:
+                text += (f"; last confirmed amount {_money(confirmed['amount'])} from "
+                         f"{confirmed['effective_from']}")
+        if fee["exception"]:
+            text += f". {fee['exception']}"
+        if fee["waivable"]:
+            text += ". A fee waiver (Form I-912) may be requested."
+        if fee["note"]:
+            text += f". {fee['note']}"
+        fees.append(Line(text, cite=[fee["source"], *fee["cite"]]))
+    if forms or fees:
+        sections.append(Section(f"Forms and fees (as of {result['as_of']})", forms + fees))
+    documents = [Line(item["text"], cite=item["cite"]) for item in result["documents"]]
+    if evidence or documents:
+        sections.append(Section("Evidence checklist",
+                                [Line(f"Still needed: {line.text}", "warn") for line in evidence]
+                                + documents))
+    deadlines = []
+    for row in result["deadlines"]:
+        when = ("passed" if row["status"] == "passed" else "today" if row["status"] == "today"
+                else f"in {row['days_from_as_of']} days")
+        note = " - unverified, confirm" if row["confidence"] == "unverified" else ""
+        deadlines.append(Line(f"{row['date']}: {row['label']} ({when}){note}",
+                              "warn" if row["soon"] or row["status"] == "passed" else "",
+                              row["cite"]))
+    if deadlines:
+        sections.append(Section("Deadlines", deadlines))
+    for key, title in (("next_steps", "Next steps"), ("alternatives", "Other routes to consider"),
+                       ("after_approval", "After approval"), ("if_denied", "If it is denied")):
+        lines = [Line(item["text"], cite=item["cite"]) for item in result[key]]
+        if lines:
+            sections.append(Section(title, lines))
+    if result.get("always"):
+        sections.append(Section("Keep in mind", [Line(text) for text in result["always"]]))
+    if result.get("trace"):
+        sections.append(Section("Rule trace", _trace_lines(result["trace"])))
+    pack = result["rule_pack"]
+    sources = [Line(f"[{sid}] {src['title']}" + (f" <{src['url']}>" if src.get("url") else "")
+                    + f" ({src['dated']})", "dim") for sid, src in result["sources"].items()]
+    sections.append(Section("Sources", sources))
+    sections.append(Section("About this screening", [
+        Line(f"Rule pack {pack['id']} version {pack['version']}, facts as of {pack['as_of']} "
+             f"(content {pack['hash']}); screened as of {result['as_of']}.", "dim"),
+        Line(result["disclaimer"], "strong"),
+    ]))
+    title = "Parole screening report" + (f" for {result['id']}" if result.get("id") else "")
+    return title, sections
+
+
+def _trace_lines(trace: list[dict[str, Any]]) -> list[Line]:
+    lines = []
+    for entry in trace:
+        outcome = {True: "true", False: "false", None: "unknown"}[entry["result"]]
+        clauses = "; ".join(
+            f"{c['q']} {c['op']} {json.dumps(c['operand'])} -> "
+            f"{ {True: 'true', False: 'false', None: 'unknown'}[c['result']] }"
+            for c in entry["clauses"])
+        lines.append(Line(f"{entry['rule']}: {outcome}" + (f" [{clauses}]" if clauses else ""),
+                          "dim"))
+    return lines
+
+
+def _band_style(band: str) -> str:
+    return {"strong": "good", "possible": "good", "weak": "warn"}.get(band, "dim")
+
+
+def _cites(line: Line) -> str:
+    return (" [" + ", ".join(line.cite) + "]") if line.cite else ""
+
+
+def render_markdown(result: Result) -> str:
+    title, sections = outline(result)
+    out = [f"# {_md(title)}", ""]
+    for section in sections:
+        out += [f"## {_md(section.title)}", ""]
+        if section.intro:
+            out += [_md(section.intro), ""]
+        out += [f"- {_md(line.text)}{_cites(line)}" for line in section.lines]
+        out.append("")
+    return "\n".join(out)
+
+
+def _md(text: str) -> str:
+    # Pack text is data: stop it from turning into links, emphasis or HTML in a viewer.
+    for char in ("\\", "`", "*", "_", "[", "]", "<", ">", "#"):
+        text = text.replace(char, "\\" + char)
+    return text
+
+
+_CSS = """body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;
+line-height:1.5;color:#111}h1{font-size:1.6rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;
+margin-top:1.6rem}li{margin:.2rem 0}.good{color:#05602b}.bad{color:#8a1c1c}.warn{color:#7a4b00}
+.stop{color:#8a1c1c;font-weight:bold}.dim{color:#555}.strong{font-weight:bold}
+.cite{color:#555;font-size:.85em}@media print{body{margin:0}}"""
+
+
+def render_html(result: Result) -> str:
+    title, sections = outline(result)
+    esc = html.escape
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           f"<title>{esc(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+           f"<h1>{esc(title)}</h1>"]
+    for section in sections:
+        out.append(f"<h2>{esc(section.title)}</h2>")
+        if section.intro:
+            out.append(f"<p>{esc(section.intro)}</p>")
+        out.append("<ul>")
+        for line in section.lines:
+            cite = f' <span class="cite">{esc(_cites(line).strip())}</span>' if line.cite else ""
+            css = f' class="{line.style}"' if line.style else ""
+            out.append(f"<li{css}>{esc(line.text)}{cite}</li>")
+        out.append("</ul>")
+    out += ["</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+def render_plain(result: Result) -> str:
+    """Plain text with no colour and no box drawing: safe for screen readers and files."""
+    title, sections = outline(result)
+    out = [title, "=" * len(title), ""]
+    for section in sections:
+        out += [section.title, "-" * len(section.title)]
+        if section.intro:
+            out.append(section.intro)
+        out += [f"* {line.text}{_cites(line)}" for line in section.lines]
+        out.append("")
+    return "\n".join(out)
+
+
+_RICH_STYLES = {"good": "green", "bad": "red", "warn": "yellow", "stop": "bold red",
+                "dim": "dim", "strong": "bold", "info": "cyan"}
+
+
+def print_rich(result: Result, console: Any) -> None:
+    """Print the report to a rich console, styling lines but never parsing pack text."""
+    from rich.text import Text
+
+    title, sections = outline(result)
+    console.print(Text(title, style="bold underline"))
+    for section in sections:
+        console.print()
+        console.print(Text(section.title, style="bold"))
+        if section.intro:
+            console.print(Text(section.intro, style="dim"))
+        for line in section.lines:
+            text = Text("  * ")
+            text.append(line.text, style=_RICH_STYLES.get(line.style, ""))
+            if line.cite:
+                text.append(_cites(line), style="dim")
+            console.print(text)

@@ -1,0 +1,67 @@
+"""JSON Schema of an answers record, generated from the rule pack's questions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .models import Question
+from .pack import RulePack
+
+SCHEMA_ID = "https://parole-screen.invalid/schema/answers@1"
+
+
+def answers_schema(pack: RulePack) -> dict[str, Any]:
+    """The exact contract for ``score``, ``batch`` and ``interview --answers`` input."""
+    properties = {entry.question.id: _property(entry.question, pack)
+                  for entry in pack.questions}
+    answers = {
+        "type": "object",
+        "properties": properties,
+        "additionalProperties": False,
+        "description": "Question id -> answer. Omit questions that were not asked; "
+                       "null means not answered.",
+    }
+    record_id = {"type": ["string", "integer"], "description": "Optional record id."}
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_ID,
+        "title": f"Answers record for rule pack {pack.meta.id} {pack.meta.version}",
+        "anyOf": [
+            {"type": "object", "properties": {"id": record_id, "answers": {"$ref": "#/$defs/answers"}},
+             "required": ["answers"], "additionalProperties": False},
+            {"allOf": [{"$ref": "#/$defs/answers_with_id"}]},
+        ],
+        "$defs": {
+            "answers": answers,
+            "answers_with_id": {**answers, "properties": {"id": record_id, **properties}},
+        },
+    }
+
+
+def _property(question: Question, pack: RulePack) -> dict[str, Any]:
+    base: dict[str, Any] = {"description": question.text}
+    kind = question.type
+    if kind == "yes_no":
+        base["type"] = ["boolean", "null"]
+    elif kind == "choice":
+        base["enum"] = [*(c.value for c in question.choices), None]
+    elif kind == "multi_choice":
+        base["type"] = ["array", "null"]
+        base["items"] = {"enum": [c.value for c in question.choices]}
+        base["uniqueItems"] = True
+    elif kind == "date":
+        base["type"] = ["string", "null"]
+        base["format"] = "date"
+        base["pattern"] = r"^\d{4}-\d{2}-\d{2}$"
+    elif kind in ("number", "money"):
+        base["type"] = ["number", "null"]
+        if question.min is not None:
+            base["minimum"] = question.min
+        if question.max is not None:
+            base["maximum"] = question.max
+    elif kind == "country":
+        base["enum"] = [*pack.countries, None]
+    else:
+        base["type"] = ["string", "null"]
+        base["maxLength"] = 2000
+    return base
