@@ -15,7 +15,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazily
     from .answers import coerce_answers, split_record
     from .engine import (
         RESULT_SCHEMA,
@@ -50,7 +50,26 @@ _EXPORTS = {
     "render": "report",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "RESULT_SCHEMA",
+    "AnswerError",
+    "OutputExistsError",
+    "PackError",
+    "ParoleScreenError",
+    "Result",
+    "RulePack",
+    "SessionError",
+    "__version__",
+    "coerce_answers",
+    "default_pack_path",
+    "effective_answers",
+    "load_pack",
+    "render",
+    "screen",
+    "screen_many",
+    "screen_record",
+    "split_record",
+]
 
 
 def __getattr__(name: str) -> Any:

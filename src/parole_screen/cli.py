@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -38,14 +38,14 @@ rules_app = typer.Typer(help="Check, test and inspect a rule pack.", no_args_is_
 app.add_typer(rules_app, name="rules")
 
 
-class ReportFormat(str, Enum):
+class ReportFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
     html = "html"
 
 
-class ListFormat(str, Enum):
+class ListFormat(StrEnum):
     table = "table"
     json = "json"
 
@@ -188,9 +188,8 @@ def rules_test(
 ) -> None:
     """Run the pack's scenario tests (DIR/tests/*.yaml); print pass/fail per case."""
     with handled(ctx):
-        from .scenarios import TESTS_DIR
+        from .scenarios import TESTS_DIR, load_scenarios, run_scenarios
         from .scenarios import coverage as measure
-        from .scenarios import load_scenarios, run_scenarios
 
         pack = load_pack_for(ctx, directory)
         cases = load_scenarios(pack.path / TESTS_DIR)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +61,7 @@ class Catalogue:
     country_lists: frozenset[str]
 
 
-def suggest(name: str, known: Iterator[str] | list[str] | Mapping[str, Any]) -> str:
+def suggest(name: str, known: Iterable[str]) -> str:
     """Return " (did you mean 'x'?)" for the closest known name, or ""."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
@@ -108,7 +108,7 @@ def _compile(spec: Any, cat: Catalogue, on_error: ErrorSink, path: list[str | in
         on_error(path, "a condition must be a mapping with 'all', 'any', 'not' or 'q'")
         return _never
     groups = [key for key in ("all", "any", "not") if key in spec]
-    if groups and "q" in spec or len(groups) > 1:
+    if (groups and "q" in spec) or len(groups) > 1:
         on_error(path, "a condition has exactly one of 'all', 'any', 'not' or 'q'")
         return _never
     if groups:
@@ -219,7 +219,7 @@ def _record(trace: Trace, qid: str, op: str, operand: Any, value: Any, result: T
 def _make_is(qid: str, operand: Any, op: str) -> Evaluator:
     def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
         value = answers.get(qid)
-        result = None if value is None else value == operand
+        result = None if value is None else bool(value == operand)
         if trace is not None:
             _record(trace, qid, op, operand, value, result)
         return result
@@ -265,7 +265,7 @@ def _make_bound(qid: str, operand: Any, op: str) -> Evaluator:
 def _make_contains(qid: str, operand: Any, op: str) -> Evaluator:
     def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
         value = answers.get(qid)
-        result = None if value is None else operand in value
+        result = None if value is None else bool(operand in value)
         if trace is not None:
             _record(trace, qid, op, operand, value, result)
         return result
@@ -305,7 +305,7 @@ def _make_days(qid: str, operand: Any, op: str) -> Evaluator:
             result: Tri = None
         else:
             days = sign * (value.toordinal() - ctx.as_of_ordinal)
-            result = low <= days <= high
+            result = bool(low <= days <= high)
         if trace is not None:
             _record(trace, qid, op, dict(operand), value, result)
         return result

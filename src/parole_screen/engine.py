@@ -109,7 +109,7 @@ def _score(pack: RulePack, typed: Mapping[str, Any], as_of: dt.date, record_id: 
                           "text": entry.flag.text, "cite": list(entry.flag.cite),
                           "answers": _read(entry.reads, answers)})
             cited.update(entry.flag.cite)
-    flags.sort(key=lambda flag: _SEVERITY_RANK[flag["severity"]])
+    flags.sort(key=lambda flag: _SEVERITY_RANK[str(flag["severity"])])
 
     items: dict[str, list[dict[str, Any]]] = {kind: [] for kind in ITEM_KINDS}
     for item_entry in pack.items:

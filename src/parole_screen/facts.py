@@ -24,7 +24,7 @@ def fact_rows(pack: RulePack, as_of: dt.date, *, unverified: bool = False) -> li
     With ``unverified``, one row per value marked unverified instead, whatever its date:
     those are the facts to confirm before anyone files.
     """
-    rows = []
+    rows: list[dict[str, Any]] = []
     for fact in sorted(pack.facts.values(), key=lambda f: (f.kind, f.id)):
         if unverified:
             chosen = [v for v in fact.values if v.confidence == "unverified"]

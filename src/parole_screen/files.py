@@ -80,9 +80,9 @@ def write_atomic(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o600)
-        os.replace(temp, path)
+        Path(temp).chmod(0o600)
+        Path(temp).replace(path)
     except OSError as error:
         with contextlib.suppress(OSError):
-            os.unlink(temp)
+            Path(temp).unlink()
         raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None

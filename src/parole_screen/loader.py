@@ -225,8 +225,9 @@ class _Builder:
         for entry in entries["fees"]:
             fact = facts.get(entry.model.fact)
             if fact is None:
+                hint = suggest(entry.model.fact, facts)
                 self.problem(entry.where(), f"fee '{entry.model.id}' names unknown fact "
-                                            f"'{entry.model.fact}'{suggest(entry.model.fact, facts)}")
+                                            f"'{entry.model.fact}'{hint}")
             elif fact.kind != "fee" or fact.unit != "usd":
                 self.problem(entry.where(), f"fee '{entry.model.id}' names fact '{fact.id}', "
                                             "which is not a fee in usd")
@@ -248,8 +249,8 @@ class _Builder:
                         continue
                     for code in v:
                         if code not in catalogue.countries:
-                            self.problem(where, f"unknown country code '{code}'"
-                                                f"{suggest(code, catalogue.countries)}")
+                            hint = suggest(code, sorted(catalogue.countries))
+                            self.problem(where, f"unknown country code '{code}'{hint}")
                 elif fact.unit == "text" and not isinstance(v, str):
                     self.problem(where, f"fact '{fact.id}' is text: value must be text")
             if fact.kind == "country_list" and fact.unit != "countries":
@@ -276,86 +277,43 @@ class _Builder:
     # -- compiling ---------------------------------------------------------------------
 
     def _compile(self, entries: dict[str, list[_Entry]], catalogue: Catalogue) -> dict[str, Any]:
-        def compiler(entry: _Entry, label: str, base: list[str | int]) -> Callable[..., Any]:
-            def compile_at(spec: Any, key: str) -> Evaluator:
-                def on_error(path: list[str | int], message: str) -> None:
-                    self.problem(entry.where([*base, key, *path]),
-                                 f"{label} {key}{_render_path(path)}: {message}")
-                return compile_condition(spec, catalogue, on_error)
-
-            def optional(spec: Any, key: str) -> Evaluator | None:
-                return None if spec is None else compile_at(spec, key)
-            compile_at.optional = optional  # type: ignore[attr-defined]
-            return compile_at
+        def at(entry: _Entry, label: str, base: list[str | int] | None = None) -> _Compiler:
+            return _Compiler(self, catalogue, entry, label, base or [])
 
         questions = []
         for entry in entries["questions"]:
-            c = compiler(entry, f"question '{entry.model.id}'", [])
-            questions.append(CompiledQuestion(entry.model, c.optional(entry.model.asked_when,
-                                                                      "asked_when")))
+            c = at(entry, f"question '{entry.model.id}'")
+            questions.append(CompiledQuestion(entry.model,
+                                              c.optional(entry.model.asked_when, "asked_when")))
         categories = []
         for entry in sorted(entries["categories"], key=lambda e: CATEGORY_IDS.index(e.model.id)):
-            bases = []
-            for b, basis in enumerate(entry.model.bases):
-                basis_id = f"{entry.model.id}.{basis.id}"
-                c = compiler(entry, f"basis '{basis_id}'", ["bases", b])
-
-                def factors(group: str, b: int = b, basis_id: str = basis_id) -> tuple[
-                        CompiledFactor, ...]:
-                    out = []
-                    for f, factor in enumerate(getattr(entry.model.bases[b], group)):
-                        rule_id = f"{basis_id}.{factor.id}"
-                        fc = compiler(entry, f"rule '{rule_id}'", ["bases", b, group, f])
-                        reads = referenced_questions(factor.when) | referenced_questions(
-                            factor.unless)
-                        out.append(CompiledFactor(rule_id, factor, fc(factor.when, "when"),
-                                                  fc.optional(factor.unless, "unless"),
-                                                  tuple(sorted(reads))))
-                    return tuple(out)
-
-                evidence = []
-                for v, item in enumerate(basis.evidence):
-                    ec = compiler(entry, f"evidence '{basis_id}.{item.id}'",
-                                  ["bases", b, "evidence", v])
-                    evidence.append(CompiledEvidence(item, ec.optional(item.have_when, "have_when"),
-                                                     ec.optional(item.needed_when, "needed_when")))
-                bases.append(CompiledBasis(
-                    rule_id=basis_id,
-                    basis=basis,
-                    applies=c(basis.applies_when, "applies_when"),
-                    requires=factors("requires"),
-                    strengthens=factors("strengthens"),
-                    weakens=factors("weakens"),
-                    blocks=factors("blocks"),
-                    evidence=tuple(evidence),
-                    reads=tuple(sorted(referenced_questions(basis.applies_when))),
-                ))
-                self._check_block_caps(entry, b)
+            bases = [self._compile_basis(entry, b, at) for b in range(len(entry.model.bases))]
             categories.append(CompiledCategory(entry.model, tuple(bases)))
         flags = []
         for entry in entries["flags"]:
-            c = compiler(entry, f"flag '{entry.model.id}'", [])
-            reads = referenced_questions(entry.model.when) | referenced_questions(entry.model.unless)
-            flags.append(CompiledFlag(entry.model, c(entry.model.when, "when"),
-                                      c.optional(entry.model.unless, "unless"),
-                                      tuple(sorted(reads))))
+            flag = entry.model
+            c = at(entry, f"flag '{flag.id}'")
+            reads = referenced_questions(flag.when) | referenced_questions(flag.unless)
+            flags.append(CompiledFlag(flag, c.required(flag.when, "when"),
+                                      c.optional(flag.unless, "unless"), tuple(sorted(reads))))
         items = []
         for entry in entries["items"]:
-            c = compiler(entry, f"item '{entry.model.id}'", [])
+            c = at(entry, f"item '{entry.model.id}'")
             items.append(CompiledItem(entry.model, c.optional(entry.model.when, "when")))
         fees = []
         for entry in entries["fees"]:
-            c = compiler(entry, f"fee '{entry.model.id}'", [])
+            c = at(entry, f"fee '{entry.model.id}'")
             fees.append(CompiledFee(entry.model, c.optional(entry.model.when, "when"),
                                     c.optional(entry.model.exception_when, "exception_when")))
         deadlines = []
         for entry in entries["deadlines"]:
-            c = compiler(entry, f"deadline '{entry.model.id}'", [])
-            source = catalogue.questions.get(entry.model.from_question)
+            deadline = entry.model
+            c = at(entry, f"deadline '{deadline.id}'")
+            source = catalogue.questions.get(deadline.from_question)
             if source is None or source.type != "date":
-                self.problem(entry.where(), f"deadline '{entry.model.id}': from_question "
-                                            f"'{entry.model.from_question}' is not a date question")
-            deadlines.append(CompiledDeadline(entry.model, c.optional(entry.model.when, "when")))
+                self.problem(entry.where(), f"deadline '{deadline.id}': from_question "
+                                            f"'{deadline.from_question}' is not a date question")
+            deadlines.append(CompiledDeadline(deadline, c.optional(deadline.when, "when")))
         return {
             "questions": tuple(questions),
             "categories": tuple(categories),
@@ -364,6 +322,41 @@ class _Builder:
             "fees": tuple(fees),
             "deadlines": tuple(deadlines),
         }
+
+    def _compile_basis(self, entry: _Entry, b: int,
+                       at: Callable[..., _Compiler]) -> CompiledBasis:
+        basis = entry.model.bases[b]
+        basis_id = f"{entry.model.id}.{basis.id}"
+
+        def factors(group: str) -> tuple[CompiledFactor, ...]:
+            out = []
+            for f, factor in enumerate(getattr(basis, group)):
+                rule_id = f"{basis_id}.{factor.id}"
+                c = at(entry, f"rule '{rule_id}'", ["bases", b, group, f])
+                reads = referenced_questions(factor.when) | referenced_questions(factor.unless)
+                out.append(CompiledFactor(rule_id, factor, c.required(factor.when, "when"),
+                                          c.optional(factor.unless, "unless"),
+                                          tuple(sorted(reads))))
+            return tuple(out)
+
+        evidence = []
+        for v, item in enumerate(basis.evidence):
+            c = at(entry, f"evidence '{basis_id}.{item.id}'", ["bases", b, "evidence", v])
+            evidence.append(CompiledEvidence(item, c.optional(item.have_when, "have_when"),
+                                             c.optional(item.needed_when, "needed_when")))
+        self._check_block_caps(entry, b)
+        return CompiledBasis(
+            rule_id=basis_id,
+            basis=basis,
+            applies=at(entry, f"basis '{basis_id}'", ["bases", b]).required(
+                basis.applies_when, "applies_when"),
+            requires=factors("requires"),
+            strengthens=factors("strengthens"),
+            weakens=factors("weakens"),
+            blocks=factors("blocks"),
+            evidence=tuple(evidence),
+            reads=tuple(sorted(referenced_questions(basis.applies_when))),
+        )
 
     def _check_block_caps(self, entry: _Entry, b: int) -> None:
         basis = entry.model.bases[b]
@@ -376,6 +369,26 @@ class _Builder:
                 if factor.cap is not None:
                     self.problem(entry.where(["bases", b, group, f]),
                                  f"'cap' only belongs on blocks, not in {group}")
+
+
+@dataclass
+class _Compiler:
+    """Compiles the conditions of one pack entity, reporting problems at their line."""
+
+    builder: _Builder
+    catalogue: Catalogue
+    entry: _Entry
+    label: str
+    base: list[str | int]
+
+    def required(self, spec: Any, key: str) -> Evaluator:
+        def on_error(path: list[str | int], message: str) -> None:
+            self.builder.problem(self.entry.where([*self.base, key, *path]),
+                                 f"{self.label} {key}{_render_path(path)}: {message}")
+        return compile_condition(spec, self.catalogue, on_error)
+
+    def optional(self, spec: Any, key: str) -> Evaluator | None:
+        return None if spec is None else self.required(spec, key)
 
 
 def _render_path(path: list[str | int]) -> str:

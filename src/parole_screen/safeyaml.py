@@ -62,7 +62,7 @@ def _screen_events(text: str) -> None:
     """Refuse tags, anchors and aliases, and cap nesting, before anything is constructed."""
     depth = 0
     for event in yaml.parse(text, Loader=_BaseLoader):
-        line = event.start_mark.line + 1
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
         if isinstance(event, yaml.AliasEvent):
             raise YamlRefused(line, "aliases (*name) are not allowed in rule files")
         anchor = getattr(event, "anchor", None)
@@ -85,12 +85,12 @@ def parse_yaml(text: str) -> Any:
         raise YamlRefused(1, f"file is larger than the {MAX_FILE_BYTES // 1024} KiB cap")
     try:
         _screen_events(text)
-        documents = list(yaml.load_all(text, Loader=_PackLoader))  # noqa: S506 - safe subclass
+        documents = list(yaml.load_all(text, Loader=_PackLoader))  # a SafeLoader subclass
     except YamlRefused:
         raise
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        line = mark.line + 1 if mark is not None and hasattr(mark, "line") else 1
         raise YamlRefused(line, f"YAML syntax error: {error.problem or error.context}") from None
     except yaml.YAMLError as error:
         raise YamlRefused(1, f"YAML error: {error}") from None

@@ -178,9 +178,8 @@ def coverage(pack: RulePack, outcomes: Iterable[ScenarioOutcome]) -> Coverage:
         if result is None:
             continue
         for step in result.get("trace", ()):
-            if step["result"] is True:
-                if step["rule"] in rules:
-                    rules[step["rule"]] = True
+            if step["result"] is True and step["rule"] in rules:
+                rules[step["rule"]] = True
         for flag in result["flags"]:
             flags[flag["id"]] = True
         for qid, value in (outcome.answers or {}).items():

@@ -27,7 +27,8 @@ def answers_schema(pack: RulePack) -> dict[str, Any]:
         "$id": SCHEMA_ID,
         "title": f"Answers record for rule pack {pack.meta.id} {pack.meta.version}",
         "anyOf": [
-            {"type": "object", "properties": {"id": record_id, "answers": {"$ref": "#/$defs/answers"}},
+            {"type": "object",
+             "properties": {"id": record_id, "answers": {"$ref": "#/$defs/answers"}},
              "required": ["answers"], "additionalProperties": False},
             {"allOf": [{"$ref": "#/$defs/answers_with_id"}]},
         ],
