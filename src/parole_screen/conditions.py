@@ -287,7 +287,7 @@ def _make_contains_any(qid: str, operand: Any, op: str) -> Evaluator:
 def _make_answered(qid: str, operand: Any, op: str) -> Evaluator:
     def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
         value = answers.get(qid)
-        result = (value is not None) == operand
+        result = (value is not None) is bool(operand)
         if trace is not None:
             _record(trace, qid, op, operand, value, result)
         return result
