@@ -97,7 +97,9 @@ class _Builder:
         if self.problems or meta is None:
             raise PackError(self.problems or [f"{self.directory}: no usable {META_FILE}"])
         self._check_unique(entries)
-        questions = {e.model.id: e for e in entries["questions"]}
+        questions: dict[str, _Entry] = {}
+        for entry in entries["questions"]:
+            questions.setdefault(entry.model.id, entry)  # a duplicate is reported; keep the first
         country_lists = frozenset(e.model.id for e in entries["facts"]
                                   if e.model.kind == "country_list")
         catalogue = Catalogue(
@@ -164,8 +166,14 @@ class _Builder:
         try:
             return model.model_validate(raw)
         except ValidationError as error:
-            for detail in error.errors():
+            details = error.errors()
+            nested = [tuple(detail["loc"]) for detail in details]
+            for detail in details:
                 loc = [step for step in detail["loc"] if isinstance(step, str | int)]
+                here = tuple(detail["loc"])
+                if detail["type"] == "too_short" and any(
+                        other[:len(here)] == here and len(other) > len(here) for other in nested):
+                    continue  # a list emptied by its items' own errors: those say it better
                 # pydantic appends the union member or validator name; keep the data path.
                 data_path = _data_path(raw, loc)
                 dotted = ".".join(str(step) for step in data_path) or "(top)"
