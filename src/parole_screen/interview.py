@@ -1,0 +1,578 @@
+"""The interview policy: which question comes next, progress, back, review edits, parsing.
+
+No I/O happens here. A front end shows :meth:`Interview.current` (or the review list),
+reads a line, and passes it to :meth:`Interview.handle`, which returns a :class:`Step`
+saying what happened. The CLI in :mod:`parole_screen.cli_interview` is one such front end;
+tests drive the same machine with plain strings.
+
+Answers are keyed by question id, never by position, so changing an early answer keeps
+every later answer that still applies and drops only those whose ``asked_when`` became
+false (the same rule :func:`~parole_screen.engine.effective_answers` applies when scoring).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from .answers import coerce_answers, to_json_value
+from .conditions import EvalContext
+from .engine import effective_answers
+from .errors import AnswerError
+from .models import Question
+from .pack import RulePack
+
+COMMANDS_HELP = (
+    "At any question you can type: ? for help, back for the previous question, "
+    "review to see and change your answers, save to save now, quit to save and stop."
+)
+LANGUAGES = ("en", "es", "ru")
+TRANSLATED = ("en",)
+_HELP_WORDS = frozenset({"?", "help"})
+_ACCEPT_WORDS = frozenset({"", "done", "ok", "finish"})
+_YES = frozenset({"y", "yes", "true"})
+_NO = frozenset({"n", "no", "false"})
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DATE_EXAMPLE = "for example 2027-03-31"
+# Common names that are not the pack's short country names (only used if the code exists).
+_COUNTRY_ALIASES = {
+    "usa": "US", "unitedstatesofamerica": "US", "america": "US", "uk": "GB",
+    "britain": "GB", "greatbritain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "southkorea": "KR", "korea": "KR", "northkorea": "KP", "drc": "CD", "drcongo": "CD",
+    "democraticrepublicofthecongo": "CD", "czechrepublic": "CZ", "burma": "MM",
+    "ivorycoast": "CI", "turkey": "TR", "russia": "RU", "laos": "LA", "holland": "NL",
+}
+
+StepKind = Literal["answered", "skipped", "invalid", "help", "back", "at_start", "review",
+                   "edit", "resume", "finished", "save", "quit", "eof"]
+
+
+class InvalidAnswer(ValueError):
+    """A typed line that does not answer the question; ``str()`` is the message to show."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where the user is: question ``number`` of about ``total`` (the total is an estimate)."""
+
+    number: int
+    total: int
+
+    def __str__(self) -> str:
+        return f"question {self.number} of about {self.total}"
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    number: int
+    question: Question
+    value: Any  # the typed answer, or None if the question was skipped
+    shown: str
+
+
+@dataclass(frozen=True)
+class Step:
+    """What :meth:`Interview.handle` did with a line; ``message`` is for the user."""
+
+    kind: StepKind
+    message: str = ""
+    question: Question | None = None
+
+
+class Interview:
+    """The state of one interview: answers, skipped optional questions and the position.
+
+    ``answers`` holds typed values (as :func:`~parole_screen.answers.coerce_answers`
+    returns them). Construct with :meth:`from_json` to validate raw JSON values first.
+    """
+
+    def __init__(self, pack: RulePack, as_of: dt.date, answers: Mapping[str, Any] | None = None,
+                 *, skipped: Iterable[str] = (), current: str | None = None,
+                 revisit: Iterable[str] = (), reviewing: bool = False) -> None:
+        self.pack = pack
+        self.as_of = as_of
+        self.ctx: EvalContext = pack.context(as_of)
+        self._index = {entry.question.id: entry.question for entry in pack.questions}
+        self._answers: dict[str, Any] = {}
+        self._prune(dict(answers or {}))
+        self._skipped = {qid for qid in skipped
+                         if qid in self._index and not self._index[qid].required}
+        self._revisit = {qid for qid in revisit if qid in self._index}
+        self._current = current if current in self._index else None
+        self.reviewing = reviewing
+        self.finished = False
+
+    @classmethod
+    def from_json(cls, pack: RulePack, raw: Mapping[str, Any], as_of: dt.date,
+                  **position: Any) -> Interview:
+        """Start from JSON answers (an answers file or a session); raises AnswerError."""
+        return cls(pack, as_of, coerce_answers(pack, raw), **position)
+
+    # -- queries -------------------------------------------------------------------------
+
+    @property
+    def answers(self) -> dict[str, Any]:
+        """The typed answers that still apply, in interview order."""
+        return dict(self._answers)
+
+    @property
+    def skipped(self) -> list[str]:
+        return [qid for qid in self._index if qid in self._skipped]
+
+    def json_answers(self) -> dict[str, Any]:
+        """The answers as JSON values, in interview order: what ``score`` reads."""
+        return {qid: to_json_value(value) for qid, value in self._answers.items()}
+
+    def position(self) -> dict[str, Any]:
+        """What a session file needs besides the answers to put the user back where they were."""
+        current = self.current()
+        return {"question": current.id if current else self._current,
+                "review": self.reviewing,
+                "revisit": [qid for qid in self._index if qid in self._revisit]}
+
+    def path(self) -> list[Question]:
+        """The questions asked given the answers so far, in order.
+
+        Questions whose ``asked_when`` cannot be decided yet (it reads an unanswered
+        question) are left out; they join the path when the branch opens.
+        """
+        kept: dict[str, Any] = {}
+        path = []
+        for entry in self.pack.questions:
+            qid = entry.question.id
+            asked = True if entry.asked_when is None else entry.asked_when(kept, self.ctx, None)
+            if asked is True:
+                path.append(entry.question)
+            if asked is not False and qid in self._answers:
+                kept[qid] = self._answers[qid]
+        return path
+
+    def missing(self) -> list[str]:
+        """Required questions that apply and have no answer yet, in order."""
+        return effective_answers(self.pack, self._answers, self.ctx)[1]
+
+    def _open(self, question: Question) -> bool:
+        return question.id not in self._answers and question.id not in self._skipped
+
+    def pending(self) -> Question | None:
+        """The question to ask next, ignoring whether the review list is showing."""
+        path = self.path()
+        if self._current is not None:
+            for question in path:
+                if question.id == self._current:
+                    return question
+        return next((question for question in path if self._open(question)), None)
+
+    def current(self) -> Question | None:
+        """The question being asked, or None at the review step or when finished."""
+        if self.reviewing or self.finished:
+            return None
+        return self.pending()
+
+    @property
+    def stage(self) -> Literal["question", "review", "finished"]:
+        if self.finished:
+            return "finished"
+        return "question" if self.current() is not None else "review"
+
+    @property
+    def final_review(self) -> bool:
+        """True when the review step is the last one (nothing left to ask)."""
+        return self.pending() is None
+
+    def progress(self) -> Progress:
+        """``question N of about M``: M counts the questions the answers so far open."""
+        path = self.path()
+        current = self.current()
+        ids = [question.id for question in path]
+        if current is not None and current.id in ids:
+            number = ids.index(current.id) + 1
+        else:
+            number = sum(1 for question in path if not self._open(question))
+        return Progress(number, max(len(path), number))
+
+    def value_of(self, qid: str) -> Any:
+        return self._answers.get(qid)
+
+    def default_text(self, question: Question) -> str | None:
+        """How the current answer is shown as the default (Enter keeps it), or None."""
+        value = self._answers.get(question.id)
+        return None if value is None else display_value(self.pack, question, value)
+
+    def review_items(self) -> list[ReviewItem]:
+        """Every answered (or skipped) question that applies, numbered from 1."""
+        items: list[ReviewItem] = []
+        on_path = {question.id for question in self.path()}
+        for entry in self.pack.questions:
+            question = entry.question
+            value = self._answers.get(question.id)
+            if value is None and not (question.id in self._skipped and question.id in on_path):
+                continue
+            shown = "(skipped)" if value is None else display_value(self.pack, question, value)
+            items.append(ReviewItem(len(items) + 1, question, value, shown))
+        return items
+
+    def help_text(self, question: Question | None) -> str:
+        """The help for a question (or for the review step), then the command list."""
+        if question is None:
+            return ("Type the number of an answer to change it. Press Enter when everything "
+                    "is right. " + COMMANDS_HELP)
+        lines = [question.help or "There is no extra help for this question."]
+        lines += [f"{choice.label}: {choice.help}" for choice in question.choices if choice.help]
+        lines.append(answer_hint(question, required=question.required))
+        lines.append(COMMANDS_HELP)
+        return "\n".join(lines)
+
+    # -- transitions ---------------------------------------------------------------------
+
+    def answer(self, qid: str, value: Any) -> None:
+        """Record a typed answer, drop later answers that no longer apply, and move on."""
+        question = self._index[qid]
+        typed = coerce_answers(self.pack, {qid: to_json_value(value)}).get(qid)
+        if typed is None:
+            raise InvalidAnswer("An answer cannot be empty; use skip() for optional questions.")
+        answers = dict(self._answers)
+        answers[qid] = typed
+        self._skipped.discard(qid)
+        self._after(question, answers)
+
+    def skip(self, qid: str) -> None:
+        """Leave an optional question unanswered and move on."""
+        question = self._index[qid]
+        if question.required:
+            raise InvalidAnswer("This question needs an answer.")
+        answers = dict(self._answers)
+        answers.pop(qid, None)
+        self._skipped.add(qid)
+        self._after(question, answers)
+
+    def back(self) -> bool:
+        """Go to the previous question (from the review step: the last one)."""
+        path = self.path()
+        current = None if self.finished else self.pending()
+        if current is None:
+            if not path:
+                return False
+            target = path[-1]
+        else:
+            ids = [question.id for question in path]
+            index = ids.index(current.id) if current.id in ids else len(ids)
+            if index == 0:
+                return False
+            target = path[index - 1]
+            self._revisit.add(current.id)
+        self._current = target.id
+        self.reviewing = False
+        return True
+
+    def start_review(self) -> None:
+        pending = self.pending()
+        self._current = pending.id if pending else None
+        self.reviewing = True
+
+    def edit(self, number: int) -> Question:
+        """Change the answer numbered ``number`` in the review list."""
+        items = self.review_items()
+        if not 1 <= number <= len(items):
+            raise InvalidAnswer(f"There is no answer number {number}. "
+                                f"Type a number from 1 to {len(items)}." if items else
+                                "There are no answers to change yet.")
+        question = items[number - 1].question
+        self._revisit.clear()
+        self._current = question.id
+        self.reviewing = False
+        return question
+
+    def accept_review(self) -> bool:
+        """Leave the review list: finish if nothing is left to ask, else resume asking."""
+        self.reviewing = False
+        if self.pending() is None and not self.missing():
+            self.finished = True
+        return self.finished
+
+    def handle(self, line: str | None) -> Step:
+        """Apply one typed line (None for end of input) and say what happened."""
+        if line is None:
+            if self.pending() is None and not self.missing() and not self.finished:
+                self.accept_review()
+            if self.finished:
+                return Step("finished")
+            return Step("eof", question=self.current())
+        text = line.strip()
+        word = text.lower()
+        current = self.current()
+        if word in _HELP_WORDS:
+            return Step("help", self.help_text(current), current)
+        if word == "back":
+            if self.back():
+                return Step("back", question=self.current())
+            return Step("at_start", "This is the first question.", current)
+        if word == "review":
+            self.start_review()
+            return Step("review")
+        if word == "save":
+            return Step("save", question=current)
+        if word == "quit":
+            return Step("quit", question=current)
+        if current is None:
+            return self._review_line(text, word)
+        return self._answer_line(current, text)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _review_line(self, text: str, word: str) -> Step:
+        if word in _ACCEPT_WORDS:
+            if self.accept_review():
+                return Step("finished")
+            return Step("resume", question=self.current())
+        if text.isdigit():
+            try:
+                question = self.edit(int(text))
+            except InvalidAnswer as error:
+                return Step("invalid", str(error))
+            return Step("edit", question=question)
+        return Step("invalid", "Type the number of an answer to change it, "
+                               "or press Enter to continue.")
+
+    def _answer_line(self, question: Question, text: str) -> Step:
+        if not text:
+            if question.id in self._answers:
+                self.answer(question.id, self._answers[question.id])
+                return Step("answered", question=question)
+            if not question.required:
+                self.skip(question.id)
+                return Step("skipped", question=question)
+            return Step("invalid", "Please answer this question (type ? for help).", question)
+        try:
+            value = parse_answer(self.pack, question, text)
+        except InvalidAnswer as error:
+            return Step("invalid", str(error), question)
+        self.answer(question.id, value)
+        return Step("answered", question=question)
+
+    def _prune(self, answers: dict[str, Any]) -> None:
+        kept, _ = effective_answers(self.pack, answers, self.ctx)
+        self._answers = kept
+
+    def _after(self, question: Question, answers: dict[str, Any]) -> None:
+        self._prune(answers)
+        self._revisit.discard(question.id)
+        path = self.path()
+        ids = [q.id for q in path]
+        self._current = None
+        if question.id in ids:
+            for later in path[ids.index(question.id) + 1:]:
+                if self._open(later) or later.id in self._revisit:
+                    self._current = later.id
+                    break
+        self._revisit &= set(ids)
+
+
+# -- parsing and showing answers ---------------------------------------------------------
+
+
+def answer_hint(question: Question, *, required: bool = True) -> str:
+    """One line telling the user how to type an answer to this question."""
+    kind = question.type
+    if kind == "yes_no":
+        hint = "Type y for yes or n for no."
+    elif kind == "choice":
+        hint = f"Type a number from 1 to {len(question.choices)}."
+    elif kind == "multi_choice":
+        hint = "Type the numbers of all that apply, separated by commas (for example 1,3)."
+    elif kind == "date":
+        hint = f"Type a date as YYYY-MM-DD, {_DATE_EXAMPLE}."
+    elif kind == "country":
+        hint = "Type a country name or its two-letter code (for example UA)."
+    elif kind == "money":
+        hint = "Type an amount in U.S. dollars (for example 2500)."
+    elif kind == "number":
+        hint = f"Type a number{_range_text(question)}."
+    else:
+        hint = "Type your answer."
+    if not required:
+        hint += " Press Enter to skip."
+    return hint
+
+
+def _range_text(question: Question) -> str:
+    low, high = question.min, question.max
+    if low is not None and high is not None:
+        return f" from {low:g} to {high:g}"
+    if low is not None:
+        return f" of at least {low:g}"
+    if high is not None:
+        return f" of at most {high:g}"
+    return ""
+
+
+def parse_answer(pack: RulePack, question: Question, text: str) -> Any:
+    """Turn a typed line into the typed answer to ``question``; raise InvalidAnswer."""
+    text = text.strip()
+    kind = question.type
+    if kind == "yes_no":
+        value: Any = _parse_yes_no(text)
+    elif kind == "choice":
+        value = _parse_choice(question, text)
+    elif kind == "multi_choice":
+        value = sorted(_parse_multi(question, text))
+    elif kind == "date":
+        value = _parse_date(text)
+    elif kind in ("number", "money"):
+        value = _parse_number(question, text)
+    elif kind == "country":
+        value = parse_country(pack.countries, text)
+    else:
+        if not text:
+            raise InvalidAnswer("Please type an answer.")
+        value = text
+    try:
+        return coerce_answers(pack, {question.id: value})[question.id]
+    except AnswerError as error:
+        raise InvalidAnswer(f"Please check your answer: {error.reason}.") from None
+
+
+def _parse_yes_no(text: str) -> bool:
+    word = text.lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise InvalidAnswer("Please type y for yes or n for no.")
+
+
+def _match_choice(question: Question, token: str) -> str | None:
+    choices = question.choices
+    if token.isdigit():
+        number = int(token)
+        return choices[number - 1].value if 1 <= number <= len(choices) else None
+    folded = token.casefold()
+    for choice in choices:
+        if folded in (choice.value.casefold(), choice.label.casefold()):
+            return choice.value
+    return None
+
+
+def _parse_choice(question: Question, text: str) -> str:
+    value = _match_choice(question, text)
+    if value is None:
+        raise InvalidAnswer(f"Please type a number from 1 to {len(question.choices)}.")
+    return value
+
+
+def _parse_multi(question: Question, text: str) -> set[str]:
+    tokens = [token.strip() for token in re.split(r"[,;]", text)]
+    tokens = [token for token in tokens if token]
+    if len(tokens) == 1 and " " in tokens[0] and _match_choice(question, tokens[0]) is None:
+        tokens = tokens[0].split()  # "1 3" as well as "1,3"
+    if not tokens:
+        raise InvalidAnswer("Please choose at least one: type the numbers, for example 1,3.")
+    chosen: set[str] = set()
+    for token in tokens:
+        value = _match_choice(question, token)
+        if value is None:
+            raise InvalidAnswer(f"'{token}' is not one of the choices. Type numbers from 1 to "
+                                f"{len(question.choices)}, separated by commas.")
+        chosen.add(value)
+    return chosen
+
+
+def _parse_date(text: str) -> dt.date:
+    match = _DATE.match(text)
+    if match is None:
+        raise InvalidAnswer(f"Please type the date as YYYY-MM-DD (year-month-day), "
+                            f"{_DATE_EXAMPLE}.")
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise InvalidAnswer(f"{text} is not a real date. Type it as YYYY-MM-DD, "
+                            f"{_DATE_EXAMPLE}.") from None
+
+
+def _parse_number(question: Question, text: str) -> int | float:
+    cleaned = text.replace(" ", "")
+    if question.type == "money":
+        cleaned = re.sub(r"(?i)^(usd|us\$|\$)|(usd|dollars?)$", "", cleaned)
+    if _GROUPED.match(cleaned):
+        cleaned = cleaned.replace(",", "")
+    if not _NUMBER.match(cleaned):
+        what = "an amount in U.S. dollars" if question.type == "money" else "a number"
+        raise InvalidAnswer(f"Please type {what} using digits, for example 12.")
+    number = float(cleaned)
+    value: int | float = int(number) if number.is_integer() else number
+    low, high = question.min, question.max
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidAnswer(f"Please type a number{_range_text(question)}.")
+    return value
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+def parse_country(countries: Mapping[str, str], text: str) -> str:
+    """A country code from a code (``ua``) or a name (``Ukraine``, ``viet nam``, ``Russia``)."""
+    code = text.strip().upper()
+    if code in countries:
+        return code
+    folded = _fold(text)
+    if not folded:
+        raise InvalidAnswer("Please type a country name or its two-letter code.")
+    names = {_fold(name): code for code, name in countries.items()}
+    if folded in names:
+        return names[folded]
+    alias = _COUNTRY_ALIASES.get(folded)
+    if alias is not None and alias in countries:
+        return alias
+    starts = sorted({code for name, code in names.items() if name.startswith(folded)})
+    if len(starts) == 1 and len(folded) >= 3:
+        return starts[0]
+    if len(starts) > 1 and len(folded) >= 3:
+        listed = ", ".join(f"{countries[c]} ({c})" for c in starts[:5])
+        raise InvalidAnswer(f"More than one country matches '{text.strip()}': {listed}. "
+                            "Type the full name or the code.")
+    close = difflib.get_close_matches(folded, list(names), n=3, cutoff=0.7)
+    hint = ""
+    if close:
+        hint = " Did you mean " + " or ".join(
+            f"{countries[names[name]]} ({names[name]})" for name in close) + "?"
+    raise InvalidAnswer(f"'{text.strip()}' is not a country I know.{hint} "
+                        "Type a country name or its two-letter code, for example UA.")
+
+
+def display_value(pack: RulePack, question: Question, value: Any) -> str:
+    """A typed answer as the user would read it (choice labels, country names)."""
+    kind = question.type
+    labels = {choice.value: choice.label for choice in question.choices}
+    if kind == "yes_no":
+        return "yes" if value else "no"
+    if kind == "choice":
+        return str(labels.get(value, value))
+    if kind == "multi_choice":
+        chosen = [labels.get(choice.value, choice.value) for choice in question.choices
+                  if choice.value in value]
+        return "; ".join(chosen) or "none"
+    if kind == "date":
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if kind == "country":
+        return f"{pack.countries.get(value, value)} ({value})"
+    if kind == "money":
+        return f"${value:,}" if isinstance(value, int) else f"${value:,.2f}"
+    return str(value)
+
+
+def choice_number(question: Question, value: Any) -> str:
+    """The number(s) a user would type to give ``value`` again (for prompts)."""
+    numbers = [str(index) for index, choice in enumerate(question.choices, 1)
+               if choice.value == value or (isinstance(value, frozenset | set | list)
+                                            and choice.value in value)]
+    return ",".join(numbers)
