@@ -1,0 +1,231 @@
+"""The installed command line, end to end, in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import stat
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import MINIMAL, REPO, run_cli
+
+MEDICAL = {"location": "outside_us", "reason": "medical", "urgency": "life_threatening",
+           "provider": True, "funded": True, "nationality": "UA", "months": 6}
+MINI = ["--rules", str(MINIMAL)]
+
+
+@pytest.fixture
+def answers_file(tmp_path: Path) -> Path:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps({"id": "case-1", "answers": MEDICAL}))
+    return path
+
+
+def test_version() -> None:
+    done = run_cli("--version")
+    assert done.returncode == 0
+    assert done.stdout.startswith("parole-screen ")
+
+
+def test_python_dash_m_runs_the_same_app() -> None:
+    done = subprocess.run([sys.executable, "-m", "parole_screen", "--help"], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 0 and "score" in done.stdout and "rules" in done.stdout
+
+
+def test_usage_error_exits_2() -> None:
+    assert run_cli("score").returncode == 2
+    assert run_cli("no-such-command").returncode == 2
+    done = run_cli(*MINI, "score", "x.json", "--as-of", "tomorrow")
+    assert done.returncode == 2 and "YYYY-MM-DD" in done.stderr
+
+
+def test_score_json_contract(answers_file: Path) -> None:
+    done = run_cli(*MINI, "score", str(answers_file), "--format", "json", "--as-of", "2026-02-01")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["schema"] == "parole-screen/result@1" and result["id"] == "case-1"
+    assert result["top_category"] == "medical" and result["as_of"] == "2026-02-01"
+    assert list(result) == sorted(result)  # sorted keys
+    again = run_cli(*MINI, "score", str(answers_file), "--format", "json", "--as-of",
+                    "2026-02-01")
+    assert again.stdout == done.stdout  # deterministic
+
+
+def test_score_from_stdin() -> None:
+    done = run_cli(*MINI, "score", "-", "-f", "json", "--as-of", "2026-02-01",
+                   input=json.dumps(MEDICAL))
+    assert done.returncode == 0 and json.loads(done.stdout)["top_category"] == "medical"
+
+
+@pytest.mark.parametrize("fmt, marker", [
+    ("text", "Likely category: Medical (strong, Urgent treatment)"),
+    ("markdown", "# Parole screening report for case-1"),
+    ("html", "<!DOCTYPE html>"),
+])
+def test_score_formats(answers_file: Path, fmt: str, marker: str) -> None:
+    done = run_cli(*MINI, "score", str(answers_file), "--format", fmt, "--as-of", "2026-02-01")
+    assert done.returncode == 0 and marker in done.stdout
+    assert "A screening, not legal advice." in done.stdout
+    assert "version 1.0.0" in done.stdout
+
+
+def test_explain_prints_the_rule_trace(answers_file: Path) -> None:
+    done = run_cli(*MINI, "score", str(answers_file), "--explain", "--as-of", "2026-02-01")
+    assert "Rule trace" in done.stdout
+    assert "medical.treatment.urgent: true [urgency in" in done.stdout
+
+
+def test_text_report_has_no_colour_or_boxes_when_piped(answers_file: Path) -> None:
+    done = run_cli(*MINI, "score", str(answers_file), env={"NO_COLOR": "1"})
+    assert "\x1b[" not in done.stdout
+    assert not any(ch in done.stdout for ch in "─│┌┐└┘━")
+
+
+def test_out_writes_a_private_file_and_never_overwrites(answers_file: Path,
+                                                         tmp_path: Path) -> None:
+    out = tmp_path / "report.md"
+    done = run_cli(*MINI, "score", str(answers_file), "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert out.read_text().startswith("# Parole screening report")  # format from extension
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    out.write_text("keep me")
+    again = run_cli(*MINI, "score", str(answers_file), "--out", str(out))
+    assert again.returncode == 1 and "already exists" in again.stderr
+    assert out.read_text() == "keep me"
+    forced = run_cli(*MINI, "score", str(answers_file), "--out", str(out), "--force")
+    assert forced.returncode == 0 and out.read_text().startswith("# Parole")
+
+
+@pytest.mark.parametrize("content, words", [
+    ('{"answers": {"months": 6,}}', "invalid JSON at line 1, column 26"),
+    ('{"answers": {"provider": "yes"}}', "field 'provider': expected true or false"),
+    ('{"answers": {"reasn": "medical"}}', "field 'reasn': unknown question id (did you mean"),
+    ('{"answers": {"expires_on": "2026-13-01"}}', "field 'expires_on': expected a real calendar"),
+    ('[1, 2]', "a record must be a JSON object"),
+    ('{"answers": [1]}', "field 'answers': must be a JSON object"),
+    ("[" * 100000, "nested too deeply"),
+    ('\xff', ""),
+])
+def test_malformed_answers_give_one_line_and_exit_1(
+        write_file: Callable[[str, str], Path], content: str, words: str) -> None:
+    path = write_file("bad.json", "")
+    path.write_bytes(content.encode("latin-1") if content == "\xff" else content.encode())
+    done = run_cli(*MINI, "score", str(path))
+    assert done.returncode == 1
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert lines[0].startswith(f"error: {path}")
+    assert words in lines[0]
+    assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_missing_and_huge_answers_files(tmp_path: Path) -> None:
+    done = run_cli(*MINI, "score", str(tmp_path / "nope.json"))
+    assert done.returncode == 1 and done.stderr == f"error: {tmp_path / 'nope.json'}: file not found\n"
+    huge = tmp_path / "huge.json"
+    huge.write_text('{"answers": {"note": "' + "x" * (2 * 1024 * 1024) + '"}}')
+    done = run_cli(*MINI, "score", str(huge))
+    assert done.returncode == 1 and "larger than the 1024 KiB limit" in done.stderr
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    done = run_cli(*MINI, "--debug", "score", str(bad))
+    assert done.returncode == 1 and "Traceback" in done.stderr
+
+
+def test_questions_table_and_json() -> None:
+    table = run_cli(*MINI, "questions")
+    assert table.returncode == 0 and "urgency" in table.stdout and "life_threatening" in \
+        table.stdout
+    rows = json.loads(run_cli(*MINI, "questions", "--format", "json").stdout)
+    assert [row["id"] for row in rows][:3] == ["location", "paroled", "expires_on"]
+    assert rows[1]["asked_when"] == {"q": "location", "is": "inside_us"}
+
+
+def test_schema_describes_the_answers_contract() -> None:
+    done = run_cli(*MINI, "schema")
+    schema = json.loads(done.stdout)
+    answers = schema["$defs"]["answers"]
+    assert answers["additionalProperties"] is False
+    assert answers["properties"]["reason"]["enum"] == ["medical", "family", "other", None]
+    assert answers["properties"]["provider"]["type"] == ["boolean", "null"]
+    assert answers["properties"]["expires_on"]["format"] == "date"
+    assert answers["properties"]["months"]["maximum"] == 120
+
+
+def test_rules_env_var_selects_the_pack(answers_file: Path) -> None:
+    done = run_cli("questions", "--format", "json", env={"PAROLE_SCREEN_RULES": str(MINIMAL)})
+    assert json.loads(done.stdout)[0]["id"] == "location"
+
+
+def test_rules_check_ok_and_broken(tmp_path: Path) -> None:
+    ok = run_cli("rules", "check", str(MINIMAL))
+    assert ok.returncode == 0 and ok.stdout.startswith("ok: minimal 1.0.0")
+    broken = tmp_path / "pack"
+    shutil.copytree(MINIMAL, broken)
+    (broken / "evil.yaml").write_text("flags: !!python/object/apply:os.system ['echo pwned']\n")
+    done = run_cli("rules", "check", str(broken))
+    assert done.returncode == 1
+    assert done.stderr.splitlines()[0] == (
+        f"{broken / 'evil.yaml'}:1: YAML tags "
+        "(tag:yaml.org,2002:python/object/apply:os.system) are not allowed in rule files")
+    assert "pwned" not in done.stdout
+    score = run_cli("--rules", str(broken), "score", "-", input="{}")
+    assert score.returncode == 1 and "Traceback" not in score.stderr
+
+
+def test_rules_test_passes_and_fails(tmp_path: Path) -> None:
+    ok = run_cli("rules", "test", str(MINIMAL), "-v")
+    assert ok.returncode == 0 and "PASS medical_strong" in ok.stdout and "2 passed, 0 failed" in \
+        ok.stdout
+    pack = tmp_path / "pack"
+    shutil.copytree(MINIMAL, pack)
+    case = pack / "tests" / "cases.yaml"
+    case.write_text(case.read_text().replace("medical: strong", "medical: weak"))
+    done = run_cli("rules", "test", str(pack))
+    assert done.returncode == 1
+    assert "FAIL medical_strong" in done.stdout
+    assert "band of medical: expected 'weak', got 'strong'" in done.stdout
+
+
+def test_rules_test_coverage_lists_what_no_scenario_exercises() -> None:
+    done = run_cli("rules", "test", str(MINIMAL), "--coverage")
+    assert done.returncode == 1  # the minimal pack is not fully covered
+    assert "coverage flags: 0.0% (not exercised: inside_initial, haiti_list, expiring)" in \
+        done.stdout
+    assert "medical.treatment.unfunded" in done.stdout
+
+
+def test_rules_facts_lists_values_in_force_and_unverified() -> None:
+    rows = json.loads(run_cli(*MINI, "rules", "facts", "--as-of", "2026-01-01", "-f",
+                              "json").stdout)
+    fee = next(row for row in rows if row["id"] == "parole_fee")
+    assert (fee["value"], fee["confidence"], fee["effective_from"]) == (1020, "secondary",
+                                                                       "2026-01-01")
+    unverified = json.loads(run_cli(*MINI, "rules", "facts", "--unverified", "-f",
+                                    "json").stdout)
+    assert [(row["id"], row["value"]) for row in unverified] == [("parole_fee", 1050)]
+    table = run_cli(*MINI, "rules", "facts", "--as-of", "2025-10-15")
+    assert "(not yet in force)" in table.stdout
+
+
+def test_installed_package_carries_the_default_pack(tmp_path: Path) -> None:
+    # From a folder with no rules/ in sight, the default pack still loads.
+    done = run_cli("rules", "check", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("ok: us-parole")
+
+
+def test_no_network_or_eval_in_the_source() -> None:
+    source = "\n".join(p.read_text() for p in (REPO / "src" / "parole_screen").glob("*.py"))
+    for banned in ("eval(", "exec(", "yaml.load(", "unsafe_load", "import socket",
+                   "urllib.request", "http.client"):
+        assert banned not in source, banned
