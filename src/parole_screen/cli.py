@@ -15,6 +15,7 @@ from .cli_common import (
     EXIT_ERROR,
     State,
     emit_report,
+    fail,
     handled,
     load_pack_for,
     make_console,
@@ -193,6 +194,8 @@ def rules_test(
 
         pack = load_pack_for(ctx, directory)
         cases = load_scenarios(pack.path / TESTS_DIR)
+        if not cases:
+            raise fail(f"no scenario tests found in {pack.path / TESTS_DIR}")
         outcomes = run_scenarios(pack, cases, explain=coverage)
         failed = [outcome for outcome in outcomes if not outcome.passed]
         for outcome in outcomes:
@@ -211,7 +214,7 @@ def rules_test(
                 typer.echo(f"coverage {kind}: {report.percent(kind):.1f}%"
                            + (f" (not exercised: {', '.join(missing)})" if missing else ""))
             short = bool(report.uncovered("rules") or report.uncovered("flags"))
-        if failed or short or not outcomes:
+        if failed or short:
             raise typer.Exit(EXIT_ERROR)
 
 
