@@ -1,12 +1,418 @@
-"""The ``interview`` command (placeholder until the interview lands; see issue 3)."""
+"""The ``interview`` command: plain line prompts over the interview state machine.
+
+Everything the interview says goes to stderr, so stdout carries only the report (and
+``parole-screen interview -f json < answers.txt > report.json`` works). The policy lives
+in :mod:`parole_screen.interview`; this module only shows questions, reads lines and saves.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import shlex
+import sys
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
 
-from .cli_common import fail
+from .cli_common import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    State,
+    emit_report,
+    fail,
+    handled,
+    load_pack_for,
+    make_console,
+    parse_as_of,
+    report_format,
+    wants_plain,
+)
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from .interview import Interview, Step
+    from .models import Question
+    from .pack import RulePack
+    from .session import Session
+
+LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ru": "Russian"}
+_REDRAW_AFTER = frozenset({"answered", "skipped", "back", "edit", "review", "resume"})
 
 
-def interview(ctx: typer.Context) -> None:
-    """Interactive interview (not built yet)."""
-    raise fail("the interview is not available in this build yet")
+class Lang(StrEnum):
+    en = "en"
+    es = "es"
+    ru = "ru"
+
+
+class InterviewFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
+
+
+@dataclass
+class _Options:
+    """What the resume command must repeat."""
+
+    state: State
+    session: Path
+    default_session: bool
+    lang: str
+    report_lang: str | None
+    fmt: str | None
+    out: Path | None
+    force: bool
+    save_answers: Path | None
+    keep_session: bool
+
+    def resume_command(self) -> str:
+        parts = ["parole-screen"]
+        if self.state.rules:
+            parts += ["--rules", str(Path(self.state.rules).absolute())]
+        if self.state.plain:
+            parts.append("--plain")
+        parts += ["interview", "--resume"]
+        if not self.default_session:
+            parts += ["--session", str(self.session.absolute())]
+        if self.report_lang:
+            parts += ["--report-lang", self.report_lang]
+        if self.fmt:
+            parts += ["--format", self.fmt]
+        if self.out is not None:
+            parts += ["--out", str(self.out.absolute())]
+        if self.save_answers is not None:
+            parts += ["--save-answers", str(self.save_answers.absolute())]
+        if self.force:
+            parts.append("--force")
+        if self.keep_session:
+            parts.append("--keep-session")
+        return shlex.join(parts)
+
+
+def interview(
+    ctx: typer.Context,
+    resume: Annotated[bool, typer.Option(
+        "--resume", help="Continue the saved interview (the one at --session FILE, or the "
+                         "default one).")] = False,
+    session: Annotated[Path | None, typer.Option(
+        "--session", metavar="FILE",
+        help="Session file, saved after every answer (default: "
+             "$XDG_DATA_HOME/parole-screen/session.json or "
+             "~/.local/share/parole-screen/session.json).")] = None,
+    new: Annotated[bool, typer.Option(
+        "--new", help="Start over, replacing a saved interview at the session path.")] = False,
+    answers: Annotated[str | None, typer.Option(
+        "--answers", metavar="FILE",
+        help="Prefill from an answers JSON file; only what is missing is asked.")] = None,
+    no_input: Annotated[bool, typer.Option(
+        "--no-input", help="Never ask: print the report if every needed answer is known, "
+                           "else exit 1 listing the missing question ids.")] = False,
+    lang: Annotated[Lang | None, typer.Option(
+        "--lang", help="Interview language (translations are not ready yet: English).")
+    ] = None,
+    report_lang: Annotated[Lang | None, typer.Option(
+        "--report-lang", help="Report language (translations are not ready yet: English).")
+    ] = None,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="DATE", help="Screen as of this date, YYYY-MM-DD (default: today, "
+                                        "or the date a resumed interview was started with).")
+    ] = None,
+    fmt: Annotated[InterviewFormat | None, typer.Option(
+        "--format", "-f", help="Report format (default: from --out's extension, else text).")
+    ] = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Save the report to this file (mode 0600) instead of printing it.")
+    ] = None,
+    force: Annotated[bool, typer.Option(
+        help="Replace --out and --save-answers files that exist.")] = False,
+    save_answers: Annotated[Path | None, typer.Option(
+        "--save-answers", metavar="FILE",
+        help="Also save the final answers as an answers file (mode 0600) for `score`.")
+    ] = None,
+    keep_session: Annotated[bool, typer.Option(
+        "--keep-session", help="Keep the session file after the report (default: delete it, "
+                               "since it holds private answers).")] = False,
+) -> None:
+    """Ask the screening questions one at a time, then print the report.
+
+    At any question type ? for help, back, review, save or quit. Answers are saved after
+    every question; Ctrl-C saves too and prints the command that continues. With stdin not a
+    terminal, one answer is read per line.
+    """
+    fixed_day = parse_as_of(as_of) if as_of else None
+    with handled(ctx) as current:
+        from .session import default_session_path
+
+        if resume and answers:
+            raise fail("--answers starts a new interview; it cannot be used with --resume",
+                       EXIT_USAGE)
+        if answers == "-":
+            raise fail("--answers needs a file: stdin carries the typed answers", EXIT_USAGE)
+        for path in (out, save_answers):
+            if path is not None and path.exists() and not force:
+                raise fail(f"{path}: already exists; use --force to replace it")
+        path = session or default_session_path()
+        options = _Options(current, path, session is None, "en",
+                           report_lang.value if report_lang else None,
+                           fmt.value if fmt else None, out, force, save_answers, keep_session)
+        pack = load_pack_for(ctx)
+        ui = _Ui(make_console(current, stderr=True), wants_plain(current, sys.stderr))
+
+        saved: Session | None = None
+        if resume:
+            from .session import load_session
+
+            saved = load_session(path)
+        elif not no_input and path.exists() and not new:
+            raise fail(f"a saved interview already exists at {path}; continue it with "
+                       f"`{options.resume_command()}`, or start over with --new")
+        options.lang = (lang.value if lang else None) or (saved.lang if saved else "en")
+        _language_notices(ui, options.lang, options.report_lang)
+        day = fixed_day or (saved.fixed_as_of() if saved else None) or dt.date.today()
+        fixed = fixed_day or (saved.fixed_as_of() if saved else None)
+
+        state = _restore(ui, pack, saved, day) if saved else _start(pack, answers, day)
+        if no_input:
+            missing = state.missing()
+            if missing:
+                raise fail("not every needed answer is known; missing, in order: "
+                           + ", ".join(missing))
+            _finish(ctx, pack, state, day, options, remove_session=False)
+            return
+
+        store = _Store(path, fixed, options)
+        ui.banner(pack, state, path, resumed=saved is not None)
+        try:
+            _drive(ui, state, store)
+        except KeyboardInterrupt:
+            store.save(state)
+            ui.newline()
+            ui.paused(store, "Interview paused.")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        _finish(ctx, pack, state, day, options, remove_session=not keep_session)
+
+
+def _language_notices(ui: _Ui, lang: str, report_lang: str | None) -> None:
+    from .interview import TRANSLATED
+
+    if lang not in TRANSLATED:
+        ui.notice(f"note: the interview is not translated into {LANGUAGE_NAMES[lang]} ({lang}) "
+                  "yet; it will be in English.")
+    if report_lang and report_lang not in TRANSLATED:
+        ui.notice(f"note: the report is not translated into {LANGUAGE_NAMES[report_lang]} "
+                  f"({report_lang}) yet; it will be in English.")
+
+
+def _start(pack: RulePack, answers_file: str | None, day: dt.date) -> Interview:
+    from .answers import split_record
+    from .errors import AnswerError
+    from .files import read_json_record
+    from .interview import Interview
+
+    if answers_file is None:
+        return Interview(pack, day)
+    try:
+        _, raw = split_record(read_json_record(answers_file))
+        return Interview.from_json(pack, raw, day)
+    except AnswerError as error:
+        raise error.located(source=answers_file) from None
+
+
+def _restore(ui: _Ui, pack: RulePack, saved: Session, day: dt.date) -> Interview:
+    state, dropped = saved.restore(pack, day)
+    if saved.pack_changed(pack):
+        ui.notice("note: the rules changed since this interview was saved; your answers were "
+                  "kept and any new questions will be asked.")
+    if dropped:
+        ui.notice("note: these saved answers no longer fit the rules and will be asked again: "
+                  + ", ".join(dropped))
+    return state
+
+
+class _Store:
+    """Saves the session after every change, atomically and privately."""
+
+    def __init__(self, path: Path, as_of: dt.date | None, options: _Options) -> None:
+        self.path = path
+        self.as_of = as_of
+        self.options = options
+
+    def save(self, state: Interview) -> None:
+        from .session import Session, save_session
+
+        save_session(self.path, Session.of(state, as_of=self.as_of, lang=self.options.lang))
+
+
+def _drive(ui: _Ui, state: Interview, store: _Store) -> None:
+    """Ask until the review is accepted. Saves after every step that changes anything."""
+    redraw = True
+    while not state.finished:
+        question = state.current()
+        if redraw:
+            if question is None:
+                ui.review(state)
+            else:
+                ui.question(state, question)
+        line = ui.read()
+        step = state.handle(line)
+        redraw = step.kind in _REDRAW_AFTER
+        if step.kind not in ("help", "invalid", "at_start"):
+            store.save(state)
+        _react(ui, state, store, step)
+
+
+def _react(ui: _Ui, state: Interview, store: _Store, step: Step) -> None:
+    kind = step.kind
+    if kind == "invalid":
+        ui.error(step.message)
+    elif kind in ("help", "at_start"):
+        ui.info(step.message)
+    elif kind == "save":
+        ui.paused(store, "Saved.", stopping=False)
+    elif kind == "quit":
+        ui.paused(store, "Interview stopped.")
+        raise typer.Exit(EXIT_OK)
+    elif kind == "eof":
+        pending = state.pending()
+        where = f" (next question: {pending.id})" if pending else ""
+        ui.error(f"error: the input ended before the interview was finished{where}. "
+                 f"Answers so far are saved in {store.path}; to continue, run: "
+                 f"{store.options.resume_command()}")
+        raise typer.Exit(EXIT_ERROR)
+
+
+def _finish(ctx: typer.Context, pack: RulePack, state: Interview, day: dt.date,
+            options: _Options, *, remove_session: bool) -> None:
+    """Score with the same ``screen()`` as ``score``, then print or save the report."""
+    import json
+
+    from .engine import screen
+    from .files import write_private
+
+    answers = state.json_answers()
+    result = screen(pack, answers, day)
+    if options.save_answers is not None:
+        text = json.dumps({"answers": answers}, indent=2, ensure_ascii=False) + "\n"
+        write_private(options.save_answers, text, force=options.force)
+        typer.echo(f"answers saved to {options.save_answers}", err=True)
+    emit_report(ctx, result, report_format(options.fmt, options.out), options.out,
+                 options.force)
+    if remove_session and options.session.exists():
+        options.session.unlink()
+        typer.echo(f"The saved interview at {options.session} was deleted "
+                   "(use --keep-session to keep it).", err=True)
+
+
+class _Ui:
+    """Line-by-line output on stderr; plain (no colour, no boxes) or lightly styled."""
+
+    def __init__(self, console: Console, plain: bool) -> None:
+        self.console = console
+        self.plain = plain
+        self.interactive = sys.stdin.isatty()
+
+    def say(self, text: str = "", style: str = "") -> None:
+        from rich.text import Text
+
+        self.console.print(Text(text, style="" if self.plain else style))
+
+    def newline(self) -> None:
+        self.console.print()
+
+    def notice(self, text: str) -> None:
+        self.say(text, "yellow")
+
+    def info(self, text: str) -> None:
+        for line in text.splitlines():
+            self.say(line, "cyan")
+
+    def error(self, text: str) -> None:
+        self.say(text, "bold red")
+
+    def banner(self, pack: RulePack, state: Interview, path: Path, *, resumed: bool) -> None:
+        from .interview import COMMANDS_HELP
+
+        self.say(f"Parole screening interview ({pack.meta.id} {pack.meta.version}). "
+                 "This is a screening, not legal advice.", "bold")
+        if resumed:
+            count = len(state.answers)
+            self.say(f"Continuing your saved interview: {count} answer"
+                     f"{'' if count == 1 else 's'} so far.")
+        self.say(COMMANDS_HELP)
+        self.say(f"Your answers are saved after every question in {path} "
+                 "(a private file only you can read).", "dim")
+
+    def question(self, state: Interview, question: Question) -> None:
+        from .interview import answer_hint, choice_number
+
+        self.newline()
+        self.say(str(state.progress()), "dim")
+        self.say(question.text, "bold")
+        for number, choice in enumerate(question.choices, 1):
+            self.say(f"  {number}. {choice.label}")
+        self.say(answer_hint(question, required=question.required), "dim")
+        default = state.default_text(question)
+        if default is not None:
+            value = state.value_of(question.id)
+            numbers = choice_number(question, value) if question.choices else ""
+            shown = f"{numbers}. {default}" if question.type == "choice" else (
+                f"{numbers} ({default})" if numbers else default)
+            self.say(f"Press Enter to keep: {shown}", "green")
+
+    def review(self, state: Interview) -> None:
+        items = state.review_items()
+        self.newline()
+        self.say("Review your answers" if state.final_review else "Your answers so far",
+                 "bold")
+        if self.plain:
+            for item in items:
+                self.say(f"{item.number}. {item.question.text}")
+                self.say(f"   {item.shown}")
+        else:
+            from rich import box
+            from rich.table import Table
+            from rich.text import Text
+
+            table = Table(box=box.SIMPLE_HEAD, show_edge=False)
+            table.add_column("#", justify="right")
+            table.add_column("question")
+            table.add_column("answer", style="green")
+            for item in items:
+                table.add_row(str(item.number), Text(item.question.text), Text(item.shown))
+            self.console.print(table)
+        if not items:
+            self.say("(no answers yet)")
+        then = "see the report" if state.final_review else "go back to the questions"
+        self.say(f"Type a number to change that answer, or press Enter to {then}.", "dim")
+
+    def read(self) -> str | None:
+        """One line from the user; None at end of input (Ctrl-D or the end of a pipe)."""
+        self.console.print("> ", end="")
+        self.console.file.flush()
+        if self.interactive:
+            try:
+                return input()
+            except EOFError:
+                self.newline()
+                return None
+        line = sys.stdin.readline()
+        if not line:
+            self.newline()
+            return None
+        line = line.rstrip("\r\n")
+        self.say(line)  # echo, so the log reads like a transcript
+        return line
+
+    def paused(self, store: _Store, what: str, *, stopping: bool = True) -> None:
+        self.say(f"{what} Your answers are saved in {store.path}.", "bold")
+        if stopping:
+            self.say("To continue later, run:")
+            self.say(f"  {store.options.resume_command()}", "bold")

@@ -434,7 +434,7 @@ def parse_answer(pack: RulePack, question: Question, text: str) -> Any:
             raise InvalidAnswer("Please type an answer.")
         value = text
     try:
-        return coerce_answers(pack, {question.id: value})[question.id]
+        return coerce_answers(pack, {question.id: to_json_value(value)})[question.id]
     except AnswerError as error:
         raise InvalidAnswer(f"Please check your answer: {error.reason}.") from None
 
