@@ -319,10 +319,11 @@ class _Ui:
         self.plain = plain
         self.interactive = sys.stdin.isatty()
 
-    def say(self, text: str = "", style: str = "") -> None:
+    def say(self, text: str = "", style: str = "", *, wrap: bool = True) -> None:
         from rich.text import Text
 
-        self.console.print(Text(text, style="" if self.plain else style))
+        self.console.print(Text(text, style="" if self.plain else style), soft_wrap=not wrap
+                           or self.plain)
 
     def newline(self) -> None:
         self.console.print()
@@ -335,7 +336,7 @@ class _Ui:
             self.say(line, "cyan")
 
     def error(self, text: str) -> None:
-        self.say(text, "bold red")
+        self.say(text, "bold red", wrap=False)
 
     def banner(self, pack: RulePack, state: Interview, path: Path, *, resumed: bool) -> None:
         from .interview import COMMANDS_HELP
@@ -415,4 +416,4 @@ class _Ui:
         self.say(f"{what} Your answers are saved in {store.path}.", "bold")
         if stopping:
             self.say("To continue later, run:")
-            self.say(f"  {store.options.resume_command()}", "bold")
+            self.say(f"  {store.options.resume_command()}", "bold", wrap=False)
