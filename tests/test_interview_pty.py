@@ -1,0 +1,315 @@
+"""The interview on a real pseudo-terminal (pexpect): a full medical case with `back` and a
+review edit, Ctrl-C and SIGKILL mid-way, then resuming without losing an answer."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pexpect
+import pytest
+
+from parole_screen.loader import load_pack
+from parole_screen.models import Question
+from parole_screen.pack import RulePack
+
+REPO = Path(__file__).parent.parent
+FIXTURE = Path(__file__).parent / "data" / "interview_pack"
+AS_OF = "2026-12-01"
+QUESTION = re.compile(r"question (\d+) of about (\d+)\r\n([^\r\n]+)\r\n")
+PROMPT = "\r\n> "
+REVIEW = re.compile(r"Review your answers\r\n(.*?)Type a number to change that answer",
+                    re.DOTALL)
+
+# A medical case for the shipped pack. Questions the pack gains later get a default answer.
+MEDICAL_PLAN: dict[str, Any] = {
+    "beneficiary_location": "outside_us", "reason_type": "medical", "medical_patient": "self",
+    "medical_urgency": "life_threatening", "treatment_available_nearby": "no",
+    "us_provider_accepted": True, "treatment_funded": True, "fit_to_travel": True,
+    "nationality": "UA", "country_of_birth": "UA", "date_needed_by": "2027-01-15",
+    "stay_months": 6, "visa_route": "refused", "in_removal_proceedings": False,
+    "prior_removal": False, "criminal_history": False, "immigration_violations": False,
+    "financial_support": "supporter", "has_passport": True,
+    "documents_in_hand": ["doctor_letter_abroad", "us_provider_letter", "payment_proof"],
+}
+
+
+def cli() -> list[str]:
+    script = shutil.which("parole-screen", path=str(Path(sys.executable).parent)) \
+        or shutil.which("parole-screen")
+    return [script] if script else [sys.executable, "-m", "parole_screen"]
+
+
+def environment(tmp_path: Path, *, colour: bool = False) -> dict[str, str]:
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "xdg"), "TERM": "xterm"}
+    env.pop("PAROLE_SCREEN_RULES", None)
+    if colour:
+        env.pop("NO_COLOR", None)
+    else:
+        env["NO_COLOR"] = "1"
+    return env
+
+
+def spawn(tmp_path: Path, *args: str, colour: bool = False) -> pexpect.spawn:
+    command = cli()
+    child = pexpect.spawn(command[0], [*command[1:], *args], env=environment(tmp_path,
+                          colour=colour), cwd=str(tmp_path), encoding="utf-8", timeout=30,
+                          dimensions=(40, 100))
+    return child
+
+
+def run(tmp_path: Path, args: list[str], lines: list[str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    text = "".join(f"{line}\n" for line in lines or [])
+    return subprocess.run([*cli(), *args], input=text, capture_output=True, text=True,
+                          env=environment(tmp_path), cwd=tmp_path, timeout=60, check=False)
+
+
+def score(tmp_path: Path, answers: dict[str, Any], rules: list[str]) -> Any:
+    path = tmp_path / "equivalent-answers.json"
+    path.write_text(json.dumps({"answers": answers}))
+    done = run(tmp_path, [*rules, "score", str(path), "--format", "json", "--as-of", AS_OF])
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+class Driver:
+    """Reads questions off the terminal by their text and answers them."""
+
+    def __init__(self, child: pexpect.spawn, pack: RulePack, plan: dict[str, Any]) -> None:
+        self.child = child
+        self.pack = pack
+        self.plan = plan
+        self.by_text = {entry.question.text: entry.question for entry in pack.questions}
+        self.sent: dict[str, Any] = {}
+        self.seen: list[str] = []
+
+    def next_question(self) -> tuple[Question, str]:
+        self.child.expect(QUESTION)
+        question = self.by_text[self.child.match.group(3)]
+        self.child.expect_exact(PROMPT)
+        return question, self.child.before
+
+    def wait(self) -> tuple[Question | None, str]:
+        """The next question (and the lines under it), or None at the review list."""
+        index = self.child.expect([QUESTION, REVIEW])
+        if index == 1:
+            listing = self.child.match.group(1)
+            self.child.expect_exact(PROMPT)
+            return None, listing
+        question = self.by_text[self.child.match.group(3)]
+        self.child.expect_exact(PROMPT)
+        return question, self.child.before
+
+    def reply(self, question: Question, value: Any = None) -> None:
+        """Type an answer the way a person would: numbers, y/n, a country's name."""
+        if value is None:
+            value = self.plan.get(question.id, default_answer(question))
+        self.child.sendline(typed(self.pack, question, value))
+        self.sent[question.id] = value
+
+
+def default_answer(question: Question) -> Any:
+    if question.type == "yes_no":
+        return False
+    if question.type == "choice":
+        return question.choices[0].value
+    if question.type == "multi_choice":
+        return [question.choices[-1].value]
+    if question.type == "date":
+        return "2027-01-15"
+    if question.type in ("number", "money"):
+        return int(question.min) if question.min is not None else 1
+    if question.type == "country":
+        return "UA"
+    return "none"
+
+
+def typed(pack: RulePack, question: Question, value: Any) -> str:
+    values = [choice.value for choice in question.choices]
+    if question.type == "yes_no":
+        return "y" if value else "n"
+    if question.type == "choice":
+        return str(values.index(value) + 1)
+    if question.type == "multi_choice":
+        return ",".join(str(values.index(v) + 1) for v in value)
+    if question.type == "country":
+        return pack.countries[value]  # by name
+    return str(value)
+
+
+def test_full_medical_case_with_back_and_review_edit_matches_score(tmp_path: Path) -> None:
+    pack = load_pack(REPO / "rules")
+    session = tmp_path / "session.json"
+    child = spawn(tmp_path, "interview", "--session", str(session), "--as-of", AS_OF,
+                  "--out", "report.json")
+    driver = Driver(child, pack, MEDICAL_PLAN)
+    child.expect_exact("At any question you can type: ? for help, back")
+    went_back = asked_help = tried_bad_date = edited = False
+    while True:
+        question, block = driver.wait()
+        if question is None:  # the review list
+            items = dict(re.findall(r"(?m)^(\d+)\. ([^\r\n]+)\r$", block))
+            assert len(items) == len(set(driver.seen))
+            if not edited:
+                edited = True
+                urgency = pack.question_index["medical_urgency"]
+                number = next(n for n, text in items.items() if text == urgency.text)
+                child.sendline(number)
+                shown, block = driver.next_question()
+                assert shown.id == "medical_urgency"
+                assert "Press Enter to keep: 1. Life-threatening" in block
+                child.sendline("serious")  # by value this time
+                driver.sent["medical_urgency"] = "serious"
+                continue
+            child.sendline("")  # accept
+            break
+        if question.id not in driver.seen:
+            driver.seen.append(question.id)
+        if question.help and not asked_help:
+            asked_help = True
+            child.sendline("?")
+            child.expect_exact(question.help[:40])
+            child.expect_exact(PROMPT)
+        if question.type == "date" and not tried_bad_date:
+            tried_bad_date = True
+            child.sendline("15/01/2027")
+            child.expect_exact("Please type the date as YYYY-MM-DD")
+            child.expect_exact(PROMPT)
+        if len(driver.seen) == 6 and not went_back:
+            went_back = True
+            sixth, fifth, fourth = driver.seen[-1], driver.seen[-2], driver.seen[-3]
+            child.sendline("back")
+            shown, block = driver.next_question()
+            assert shown.id == fifth and "Press Enter to keep:" in block
+            child.sendline("back")
+            shown, block = driver.next_question()
+            assert shown.id == fourth and "Press Enter to keep:" in block
+            child.sendline("")  # Enter keeps the answer
+            shown, block = driver.next_question()
+            assert shown.id == fifth and "Press Enter to keep:" in block
+            child.sendline("")
+            shown, block = driver.next_question()
+            assert shown.id == sixth and "Press Enter to keep:" not in block
+        driver.reply(question)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0, child.before
+    assert went_back and asked_help and tried_bad_date and edited
+    assert driver.sent["reason_type"] == "medical"
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report == score(tmp_path, driver.sent, [])
+    assert report["categories"]["medical"]["band"] != "not_indicated"
+    assert not session.exists()
+
+
+FIXTURE_LINES = ["2", "2026-01-05", "1", "1", "y", "n", "Ukraine", "6", "", "1,2", ""]
+FIXTURE_ANSWERS = {"location": "inside_us", "arrival_date": "2026-01-05", "reason": "medical",
+                   "urgency": "life_threatening", "provider": True, "funded": False,
+                   "nationality": "UA", "stay_months": 6,
+                   "documents": ["doctor_letter", "provider_letter"]}
+FIXTURE_IDS = list(FIXTURE_ANSWERS)
+
+
+def answer_some(child: pexpect.spawn, count: int) -> None:
+    for line in FIXTURE_LINES[:count]:
+        child.expect(QUESTION)
+        child.expect_exact(PROMPT)
+        child.sendline(line)
+    child.expect(f"question {count + 1} of about")
+    child.expect_exact(PROMPT)
+
+
+def test_ctrl_c_saves_prints_the_resume_command_and_resume_completes(tmp_path: Path) -> None:
+    session = tmp_path / "my session.json"
+    rules = ["--rules", str(FIXTURE)]
+    child = spawn(tmp_path, *rules, "interview", "--session", str(session), "--as-of", AS_OF,
+                  "--format", "json")
+    answer_some(child, 4)
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 130
+    assert "Interview paused. Your answers are saved in" in output
+    command_line = output.split("To continue later, run:\r\n")[1].splitlines()[0].strip()
+    assert command_line == shlex.join(["parole-screen", "--rules", str(FIXTURE), "interview",
+                                       "--resume", "--session", str(session), "--format",
+                                       "json"])
+    saved = json.loads(session.read_text())
+    assert saved["answers"] == {qid: FIXTURE_ANSWERS[qid] for qid in FIXTURE_IDS[:4]}
+    assert saved["position"]["question"] == "provider"
+    # Run exactly the printed command, feeding the rest of the answers.
+    command = shlex.split(command_line)
+    done = run(tmp_path, command[1:], FIXTURE_LINES[4:] + [""])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == score(tmp_path, FIXTURE_ANSWERS, rules)
+
+
+@pytest.mark.parametrize("count", [1, 5])
+def test_sigkill_loses_no_answered_question(tmp_path: Path, count: int) -> None:
+    session = tmp_path / "s.json"
+    rules = ["--rules", str(FIXTURE)]
+    child = spawn(tmp_path, *rules, "interview", "--session", str(session), "--as-of", AS_OF)
+    answer_some(child, count)
+    child.kill(signal.SIGKILL)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.signalstatus == signal.SIGKILL
+    saved = json.loads(session.read_text())
+    assert saved["answers"] == {qid: FIXTURE_ANSWERS[qid] for qid in FIXTURE_IDS[:count]}
+    assert not list(tmp_path.glob(".s.json.*.tmp"))  # no temporary file left behind
+    done = run(tmp_path, [*rules, "interview", "--resume", "--session", str(session),
+                          "--format", "json"], FIXTURE_LINES[count:] + [""])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == score(tmp_path, FIXTURE_ANSWERS, rules)
+
+
+def test_styled_terminal_review_and_quit(tmp_path: Path) -> None:
+    """Without NO_COLOR the prompts are styled and the review is a table; quit exits 0."""
+    session = tmp_path / "s.json"
+    child = spawn(tmp_path, "--rules", str(FIXTURE), "interview", "--session", str(session),
+                  colour=True)
+    for line in ["1", "3", "review"]:
+        child.expect_exact("> ")
+        child.sendline(line)
+    child.expect("Your answers so far")
+    child.expect("Something else")
+    child.expect_exact("> ")
+    child.sendline("")  # back to the pending question
+    child.expect("What is their nationality")
+    child.expect_exact("> ")
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 0
+    assert "\x1b[" in output
+    assert "interview --resume --session" in output
+    assert json.loads(session.read_text())["answers"] == {"location": "outside_us",
+                                                          "reason": "other"}
+
+
+def test_plain_flag_has_no_styling_on_a_terminal(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "--plain", "--rules", str(FIXTURE), "interview", "--session",
+                  str(tmp_path / "s.json"), colour=True)
+    for line in ["1", "review"]:
+        child.expect_exact("> ")
+        child.sendline(line)
+    child.expect_exact("Type a number to change that answer")
+    child.expect_exact("> ")
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 0
+    assert "\x1b[" not in output and "─" not in output
+    assert "parole-screen --rules" in output and "--plain interview --resume" in output
