@@ -249,7 +249,7 @@ def test_ctrl_c_saves_prints_the_resume_command_and_resume_completes(tmp_path: P
     assert saved["position"]["question"] == "provider"
     # Run exactly the printed command, feeding the rest of the answers.
     command = shlex.split(command_line)
-    done = run(tmp_path, command[1:], FIXTURE_LINES[4:] + [""])
+    done = run(tmp_path, command[1:], [*FIXTURE_LINES[4:], ""])
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == score(tmp_path, FIXTURE_ANSWERS, rules)
 
@@ -268,7 +268,7 @@ def test_sigkill_loses_no_answered_question(tmp_path: Path, count: int) -> None:
     assert saved["answers"] == {qid: FIXTURE_ANSWERS[qid] for qid in FIXTURE_IDS[:count]}
     assert not list(tmp_path.glob(".s.json.*.tmp"))  # no temporary file left behind
     done = run(tmp_path, [*rules, "interview", "--resume", "--session", str(session),
-                          "--format", "json"], FIXTURE_LINES[count:] + [""])
+                          "--format", "json"], [*FIXTURE_LINES[count:], ""])
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == score(tmp_path, FIXTURE_ANSWERS, rules)
 
