@@ -287,3 +287,14 @@ def test_shipped_pack_no_input_matches_score(tmp_path: Path) -> None:
     ids = missing.stderr.strip().split("missing, in order: ")[1].split(", ")
     assert "beneficiary_location" not in ids and "reason_type" not in ids
     assert "medical_patient" in ids
+
+
+def test_keep_session_then_resume_reprints_the_same_report(tmp_path: Path) -> None:
+    first = run(tmp_path, *RULES, "interview", "--as-of", AS_OF, "-f", "json",
+                "--keep-session", lines=MEDICAL_LINES)
+    assert first.returncode == 0, first.stderr
+    assert default_session(tmp_path).exists()
+    again = run(tmp_path, *RULES, "interview", "--resume", "-f", "json", lines=[])
+    assert again.returncode == 0, again.stderr  # EOF at the review step accepts it
+    assert "Review your answers" in again.stderr
+    assert json.loads(again.stdout) == json.loads(first.stdout)

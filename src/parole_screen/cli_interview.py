@@ -9,7 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -248,7 +252,25 @@ class _Store:
     def save(self, state: Interview) -> None:
         from .session import Session, save_session
 
-        save_session(self.path, Session.of(state, as_of=self.as_of, lang=self.options.lang))
+        snapshot = Session.of(state, as_of=self.as_of, lang=self.options.lang)
+        with _sigint_deferred():
+            save_session(self.path, snapshot)
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[None]:
+    """Hold Ctrl-C while a save is written, then deliver it: no stray temporary files."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[bool] = []
+    previous = signal.signal(signal.SIGINT, lambda *_: caught.append(True))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if caught:
+        raise KeyboardInterrupt
 
 
 def _drive(ui: _Ui, state: Interview, store: _Store) -> None:
