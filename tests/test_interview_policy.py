@@ -175,7 +175,7 @@ def test_review_lists_every_answer_numbered(pack: RulePack) -> None:
     assert shown["savings"] == "$2,500"
     assert shown["notes"] == "(skipped)"
     assert shown["documents"] == "A letter from their doctor; A letter from the U.S. hospital"
-    assert shown["provider"] == "yes"
+    assert shown["provider"] == "Yes"
 
 
 def test_review_edit_drops_answers_that_no_longer_apply_and_keeps_the_rest(
@@ -292,7 +292,8 @@ def test_position_round_trip(pack: RulePack) -> None:
     ("provider", "y", True), ("provider", "YES", True), ("provider", "n", False),
     ("provider", "No", False),
     ("location", "1", "outside_us"), ("location", "2", "inside_us"),
-    ("location", "inside_us", "inside_us"), ("location", "Outside the United States",
+    ("location", "inside_us", "inside_us"), ("location", "in", "inside_us"),
+    ("urgency", "L", "life_threatening"), ("location", "Outside the United States",
                                              "outside_us"),
     ("documents", "1,2", frozenset({"doctor_letter", "provider_letter"})),
     ("documents", "1, 3", frozenset({"doctor_letter", "none"})),
@@ -315,6 +316,8 @@ def test_parse_each_type(pack: RulePack, qid: str, text: str, expected: Any) -> 
     ("provider", "maybe", "y for yes or n for no"),
     ("location", "3", "number from 1 to 2"),
     ("location", "mars", "number from 1 to 2"),
+    ("reason", "", "number from 1 to 3"),
+    ("documents", "n,x", "'x' is not one of the choices"),
     ("documents", "1,7", "'7' is not one of the choices"),
     ("documents", ",", "at least one"),
     ("arrival_date", "05/01/2026", "YYYY-MM-DD"),

@@ -457,7 +457,9 @@ def _match_choice(question: Question, token: str) -> str | None:
     for choice in choices:
         if folded in (choice.value.casefold(), choice.label.casefold()):
             return choice.value
-    return None
+    # A unique start of a value: "y" or "n" for choices such as yes / no / unsure.
+    starts = [choice.value for choice in choices if choice.value.startswith(folded)]
+    return starts[0] if len(starts) == 1 and folded else None
 
 
 def _parse_choice(question: Question, text: str) -> str:
@@ -554,7 +556,7 @@ def display_value(pack: RulePack, question: Question, value: Any) -> str:
     kind = question.type
     labels = {choice.value: choice.label for choice in question.choices}
     if kind == "yes_no":
-        return "yes" if value else "no"
+        return "Yes" if value else "No"
     if kind == "choice":
         return str(labels.get(value, value))
     if kind == "multi_choice":
