@@ -1,12 +1,214 @@
-"""The ``batch`` command (placeholder until batch scoring lands; see issue 4)."""
+"""The ``batch`` command: many records in, one row per record out, a summary on stderr.
+
+Only typer is imported at module level (``parole-screen --version`` stays fast); the
+library, rich and multiprocessing load when the command runs. The work itself lives in
+:mod:`parole_screen.batch`; this module owns the terminal: options, progress bar, summary,
+exit code.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from enum import StrEnum
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Annotated, Any
+
 import typer
 
-from .cli_common import fail
+from .cli_common import (
+    EXIT_ERROR,
+    EXIT_REJECTED,
+    State,
+    handled,
+    load_pack_for,
+    make_console,
+    parse_as_of,
+)
+
+if TYPE_CHECKING:
+    from .batch import BatchStats, Progress
+    from .pack import RulePack
 
 
-def batch(ctx: typer.Context) -> None:
-    """Score many records (not built yet)."""
-    raise fail("batch scoring is not available in this build yet")
+class OutputFormat(StrEnum):
+    jsonl = "jsonl"
+    csv = "csv"
+    json = "json"
+
+
+class InputFormat(StrEnum):
+    json = "json"
+    jsonl = "jsonl"
+
+
+def batch(
+    ctx: typer.Context,
+    inputs: Annotated[list[str], typer.Argument(
+        metavar="INPUT...",
+        help="JSONL/NDJSON files, JSON files (an array of records, or one record), folders "
+             "of .json files (one record each), or - for stdin.")],
+    out: Annotated[Path | None, typer.Option(
+        "--out", "-o", metavar="FILE",
+        help="Write rows here (mode 0600, replaced only when the batch finishes) instead of "
+             "stdout.")] = None,
+    fmt: Annotated[OutputFormat | None, typer.Option(
+        "--format", "-f",
+        help="jsonl: one full result per line; csv: id, status, top category, bands, flags, "
+             "error; json: an array. Default: from --out's extension, else jsonl.")] = None,
+    input_format: Annotated[InputFormat | None, typer.Option(
+        "--input-format",
+        help="How to read every INPUT (default: from the extension; stdin and unknown "
+             "extensions are sniffed: '[' starts a JSON array, anything else is JSONL).")
+    ] = None,
+    jobs: Annotated[int, typer.Option(
+        "--jobs", "-j", min=0, help="Worker processes; 0 = one per core. Output is identical "
+                                    "for every value.")] = 1,
+    fail_fast: Annotated[bool, typer.Option(
+        "--fail-fast", help="Stop at the first rejected record (its error row is written).")
+    ] = False,
+    as_of: Annotated[str | None, typer.Option(
+        "--as-of", metavar="DATE", help="Screen everyone as of this date, YYYY-MM-DD "
+                                        "(default: today).")] = None,
+    compare_rules: Annotated[Path | None, typer.Option(
+        "--compare-rules", "--changed-since", metavar="OLD_DIR",
+        help="Score every record with the rule pack in OLD_DIR too, and write a row only for "
+             "records whose top category, bands, flags or completeness differ.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+) -> None:
+    """Score many answers records: one output row per record, in input order.
+
+    Bad records become error rows (naming file, line, id and field) and the rest are still
+    scored. Exit 0: all scored; 3: some rejected; 1: nothing could be done (bad pack,
+    unreadable input, output exists).
+    """
+    day = parse_as_of(as_of)
+    with handled(ctx) as current:
+        from .batch import (
+            BatchOptions,
+            Progress,
+            output_format_for,
+            resolve_inputs,
+            resolve_jobs,
+            run_batch,
+        )
+        from .loader import load_pack
+
+        pack = load_pack_for(ctx)
+        baseline = load_pack(compare_rules) if compare_rules is not None else None
+        sources = resolve_inputs(inputs, input_format.value if input_format else None)
+        options = BatchOptions(as_of=day, fail_fast=fail_fast,
+                               output_format=output_format_for(fmt.value if fmt else None, out))
+        workers = resolve_jobs(jobs)
+        tally = Progress()
+        total = None if any(source.size is None for source in sources) else sum(
+            source.size or 0 for source in sources)
+        show_bar = (not quiet and not current.plain and sys.stderr.isatty()
+                    and (out is not None or not sys.stdout.isatty()))
+        with _destination(out, force) as sink, _progress_bar(current, show_bar, tally,
+                                                             total) as on_chunk:
+            stats = run_batch(pack, sources, sink, options, jobs=workers, baseline=baseline,
+                              progress=tally, on_chunk=on_chunk)
+        if not quiet:
+            _summary(current, stats, pack, baseline, day.isoformat(), out)
+    if stats.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+@contextlib.contextmanager
+def _destination(out: Path | None, force: bool) -> Iterator[IO[bytes]]:
+    """The output file (atomic, 0600) or stdout; a closed pipe ends the run quietly."""
+    from .batch import private_output
+
+    if out is not None:
+        with private_output(out, force=force) as handle:
+            yield handle
+        return
+    stdout = sys.stdout.buffer
+    try:
+        yield stdout
+        stdout.flush()
+    except BrokenPipeError:
+        # The reader went away (e.g. `| head`): stop, and keep Python from complaining
+        # about the unflushed stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(EXIT_ERROR) from None
+
+
+@contextlib.contextmanager
+def _progress_bar(current: State, show: bool, tally: Progress, total: int | None
+                  ) -> Iterator[Any]:
+    """A rich progress bar on stderr, only when asked for; yields the per-chunk callback."""
+    if not show:
+        yield None
+        return
+    from rich.progress import (
+        BarColumn,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.progress import Progress as Bar
+
+    columns: list[Any] = [TextColumn("scoring"), BarColumn(), TaskProgressColumn(),
+                          TextColumn("{task.fields[records]:,} records"), TimeElapsedColumn()]
+    if total:
+        columns.append(TimeRemainingColumn())
+    with Bar(*columns, console=make_console(current, stderr=True), transient=True) as bar:
+        task = bar.add_task("scoring", total=total or None, records=0)
+
+        def on_chunk(stats: BatchStats) -> None:
+            bar.update(task, completed=tally.bytes_read, records=stats.records)
+
+        yield on_chunk
+
+
+def _counts(pairs: dict[str, int], order: tuple[str, ...] = ()) -> str:
+    keys = [key for key in order if key in pairs] + [key for key in pairs if key not in order]
+    return ", ".join(f"{key} {pairs[key]:,}" for key in keys) or "none"
+
+
+def _summary(current: State, stats: BatchStats, pack: RulePack, baseline: RulePack | None,
+             day: str, out: Path | None) -> None:
+    from rich.text import Text
+
+    from .models import BANDS
+
+    console = make_console(current, stderr=True)
+    rate = stats.records / stats.seconds if stats.seconds > 0 else 0.0
+    lines: list[tuple[str, str]] = []
+    head = (f"{stats.records:,} records as of {day} with {pack.meta.id} {pack.meta.version} in "
+            f"{stats.seconds:.2f} s ({rate:,.0f} records/s): {stats.scored:,} scored, "
+            f"{stats.rejected:,} rejected")
+    if baseline is not None:
+        changed = stats.counts.get("compare:changed", 0)
+        head += (f"; compared with {baseline.meta.id} {baseline.meta.version} from "
+                 f"{baseline.path}: {changed:,} would change")
+        if baseline.content_hash == pack.content_hash:
+            head += " (the two packs are identical)"
+        lines.append(("changes", _counts(stats.group("change"))))
+        lines.append(("top category moves", _counts(stats.group("move"))))
+    else:
+        lines.append(("status", _counts(stats.group("status"),
+                                        ("complete", "incomplete", "error"))))
+        lines.append(("top category", _counts(stats.group("top"))))
+        for entry in pack.categories:
+            cid = entry.category.id
+            lines.append((cid, _counts(stats.group(f"band:{cid}"), BANDS)))
+        lines.append(("flags", _counts(stats.group("flag"))))
+    lines.append(("errors", _counts(stats.group("error"))))
+    console.print(Text(head, style="bold"), soft_wrap=True)
+    width = max(len(label) for label, _ in lines) + 1
+    for label, text in lines:
+        line = Text(f"  {label + ':':<{width}} ", style="bold")
+        line.append(text)
+        console.print(line, soft_wrap=True)
+    if stats.stopped_early:
+        console.print("stopped at the first rejected record (--fail-fast)", soft_wrap=True)
+    if out is not None:
+        console.print(f"rows written to {out}", soft_wrap=True)
