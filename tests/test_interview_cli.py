@@ -298,3 +298,17 @@ def test_keep_session_then_resume_reprints_the_same_report(tmp_path: Path) -> No
     assert again.returncode == 0, again.stderr  # EOF at the review step accepts it
     assert "Review your answers" in again.stderr
     assert json.loads(again.stdout) == json.loads(first.stdout)
+
+
+def test_bad_bytes_and_closed_stdin_never_crash_or_hang(tmp_path: Path) -> None:
+    env = {**os.environ, "NO_COLOR": "1", "XDG_DATA_HOME": str(tmp_path / "xdg")}
+    done = subprocess.run([*cli(), *RULES, "interview"], input=b"\xff\xfe\n1\n",
+                          capture_output=True, env=env, timeout=60, check=False)
+    assert done.returncode == 1
+    err = done.stderr.decode("utf-8", "replace")
+    assert "Please type a number from 1 to 2." in err
+    assert "(next question: reason)" in err
+    closed = subprocess.run([*cli(), *RULES, "interview", "--new"], stdin=subprocess.DEVNULL,
+                            capture_output=True, text=True, env=env, timeout=60, check=False)
+    assert closed.returncode == 1
+    assert "(next question: location)" in closed.stderr

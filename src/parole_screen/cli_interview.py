@@ -339,7 +339,10 @@ class _Ui:
     def __init__(self, console: Console, plain: bool) -> None:
         self.console = console
         self.plain = plain
-        self.interactive = sys.stdin.isatty()
+        stdin = sys.stdin
+        self.interactive = stdin is not None and stdin.isatty()
+        if stdin is not None and not self.interactive and hasattr(stdin, "reconfigure"):
+            stdin.reconfigure(errors="replace")  # a bad byte is a bad answer, not a crash
 
     def say(self, text: str = "", style: str = "", *, wrap: bool = True) -> None:
         from rich.text import Text
@@ -426,7 +429,7 @@ class _Ui:
             except EOFError:
                 self.newline()
                 return None
-        line = sys.stdin.readline()
+        line = sys.stdin.readline() if sys.stdin is not None else ""
         if not line:
             self.newline()
             return None
