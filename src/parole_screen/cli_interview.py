@@ -180,8 +180,8 @@ def interview(
                        f"`{options.resume_command()}`, or start over with --new")
         options.lang = (lang.value if lang else None) or (saved.lang if saved else "en")
         _language_notices(ui, options.lang, options.report_lang)
-        day = fixed_day or (saved.fixed_as_of() if saved else None) or dt.date.today()
         fixed = fixed_day or (saved.fixed_as_of() if saved else None)
+        day = fixed or dt.date.today()
 
         state = _restore(ui, pack, saved, day) if saved else _start(pack, answers, day)
         if no_input:
@@ -207,12 +207,11 @@ def interview(
 def _language_notices(ui: _Ui, lang: str, report_lang: str | None) -> None:
     from .interview import TRANSLATED
 
-    if lang not in TRANSLATED:
-        ui.notice(f"note: the interview is not translated into {LANGUAGE_NAMES[lang]} ({lang}) "
-                  "yet; it will be in English.")
-    if report_lang and report_lang not in TRANSLATED:
-        ui.notice(f"note: the report is not translated into {LANGUAGE_NAMES[report_lang]} "
-                  f"({report_lang}) yet; it will be in English.")
+    for what, code in (("interview", lang), ("report", report_lang)):
+        if code and code not in TRANSLATED:
+            name = LANGUAGE_NAMES.get(code, code)
+            ui.notice(f"note: the {what} is not translated into {name} ({code}) yet; "
+                      "it will be in English.")
 
 
 def _start(pack: RulePack, answers_file: str | None, day: dt.date) -> Interview:
