@@ -226,7 +226,7 @@ class _Builder:
         for entry in entries["categories"]:
             for b, basis in enumerate(entry.model.bases):
                 check(entry, basis.cite, ["bases", b])
-                for group in ("requires", "strengthens", "weakens", "blocks"):
+                for group in ("requires", "strengthens", "weakens", "blocks", "evidence"):
                     for f, factor in enumerate(getattr(basis, group)):
                         check(entry, factor.cite, ["bases", b, group, f])
         facts = {entry.model.id: entry.model for entry in entries["facts"]}

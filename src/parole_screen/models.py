@@ -141,6 +141,7 @@ class Factor(Model):
 class Evidence(Model):
     id: QuestionId
     text: Text
+    cite: tuple[SourceId, ...] = ()
     have_when: Condition | None = None
     needed_when: Condition | None = None
 
@@ -264,6 +265,8 @@ class ScenarioExpect(Model):
     flags: tuple[ItemId, ...] = ()
     no_flags: tuple[ItemId, ...] = ()
     fees: dict[str, int | None] = {}
+    fee_exceptions: dict[str, bool] = Field(
+        default={}, description="Fee id -> whether a statutory exception may apply.")
     deadlines: dict[str, dt.date] = {}
     items: tuple[ItemId, ...] = ()
     no_items: tuple[ItemId, ...] = ()

@@ -124,6 +124,9 @@ def compare(result: Result, expect: ScenarioExpect) -> list[str]:
     fees = {fee["id"]: fee["amount"] for fee in result["fees"]}
     for fee_id, amount in expect.fees.items():
         differ(f"fee '{fee_id}'", amount, fees.get(fee_id))
+    exceptions = {fee["id"]: fee["exception_may_apply"] for fee in result["fees"]}
+    for fee_id, may_apply in expect.fee_exceptions.items():
+        differ(f"exception for fee '{fee_id}'", may_apply, exceptions.get(fee_id))
     deadlines = {row["id"]: row["date"] for row in result["deadlines"]}
     for deadline_id, day in expect.deadlines.items():
         differ(f"deadline '{deadline_id}'", day.isoformat(), deadlines.get(deadline_id))

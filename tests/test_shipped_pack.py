@@ -1,0 +1,115 @@
+"""The default rule pack: it loads, every scenario passes, and the examples match them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO
+from parole_screen import RulePack, screen
+from parole_screen.scenarios import (
+    LoadedScenario,
+    ScenarioOutcome,
+    coverage,
+    load_scenarios,
+    run_scenarios,
+)
+
+SCENARIOS = load_scenarios(REPO / "rules" / "tests")
+EXAMPLES = sorted((REPO / "examples").glob("*.json"))
+
+
+@pytest.fixture(scope="module")
+def outcomes(shipped_pack: RulePack) -> list[ScenarioOutcome]:
+    return run_scenarios(shipped_pack, SCENARIOS, explain=True)
+
+
+@pytest.mark.parametrize("case", SCENARIOS, ids=lambda case: case.scenario.name)
+def test_scenario(shipped_pack: RulePack, case: LoadedScenario) -> None:
+    [outcome] = run_scenarios(shipped_pack, [case])
+    assert outcome.failures == [], f"{case.where}: {case.scenario.story}"
+
+
+def test_there_are_enough_scenarios() -> None:
+    assert len(SCENARIOS) >= 60
+
+
+def test_every_rule_and_flag_is_exercised(shipped_pack: RulePack,
+                                          outcomes: list[ScenarioOutcome]) -> None:
+    report = coverage(shipped_pack, outcomes)
+    assert report.uncovered("rules") == []
+    assert report.uncovered("flags") == []
+
+
+def test_every_category_and_band_appears(outcomes: list[ScenarioOutcome]) -> None:
+    seen = {(cid, cat["band"]) for outcome in outcomes if outcome.result
+            for cid, cat in outcome.result["categories"].items()}
+    for category in ("humanitarian", "medical", "public_benefit", "re_parole"):
+        for band in ("strong", "possible", "weak", "not_indicated"):
+            if (category, band) not in seen:
+                pytest.fail(f"no scenario gives {category} the band {band}")
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.stem)
+def test_example_is_a_complete_scenario(shipped_pack: RulePack, path: Path) -> None:
+    record = json.loads(path.read_text())
+    assert record["id"] == path.stem
+    twins = [case.scenario for case in SCENARIOS if case.scenario.name == path.stem]
+    assert twins, f"examples/{path.name} has no scenario named {path.stem}"
+    assert twins[0].answers == record["answers"]
+    result = screen(shipped_pack, record["answers"], twins[0].as_of)
+    assert result["status"] == "complete", result["missing"]
+
+
+def test_examples_cover_every_category() -> None:
+    tops = set()
+    for path in EXAMPLES:
+        record = json.loads(path.read_text())
+        twin = next(case.scenario for case in SCENARIOS if case.scenario.name == path.stem)
+        tops.add(twin.expect.top_category)
+    assert {"humanitarian", "medical", "public_benefit", "re_parole"} <= tops
+
+
+def test_every_fact_is_dated_sourced_and_rated(shipped_pack: RulePack) -> None:
+    for fact in shipped_pack.facts.values():
+        for value in fact.values:
+            assert value.source in shipped_pack.sources
+            assert value.confidence in ("confirmed", "secondary", "unverified")
+    assert all(source.url or source.dated for source in shipped_pack.sources.values())
+
+
+@pytest.mark.parametrize("day, amount, confidence", [
+    ("2025-10-15", None, None),
+    ("2025-10-16", 1000, "confirmed"),
+    ("2025-12-31", 1000, "confirmed"),
+    ("2026-01-01", 1020, "secondary"),
+    ("2026-10-15", 1020, "secondary"),
+    ("2026-10-16", 1050, "unverified"),
+])
+def test_parole_fee_on_both_sides_of_each_date(shipped_pack: RulePack, day: str,
+                                                amount: int | None,
+                                                confidence: str | None) -> None:
+    record = json.loads((REPO / "examples" / "danger_strong.json").read_text())
+    result = screen(shipped_pack, record["answers"], dt.date.fromisoformat(day))
+    fees = {fee["id"]: fee for fee in result["fees"]}
+    if amount is None:
+        assert "parole_fee" not in fees
+        return
+    fee = fees["parole_fee"]
+    assert (fee["amount"], fee["confidence"]) == (amount, confidence)
+    assert fee["exception_may_apply"] is False  # protection-based parole has no exception
+    assert fee["waivable"] is False
+    if confidence == "unverified":
+        assert fee["confirm_before_filing"] is True
+        assert fee["last_confirmed"]["amount"] == 1020
+
+
+def test_medical_case_may_be_exempt_from_the_parole_fee(shipped_pack: RulePack) -> None:
+    record = json.loads((REPO / "examples" / "medical_treatment_strong.json").read_text())
+    [fee] = [f for f in screen(shipped_pack, record["answers"], dt.date(2026, 2, 1))["fees"]
+             if f["id"] == "parole_fee"]
+    assert fee["exception_may_apply"] is True
+    assert "may" in fee["exception"].lower()
