@@ -127,7 +127,8 @@ def test_malformed_answers_give_one_line_and_exit_1(
 
 def test_missing_and_huge_answers_files(tmp_path: Path) -> None:
     done = run_cli(*MINI, "score", str(tmp_path / "nope.json"))
-    assert done.returncode == 1 and done.stderr == f"error: {tmp_path / 'nope.json'}: file not found\n"
+    missing = tmp_path / "nope.json"
+    assert done.returncode == 1 and done.stderr == f"error: {missing}: file not found\n"
     huge = tmp_path / "huge.json"
     huge.write_text('{"answers": {"note": "' + "x" * (2 * 1024 * 1024) + '"}}')
     done = run_cli(*MINI, "score", str(huge))

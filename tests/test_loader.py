@@ -72,7 +72,7 @@ def test_yaml_one_one_surprises_are_type_errors(pack_dir: Path) -> None:
 
 
 def test_dangling_citation(pack_dir: Path) -> None:
-    replace(pack_dir / "extras.yaml", "text: No appeal., cite: [INA]", "text: No appeal., cite: [IAN]")
+    replace(pack_dir / "extras.yaml", "No appeal., cite: [INA]", "No appeal., cite: [IAN]")
     [problem] = problems_of(pack_dir)
     assert "cites unknown source 'IAN' (did you mean 'INA'?)" in problem
 
@@ -116,7 +116,7 @@ def test_missing_category_is_reported(pack_dir: Path) -> None:
 
 def test_all_cross_check_problems_are_reported_together(pack_dir: Path) -> None:
     replace(pack_dir / "categories.yaml", "{q: provider, is: true}", "{q: providr, is: true}")
-    replace(pack_dir / "extras.yaml", "text: No appeal., cite: [INA]", "text: No appeal., cite: [X]")
+    replace(pack_dir / "extras.yaml", "No appeal., cite: [INA]", "No appeal., cite: [X]")
     replace(pack_dir / "questions.yaml", "  - id: note\n", "  - id: months\n")
     problems = problems_of(pack_dir)
     assert len(problems) == 3

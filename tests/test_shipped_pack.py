@@ -67,7 +67,6 @@ def test_example_is_a_complete_scenario(shipped_pack: RulePack, path: Path) -> N
 def test_examples_cover_every_category() -> None:
     tops = set()
     for path in EXAMPLES:
-        record = json.loads(path.read_text())
         twin = next(case.scenario for case in SCENARIOS if case.scenario.name == path.stem)
         tops.add(twin.expect.top_category)
     assert {"humanitarian", "medical", "public_benefit", "re_parole"} <= tops
