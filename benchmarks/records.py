@@ -99,3 +99,15 @@ class RecordGenerator:
         """(choice values generated so far, choice values the pack defines)."""
         total = sum(len(entry.question.choices) for entry in self.pack.questions)
         return len(self.seen_choices), total
+
+
+def measure_coverage(pack: RulePack, records: Iterator[dict[str, Any]] | list[dict[str, Any]],
+                     as_of: dt.date) -> Any:
+    """Which rules, flags, questions and choices the records exercise (scenario coverage)."""
+    from parole_screen.engine import screen_record
+    from parole_screen.scenarios import ScenarioOutcome, coverage
+
+    outcomes = [ScenarioOutcome(name=str(record["id"]), where="generated",
+                                result=screen_record(pack, record, as_of, explain=True),
+                                answers=record["answers"]) for record in records]
+    return coverage(pack, outcomes)

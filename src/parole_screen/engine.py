@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
+from functools import lru_cache
 from typing import Any
 
 from .answers import coerce_answers, split_record, to_json_value
@@ -70,17 +71,31 @@ def effective_answers(pack: RulePack, typed: Mapping[str, Any], ctx: EvalContext
     """Drop answers to questions that would not be asked; list required ones still missing."""
     kept: dict[str, Any] = {}
     missing: list[str] = []
-    for entry in pack.questions:
-        question = entry.question
-        asked: Tri = True if entry.asked_when is None else entry.asked_when(kept, ctx, None)
+    get = typed.get
+    for qid, asked_when, required in _question_plan(pack):
+        value = get(qid)
+        if value is None and not required:
+            continue  # neither kept nor missing, whatever asked_when says
+        asked: Tri = True if asked_when is None else asked_when(kept, ctx, None)
         if asked is False:
             continue
-        value = typed.get(question.id)
         if value is not None:
-            kept[question.id] = value
-        elif asked and question.required:
-            missing.append(question.id)
+            kept[qid] = value
+        elif asked:
+            missing.append(qid)
     return kept, missing
+
+
+@lru_cache(maxsize=8)
+def _question_plan(pack: RulePack) -> tuple[tuple[str, Any, bool], ...]:
+    """(id, asked_when, required) per question in interview order: the per-record loop."""
+    return tuple((entry.question.id, entry.asked_when, entry.question.required)
+                 for entry in pack.questions)
+
+
+@lru_cache(maxsize=8)
+def _source_rows(pack: RulePack) -> dict[str, tuple[str, str | None, str]]:
+    return {sid: (source.title, source.url, source.dated) for sid, source in pack.sources.items()}
 
 
 def _score(pack: RulePack, typed: Mapping[str, Any], as_of: dt.date, record_id: str | None,
@@ -104,7 +119,13 @@ def _score(pack: RulePack, typed: Mapping[str, Any], as_of: dt.date, record_id: 
 
     flags = []
     for entry in pack.flags:
-        if _holds(entry.when, entry.unless, answers, ctx, trace, entry.flag.id):
+        if trace is None:
+            unless = entry.unless
+            held = entry.when(answers, ctx, None) is True and (
+                unless is None or unless(answers, ctx, None) is not True)
+        else:
+            held = _holds(entry.when, entry.unless, answers, ctx, trace, entry.flag.id)
+        if held:
             flags.append({"id": entry.flag.id, "severity": entry.flag.severity,
                           "text": entry.flag.text, "cite": list(entry.flag.cite),
                           "answers": _read(entry.reads, answers)})
@@ -142,7 +163,9 @@ def _score(pack: RulePack, typed: Mapping[str, Any], as_of: dt.date, record_id: 
         "always": list(pack.meta.always),
         "disclaimer": pack.meta.disclaimer,
     }
-    result["sources"] = {sid: _source(pack, sid) for sid in sorted(cited)}
+    rows = _source_rows(pack)
+    result["sources"] = {sid: {"title": title, "url": url, "dated": dated}
+                         for sid in sorted(cited) for title, url, dated in (rows[sid],)}
     if trace is not None:
         result["trace"] = trace
     return result
@@ -178,8 +201,15 @@ def _note(factor: CompiledFactor, text: str, answers: Mapping[str, Any],
             "answers": _read(factor.reads, answers)}
 
 
+_PLAIN = frozenset({str, bool, int, float, type(None)})
+
+
 def _read(reads: Iterable[str], answers: Mapping[str, Any]) -> dict[str, Any]:
-    return {qid: to_json_value(answers.get(qid)) for qid in reads}
+    read: dict[str, Any] = {}
+    for qid in reads:
+        value = answers.get(qid)
+        read[qid] = value if value.__class__ in _PLAIN else to_json_value(value)
+    return read
 
 
 def _score_category(bases: Iterable[CompiledBasis], answers: Mapping[str, Any],
@@ -322,8 +352,3 @@ def _deadlines(pack: RulePack, answers: Mapping[str, Any], ctx: EvalContext,
         cited.update(deadline.cite)
     deadlines.sort(key=lambda row: (row["date"], row["id"]))
     return deadlines
-
-
-def _source(pack: RulePack, source_id: str) -> dict[str, Any]:
-    source = pack.sources[source_id]
-    return {"title": source.title, "url": source.url, "dated": source.dated}
