@@ -132,3 +132,21 @@ def test_referenced_questions() -> None:
     assert referenced_questions({"all": [T, {"not": U}, {"any": [{"q": "months", "gt": 1}]}]}) \
         == {"provider", "funded", "months"}
     assert referenced_questions(None) == set()
+
+
+@pytest.mark.parametrize("bounds, expected", [
+    ({"gte": dt.date(2026, 2, 1)}, True),
+    ({"gte": "2026-02-02"}, False),
+    ({"lt": "2026-02-01"}, False),
+    ({"gte": "2026-01-01", "lte": "2026-02-01"}, True),
+])
+def test_as_of_leaf_reads_the_screening_date(bounds: dict[str, Any], expected: bool,
+                                             catalogue: Catalogue) -> None:
+    assert compiled({"as_of": bounds}, catalogue)({}, CTX, None) is expected
+
+
+@pytest.mark.parametrize("spec", [{"as_of": {"after": "2026-01-01"}}, {"as_of": "2026-01-01"},
+                                  {"as_of": {"gte": "soon"}}, {"as_of": {"gte": "2026-01-01"},
+                                                               "q": "provider"}])
+def test_bad_as_of_leaves_are_rejected(spec: Any, catalogue: Catalogue) -> None:
+    assert len(errors_of(spec, catalogue)) == 1

@@ -6,6 +6,7 @@ The grammar is closed. A condition is one of::
     {any: [cond, ...]}    true when some part is true
     {not: cond}
     {q: question_id, <operator>: operand}
+    {as_of: {gte: date, lt: date}}   the screening date (never unknown)
 
 Evaluation is three-valued: an unanswered question makes a leaf *unknown* (``None``), and
 unknown propagates (``all`` is false as soon as one part is false, unknown if a part is
@@ -125,11 +126,56 @@ def _compile(spec: Any, cat: Catalogue, on_error: ErrorSink, path: list[str | in
             return _never
         compiled = [_compile(part, cat, on_error, [*path, key, i]) for i, part in enumerate(parts)]
         return _make_all(compiled) if key == "all" else _make_any(compiled)
+    if "as_of" in spec:
+        return _compile_as_of(spec, on_error, path)
     if "q" not in spec:
         keys = ", ".join(sorted(map(str, spec))) or "nothing"
-        on_error(path, f"expected 'all', 'any', 'not' or 'q', found {keys}")
+        on_error(path, f"expected 'all', 'any', 'not', 'q' or 'as_of', found {keys}")
         return _never
     return _compile_leaf(spec, cat, on_error, path)
+
+
+def _compile_as_of(spec: Mapping[str, Any], on_error: ErrorSink,
+                   path: list[str | int]) -> Evaluator:
+    """``{as_of: {gte: 2026-06-05}}``: true when the screening date is in range.
+
+    Lets dated text (a program ended, a court ruling) appear only from the date it speaks
+    for; never unknown, since every screening has a date.
+    """
+    bounds = spec["as_of"]
+    extra = sorted(set(spec) - {"as_of"})
+    if extra:
+        on_error(path, f"unexpected key '{extra[0]}' beside 'as_of'")
+        return _never
+    dates: dict[str, int] = {}
+    if isinstance(bounds, Mapping) and bounds:
+        for key, value in bounds.items():
+            if key not in _BOUNDS:
+                break
+            try:
+                day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+            except ValueError:
+                break
+            dates[key] = day.toordinal()
+        else:
+            return _make_as_of(dates)
+    on_error([*path, "as_of"], "'as_of' takes a mapping of gte/lte/gt/lt to dates (YYYY-MM-DD)")
+    return _never
+
+
+def _make_as_of(dates: Mapping[str, int]) -> Evaluator:
+    low = max(dates.get("gte", -10**9), dates.get("gt", -10**9 - 1) + 1)
+    high = min(dates.get("lte", 10**9), dates.get("lt", 10**9 + 1) - 1)
+
+    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
+        result = low <= ctx.as_of_ordinal <= high
+        if trace is not None:
+            trace.append({"q": "(as_of)", "op": "between",
+                          "operand": [dt.date.fromordinal(max(low, 1)).isoformat(),
+                                      dt.date.fromordinal(min(high, 3652059)).isoformat()],
+                          "value": ctx.as_of.isoformat(), "result": result})
+        return result
+    return evaluate
 
 
 def _compile_leaf(
