@@ -30,6 +30,7 @@ import datetime as dt
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -68,6 +69,9 @@ ERROR_KINDS = ("invalid_json", "not_utf8", "too_large", "not_an_object", "bad_re
 _READ_BLOCK = 256 * 1024
 _BOM = codecs.BOM_UTF8
 _JSON_WS = b" \t\r\n"
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_STRING_STOP = re.compile(r'["\\]')
+_SCALAR_END = re.compile(r"[,\]\s]")
 _CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -320,10 +324,10 @@ class _ArrayReader:
         self.buf += text
         return bool(block)
 
-    def _trim(self) -> None:
+    def _trim(self, *, force: bool = False) -> None:
         """Drop what is already consumed, keeping line and column bookkeeping right."""
         cut = self.pos
-        if cut < _READ_BLOCK:
+        if cut < _READ_BLOCK and not force:
             return
         gone = self.buf[:cut]
         newlines = gone.count("\n")
@@ -411,9 +415,11 @@ class _ArrayReader:
                 if len(self.buf) - start <= self.cap and self._more():
                     continue
                 if len(self.buf) - start > self.cap:
-                    return Item(self.label, self._line_of(start), index, Rejected(
-                        "too_large", f"record larger than the {self.cap // 1024} KiB limit; "
-                                     "the rest of the file was not read")), False
+                    line = self._line_of(start)
+                    if not self._skip_value(start):
+                        return self._bad(index, len(self.buf), "the array is not closed"), False
+                    return Item(self.label, line, index, Rejected(
+                        "too_large", f"record larger than the {self.cap // 1024} KiB limit")), True
                 return self._bad(index, error.pos, error.msg), False
             except RecursionError:
                 return self._bad(index, start, "JSON is nested too deeply"), False
@@ -426,6 +432,43 @@ class _ArrayReader:
                     "too_large",
                     f"record larger than the {self.cap // 1024} KiB limit")), True
             return Item(self.label, line, index, self.buf[start:end]), True
+
+    def _skip_value(self, start: int) -> bool:
+        """Move past an over-long value without holding it: only strings and brackets
+        matter. False if the file ends first."""
+        pos, depth, in_string = start, 0, False
+        if self.buf[start] not in '"[{':  # a bare number or literal: ends at , ] or space
+            while (found := _SCALAR_END.search(self.buf, pos)) is None:
+                self.pos = len(self.buf)
+                self._trim(force=True)
+                pos = 0
+                if not self._more():
+                    return False
+            self.pos = found.start()
+            return True
+        while True:
+            found = (_STRING_STOP if in_string else _STRUCTURE).search(self.buf, pos)
+            if found is None or (found.group() == "\\" and found.end() >= len(self.buf)):
+                self.pos = len(self.buf) if found is None else found.start()
+                self._trim(force=True)
+                pos = self.pos
+                if not self._more():
+                    return False
+                continue
+            char, pos = found.group(), found.end()
+            if in_string:
+                if char == "\\":
+                    pos += 1  # the escaped character, whatever it is
+                    continue
+                in_string = False
+            elif char == '"':
+                in_string = True
+                continue
+            else:
+                depth += 1 if char in "[{" else -1
+            if depth == 0:
+                self.pos = pos
+                return True
 
     def _single(self) -> Iterator[Item]:
         while len(self.buf) <= self.cap and self._more():

@@ -1,0 +1,160 @@
+"""The batch readers and helpers in-process: streaming, positions, caps, JSON semantics."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from parole_screen import batch
+from parole_screen.batch import (
+    BatchOptions,
+    Item,
+    Rejected,
+    iter_items,
+    parse_record,
+    resolve_inputs,
+    run_batch,
+)
+from parole_screen.errors import ParoleScreenError
+from parole_screen.pack import RulePack
+
+
+def items_of(path: Path, cap: int = batch.MAX_RECORD_BYTES, **kwargs: Any) -> list[Item]:
+    return list(iter_items(resolve_inputs([str(path)], **kwargs), max_record_bytes=cap))
+
+
+@pytest.fixture
+def small_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Read 7 bytes at a time, so records straddle reads everywhere."""
+    monkeypatch.setattr(batch, "_READ_BLOCK", 7)
+
+
+def test_array_elements_stream_with_their_index_and_line(tmp_path: Path,
+                                                         small_reads: None) -> None:
+    path = tmp_path / "a.json"
+    path.write_text('\ufeff[\n  {"id": 1},\n  {"id": "two",\n   "answers": {}},'
+                    '{"id": 3}, 12345678901234567890\n]\n')
+    got = items_of(path)
+    assert [(item.element, item.line) for item in got] == [(0, 2), (1, 3), (2, 4), (3, 4)]
+    assert [parse_record(item.payload) for item in got  # type: ignore[arg-type]
+            ] == [{"id": 1}, {"id": "two", "answers": {}}, {"id": 3}, 12345678901234567890]
+
+
+def test_array_reader_keeps_memory_flat_on_one_long_line(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(batch, "_READ_BLOCK", 1024)
+    records = [{"id": n, "answers": {"note": "x" * 50}} for n in range(3000)]
+    path = tmp_path / "minified.json"
+    path.write_text(json.dumps(records))  # one line of ~200 KB
+    largest = 0
+    count = 0
+    with path.open("rb") as handle:
+        reader = batch._ArrayReader("m", handle, batch.Progress(), batch.MAX_RECORD_BYTES)
+        for item in reader.items():
+            largest = max(largest, len(reader.buf))
+            count += 1
+            assert item.line == 1
+    assert count == 3000 and largest < 4 * 1024
+
+
+@pytest.mark.parametrize("text, message, element, line", [
+    ('[{"id": 1},\n {"id": 2,,}]', "invalid JSON at line 2, column 11", 1, 2),
+    ('[{"id": 1} {"id": 2}]', "line 1, column 12: expected ',' or ']' after a record", 1, 1),
+    ('[{"id": 1},\n', "the array is not closed", 1, 2),
+    ('[{"id": 1}] trailing', "line 1, column 13: unexpected data after the array", 1, 1),
+    ('"just text"', "expected a JSON array of records", 0, 1),
+])
+def test_broken_arrays_give_one_error_item_and_stop(tmp_path: Path, small_reads: None,
+                                                    text: str, message: str, element: int,
+                                                    line: int) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text(text)
+    got = items_of(path)
+    last = got[-1]
+    assert isinstance(last.payload, Rejected) and last.payload.kind == "invalid_json"
+    assert message in last.payload.reason and (last.element, last.line) == (element, line)
+    assert "the rest of the file was not read" in last.payload.reason
+
+
+@pytest.mark.parametrize("big", [
+    '{"id": "' + "x" * 200 + '"}',
+    '{"a": ["' + "\\\"]}" * 60 + '", {"b": [1, 2]}]}',  # brackets and escapes inside strings
+    "1" * 200,
+])
+def test_an_over_long_array_element_is_skipped(tmp_path: Path, small_reads: None,
+                                               big: str) -> None:
+    path = tmp_path / "big.json"
+    path.write_text('[{"id": 1},\n' + big + ' ,\n{"id": 3}]')
+    got = items_of(path, cap=100)
+    assert isinstance(got[1].payload, Rejected) and got[1].payload.kind == "too_large"
+    assert (got[1].element, got[1].line) == (1, 2)
+    assert parse_record(got[2].payload) == {"id": 3}  # type: ignore[arg-type]
+    assert (got[2].element, got[2].line) == (2, 3)
+
+
+def test_array_encoding(tmp_path: Path, small_reads: None) -> None:
+    latin = tmp_path / "latin.json"
+    latin.write_bytes(b'[{"id": 1}, {"id": "\xff"}]')
+    last = items_of(latin)[-1]
+    assert isinstance(last.payload, Rejected) and last.payload.kind == "not_utf8"
+    assert "byte 20" in last.payload.reason  # 0-based, as `score` counts
+
+
+def test_a_json_file_may_hold_one_record(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text('{\n  "id": "solo",\n  "answers": {}\n}\n')
+    [item] = items_of(path)
+    assert parse_record(item.payload) == {"id": "solo", "answers": {}}  # type: ignore[arg-type]
+
+
+def test_jsonl_lines_blank_crlf_and_cap(tmp_path: Path) -> None:
+    path = tmp_path / "x.txt"  # unknown suffix: sniffed as JSONL
+    path.write_bytes(b'\xef\xbb\xbf{"id": 1}\r\n\r\n  \n' + b'{"id": "' + b"z" * 300
+                     + b'"}\r\n{"id": 5}')
+    got = items_of(path, cap=100)
+    assert [item.line for item in got] == [1, 4, 5]
+    assert got[0].payload == b'{"id": 1}' and got[2].payload == b'{"id": 5}'
+    assert isinstance(got[1].payload, Rejected) and got[1].payload.kind == "too_large"
+
+
+def test_input_format_overrides_the_extension(tmp_path: Path) -> None:
+    path = tmp_path / "lines.json"
+    path.write_text('{"id": 1}\n{"id": 2}\n')
+    assert len(items_of(path, input_format="jsonl")) == 2
+    with pytest.raises(ParoleScreenError, match="unknown input format"):
+        resolve_inputs([str(path)], "yaml")
+
+
+def test_parse_record_keeps_json_semantics() -> None:
+    assert parse_record(b'{"n": 123456789012345678901234567890}') == {
+        "n": 123456789012345678901234567890}  # exact, as json reads it
+    assert parse_record('{"s": "\\ud800"}') == {"s": "\ud800"}
+    with pytest.raises(batch._Unreadable, match=r"invalid JSON at column 7: Expecting"):
+        parse_record(b'{"a": }')
+    with pytest.raises(batch._Unreadable, match="not UTF-8 text"):
+        parse_record(b'{"a": "\xff"}')
+    with pytest.raises(batch._Unreadable, match="nested too deeply"):
+        parse_record(b"[" * 100_000)
+
+
+def test_csv_cells_are_not_formulas() -> None:
+    assert batch._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert batch._cell("+1") == "'+1" and batch._cell("R-1") == "R-1"
+
+
+def test_library_run_batch_streams_into_any_binary_file(minimal_pack: RulePack,
+                                                        tmp_path: Path) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a", "answers": {}}\n{"id": "b", "answers": {"zzz": 1}}\n')
+    out = io.BytesIO()
+    stats = run_batch(minimal_pack, resolve_inputs([str(path)]), out,
+                      BatchOptions(as_of=dt.date(2026, 2, 1), output_format="json"))
+    rows = json.loads(out.getvalue())
+    assert [row["id"] for row in rows] == ["a", "b"]
+    assert (stats.records, stats.rejected, stats.scored) == (2, 1, 1)
+    assert stats.group("error") == {"unknown_question": 1}
