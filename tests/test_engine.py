@@ -89,7 +89,7 @@ def test_answers_to_questions_not_asked_are_ignored(minimal_pack: RulePack) -> N
     (dt.date(2025, 10, 16), 1000, "confirmed"),
     (dt.date(2025, 12, 31), 1000, "confirmed"),
     (dt.date(2026, 1, 1), 1020, "secondary"),
-    (dt.date(2026, 10, 16), 1050, "unverified"),
+    (dt.date(2026, 10, 16), 1020, "secondary"),  # the unverified 1050 is only reported
 ])
 def test_fees_follow_the_as_of_date(minimal_pack: RulePack, as_of: dt.date, amount: int | None,
                                     confidence: str | None) -> None:
@@ -101,9 +101,13 @@ def test_fees_follow_the_as_of_date(minimal_pack: RulePack, as_of: dt.date, amou
     assert (fee["amount"], fee["confidence"]) == (amount, confidence)
     assert fee["exception_may_apply"] is True and fee["exception"] == \
         "May be exempt if DHS agrees."
-    assert fee["confirm_before_filing"] is (confidence == "unverified")
-    if confidence == "unverified":
-        assert fee["last_confirmed"]["amount"] == 1020
+    reported = as_of >= dt.date(2026, 10, 16)
+    assert fee["confirm_before_filing"] is reported
+    if reported:
+        assert fee["reported_change"] == {"amount": 1050, "effective_from": "2026-10-16",
+                                          "source": "FEE", "confidence": "unverified"}
+    else:
+        assert fee["reported_change"] is None
 
 
 def test_fee_exception_only_when_its_condition_holds(minimal_pack: RulePack) -> None:

@@ -86,7 +86,7 @@ def test_every_fact_is_dated_sourced_and_rated(shipped_pack: RulePack) -> None:
     ("2025-12-31", 1000, "confirmed"),
     ("2026-01-01", 1020, "secondary"),
     ("2026-10-15", 1020, "secondary"),
-    ("2026-10-16", 1050, "unverified"),
+    ("2026-10-16", 1020, "secondary"),
 ])
 def test_parole_fee_on_both_sides_of_each_date(shipped_pack: RulePack, day: str,
                                                 amount: int | None,
@@ -101,9 +101,12 @@ def test_parole_fee_on_both_sides_of_each_date(shipped_pack: RulePack, day: str,
     assert (fee["amount"], fee["confidence"]) == (amount, confidence)
     assert fee["exception_may_apply"] is False  # protection-based parole has no exception
     assert fee["waivable"] is False
-    if confidence == "unverified":
+    if day >= "2026-10-16":  # $1,050 is reported (unverified), never shown as the fee
         assert fee["confirm_before_filing"] is True
-        assert fee["last_confirmed"]["amount"] == 1020
+        assert fee["reported_change"]["amount"] == 1050
+        assert fee["reported_change"]["confidence"] == "unverified"
+    else:
+        assert fee["reported_change"] is None
 
 
 def test_medical_case_may_be_exempt_from_the_parole_fee(shipped_pack: RulePack) -> None:

@@ -297,27 +297,32 @@ def _fees(pack: RulePack, answers: Mapping[str, Any], ctx: EvalContext,
             continue
         fee = entry.fee
         fact = pack.facts[fee.fact]
-        value = fact_value_on(fact, ctx.as_of)
-        if value is None or value.value is None:
+        current = fact_value_on(fact, ctx.as_of)
+        if current is None or current.value is None:
             continue
+        # An unverified newer amount is reported beside the last confirmed one, never in its
+        # place: a screener must not state an unconfirmed fee as the fee.
+        shown, reported = current, None
+        if current.confidence == "unverified":
+            confirmed = last_confirmed_value(fact, ctx.as_of)
+            if confirmed is not None and confirmed.value is not None:
+                shown, reported = confirmed, current
         exception = entry.exception is not None and entry.exception(answers, ctx, None) is True
         row: dict[str, Any] = {
-            "id": fee.id, "label": fee.label, "amount": value.value, "currency": "USD",
-            "effective_from": value.effective_from.isoformat(), "source": value.source,
-            "confidence": value.confidence, "waivable": fee.waivable,
+            "id": fee.id, "label": fee.label, "amount": shown.value, "currency": "USD",
+            "effective_from": shown.effective_from.isoformat(), "source": shown.source,
+            "confidence": shown.confidence, "waivable": fee.waivable,
             "exception_may_apply": exception,
             "exception": fee.exception_text if exception else None,
-            "confirm_before_filing": value.confidence == "unverified",
+            "confirm_before_filing": shown.confidence == "unverified" or reported is not None,
+            "reported_change": None if reported is None else {
+                "amount": reported.value, "effective_from": reported.effective_from.isoformat(),
+                "source": reported.source, "confidence": reported.confidence},
             "note": fee.note, "cite": list(fee.cite),
         }
-        if value.confidence == "unverified":
-            confirmed = last_confirmed_value(fact, ctx.as_of)
-            row["last_confirmed"] = None if confirmed is None else {
-                "amount": confirmed.value, "effective_from": confirmed.effective_from.isoformat(),
-                "source": confirmed.source, "confidence": confirmed.confidence}
-            if confirmed is not None:
-                cited.add(confirmed.source)
-        cited.add(value.source)
+        cited.add(shown.source)
+        if reported is not None:
+            cited.add(reported.source)
         cited.update(fee.cite)
         fees.append(row)
     return fees

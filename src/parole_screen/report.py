@@ -136,12 +136,12 @@ def outline(result: Result) -> tuple[str, list[Section]]:
     fees = []
     for fee in result["fees"]:
         text = f"{fee['label']}: {_money(fee['amount'])} (in force from {fee['effective_from']})"
-        if fee["confirm_before_filing"]:
+        change = fee.get("reported_change")
+        if change:
+            text += (f". A change to {_money(change['amount'])} from {change['effective_from']} "
+                     "is reported but not confirmed: confirm the amount before filing")
+        elif fee["confirm_before_filing"]:
             text += " - unverified, confirm before filing"
-            confirmed = fee.get("last_confirmed")
-            if confirmed:
-                text += (f"; last confirmed amount {_money(confirmed['amount'])} from "
-                         f"{confirmed['effective_from']}")
         if fee["exception"]:
             text += f". {fee['exception']}"
         if fee["waivable"]:
