@@ -230,3 +230,36 @@ def test_no_network_or_eval_in_the_source() -> None:
     for banned in ("eval(", "exec(", "yaml.load(", "unsafe_load", "import socket",
                    "urllib.request", "http.client"):
         assert banned not in source, banned
+
+
+def test_out_with_an_unknown_extension_is_a_usage_error(answers_file: Path,
+                                                       tmp_path: Path) -> None:
+    done = run_cli(*MINI, "score", str(answers_file), "--out", str(tmp_path / "report.pdf"))
+    assert done.returncode == 2 and "cannot tell the format" in done.stderr
+    assert not (tmp_path / "report.pdf").exists()
+    explicit = run_cli(*MINI, "score", str(answers_file), "--out", str(tmp_path / "r.pdf"),
+                       "--format", "text")
+    assert explicit.returncode == 0
+
+
+def test_out_into_a_missing_folder_is_refused(answers_file: Path, tmp_path: Path) -> None:
+    done = run_cli(*MINI, "score", str(answers_file), "--out", str(tmp_path / "no" / "r.md"))
+    assert done.returncode == 1 and "does not exist" in done.stderr
+    assert not (tmp_path / "no").exists()
+
+
+def test_impossible_as_of_date_says_so(answers_file: Path) -> None:
+    done = run_cli(*MINI, "score", str(answers_file), "--as-of", "2026-02-30")
+    assert done.returncode == 2 and "not a real calendar date" in done.stderr
+
+
+def test_markdown_and_html_reports_link_their_sources(answers_file: Path) -> None:
+    md = run_cli(*MINI, "score", str(answers_file), "-f", "markdown").stdout
+    assert "<https://example.invalid/ina>" in md
+    html = run_cli(*MINI, "score", str(answers_file), "-f", "html").stdout
+    assert '<a href="https://example.invalid/ina">' in html
+
+
+def test_report_text_has_no_doubled_full_stops(answers_file: Path) -> None:
+    text = run_cli(*MINI, "score", str(answers_file), "--as-of", "2026-02-01").stdout
+    assert ".." not in text

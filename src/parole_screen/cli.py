@@ -96,6 +96,7 @@ def score(
 ) -> None:
     """Score one answers record and print the report."""
     day = parse_as_of(as_of)
+    report = report_format(fmt.value if fmt else None, out)
     with handled(ctx):
         from .engine import screen_record
         from .errors import AnswerError
@@ -108,7 +109,7 @@ def score(
             result = screen_record(pack, record, day, explain=explain)
         except AnswerError as error:
             raise error.located(source=label) from None
-        emit_report(ctx, result, report_format(fmt.value if fmt else None, out), out, force)
+        emit_report(ctx, result, report, out, force)
 
 
 @app.command()

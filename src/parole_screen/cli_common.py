@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -62,8 +63,8 @@ def handled(ctx: typer.Context) -> Iterator[State]:
     current = state(ctx)
     try:
         yield current
-    except (typer.Exit, typer.Abort):
-        raise
+    except (typer.Exit, typer.Abort, typer.TyperException):
+        raise  # Typer's own: usage errors keep their exit code 2
     except ParoleScreenError as error:
         if current.debug:
             raise
@@ -91,10 +92,12 @@ def parse_as_of(value: str | None) -> dt.date:
     """``--as-of`` as a date (default: today); a bad value is a usage error (exit 2)."""
     if value is None:
         return dt.date.today()
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        raise typer.BadParameter(f"'{value}' is not a date as YYYY-MM-DD", param_hint="--as-of")
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"'{value}' is not a date as YYYY-MM-DD",
+        raise typer.BadParameter(f"'{value}' is not a real calendar date",
                                  param_hint="--as-of") from None
 
 
@@ -109,17 +112,26 @@ def make_console(current: State, *, stderr: bool = False) -> Console:
 
     stream = sys.stderr if stderr else sys.stdout
     plain = wants_plain(current, stream)
+    # Wrap at word boundaries on a terminal, coloured or not; never wrap into pipes and files.
     return Console(file=stream, no_color=plain, highlight=False, emoji=False,
-                   force_terminal=False if plain else None, soft_wrap=plain)
+                   force_terminal=False if plain else None, soft_wrap=not stream.isatty())
 
 
 def report_format(fmt: str | None, out: Path | None) -> str:
-    """The explicit ``--format``, else the one the output file's extension names, else text."""
+    """The explicit ``--format``, else the one the output file's extension names, else text.
+
+    An extension we do not know is a usage error rather than a silently mislabelled file.
+    """
     if fmt:
         return fmt
-    if out is not None:
-        return REPORT_SUFFIXES.get(out.suffix.lower(), "text")
-    return "text"
+    if out is None:
+        return "text"
+    known = REPORT_SUFFIXES.get(out.suffix.lower())
+    if known is None:
+        names = ", ".join(sorted(REPORT_SUFFIXES))
+        raise typer.BadParameter(f"cannot tell the format from '{out.name}'; use one of "
+                                 f"{names} or give --format", param_hint="--out")
+    return known
 
 
 def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path | None,
@@ -133,7 +145,7 @@ def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path 
         write_private(out, render(result, fmt), force=force)
         typer.echo(f"report saved to {out}", err=True)
         return
-    if fmt == "text" and not wants_plain(current):
-        print_rich(result, make_console(current))
+    if fmt == "text" and sys.stdout.isatty():
+        print_rich(result, make_console(current))  # colourless under --plain / NO_COLOR
         return
     sys.stdout.write(render(result, fmt))

@@ -64,6 +64,8 @@ def write_private(path: Path, text: str, *, force: bool = False) -> None:
     """
     if path.exists() and not force:
         raise OutputExistsError(f"{path}: already exists; use --force to replace it")
+    if not path.parent.is_dir():
+        raise ParoleScreenError(f"{path}: the folder {path.parent} does not exist")
     write_atomic(path, text.encode("utf-8"))
 
 

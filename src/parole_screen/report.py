@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ class Line:
     text: str
     style: str = ""
     cite: list[str] = field(default_factory=list)
+    url: str | None = None
 
 
 @dataclass
@@ -90,6 +92,8 @@ def outline(result: Result) -> tuple[str, list[Section]]:
         best = cats[top]
         headline = (f"Likely category: {CATEGORY_TITLES[top]} ({BAND_TEXT[best['band']]}"
                     f"{', ' + best['label'] if best.get('label') else ''})")
+    elif result["status"] == "incomplete":
+        headline = "Not enough answers yet to name a likely category"
     else:
         headline = "No parole category is indicated by these answers"
     sections: list[Section] = []
@@ -98,7 +102,7 @@ def outline(result: Result) -> tuple[str, list[Section]]:
     for cid, title in CATEGORY_TITLES.items():
         cat = cats[cid]
         basis = f" ({cat['label']})" if cat.get("label") else ""
-        summary.append(Line(f"{title}: {BAND_TEXT[cat['band']]}, score {cat['score']}{basis}",
+        summary.append(Line(f"{title}: {BAND_TEXT[cat['band']]}{basis}",
                             _band_style(cat["band"])))
     if result["status"] == "incomplete":
         summary.append(Line("Some answers are missing, so this result may change: "
@@ -135,20 +139,22 @@ def outline(result: Result) -> tuple[str, list[Section]]:
     forms = [Line(item["text"], cite=item["cite"]) for item in result["forms"]]
     fees = []
     for fee in result["fees"]:
-        text = f"{fee['label']}: {_money(fee['amount'])} (in force from {fee['effective_from']})"
+        parts = [f"{fee['label']}: {_money(fee['amount'])} (in force from "
+                 f"{fee['effective_from']})"]
         change = fee.get("reported_change")
         if change:
-            text += (f". A change to {_money(change['amount'])} from {change['effective_from']} "
-                     "is reported but not confirmed: confirm the amount before filing")
+            parts.append(f"A change to {_money(change['amount'])} from "
+                         f"{change['effective_from']} is reported but not confirmed: confirm "
+                         "the amount before filing")
         elif fee["confirm_before_filing"]:
-            text += " - unverified, confirm before filing"
+            parts.append("This amount is unverified: confirm it before filing")
         if fee["exception"]:
-            text += f". {fee['exception']}"
+            parts.append(fee["exception"])
         if fee["waivable"]:
-            text += ". A fee waiver (Form I-912) may be requested."
+            parts.append("A fee waiver (Form I-912) may be requested")
         if fee["note"]:
-            text += f". {fee['note']}"
-        fees.append(Line(text, cite=[fee["source"], *fee["cite"]]))
+            parts.append(fee["note"])
+        fees.append(Line(_sentences(parts), cite=[fee["source"], *fee["cite"]]))
     if forms or fees:
         sections.append(Section(f"Forms and fees (as of {result['as_of']})", forms + fees))
     documents = [Line(item["text"], cite=item["cite"]) for item in result["documents"]]
@@ -176,8 +182,8 @@ def outline(result: Result) -> tuple[str, list[Section]]:
     if result.get("trace"):
         sections.append(Section("Rule trace", _trace_lines(result["trace"])))
     pack = result["rule_pack"]
-    sources = [Line(f"[{sid}] {src['title']}" + (f" <{src['url']}>" if src.get("url") else "")
-                    + f" ({src['dated']})", "dim") for sid, src in result["sources"].items()]
+    sources = [Line(f"[{sid}] {src['title']} ({src['dated']})", "dim", url=src.get("url"))
+               for sid, src in sorted(result["sources"].items(), key=_natural)]
     sections.append(Section("Sources", sources))
     sections.append(Section("About this screening", [
         Line(f"Rule pack {pack['id']} version {pack['version']}, facts as of {pack['as_of']} "
@@ -205,8 +211,20 @@ def _band_style(band: str) -> str:
     return {"strong": "good", "possible": "good", "weak": "warn"}.get(band, "dim")
 
 
+def _natural(item: tuple[str, Any]) -> tuple[Any, ...]:
+    """Sort S2 before S10."""
+    return tuple(int(part) if part.isdigit() else part
+                 for part in re.split(r"(\d+)", item[0]))
+
+
+def _sentences(parts: list[str]) -> str:
+    """Join phrases into sentences without doubling full stops."""
+    return " ".join(part.strip().rstrip(".") + "." for part in parts if part.strip())
+
+
 def _cites(line: Line) -> str:
-    return (" [" + ", ".join(line.cite) + "]") if line.cite else ""
+    unique = list(dict.fromkeys(line.cite))  # each source once, in first-cited order
+    return (" [" + ", ".join(unique) + "]") if unique else ""
 
 
 def render_markdown(result: Result) -> str:
@@ -216,7 +234,8 @@ def render_markdown(result: Result) -> str:
         out += [f"## {_md(section.title)}", ""]
         if section.intro:
             out += [_md(section.intro), ""]
-        out += [f"- {_md(line.text)}{_cites(line)}" for line in section.lines]
+        out += [f"- {_md(line.text)}{_cites(line)}" + (f" <{line.url}>" if line.url else "")
+                for line in section.lines]
         out.append("")
     return "\n".join(out)
 
@@ -249,7 +268,9 @@ def render_html(result: Result) -> str:
         for line in section.lines:
             cite = f' <span class="cite">{esc(_cites(line).strip())}</span>' if line.cite else ""
             css = f' class="{line.style}"' if line.style else ""
-            out.append(f"<li{css}>{esc(line.text)}{cite}</li>")
+            link = (f' <a href="{esc(line.url)}">{esc(line.url)}</a>'
+                    if line.url and line.url.startswith(("https://", "http://")) else "")
+            out.append(f"<li{css}>{esc(line.text)}{cite}{link}</li>")
         out.append("</ul>")
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
@@ -263,7 +284,8 @@ def render_plain(result: Result) -> str:
         out += [section.title, "-" * len(section.title)]
         if section.intro:
             out.append(section.intro)
-        out += [f"* {line.text}{_cites(line)}" for line in section.lines]
+        out += [f"* {line.text}{_cites(line)}" + (f" <{line.url}>" if line.url else "")
+                for line in section.lines]
         out.append("")
     return "\n".join(out)
 
@@ -288,4 +310,6 @@ def print_rich(result: Result, console: Any) -> None:
             text.append(line.text, style=_RICH_STYLES.get(line.style, ""))
             if line.cite:
                 text.append(_cites(line), style="dim")
+            if line.url:
+                text.append(f" {line.url}", style=f"dim link {line.url}")
             console.print(text)
