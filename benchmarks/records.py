@@ -75,6 +75,10 @@ class RecordGenerator:
             picked = sorted(set(rng.sample(values, rng.randint(0, len(values)))))
             first = self._next_choice(question.id, values)
             picked = sorted({*picked, first}) if rng.random() < 0.8 else picked
+            alone = [choice.value for choice in question.choices if choice.exclusive]
+            if any(value in alone for value in picked) and len(picked) > 1:
+                # An exclusive choice ("none") stands alone; keep it only when it came first.
+                picked = [first] if first in alone else [v for v in picked if v not in alone]
             self.seen_choices.update((question.id, v) for v in picked)
             return frozenset(picked), picked
         if kind == "date":

@@ -169,6 +169,8 @@ def test_explain_adds_a_trace(minimal_pack: RulePack) -> None:
     ({"provider": "yes"}, "provider", "true or false"),
     ({"reason": "medicl"}, "reason", "one of: medical, family, other"),
     ({"docs": "letter"}, "docs", "a list"),
+    ({"docs": ["letter", "letter"]}, "docs", "more than once"),
+    ({"docs": ["none", "letter"]}, "docs", "'none' cannot be combined"),
     ({"expires_on": "31/03/2026"}, "expires_on", "YYYY-MM-DD"),
     ({"expires_on": "2026-02-30"}, "expires_on", "real calendar date"),
     ({"months": "6"}, "months", "a number"),

@@ -102,6 +102,7 @@ def _coercer_for(question: Question, countries: frozenset[str]) -> Coercer:
     if kind == "multi_choice":
         values = frozenset(choice.value for choice in question.choices)
         listed = ", ".join(choice.value for choice in question.choices)
+        exclusive = frozenset(choice.value for choice in question.choices if choice.exclusive)
 
         def coerce_many(value: Any) -> frozenset[str]:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -109,6 +110,12 @@ def _coercer_for(question: Question, countries: frozenset[str]) -> Coercer:
             chosen = frozenset(value)
             if not chosen <= values:
                 raise fail(f"a list drawn from: {listed}")
+            if len(chosen) != len(value):
+                raise AnswerError("lists a choice more than once", field=qid)
+            alone = chosen & exclusive
+            if alone and len(chosen) > 1:
+                raise AnswerError(f"'{min(alone)}' cannot be combined with other choices",
+                                  field=qid)
             return chosen
         return coerce_many
     if kind == "date":

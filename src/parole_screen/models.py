@@ -95,6 +95,8 @@ class Choice(Model):
     value: Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
     label: Text
     help: str = ""
+    exclusive: StrictBool = Field(
+        default=False, description="Multi-choice: cannot be combined with others ('none').")
 
 
 class Question(Model):

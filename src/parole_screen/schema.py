@@ -50,6 +50,11 @@ def _property(question: Question, pack: RulePack) -> dict[str, Any]:
         base["type"] = ["array", "null"]
         base["items"] = {"enum": [c.value for c in question.choices]}
         base["uniqueItems"] = True
+        for choice in question.choices:
+            if choice.exclusive:  # e.g. "none": alone or not at all
+                base.setdefault("allOf", []).append({
+                    "if": {"contains": {"const": choice.value}},
+                    "then": {"maxItems": 1}})
     elif kind == "date":
         base["type"] = ["string", "null"]
         base["format"] = "date"
