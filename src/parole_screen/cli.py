@@ -125,17 +125,17 @@ def questions(
                     for entry in pack.questions]
             typer.echo(json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False))
             return
-        rows = []
+        lines: list[tuple[str, ...]] = []
         for number, entry in enumerate(pack.questions, 1):
             question = entry.question
             choices = " | ".join(choice.value for choice in question.choices)
             when = json.dumps(question.asked_when) if question.asked_when else "always"
-            rows.append((str(number), question.id, question.type, choices, when, question.text))
+            lines.append((str(number), question.id, question.type, choices, when, question.text))
         headers = ("#", "id", "type", "choices", "asked when", "question")
         if not sys.stdout.isatty():
             # Tab-separated, unwrapped: made for grep, cut and spreadsheets.
-            for row in (headers, *rows):
-                typer.echo("\t".join(row))
+            for line in (headers, *lines):
+                typer.echo("\t".join(line))
             return
         from rich import box
         from rich.table import Table
@@ -144,8 +144,8 @@ def questions(
         table = Table(box=None if wants_plain(current) else box.SIMPLE, show_lines=False)
         for column in headers:
             table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*row)
+        for line in lines:
+            table.add_row(*line)
         make_console(current).print(table)
 
 
