@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -158,3 +159,14 @@ def test_library_run_batch_streams_into_any_binary_file(minimal_pack: RulePack,
     assert [row["id"] for row in rows] == ["a", "b"]
     assert (stats.records, stats.rejected, stats.scored) == (2, 1, 1)
     assert stats.group("error") == {"unknown_question": 1}
+
+
+def test_a_worker_that_cannot_load_the_pack_fails_the_run(minimal_pack: RulePack,
+                                                         tmp_path: Path) -> None:
+    """The pack on disk changed between the main process and a worker: exit 1, no hang."""
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a", "answers": {}}\n')
+    before = dataclasses.replace(minimal_pack, content_hash="0" * 16)  # what "the pack" was
+    with pytest.raises(ParoleScreenError, match="the rule pack changed"):
+        run_batch(before, resolve_inputs([str(path)]), io.BytesIO(),
+                  BatchOptions(as_of=dt.date(2026, 2, 1)), jobs=2)

@@ -797,19 +797,27 @@ def compare_results(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 # -- worker processes ------------------------------------------------------------------------
 
-_WORKER: Scorer | None = None
+_WORKER: Scorer | ParoleScreenError | None = None
 
 
 def _worker_init(pack_path: str, pack_hash: str, baseline_path: str | None,
                  baseline_hash: str | None, options: BatchOptions) -> None:
-    """Load the pack(s) once per worker, from their paths, and refuse a pack that changed."""
+    """Load the pack(s) once per worker, from their paths, and refuse a pack that changed.
+
+    A failure is kept and raised by the first chunk: an initializer that raises would make
+    the pool start new workers forever.
+    """
     import gc
     import signal
 
     global _WORKER
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
-    pack = _load_same(pack_path, pack_hash)
-    baseline = _load_same(baseline_path, baseline_hash) if baseline_path else None
+    try:
+        pack = _load_same(pack_path, pack_hash)
+        baseline = _load_same(baseline_path, baseline_hash) if baseline_path else None
+    except ParoleScreenError as error:
+        _WORKER = ParoleScreenError(str(error))  # PackError does not survive pickling
+        return
     _WORKER = Scorer(pack, options, baseline)
     _tune_gc(gc)
 
@@ -817,12 +825,14 @@ def _worker_init(pack_path: str, pack_hash: str, baseline_path: str | None,
 def _load_same(path: str, expected: str | None) -> RulePack:
     pack = load_pack(path)
     if pack.content_hash != expected:
-        raise ParoleScreenError(f"{path}: the rule pack changed while the batch was starting")
+        raise ParoleScreenError(f"{path}: the rule pack changed while the batch was starting; "
+                                "run it again")
     return pack
 
 
 def _worker_chunk(items: list[Item]) -> ChunkOut:
-    assert _WORKER is not None
+    if not isinstance(_WORKER, Scorer):
+        raise _WORKER or ParoleScreenError("internal error: worker not initialised")
     return _WORKER.chunk(items)
 
 

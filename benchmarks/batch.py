@@ -1,0 +1,240 @@
+"""Benchmark `parole-screen batch` and the CLI's cold start, through the real CLI.
+
+    python benchmarks/batch.py          # 100,000 records for speed, 1,000,000 for memory
+    python benchmarks/batch.py --quick  # 10,000 and 100,000: a quick look
+
+What it measures (issue 4 targets in brackets):
+
+* records/s, JSONL in and out, ``--jobs 1`` [>= 20,000] and ``--jobs 2`` [>= 1.6x one job];
+* peak RSS of ``batch --jobs 1`` on 1,000,000 records [<= 150 MB];
+* cold start of ``parole-screen --version`` [<= the import floor] and ``score FILE``
+  [<= 2x the floor], the floor being ``python -c "import typer, rich, pydantic, yaml"``.
+
+Records come from the pack's own question catalogue (``records.py``): a pool of distinct
+records is generated (and its rule/flag/choice coverage printed), then cycled with fresh ids
+to the size wanted. Each CLI run is a subprocess; wall time is what the table reports, CPU
+time is printed beside it because other work on the machine slows wall time, not CPU time.
+Cold-start commands run interleaved, round after round, and the median is reported.
+The console script next to this Python is used, not a shim such as pyenv's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import compileall
+import datetime as dt
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import parole_screen
+from parole_screen.engine import screen_record
+from parole_screen.loader import load_pack, resolve_pack_path
+from records import RecordGenerator, measure_coverage
+
+
+def cli() -> list[str]:
+    script = Path(sys.executable).parent / "parole-screen"
+    if script.is_file():
+        return [str(script)]
+    found = shutil.which("parole-screen")
+    return [found] if found else [sys.executable, "-m", "parole_screen"]
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (Linux /proc)."""
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        try:
+            text = Path(f"/proc/{current}/task/{current}/children").read_text()
+        except OSError:
+            continue
+        todo += [int(child) for child in text.split()]
+    return found
+
+
+def run(command: Sequence[str]) -> tuple[float, float, int, int]:
+    """(wall s, CPU s, peak RSS KiB of the largest process, peak RSS KiB of all of them).
+
+    CPU includes the worker processes. Peak RSS is sampled from /proc (VmHWM per process,
+    VmRSS summed over the tree) every 50 ms: ``wait4``'s ru_maxrss would also count this
+    benchmark's own memory, which the child shares between fork and exec.
+    """
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peaks: dict[int, int] = {}
+    total = 0
+    while True:
+        pids = _tree(process.pid)
+        for pid in pids:
+            peaks[pid] = max(peaks.get(pid, 0), _status_kib(pid, "VmHWM"))
+        total = max(total, sum(_status_kib(pid, "VmRSS") for pid in pids))
+        finished, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if finished:
+            break
+        time.sleep(0.05)
+    wall = time.perf_counter() - started
+    assert process.stderr is not None
+    error = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    process.returncode = code
+    if code not in (0, 3):
+        sys.exit(f"command failed ({code}): {' '.join(command)}\n{error}")
+    if not peaks or max(peaks.values()) == 0:  # no /proc: fall back to what wait4 says
+        peaks[process.pid] = usage.ru_maxrss
+    return wall, usage.ru_utime + usage.ru_stime, max(peaks.values()), max(total, 1)
+
+
+def write_input(path: Path, pool: list[str], count: int) -> None:
+    """``count`` JSONL records cycling the pool, each with its own id."""
+    with path.open("w", encoding="utf-8") as out:
+        for number in range(count):
+            out.write(f'{{"id":"R{number:07d}","answers":{pool[number % len(pool)]}}}\n')
+
+
+def cold_start(base: list[str], score_file: Path, rounds: int) -> dict[str, float]:
+    commands = {
+        "floor": [sys.executable, "-c", "import typer, rich, pydantic, yaml"],
+        "version": [*cli(), "--version"],
+        "score": [*base, "score", str(score_file)],
+    }
+    for command in commands.values():  # warm the OS cache and the pack's parse cache
+        subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            started = time.perf_counter()
+            subprocess.run(command, stdout=subprocess.DEVNULL, check=True)
+            times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="10,000 records for speed, 100,000 for memory, 11 rounds")
+    parser.add_argument("--records", type=int, help="records for the speed runs")
+    parser.add_argument("--rss-records", type=int, help="records for the memory run")
+    parser.add_argument("--rounds", type=int, help="cold-start rounds (median)")
+    parser.add_argument("--pool", type=int, default=20_000, help="distinct records generated")
+    parser.add_argument("--rules", help="rule pack directory (default: the shipped pack)")
+    parser.add_argument("--workdir", help="where to write inputs (default: a temp folder)")
+    args = parser.parse_args(argv)
+    records = args.records or (10_000 if args.quick else 100_000)
+    rss_records = args.rss_records or (100_000 if args.quick else 1_000_000)
+    rounds = args.rounds or (11 if args.quick else 21)
+
+    compileall.compile_dir(str(Path(parole_screen.__file__).parent), quiet=1)  # as pip does
+    pack_dir = resolve_pack_path(args.rules)
+    pack = load_pack(pack_dir)
+    as_of = pack.meta.as_of
+    base = [*cli(), "--rules", str(pack_dir)]
+
+    print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load average "
+          f"{os.getloadavg()[0]:.2f} at start")
+    print(f"pack: {pack.meta.id} {pack.meta.version} ({pack.content_hash}): "
+          f"{len(pack.questions)} questions, {len(pack.flags)} flags, {len(pack.items)} items, "
+          f"{len(pack.fees)} fees, {len(pack.sources)} sources")
+    started = time.perf_counter()
+    generator = RecordGenerator(pack, as_of=as_of)
+    pool_records = list(generator.records(min(args.pool, records)))
+    pool = [json.dumps(record["answers"], separators=(",", ":")) for record in pool_records]
+    sample = pool_records[:2000]
+    coverage = measure_coverage(pack, sample, as_of)
+    sizes = [len(json.dumps(screen_record(pack, record, as_of))) for record in sample[:500]]
+    print(f"records: a pool of {len(pool):,} generated in {time.perf_counter() - started:.1f} s; "
+          f"the first {len(sample):,} exercise " + ", ".join(
+              f"{coverage.percent(kind):.0f}% of {kind}"
+              for kind in ("rules", "flags", "questions", "choices")))
+    for kind in ("rules", "flags"):
+        if coverage.uncovered(kind):
+            missing = ", ".join(coverage.uncovered(kind))
+            print(f"  {kind} never true here (dated or rare): {missing}")
+    print(f"results: {statistics.mean(sizes) / 1024:.1f} KiB of JSON per record on average")
+
+    temp = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="ps-bench-"))
+    temp.mkdir(parents=True, exist_ok=True)
+    try:
+        speed_input = temp / "speed.jsonl"
+        write_input(speed_input, pool, records)
+        score_file = temp / "one.json"
+        score_file.write_text(json.dumps(pool_records[0]))
+        batch = [*base, "batch", "--as-of", as_of.isoformat(), "--quiet"]
+
+        speed = {}
+        for jobs in (1, 2):
+            run([*batch, str(speed_input), "--jobs", str(jobs)])  # warm-up on the same input
+            wall, cpu, peak, total = run([*batch, str(speed_input), "--jobs", str(jobs)])
+            speed[jobs] = (records / wall, wall, cpu)
+            print(f"batch --jobs {jobs}: {records:,} records in {wall:.1f} s wall, "
+                  f"{cpu:.1f} s CPU (main process and workers), peak RSS {peak / 1024:.0f} MB "
+                  f"(largest process), {total / 1024:.0f} MB (all processes)")
+
+        cold = cold_start(base, score_file, rounds)
+        print(f"cold start, median of {rounds} interleaved rounds: " + ", ".join(
+            f"{name} {seconds * 1000:.0f} ms" for name, seconds in cold.items()))
+
+        rss_input = temp / "memory.jsonl"
+        if rss_records == records:
+            rss_input = speed_input
+        else:
+            speed_input.unlink()
+            write_input(rss_input, pool, rss_records)
+        wall, cpu, peak_kib, _ = run([*batch, str(rss_input), "--jobs", "1"])
+        print(f"memory run: {rss_records:,} records in {wall:.1f} s wall, {cpu:.1f} s CPU "
+              f"({rss_records / wall:,.0f} records/s)")
+    finally:
+        if not args.workdir:
+            shutil.rmtree(temp, ignore_errors=True)
+
+    floor = cold["floor"]
+    one, two = speed[1][0], speed[2][0]
+    rows = [
+        ("records/s, --jobs 1 (JSONL -> JSONL)", f"{one:,.0f}", ">= 20,000", one >= 20_000),
+        ("records/s, --jobs 2", f"{two:,.0f} ({two / one:.2f}x)", ">= 1.6x one job",
+         two >= 1.6 * one),
+        (f"peak RSS, {rss_records:,} records, --jobs 1", f"{peak_kib / 1024:.0f} MB",
+         "<= 150 MB", peak_kib / 1024 <= 150),
+        ("import floor (typer, rich, pydantic, yaml)", f"{floor * 1000:.0f} ms", "-", None),
+        ("parole-screen --version", f"{cold['version'] * 1000:.0f} ms "
+         f"({cold['version'] / floor:.2f}x)", "<= 1.0x floor", cold["version"] <= floor),
+        ("parole-screen score FILE", f"{cold['score'] * 1000:.0f} ms "
+         f"({cold['score'] / floor:.2f}x)", "<= 2.0x floor", cold["score"] <= 2 * floor),
+    ]
+    width = max(len(row[0]) for row in rows)
+    measured = max(len(row[1]) for row in rows)
+    print()
+    print(f"{'metric':<{width}}  {'measured':>{measured}}  {'target':<15}  ok")
+    print(f"{'-' * width}  {'-' * measured}  {'-' * 15}  --")
+    for name, value, target, ok in rows:
+        mark = "" if ok is None else "yes" if ok else "NO"
+        print(f"{name:<{width}}  {value:>{measured}}  {target:<15}  {mark}")
+    print(f"\n{dt.datetime.now().isoformat(timespec='seconds')}, load average "
+          f"{os.getloadavg()[0]:.2f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
