@@ -267,3 +267,14 @@ def test_markdown_and_html_reports_link_their_sources(answers_file: Path) -> Non
 def test_report_text_has_no_doubled_full_stops(answers_file: Path) -> None:
     text = run_cli(*MINI, "score", str(answers_file), "--as-of", "2026-02-01").stdout
     assert ".." not in text
+
+
+def test_scenario_file_typos_are_named_with_a_suggestion(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(MINIMAL, pack)
+    case = pack / "tests" / "cases.yaml"
+    case.write_text(case.read_text().replace("top_category: medical", "top_categry: medical"))
+    done = run_cli("rules", "test", str(pack))
+    assert done.returncode == 1
+    assert f"{case}:6: cases.0.expect.top_categry: unknown key (did you mean 'top_category'?)" \
+        in done.stderr

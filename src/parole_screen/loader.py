@@ -163,27 +163,10 @@ class _Builder:
         return meta, entries, countries
 
     def _validate(self, model: type[BaseModel], raw: Any, file: Path) -> Any:
-        if not isinstance(raw, Mapping):
-            self.problem(f"{file}:1", "the file must hold a mapping at the top level")
-            return None
         try:
-            return model.model_validate(raw)
-        except ValidationError as error:
-            details = error.errors()
-            nested = [tuple(detail["loc"]) for detail in details]
-            for detail in details:
-                loc = [step for step in detail["loc"] if isinstance(step, str | int)]
-                here = tuple(detail["loc"])
-                if detail["type"] == "too_short" and any(
-                        other[:len(here)] == here and len(other) > len(here) for other in nested):
-                    continue  # a list emptied by its items' own errors: those say it better
-                # pydantic appends the union member or validator name; keep the data path.
-                data_path = _data_path(raw, loc)
-                dotted = ".".join(str(step) for step in data_path) or "(top)"
-                message = detail["msg"]
-                if detail["type"] == "extra_forbidden":
-                    message = "unknown key" + _suggest_key(model, raw, data_path)
-                self.problem(f"{file}:{line_of(raw, data_path)}", f"{dotted}: {message}")
+            return validate_located(model, raw, file)
+        except PackError as error:
+            self.problems.extend(error.problems)
             return None
 
     # -- checks ------------------------------------------------------------------------
@@ -380,6 +363,32 @@ class _Builder:
                 if factor.cap is not None:
                     self.problem(entry.where(["bases", b, group, f]),
                                  f"'cap' only belongs on blocks, not in {group}")
+
+
+def validate_located(model: type[BaseModel], raw: Any, file: Path) -> Any:
+    """Validate parsed YAML against ``model``; raise PackError with one line per problem."""
+    if not isinstance(raw, Mapping):
+        raise PackError([f"{file}:1: the file must hold a mapping at the top level"])
+    try:
+        return model.model_validate(raw)
+    except ValidationError as error:
+        details = error.errors()
+    problems = []
+    nested = [tuple(detail["loc"]) for detail in details]
+    for detail in details:
+        loc = [step for step in detail["loc"] if isinstance(step, str | int)]
+        here = tuple(detail["loc"])
+        if detail["type"] == "too_short" and any(
+                other[:len(here)] == here and len(other) > len(here) for other in nested):
+            continue  # a list emptied by its items' own errors: those say it better
+        # pydantic appends the union member or validator name; keep the data path.
+        data_path = _data_path(raw, loc)
+        dotted = ".".join(str(step) for step in data_path) or "(top)"
+        message = detail["msg"]
+        if detail["type"] == "extra_forbidden":
+            message = "unknown key" + _suggest_key(model, raw, data_path)
+        problems.append(f"{file}:{line_of(raw, data_path)}: {dotted}: {message}")
+    raise PackError(problems)
 
 
 @dataclass

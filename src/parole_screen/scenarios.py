@@ -10,11 +10,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from .answers import coerce_answers, to_json_value
 from .engine import Result, effective_answers, screen
 from .errors import AnswerError, PackError
+from .loader import validate_located
 from .models import Scenario, ScenarioExpect, ScenarioFile
 from .pack import RulePack
 from .safeyaml import YamlRefused, line_of, read_yaml
@@ -55,12 +54,9 @@ def load_scenarios(directory: Path) -> list[LoadedScenario]:
             problems.append(f"{file}:{refused.line}: {refused.message}")
             continue
         try:
-            parsed = ScenarioFile.model_validate(raw)
-        except ValidationError as error:
-            for detail in error.errors():
-                loc = [step for step in detail["loc"] if isinstance(step, str | int)]
-                dotted = ".".join(map(str, loc))
-                problems.append(f"{file}:{line_of(raw, loc)}: {dotted}: {detail['msg']}")
+            parsed = validate_located(ScenarioFile, raw, file)
+        except PackError as error:
+            problems.extend(error.problems)
             continue
         for index, case in enumerate(parsed.cases):
             where = f"{file}:{line_of(raw, ['cases', index])}"
