@@ -579,26 +579,28 @@ def _position(item: Item, record_id: str | None) -> str:
 # -- encoding --------------------------------------------------------------------------------
 
 
-def _dumps_stdlib(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"),
-                      allow_nan=False).encode("ascii")
+def _dumps_stdlib(value: Any, newline: bool = False) -> bytes:
+    data = json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return (data + "\n" if newline else data).encode("ascii")
 
 
 if orjson is not None:
     _SORTED = orjson.OPT_SORT_KEYS
+    _SORTED_LINE = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 
-    def dumps(value: Any) -> bytes:
-        """Compact JSON with sorted keys, as bytes."""
+    def dumps(value: Any, newline: bool = False) -> bytes:
+        """Compact JSON with sorted keys, as bytes (and a newline, without a copy)."""
         try:
-            data: bytes = orjson.dumps(value, option=_SORTED)
+            data: bytes = orjson.dumps(value, option=_SORTED_LINE if newline else _SORTED)
             return data
         except TypeError:  # an integer past 64 bits or a lone surrogate from the input
-            return _dumps_stdlib(value)
+            return _dumps_stdlib(value, newline)
 else:  # pragma: no cover
-    def dumps(value: Any) -> bytes:
-        """Compact JSON with sorted keys, as bytes."""
-        return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False,
-                          ensure_ascii=False).encode("utf-8", "backslashreplace")
+    def dumps(value: Any, newline: bool = False) -> bytes:
+        """Compact JSON with sorted keys, as bytes (and a newline)."""
+        data = json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False,
+                          ensure_ascii=False)
+        return (data + "\n" if newline else data).encode("utf-8", "backslashreplace")
 
 
 def _cell(value: str) -> str:
@@ -628,6 +630,7 @@ class Scorer:
         self.baseline = baseline
         self.options = options
         self.fmt = options.output_format
+        self.lines = self.fmt == "jsonl"  # rows end with a newline
         self.category_ids = [entry.category.id for entry in pack.categories]
         self.header = csv_header(self.category_ids, compare=baseline is not None)
 
@@ -660,7 +663,7 @@ class Scorer:
 
     def _result_row(self, item: Item, result: dict[str, Any]) -> Any:
         if self.fmt != "csv":
-            return dumps(result)
+            return dumps(result, self.lines)
         cats = result["categories"]
         return [_cell(result["id"] or ""), _cell(item.source), item.line, result["status"],
                 result["top_category"] or "", *(cats[cid]["band"] for cid in self.category_ids),
@@ -689,7 +692,8 @@ class Scorer:
             return list(cells.values())
         return dumps({"schema": ERROR_SCHEMA, "id": record_id, "status": "error",
                       "source": item.source, "line": item.line, "index": item.element,
-                      "error": {"kind": kind, "field": field_name, "message": message}})
+                      "error": {"kind": kind, "field": field_name, "message": message}},
+                     self.lines)
 
     def _join(self, rows: list[Any]) -> bytes:
         if not rows:
@@ -700,7 +704,7 @@ class Scorer:
             return text.getvalue().encode("utf-8")
         if self.fmt == "json":
             return b",\n".join(rows)
-        return b"\n".join(rows) + b"\n"
+        return b"".join(rows)  # JSONL rows end with their newline
 
     # comparing two packs ------------------------------------------------------------------
 
@@ -744,7 +748,7 @@ class Scorer:
         if self.fmt != "csv":
             return dumps({"schema": CHANGE_SCHEMA, "id": after["id"], "source": item.source,
                           "line": item.line, "index": item.element, "changes": change,
-                          "old": _decision(before), "new": _decision(after)})
+                          "old": _decision(before), "new": _decision(after)}, self.lines)
         old_flags = {flag["id"] for flag in before["flags"]}
         new_flags = {flag["id"] for flag in after["flags"]}
         bands = []
