@@ -109,7 +109,7 @@ def score(
             result = screen_record(pack, record, day, explain=explain)
         except AnswerError as error:
             raise error.located(source=label) from None
-        emit_report(ctx, result, report, out, force)
+        emit_report(ctx, result, report, out, force, pack)
 
 
 @app.command()

@@ -135,17 +135,21 @@ def report_format(fmt: str | None, out: Path | None) -> str:
 
 
 def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path | None,
-                force: bool) -> None:
-    """Print or save a report; saved reports are private files (0600), never overwritten."""
+                force: bool, pack: RulePack | None = None) -> None:
+    """Print or save a report; saved reports are private files (0600), never overwritten.
+
+    With the ``pack`` the result came from, answers are shown as questions and choices.
+    """
     from .files import write_private
-    from .report import print_rich, render
+    from .report import glossary, print_rich, render
 
     current = state(ctx)
+    words = glossary(pack) if pack is not None else None
     if out is not None:
-        write_private(out, render(result, fmt), force=force)
+        write_private(out, render(result, fmt, words), force=force)
         typer.echo(f"report saved to {out}", err=True)
         return
     if fmt == "text" and sys.stdout.isatty():
-        print_rich(result, make_console(current))  # colourless under --plain / NO_COLOR
+        print_rich(result, make_console(current), words)  # colourless under --plain/NO_COLOR
         return
-    sys.stdout.write(render(result, fmt))
+    sys.stdout.write(render(result, fmt, words))

@@ -328,7 +328,7 @@ def _finish(ctx: typer.Context, pack: RulePack, state: Interview, day: dt.date,
         write_private(options.save_answers, text, force=options.force)
         typer.echo(f"answers saved to {options.save_answers}", err=True)
     emit_report(ctx, result, report_format(options.fmt, options.out), options.out,
-                 options.force)
+                 options.force, pack)
     if remove_session and options.session.exists():
         options.session.unlink()
         typer.echo(f"The saved interview at {options.session} was deleted "

@@ -10,10 +10,12 @@ from __future__ import annotations
 import html
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .engine import Result
+from .pack import RulePack
 
 FORMATS = ("text", "json", "markdown", "html")
 CATEGORY_TITLES = {
@@ -49,16 +51,30 @@ class Section:
     intro: str = ""
 
 
-def render(result: Result, fmt: str) -> str:
-    """Render ``result`` as ``json``, ``markdown``, ``html`` or plain ``text``."""
+Glossary = Mapping[str, tuple[str, Mapping[str, str]]]
+
+
+def glossary(pack: RulePack) -> dict[str, tuple[str, dict[str, str]]]:
+    """Question id -> (question text, choice value -> label), to show answers in words."""
+    return {entry.question.id: (entry.question.text,
+                                {choice.value: choice.label for choice in entry.question.choices})
+            for entry in pack.questions}
+
+
+def render(result: Result, fmt: str, words: Glossary | None = None) -> str:
+    """Render ``result`` as ``json``, ``markdown``, ``html`` or plain ``text``.
+
+    With ``words`` (see :func:`glossary`) answers and missing questions are shown as the
+    questions and choices the person saw, not as ids; JSON is never changed.
+    """
     if fmt == "json":
         return render_json(result)
     if fmt == "markdown":
-        return render_markdown(result)
+        return render_markdown(result, words)
     if fmt == "html":
-        return render_html(result)
+        return render_html(result, words)
     if fmt == "text":
-        return render_plain(result)
+        return render_plain(result, words)
     raise ValueError(f"unknown format '{fmt}'")
 
 
@@ -66,17 +82,19 @@ def render_json(result: Result) -> str:
     return json.dumps(result, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
 
 
-def _answers_text(answers: dict[str, Any]) -> str:
+def _answers_text(answers: dict[str, Any], words: Glossary | None) -> str:
     shown = []
     for qid, value in answers.items():
+        question, labels = words[qid] if words and qid in words else (qid, {})
         if value is None:
-            shown.append(f"{qid}: not answered")
+            answer = "not answered"
         elif isinstance(value, bool):
-            shown.append(f"{qid}: {'yes' if value else 'no'}")
+            answer = "yes" if value else "no"
         elif isinstance(value, list):
-            shown.append(f"{qid}: {', '.join(map(str, value)) or 'none'}")
+            answer = ", ".join(labels.get(v, str(v)) for v in value) or "none"
         else:
-            shown.append(f"{qid}: {value}")
+            answer = labels.get(value, str(value))
+        shown.append(f"{question} {answer}" if words else f"{question}: {answer}")
     return "; ".join(shown)
 
 
@@ -84,7 +102,7 @@ def _money(amount: Any) -> str:
     return f"${amount:,}" if isinstance(amount, int) else str(amount)
 
 
-def outline(result: Result) -> tuple[str, list[Section]]:
+def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Section]]:
     """The report's title and its sections, in reading order."""
     top = result["top_category"]
     cats = result["categories"]
@@ -105,8 +123,10 @@ def outline(result: Result) -> tuple[str, list[Section]]:
         summary.append(Line(f"{title}: {BAND_TEXT[cat['band']]}{basis}",
                             _band_style(cat["band"])))
     if result["status"] == "incomplete":
+        missing = [words[qid][0] if words and qid in words else qid
+                   for qid in result["missing"]]
         summary.append(Line("Some answers are missing, so this result may change: "
-                            + ", ".join(result["missing"]), "warn"))
+                            + "; ".join(missing), "warn"))
     sections.append(Section("Summary", summary,
                             "Bands describe how likely each category is to fit, not whether "
                             "a request will be granted."))
@@ -124,11 +144,12 @@ def outline(result: Result) -> tuple[str, list[Section]]:
         if cat["band"] in ("not_indicated",) and not cat["concerns"]:
             continue
         for reason in cat["reasons"]:
-            why.append(Line(f"{title}: {reason['text']} (answers: "
-                            f"{_answers_text(reason['answers'])})", "good", reason["cite"]))
+            why.append(Line(f"{title}: {reason['text']} (based on: "
+                            f"{_answers_text(reason['answers'], words)})", "good", reason["cite"]))
         for concern in cat["concerns"]:
-            weakens.append(Line(f"{title}: {concern['text']} (answers: "
-                                f"{_answers_text(concern['answers'])})", "bad", concern["cite"]))
+            basis = _answers_text(concern["answers"], words)
+            weakens.append(Line(f"{title}: {concern['text']} (based on: {basis})", "bad",
+                                concern["cite"]))
         if cid == top:
             evidence = [Line(item["text"]) for item in cat["missing_evidence"]]
     if why:
@@ -227,8 +248,8 @@ def _cites(line: Line) -> str:
     return (" [" + ", ".join(unique) + "]") if unique else ""
 
 
-def render_markdown(result: Result) -> str:
-    title, sections = outline(result)
+def render_markdown(result: Result, words: Glossary | None = None) -> str:
+    title, sections = outline(result, words)
     out = [f"# {_md(title)}", ""]
     for section in sections:
         out += [f"## {_md(section.title)}", ""]
@@ -254,8 +275,8 @@ margin-top:1.6rem}li{margin:.2rem 0}.good{color:#05602b}.bad{color:#8a1c1c}.warn
 .cite{color:#555;font-size:.85em}@media print{body{margin:0}}"""
 
 
-def render_html(result: Result) -> str:
-    title, sections = outline(result)
+def render_html(result: Result, words: Glossary | None = None) -> str:
+    title, sections = outline(result, words)
     esc = html.escape
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            f"<title>{esc(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
@@ -276,9 +297,9 @@ def render_html(result: Result) -> str:
     return "\n".join(out)
 
 
-def render_plain(result: Result) -> str:
+def render_plain(result: Result, words: Glossary | None = None) -> str:
     """Plain text with no colour and no box drawing: safe for screen readers and files."""
-    title, sections = outline(result)
+    title, sections = outline(result, words)
     out = [title, "=" * len(title), ""]
     for section in sections:
         out += [section.title, "-" * len(section.title)]
@@ -294,11 +315,11 @@ _RICH_STYLES = {"good": "green", "bad": "red", "warn": "yellow", "stop": "bold r
                 "dim": "dim", "strong": "bold", "info": "cyan"}
 
 
-def print_rich(result: Result, console: Any) -> None:
+def print_rich(result: Result, console: Any, words: Glossary | None = None) -> None:
     """Print the report to a rich console, styling lines but never parsing pack text."""
     from rich.text import Text
 
-    title, sections = outline(result)
+    title, sections = outline(result, words)
     console.print(Text(title, style="bold underline"))
     for section in sections:
         console.print()
