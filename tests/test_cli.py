@@ -278,3 +278,12 @@ def test_scenario_file_typos_are_named_with_a_suggestion(tmp_path: Path) -> None
     assert done.returncode == 1
     assert f"{case}:6: cases.0.expect.top_categry: unknown key (did you mean 'top_category'?)" \
         in done.stderr
+
+
+def test_text_report_speaks_in_the_questions_words(answers_file: Path) -> None:
+    text = run_cli(*MINI, "score", str(answers_file), "--as-of", "2026-02-01").stdout
+    assert "The need is urgent. (based on: How urgent? Life-threatening)" in text
+    partial = run_cli(*MINI, "score", "-", "--as-of", "2026-02-01",
+                      input=json.dumps({"location": "outside_us", "reason": "medical"})).stdout
+    assert "Not enough answers yet to name a likely category" in partial
+    assert "How urgent?; Has a U.S. doctor accepted?" in partial
