@@ -81,18 +81,19 @@ def root(
 @app.command()
 def score(
     ctx: typer.Context,
-    file: Annotated[str, typer.Argument(help="Answers JSON file, or - for stdin.")],
+    file: Annotated[str, typer.Argument(metavar="FILE", help="Answers JSON file, or - for stdin.")],
     fmt: Annotated[ReportFormat | None, typer.Option(
         "--format", "-f", help="Report format (default: from --out's extension, else text).")
     ] = None,
-    explain: Annotated[bool, typer.Option(help="Include the full rule trace.")] = False,
+    explain: Annotated[bool, typer.Option("--explain", help="Include the full rule trace.")
+                       ] = False,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="DATE", help="Screen as of this date, YYYY-MM-DD (default: today).")
     ] = None,
     out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Save the report to this file (mode 0600) instead of printing it.")
-    ] = None,
-    force: Annotated[bool, typer.Option(help="Replace --out if it exists.")] = False,
+        "--out", "-o", metavar="FILE",
+        help="Save the report to this file (mode 0600) instead of printing it.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
 ) -> None:
     """Score one answers record and print the report."""
     day = parse_as_of(as_of)
@@ -193,7 +194,8 @@ def rules_test(
     ctx: typer.Context,
     directory: Annotated[str | None, typer.Argument(metavar="[DIR]")] = None,
     coverage: Annotated[bool, typer.Option(
-        help="Report rules, flags, questions and choices no scenario exercises.")] = False,
+        "--coverage", help="Report rules, flags, questions and choices no scenario exercises.")
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="List passing cases too.")
                        ] = False,
 ) -> None:
@@ -232,7 +234,8 @@ def rules_test(
 def rules_facts(
     ctx: typer.Context,
     unverified: Annotated[bool, typer.Option(
-        help="List every value marked unverified (confirm before filing).")] = False,
+        "--unverified", help="List every value marked unverified (confirm before filing).")
+    ] = False,
     as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE")] = None,
     fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
 ) -> None:
