@@ -370,6 +370,11 @@ class _Ui:
 
         self.say(f"Parole screening interview ({pack.meta.id} {pack.meta.version}). "
                  "This is a screening, not legal advice.", "bold")
+        self.say("Immigration parole is permission from the U.S. government to come to, or "
+                 "stay in, the United States for a limited time for an urgent reason. It is "
+                 "not criminal parole.")
+        self.say('In the questions, "the person" and "they" mean whoever needs parole: you '
+                 "or someone you are helping.")
         if resumed:
             count = len(state.answers)
             self.say(f"Continuing your saved interview: {count} answer"
