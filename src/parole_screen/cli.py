@@ -13,6 +13,7 @@ import typer
 from .cli_batch import batch
 from .cli_common import (
     EXIT_ERROR,
+    ReportFormat,
     State,
     emit_report,
     fail,
@@ -37,13 +38,6 @@ app = typer.Typer(
 rules_app = typer.Typer(help="Check, test and inspect a rule pack.", no_args_is_help=True,
                         rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
-
-
-class ReportFormat(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    html = "html"
 
 
 class ListFormat(StrEnum):

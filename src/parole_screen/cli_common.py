@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +31,13 @@ EXIT_REJECTED = 3
 EXIT_INTERRUPTED = 130
 REPORT_SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown",
                    ".html": "html", ".htm": "html", ".txt": "text"}
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+    html = "html"
 
 
 @dataclass

@@ -26,6 +26,7 @@ from .cli_common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    ReportFormat,
     State,
     emit_report,
     fail,
@@ -53,13 +54,6 @@ class Lang(StrEnum):
     en = "en"
     es = "es"
     ru = "ru"
-
-
-class InterviewFormat(StrEnum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
-    html = "html"
 
 
 @dataclass
@@ -129,7 +123,7 @@ def interview(
         "--as-of", metavar="DATE", help="Screen as of this date, YYYY-MM-DD (default: today, "
                                         "or the date a resumed interview was started with).")
     ] = None,
-    fmt: Annotated[InterviewFormat | None, typer.Option(
+    fmt: Annotated[ReportFormat | None, typer.Option(
         "--format", "-f", help="Report format (default: from --out's extension, else text).")
     ] = None,
     out: Annotated[Path | None, typer.Option(
