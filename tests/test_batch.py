@@ -458,3 +458,10 @@ def test_compare_with_the_same_pack_changes_nothing(jsonl_file: Path) -> None:
     done = batch(str(jsonl_file), "--compare-rules", str(REPO / "rules"))
     assert done.returncode == 0 and done.stdout == ""
     assert "0 would change (the two packs are identical)" in done.stderr
+
+
+def test_dash_means_stdout_and_devices_are_refused(jsonl_file: Path) -> None:
+    to_stdout = batch(str(jsonl_file), "-o", "-")
+    assert to_stdout.returncode == 0 and len(to_stdout.stdout.splitlines()) == 40
+    device = batch(str(jsonl_file), "-o", "/dev/null", "--force")
+    assert device.returncode == 1 and "not a regular file" in device.stderr

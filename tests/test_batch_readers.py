@@ -170,3 +170,22 @@ def test_a_worker_that_cannot_load_the_pack_fails_the_run(minimal_pack: RulePack
     with pytest.raises(ParoleScreenError, match="the rule pack changed"):
         run_batch(before, resolve_inputs([str(path)]), io.BytesIO(),
                   BatchOptions(as_of=dt.date(2026, 2, 1)), jobs=2)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
+def test_workers_write_the_same_bytes_into_any_file(minimal_pack: RulePack, tmp_path: Path,
+                                                    fmt: str) -> None:
+    """Worker rows come back through spool files: by sendfile into a real file, by copying
+    into anything else; either way the bytes are those of one in-process job."""
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(f'{{"id": "r{n}", "answers": {{}}}}\n' for n in range(600))
+                    + '{"id": "bad", "answers": {"zzz": 1}}\n')
+    options = BatchOptions(as_of=dt.date(2026, 2, 1), output_format=fmt, chunk_records=50)
+    one = io.BytesIO()
+    run_batch(minimal_pack, resolve_inputs([str(path)]), one, options)
+    copied = io.BytesIO()
+    stats = run_batch(minimal_pack, resolve_inputs([str(path)]), copied, options, jobs=2)
+    assert copied.getvalue() == one.getvalue() and stats.records == 601
+    with (tmp_path / "out").open("wb") as handle:
+        run_batch(minimal_pack, resolve_inputs([str(path)]), handle, options, jobs=2)
+    assert (tmp_path / "out").read_bytes() == one.getvalue()

@@ -52,8 +52,8 @@ def batch(
              "of .json files (one record each), or - for stdin.")],
     out: Annotated[Path | None, typer.Option(
         "--out", "-o", metavar="FILE",
-        help="Write rows here (mode 0600, replaced only when the batch finishes) instead of "
-             "stdout.")] = None,
+        help="Write rows here (mode 0600, put in place only when the batch finishes); "
+             "default or -: stdout.")] = None,
     fmt: Annotated[OutputFormat | None, typer.Option(
         "--format", "-f",
         help="jsonl: one full result per line; csv: id, status, top category, bands, flags, "
@@ -86,6 +86,8 @@ def batch(
     unreadable input, output exists).
     """
     day = parse_as_of(as_of)
+    if out is not None and str(out) == "-":
+        out = None
     with handled(ctx) as current:
         from .batch import (
             BatchOptions,
