@@ -464,11 +464,12 @@ def _find_cycle(start: str, depends: Mapping[str, set[str]]) -> list[str] | None
 # -- a private cache of parsed YAML ------------------------------------------------------------
 #
 # Parsing the YAML is most of the time `load_pack` takes (about 110 of 150 ms for the default
-# pack), and every `score` pays it. So the parsed tree of each file is kept as JSON (data, never
-# pickle: nothing in the cache can run code) under a key that hashes the file's bytes and this
-# reader's version. Entries live in a 0700 folder, are written 0600 and atomically, and are
-# read only when they are regular files owned by this user and writable by nobody else; any
-# doubt and the file is parsed afresh. ``PAROLE_SCREEN_CACHE=off`` turns the cache off.
+# pack), and every `score` pays it. So the parsed tree of each file is kept as JSON (data,
+# never pickle: nothing in the cache can run code) under a key that hashes the file's bytes
+# and _CACHE_TAG (bump it whenever safeyaml changes what it returns). Entries live in a 0700
+# folder, are written 0600 and atomically, and are read only when they are regular files
+# owned by this user and writable by nobody else; any doubt and the file is parsed afresh.
+# ``PAROLE_SCREEN_CACHE=off`` turns the cache off.
 
 CACHE_ENV = "PAROLE_SCREEN_CACHE"
 _CACHE_TAG = b"parole-screen parsed-yaml 1\0"
