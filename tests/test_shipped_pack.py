@@ -115,3 +115,30 @@ def test_medical_case_may_be_exempt_from_the_parole_fee(shipped_pack: RulePack) 
              if f["id"] == "parole_fee"]
     assert fee["exception_may_apply"] is True
     assert "may" in fee["exception"].lower()
+
+
+# The brief and its update mark these dated facts unverified ([UNV]); the pack must too, and
+# nothing else (the TPS $500 start date is the pack's own assumption, so it is flagged too).
+UNVERIFIED = {
+    "fee_i131_parole_online",      # $580 online (S40 only)
+    "fee_parole_hr1",              # $1,050 from 2026-10-16 (S40 only)
+    "fee_tps_application",         # $500: the start date is assumed
+    "i131_edition",                # 01/20/25 edition (S40 only)
+    "program_cam",                 # treat as unavailable (update Q5)
+    "program_immvi",               # 2025-26 status unknown (update Q5)
+    "program_ier",                 # 2026 status unresolved (update Q5)
+    "reparole_file_by_days",       # 90 days is advice from one source (update Q2)
+    "tps_ukraine",                 # status after 2026-10-19 (update Q5)
+    "tps_terminated_2026",         # MigrantUSA only (update Q5)
+    "denial_without_rfe",          # update, other dated changes
+    "advance_parole_departure",    # Matter of Delcarmen-Lara (update)
+    "asylum_annual_fee_rule",      # H.R. 1 interim final rule (update)
+    "i765_edition",                # 09/15/26 edition (update Q7)
+    "parolee_ead_proposed_rule",   # 91 FR 34352 (update Q7)
+}
+
+
+def test_unverified_facts_are_exactly_the_briefs(shipped_pack: RulePack) -> None:
+    flagged = {fact.id for fact in shipped_pack.facts.values()
+               if any(value.confidence == "unverified" for value in fact.values)}
+    assert flagged == UNVERIFIED
