@@ -44,6 +44,7 @@ from typing import IO, Any, NamedTuple
 
 from .engine import screen_many
 from .errors import AnswerError, OutputExistsError, ParoleScreenError
+from .files import MAX_ANSWERS_BYTES
 from .loader import load_pack
 from .pack import RulePack
 
@@ -59,8 +60,9 @@ INPUT_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json
 OUTPUT_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
 STDIN = "-"
 STDIN_LABEL = "<stdin>"
-#: One record (a JSONL line, an array element, a file in a folder) may not exceed this.
-MAX_RECORD_BYTES = 1024 * 1024
+#: One record (a JSONL line, an array element, a file in a folder) may not exceed what
+#: ``score`` accepts for one answers file.
+MAX_RECORD_BYTES = MAX_ANSWERS_BYTES
 #: Records per chunk: small enough that a chunk of ~20 KB results stays a few MB.
 CHUNK_RECORDS = 256
 ERROR_SCHEMA = "parole-screen/error@1"
