@@ -460,8 +460,11 @@ def test_compare_with_the_same_pack_changes_nothing(jsonl_file: Path) -> None:
     assert "0 would change (the two packs are identical)" in done.stderr
 
 
-def test_dash_means_stdout_and_devices_are_refused(jsonl_file: Path) -> None:
+def test_dash_means_stdout_and_devices_are_refused(jsonl_file: Path, tmp_path: Path) -> None:
     to_stdout = batch(str(jsonl_file), "-o", "-")
     assert to_stdout.returncode == 0 and len(to_stdout.stdout.splitlines()) == 40
-    device = batch(str(jsonl_file), "-o", "/dev/null", "--force")
+    fifo = tmp_path / "rows.jsonl"  # a FIFO, not /dev/null: a regression must not hit a device
+    os.mkfifo(fifo)
+    device = batch(str(jsonl_file), "-o", str(fifo), "--force")
     assert device.returncode == 1 and "not a regular file" in device.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)

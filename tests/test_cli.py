@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MINIMAL, REPO, run_cli
+from conftest import MINIMAL, REPO, cli_command, run_cli
 
 MEDICAL = {"location": "outside_us", "reason": "medical", "urgency": "life_threatening",
            "provider": True, "funded": True, "nationality": "UA", "months": 6}
@@ -287,3 +287,53 @@ def test_text_report_speaks_in_the_questions_words(answers_file: Path) -> None:
                       input=json.dumps({"location": "outside_us", "reason": "medical"})).stdout
     assert "Not enough answers yet to name a likely category" in partial
     assert "How urgent?; Has a U.S. doctor accepted?" in partial
+
+
+def test_out_never_replaces_a_fifo_or_symlink_even_with_force(answers_file: Path,
+                                                              tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    done = run_cli(*MINI, "score", str(answers_file), "--out", str(fifo), "--force")
+    assert done.returncode == 1 and "not a regular file" in done.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    target = tmp_path / "target.json"
+    target.write_text("keep")
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    done = run_cli(*MINI, "score", str(answers_file), "--out", str(link), "--force")
+    assert done.returncode == 1 and link.is_symlink() and target.read_text() == "keep"
+
+
+def test_a_closed_pipe_is_not_an_internal_error() -> None:
+    import subprocess as sp
+
+    with sp.Popen([*cli_command(), "questions"], stdout=sp.PIPE, stderr=sp.PIPE) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.read(10)
+        proc.stdout.close()
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+    assert "internal error" not in err and "Traceback" not in err
+
+
+def test_pack_urls_must_be_web_addresses(tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(MINIMAL, pack)
+    sources = pack / "sources.yaml"
+    sources.write_text(sources.read_text().replace("https://example.invalid/ina",
+                                                   "javascript:alert(1)"))
+    done = run_cli("rules", "check", str(pack))
+    assert done.returncode == 1 and "sources.0.url" in done.stderr
+
+
+def test_batch_survives_deeply_nested_records(tmp_path: Path) -> None:
+    lines = tmp_path / "cases.jsonl"
+    deep = "[" * 990 + "]" * 990
+    lines.write_text(json.dumps({"id": "ok", "answers": MEDICAL}) + "\n"
+                     + '{"id": "deep", "answers": {"note": ' + deep + "}}\n")
+    done = run_cli(*MINI, "batch", str(lines), "--as-of", "2026-02-01", "-q")
+    assert done.returncode == 3, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert rows[0]["top_category"] == "medical" and rows[1]["status"] == "error"

@@ -150,3 +150,16 @@ def test_as_of_leaf_reads_the_screening_date(bounds: dict[str, Any], expected: b
                                                                "q": "provider"}])
 def test_bad_as_of_leaves_are_rejected(spec: Any, catalogue: Catalogue) -> None:
     assert len(errors_of(spec, catalogue)) == 1
+
+
+@pytest.mark.parametrize("spec", [
+    {"all": 5},
+    {"any": "provider"},
+    {"q": "nationality", "is": ["UA"]},
+    {"q": "nationality", "in_list": ["hold"]},
+    {"q": "reason", "is": {"x": 1}},
+    {"q": "docs", "contains": ["letter"]},
+])
+def test_malformed_shapes_are_problems_not_crashes(spec: Any, catalogue: Catalogue) -> None:
+    assert len(errors_of(spec, catalogue)) == 1
+    assert isinstance(referenced_questions(spec), set)

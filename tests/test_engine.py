@@ -214,3 +214,42 @@ def test_screen_many_yields_errors_in_place(minimal_pack: RulePack) -> None:
     out = list(screen_many(minimal_pack, [MEDICAL, {"months": "x"}, MEDICAL], AS_OF))
     assert isinstance(out[1], AnswerError)
     assert out[0]["top_category"] == "medical" and out[2] == out[0]  # type: ignore[index]
+
+
+@pytest.mark.parametrize("answers, words", [
+    ({"expires_on": "0001-01-01"}, "between 1900 and 2200"),
+    ({"expires_on": "9999-12-31"}, "between 1900 and 2200"),
+    ({"note": "bad \ud800 text"}, "valid Unicode"),
+])
+def test_answers_that_would_break_scoring_or_output(minimal_pack: RulePack,
+                                                    answers: dict[str, Any], words: str) -> None:
+    with pytest.raises(AnswerError, match=words):
+        run(minimal_pack, {"location": "inside_us", "paroled": True, **answers})
+
+
+def test_record_id_must_be_encodable(minimal_pack: RulePack) -> None:
+    with pytest.raises(AnswerError, match="valid Unicode"):
+        screen_record(minimal_pack, {"id": "\ud800", "answers": MEDICAL}, AS_OF)
+    with pytest.raises(AnswerError) as info:
+        screen_record(minimal_pack, {"answers": {"\udcff": 1}}, AS_OF)
+    str(info.value).encode("utf-8")  # the message itself must be printable
+
+
+def test_unknown_gate_outranks_a_failed_requirement(pack_dir: Any) -> None:
+    from parole_screen import load_pack
+
+    text = (pack_dir / "categories.yaml").read_text()
+    second = """      - id: documented
+        label: Documented
+        applies_when: {q: docs, contains: letter}
+        cite: [INA]
+  - id: humanitarian
+"""
+    (pack_dir / "categories.yaml").write_text(text.replace("  - id: humanitarian\n", second, 1))
+    pack = load_pack(pack_dir)
+    result = screen(pack, {**MEDICAL, "urgency": "not_urgent"}, AS_OF)
+    medical = result["categories"]["medical"]
+    assert medical["band"] == "insufficient_information"  # `docs` could still open a basis
+    assert [c["text"] for c in medical["concerns"]] == ["The need is not urgent."]
+    answered = screen(pack, {**MEDICAL, "urgency": "not_urgent", "docs": ["passport"]}, AS_OF)
+    assert answered["categories"]["medical"]["band"] == "not_indicated"

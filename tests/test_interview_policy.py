@@ -359,3 +359,13 @@ def test_display_values(pack: RulePack) -> None:
     assert display_value(pack, question(pack, "savings"), 99.5) == "$99.50"
     assert display_value(pack, question(pack, "arrival_date"), dt.date(2026, 1, 5)) \
         == "2026-01-05"
+
+
+@pytest.mark.parametrize("typed", ["²", "1" * 5000, "٣"])
+def test_odd_digits_are_invalid_answers_not_crashes(typed: str) -> None:
+    from parole_screen.interview import InvalidAnswer, parse_answer
+
+    pack = load_pack(Path(__file__).parent.parent / "rules")
+    question = pack.question_index["beneficiary_location"]
+    with pytest.raises(InvalidAnswer):
+        parse_answer(pack, question, typed)

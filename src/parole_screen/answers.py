@@ -18,6 +18,8 @@ from .models import Question
 from .pack import RulePack
 
 MAX_TEXT_CHARS = 2000
+# Dates outside this range are typing mistakes, and adding years to them would overflow.
+MIN_YEAR, MAX_YEAR = 1900, 2200
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Coercer = Callable[[Any], Any]
 
@@ -38,9 +40,19 @@ def split_record(record: Any) -> tuple[str | None, Mapping[str, Any]]:
         if not isinstance(answers, Mapping):
             raise AnswerError("must be a JSON object of question ids to values", field="answers")
     if record_id is not None and (not isinstance(record_id, str | int) or isinstance(record_id,
-                                                                                     bool)):
-        raise AnswerError("must be text or a whole number", field="id")
+                                                                                     bool)
+                                  or (isinstance(record_id, str) and not is_clean_text(record_id))):
+        raise AnswerError("must be text (valid Unicode) or a whole number", field="id")
     return (None if record_id is None else str(record_id)), answers
+
+
+def is_clean_text(text: str) -> bool:
+    """False for strings holding lone surrogates, which no output encoding can carry."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def coerce_answers(pack: RulePack, answers: Mapping[str, Any]) -> dict[str, Any]:
@@ -123,9 +135,12 @@ def _coercer_for(question: Question, countries: frozenset[str]) -> Coercer:
             if not isinstance(value, str) or not _ISO_DATE.match(value):
                 raise fail("a date as YYYY-MM-DD")
             try:
-                return dt.date.fromisoformat(value)
+                day = dt.date.fromisoformat(value)
             except ValueError:
                 raise fail("a real calendar date as YYYY-MM-DD") from None
+            if not MIN_YEAR <= day.year <= MAX_YEAR:
+                raise fail(f"a date between {MIN_YEAR} and {MAX_YEAR}")
+            return day
         return coerce_date
     if kind in ("number", "money"):
         low, high = question.min, question.max
@@ -149,8 +164,8 @@ def _coercer_for(question: Question, countries: frozenset[str]) -> Coercer:
         return coerce_country
 
     def coerce_text(value: Any) -> str:
-        if not isinstance(value, str):
-            raise fail("text")
+        if not isinstance(value, str) or not is_clean_text(value):
+            raise fail("text (valid Unicode)")
         if len(value) > MAX_TEXT_CHARS:
             raise fail(f"text of at most {MAX_TEXT_CHARS} characters")
         return value

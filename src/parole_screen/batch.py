@@ -523,7 +523,11 @@ def parse_record(payload: bytes | str) -> Any:
         else:
             # orjson reads an integer past 64 bits as a float where json keeps it exact:
             # a record holding any float is read again by json, so both agree.
-            if not _has_float(value):
+            try:
+                exact = not _has_float(value)
+            except RecursionError:
+                raise _Unreadable("invalid_json", "JSON is nested too deeply") from None
+            if exact:
                 return value
     if isinstance(payload, bytes):
         try:

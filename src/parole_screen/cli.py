@@ -124,7 +124,8 @@ def questions(
         for number, entry in enumerate(pack.questions, 1):
             question = entry.question
             choices = " | ".join(choice.value for choice in question.choices)
-            when = json.dumps(question.asked_when) if question.asked_when else "always"
+            when = (json.dumps(question.asked_when, default=str) if question.asked_when
+                    else "always")
             lines.append((str(number), question.id, question.type, choices, when, question.text))
         headers = ("#", "id", "type", "choices", "asked when", "question")
         if not sys.stdout.isatty():

@@ -77,6 +77,12 @@ def handled(ctx: typer.Context) -> Iterator[State]:
         if current.debug:
             raise
         raise fail(str(error), error.exit_code) from None
+    except BrokenPipeError:
+        # The reader went away (`| head`): stop quietly, and keep Python from complaining
+        # again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise typer.Exit(EXIT_ERROR) from None
     except KeyboardInterrupt:
         if current.debug:
             raise

@@ -148,6 +148,7 @@ def interview(
     fixed_day = parse_as_of(as_of) if as_of else None
     report_format(fmt.value if fmt else None, out)  # an unknown --out extension fails now
     with handled(ctx) as current:
+        from .files import check_output_path
         from .session import default_session_path
 
         if resume and answers:
@@ -156,10 +157,8 @@ def interview(
         if answers == "-":
             raise fail("--answers needs a file: stdin carries the typed answers", EXIT_USAGE)
         for path in (out, save_answers):
-            if path is not None and path.exists() and not force:
-                raise fail(f"{path}: already exists; use --force to replace it")
-            if path is not None and not path.parent.is_dir():
-                raise fail(f"{path}: the folder {path.parent} does not exist")
+            if path is not None:
+                check_output_path(path, force=force)
         path = session or default_session_path()
         options = _Options(current, path, session is None, "en",
                            report_lang.value if report_lang else None,

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,24 +75,12 @@ def referenced_questions(spec: Any) -> set[str]:
         if isinstance(spec.get("q"), str):
             found.add(spec["q"])
         for key in ("all", "any"):
-            for part in spec.get(key) or ():
+            parts = spec.get(key)
+            for part in parts if isinstance(parts, list) else ():
                 found |= referenced_questions(part)
         if "not" in spec:
             found |= referenced_questions(spec["not"])
     return found
-
-
-def iter_leaves(spec: Any) -> Iterator[Mapping[str, Any]]:
-    """Every leaf of a (valid) condition, in order."""
-    if not isinstance(spec, Mapping):
-        return
-    if "q" in spec:
-        yield spec
-    for key in ("all", "any"):
-        for part in spec.get(key) or ():
-            yield from iter_leaves(part)
-    if "not" in spec:
-        yield from iter_leaves(spec["not"])
 
 
 def compile_condition(spec: Any, catalogue: Catalogue, on_error: ErrorSink) -> Evaluator:
@@ -218,7 +206,7 @@ def _operand_problem(question: Question, op: str, operand: Any, cat: Catalogue) 
             return f"'{op}' takes a mapping of gte/lte/gt/lt to whole numbers of days"
         return None
     if op == "in_list":
-        if operand not in cat.country_lists:
+        if not isinstance(operand, str) or operand not in cat.country_lists:
             known = sorted(cat.country_lists)
             return f"unknown country-list fact '{operand}'{suggest(str(operand), known)}"
         return None
@@ -240,7 +228,7 @@ def _value_problem(question: Question, value: Any, cat: Catalogue) -> str | None
         return None if isinstance(value, bool) else "a yes/no question compares with true or false"
     if kind in ("choice", "multi_choice"):
         known = [choice.value for choice in question.choices]
-        if value not in known:
+        if not isinstance(value, str) or value not in known:
             return (f"'{value}' is not a choice of '{question.id}'"
                     f"{suggest(str(value), known)}")
         return None
@@ -248,7 +236,7 @@ def _value_problem(question: Question, value: Any, cat: Catalogue) -> str | None
         ok = isinstance(value, int | float) and not isinstance(value, bool)
         return None if ok else f"'{question.id}' is a number; compare it with a number"
     if kind == "country":
-        if value not in cat.countries:
+        if not isinstance(value, str) or value not in cat.countries:
             return f"'{value}' is not a known country code{suggest(str(value), cat.countries)}"
         return None
     return f"cannot compare a {kind} question with a value"

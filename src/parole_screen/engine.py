@@ -233,6 +233,9 @@ def _score_category(bases: Iterable[CompiledBasis], answers: Mapping[str, Any],
         if best_key is None or key < best_key:
             best, best_key = outcome, key
     if best is not None:
+        if unknown_gate and best["band"] == "not_indicated":
+            # Another basis might still apply once answered: not a silent "no".
+            return {**best, "band": "insufficient_information"}
         return best
     band: Band = "insufficient_information" if unknown_gate else "not_indicated"
     return {"band": band, "score": 0, "basis": None, "label": None, "cite": [], "reasons": [],
@@ -346,7 +349,11 @@ def _deadlines(pack: RulePack, answers: Mapping[str, Any], ctx: EvalContext,
             continue
         if entry.when is not None and entry.when(answers, ctx, None) is not True:
             continue
-        day = add_years(start, deadline.offset_years) + dt.timedelta(days=deadline.offset_days)
+        try:
+            day = add_years(start, deadline.offset_years) + dt.timedelta(
+                days=deadline.offset_days)
+        except (OverflowError, ValueError):  # answers are range-checked; belt and braces
+            continue
         days_left = day.toordinal() - ctx.as_of_ordinal
         status = "passed" if days_left < 0 else "today" if days_left == 0 else "upcoming"
         soon = (deadline.warn_within_days is not None and 0 <= days_left

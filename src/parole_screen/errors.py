@@ -25,7 +25,9 @@ class AnswerError(ParoleScreenError):
     def __init__(self, reason: str, *, field: str | None = None, source: str | None = None,
                  record: str | None = None) -> None:
         self.reason = reason
-        self.field = field
+        # A field name comes from the input: keep it printable whatever bytes it holds.
+        self.field = None if field is None else field.encode(
+            "utf-8", "backslashreplace").decode("utf-8")
         self.source = source
         self.record = record
         super().__init__(self._compose())

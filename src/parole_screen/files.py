@@ -62,11 +62,22 @@ def write_private(path: Path, text: str, *, force: bool = False) -> None:
     Refuses to replace an existing file unless ``force``; a crash mid-write leaves the
     old file (or nothing) in place, never half a file.
     """
+    check_output_path(path, force=force)
+    write_atomic(path, text.encode("utf-8"))
+
+
+def check_output_path(path: Path, *, force: bool) -> None:
+    """Refuse an existing file without ``force``, and anything but a regular file ever.
+
+    A device, a FIFO or a symlink is never replaced, even with ``force``: ``--out
+    /dev/stdout --force`` must not swap a device node for a file.
+    """
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise OutputExistsError(f"{path}: not a regular file; refusing to replace it")
     if path.exists() and not force:
         raise OutputExistsError(f"{path}: already exists; use --force to replace it")
     if not path.parent.is_dir():
         raise ParoleScreenError(f"{path}: the folder {path.parent} does not exist")
-    write_atomic(path, text.encode("utf-8"))
 
 
 def write_atomic(path: Path, data: bytes) -> None:

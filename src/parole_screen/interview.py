@@ -332,7 +332,7 @@ class Interview:
             if self.accept_review():
                 return Step("finished")
             return Step("resume", question=self.current())
-        if text.isdigit():
+        if is_small_number(text):
             try:
                 question = self.edit(int(text))
             except InvalidAnswer as error:
@@ -448,9 +448,14 @@ def _parse_yes_no(text: str) -> bool:
     raise InvalidAnswer("Please type y for yes or n for no.")
 
 
+def is_small_number(text: str) -> bool:
+    """A list number as typed: ASCII digits only (not '²'), and few of them."""
+    return text.isascii() and text.isdecimal() and len(text) <= 4
+
+
 def _match_choice(question: Question, token: str) -> str | None:
     choices = question.choices
-    if token.isdigit():
+    if is_small_number(token):
         number = int(token)
         return choices[number - 1].value if 1 <= number <= len(choices) else None
     folded = token.casefold()

@@ -28,6 +28,8 @@ SourceId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length
 Text = Annotated[str, Field(min_length=1, max_length=4000)]
 Condition = dict[str, Any]
 Cites = Annotated[tuple[SourceId, ...], Field(min_length=1)]
+# Reports turn these into links: only web addresses, never javascript: or file: ones.
+Url = Annotated[str, Field(pattern=r"^https?://[^\s<>\"]+$", max_length=2000)]
 
 QuestionType = Literal[
     "yes_no", "choice", "multi_choice", "date", "number", "money", "country", "text"
@@ -55,7 +57,7 @@ class Source(Model):
 
     id: SourceId
     title: Text
-    url: str | None = None
+    url: Url | None = None
     dated: str = Field(description="The date or period the source speaks for.")
 
     @field_validator("dated", mode="before")
@@ -189,7 +191,7 @@ class Item(Model):
     text: Text
     cite: Cites
     when: Condition | None = None
-    url: str | None = None
+    url: Url | None = None
 
 
 class FactValue(Model):
