@@ -196,7 +196,6 @@ def _compile_leaf(
 
 
 def _operand_problem(question: Question, op: str, operand: Any, cat: Catalogue) -> str | None:
-    kind = question.type
     if op == "answered":
         return None if isinstance(operand, bool) else "'answered' takes true or false"
     if op in ("days_until", "days_since"):
@@ -217,8 +216,6 @@ def _operand_problem(question: Question, op: str, operand: Any, cat: Catalogue) 
         problem = _value_problem(question, value, cat)
         if problem:
             return problem
-    if kind in ("number", "money") and op in _BOUNDS and isinstance(operand, bool):
-        return f"'{op}' takes a number"
     return None
 
 

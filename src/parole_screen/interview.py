@@ -31,7 +31,6 @@ COMMANDS_HELP = (
     "At any question you can type: ? for help, back for the previous question, "
     "review to see and change your answers, save to save now, quit to save and stop."
 )
-LANGUAGES = ("en", "es", "ru")
 TRANSLATED = ("en",)
 _HELP_WORDS = frozenset({"?", "help"})
 _ACCEPT_WORDS = frozenset({"", "done", "ok", "finish"})

@@ -115,8 +115,6 @@ class _Builder:
         self._check_question_order(entries["questions"])
         if self.problems:
             raise PackError(self.problems)
-        locations = {f"{kind}:{entry.model.id}": entry.where()
-                     for kind in _MERGED for entry in entries[kind]}
         return RulePack(
             meta=meta,
             path=self.directory,
@@ -124,7 +122,6 @@ class _Builder:
             sources={e.model.id: e.model for e in entries["sources"]},
             facts={e.model.id: e.model for e in entries["facts"]},
             countries=dict(sorted(countries.items())),
-            locations=locations,
             **compiled,
         )
 
@@ -349,7 +346,6 @@ class _Builder:
             weakens=factors("weakens"),
             blocks=factors("blocks"),
             evidence=tuple(evidence),
-            reads=tuple(sorted(referenced_questions(basis.applies_when))),
         )
 
     def _check_block_caps(self, entry: _Entry, b: int) -> None:

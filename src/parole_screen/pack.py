@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -53,7 +53,6 @@ class CompiledBasis:
     weakens: tuple[CompiledFactor, ...]
     blocks: tuple[CompiledFactor, ...]
     evidence: tuple[CompiledEvidence, ...]
-    reads: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +114,6 @@ class RulePack:
     fees: tuple[CompiledFee, ...]
     deadlines: tuple[CompiledDeadline, ...]
     countries: Mapping[str, str]
-    locations: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def question_index(self) -> dict[str, Question]:

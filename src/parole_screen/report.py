@@ -141,7 +141,7 @@ def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Se
     evidence: list[Line] = []
     for cid, title in CATEGORY_TITLES.items():
         cat = cats[cid]
-        if cat["band"] in ("not_indicated",) and not cat["concerns"]:
+        if cat["band"] == "not_indicated" and not cat["concerns"]:
             continue
         for reason in cat["reasons"]:
             why.append(Line(f"{title}: {reason['text']} (based on: "

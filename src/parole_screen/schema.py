@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .answers import MAX_TEXT_CHARS
 from .models import Question
 from .pack import RulePack
 
@@ -69,5 +70,5 @@ def _property(question: Question, pack: RulePack) -> dict[str, Any]:
         base["enum"] = [*pack.countries, None]
     else:
         base["type"] = ["string", "null"]
-        base["maxLength"] = 2000
+        base["maxLength"] = MAX_TEXT_CHARS
     return base
