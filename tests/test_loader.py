@@ -160,3 +160,10 @@ def test_facts_must_be_in_date_order(pack_dir: Path) -> None:
             "effective_from: 2025-01-01, value: 1020")
     [problem] = problems_of(pack_dir)
     assert "oldest first" in problem
+
+
+def test_oversized_pack_file_is_refused_before_reading(pack_dir: Path) -> None:
+    big = pack_dir / "big.yaml"
+    big.write_text("# " + "x" * (1024 * 1024 + 10) + "\n")
+    [problem] = problems_of(pack_dir)
+    assert problem == f"{big}:1: file is larger than the 1024 KiB cap"

@@ -32,7 +32,7 @@ from .pack import (
     CompiledQuestion,
     RulePack,
 )
-from .safeyaml import LocatedDict, YamlRefused, line_of, parse_yaml
+from .safeyaml import MAX_FILE_BYTES, LocatedDict, YamlRefused, line_of, parse_yaml
 
 PACK_ENV = "PAROLE_SCREEN_RULES"
 META_FILE = "pack.yaml"
@@ -134,6 +134,9 @@ class _Builder:
         for file in pack_files(self.directory):
             self.digest.update(file.name.encode() + b"\0")
             try:
+                if file.stat().st_size > MAX_FILE_BYTES:  # checked before reading it whole
+                    raise YamlRefused(1, f"file is larger than the {MAX_FILE_BYTES // 1024} "
+                                         "KiB cap")
                 data = file.read_bytes()
                 self.digest.update(data + b"\0")
                 raw = _parse_cached(data)
