@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 
 from .answers import coerce_answers, split_record, to_json_value
-from .conditions import EvalContext, Trace, Tri
+from .conditions import EvalContext, Evaluator, Trace, Tri
 from .errors import AnswerError
 from .models import BANDS, ITEM_KINDS, Band
 from .pack import CompiledBasis, CompiledFactor, RulePack, fact_value_on, last_confirmed_value
@@ -119,13 +119,7 @@ def _score(pack: RulePack, typed: Mapping[str, Any], as_of: dt.date, record_id: 
 
     flags = []
     for entry in pack.flags:
-        if trace is None:
-            unless = entry.unless
-            held = entry.when(answers, ctx, None) is True and (
-                unless is None or unless(answers, ctx, None) is not True)
-        else:
-            held = _holds(entry.when, entry.unless, answers, ctx, trace, entry.flag.id)
-        if held:
+        if _holds(entry.when, entry.unless, answers, ctx, trace, entry.flag.id):
             flags.append({"id": entry.flag.id, "severity": entry.flag.severity,
                           "text": entry.flag.text, "cite": list(entry.flag.cite),
                           "answers": _read(entry.reads, answers)})
@@ -171,13 +165,16 @@ def _score(pack: RulePack, typed: Mapping[str, Any], as_of: dt.date, record_id: 
     return result
 
 
-def _holds(when: Any, unless: Any, answers: Mapping[str, Any], ctx: EvalContext,
-           trace: Trace | None, rule_id: str) -> bool:
-    clauses: Trace | None = [] if trace is not None else None
+def _holds(when: Evaluator, unless: Evaluator | None, answers: Mapping[str, Any],
+           ctx: EvalContext, trace: Trace | None, rule_id: str) -> bool:
+    """True when ``when`` holds and its exception ``unless`` does not; traced on request."""
+    if trace is None:  # the batch path: no clause lists to build
+        return when(answers, ctx, None) is True and (
+            unless is None or unless(answers, ctx, None) is not True)
+    clauses: Trace = []
     held = when(answers, ctx, clauses) is True
     excepted = held and unless is not None and unless(answers, ctx, clauses) is True
-    if trace is not None and clauses is not None:
-        trace.append({"rule": rule_id, "result": held and not excepted, "clauses": clauses})
+    trace.append({"rule": rule_id, "result": held and not excepted, "clauses": clauses})
     return held and not excepted
 
 
