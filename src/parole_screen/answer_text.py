@@ -1,0 +1,246 @@
+"""Typed lines to answers and answers back to words, for the interview's prompts.
+
+Numbered choices, y/n, YYYY-MM-DD dates, numbers with a range, countries by code or name,
+"1,3" for several choices. No I/O; every value still goes through
+:func:`~parole_screen.answers.coerce_answers`, the same check ``score`` applies.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+import unicodedata
+from collections.abc import Mapping
+from typing import Any
+
+from .answers import coerce_answers, to_json_value
+from .errors import AnswerError
+from .models import Question
+from .pack import RulePack
+
+_YES = frozenset({"y", "yes", "true"})
+_NO = frozenset({"n", "no", "false"})
+_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
+_DATE_EXAMPLE = "for example 2027-03-31"
+# Common names that are not the pack's short country names (only used if the code exists).
+_COUNTRY_ALIASES = {
+    "usa": "US", "unitedstatesofamerica": "US", "america": "US", "uk": "GB",
+    "britain": "GB", "greatbritain": "GB", "england": "GB", "scotland": "GB", "wales": "GB",
+    "southkorea": "KR", "korea": "KR", "northkorea": "KP", "drc": "CD", "drcongo": "CD",
+    "democraticrepublicofthecongo": "CD", "czechrepublic": "CZ", "burma": "MM",
+    "ivorycoast": "CI", "turkey": "TR", "russia": "RU", "laos": "LA", "holland": "NL",
+}
+
+
+class InvalidAnswer(ValueError):
+    """A typed line that does not answer the question; ``str()`` is the message to show."""
+
+
+def answer_hint(question: Question, *, required: bool = True) -> str:
+    """One line telling the user how to type an answer to this question."""
+    kind = question.type
+    if kind == "yes_no":
+        hint = "Type y for yes or n for no."
+    elif kind == "choice":
+        hint = f"Type a number from 1 to {len(question.choices)}."
+    elif kind == "multi_choice":
+        hint = "Type the numbers of all that apply, separated by commas (for example 1,3)."
+    elif kind == "date":
+        hint = f"Type a date as YYYY-MM-DD, {_DATE_EXAMPLE}."
+    elif kind == "country":
+        hint = "Type a country name or its two-letter code (for example UA)."
+    elif kind == "money":
+        hint = "Type an amount in U.S. dollars (for example 2500)."
+    elif kind == "number":
+        hint = f"Type a number{_range_text(question)}."
+    else:
+        hint = "Type your answer."
+    if not required:
+        hint += " Press Enter to skip."
+    return hint
+
+
+def _range_text(question: Question) -> str:
+    low, high = question.min, question.max
+    if low is not None and high is not None:
+        return f" from {low:g} to {high:g}"
+    if low is not None:
+        return f" of at least {low:g}"
+    if high is not None:
+        return f" of at most {high:g}"
+    return ""
+
+
+def parse_answer(pack: RulePack, question: Question, text: str) -> Any:
+    """Turn a typed line into the typed answer to ``question``; raise InvalidAnswer."""
+    text = text.strip()
+    kind = question.type
+    if kind == "yes_no":
+        value: Any = _parse_yes_no(text)
+    elif kind == "choice":
+        value = _parse_choice(question, text)
+    elif kind == "multi_choice":
+        value = sorted(_parse_multi(question, text))
+    elif kind == "date":
+        value = _parse_date(text)
+    elif kind in ("number", "money"):
+        value = _parse_number(question, text)
+    elif kind == "country":
+        value = parse_country(pack.countries, text)
+    else:
+        if not text:
+            raise InvalidAnswer("Please type an answer.")
+        value = text
+    try:
+        return coerce_answers(pack, {question.id: to_json_value(value)})[question.id]
+    except AnswerError as error:
+        raise InvalidAnswer(f"Please check your answer: {error.reason}.") from None
+
+
+def _parse_yes_no(text: str) -> bool:
+    word = text.lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise InvalidAnswer("Please type y for yes or n for no.")
+
+
+def is_small_number(text: str) -> bool:
+    """A list number as typed: ASCII digits only (not '²'), and few of them."""
+    return text.isascii() and text.isdecimal() and len(text) <= 4
+
+
+def _match_choice(question: Question, token: str) -> str | None:
+    choices = question.choices
+    if is_small_number(token):
+        number = int(token)
+        return choices[number - 1].value if 1 <= number <= len(choices) else None
+    folded = token.casefold()
+    for choice in choices:
+        if folded in (choice.value.casefold(), choice.label.casefold()):
+            return choice.value
+    # A unique start of a value: "y" or "n" for choices such as yes / no / unsure.
+    starts = [choice.value for choice in choices if choice.value.startswith(folded)]
+    return starts[0] if len(starts) == 1 and folded else None
+
+
+def _parse_choice(question: Question, text: str) -> str:
+    value = _match_choice(question, text)
+    if value is None:
+        raise InvalidAnswer(f"Please type a number from 1 to {len(question.choices)}.")
+    return value
+
+
+def _parse_multi(question: Question, text: str) -> set[str]:
+    tokens = [token.strip() for token in re.split(r"[,;]", text)]
+    tokens = [token for token in tokens if token]
+    if len(tokens) == 1 and " " in tokens[0] and _match_choice(question, tokens[0]) is None:
+        tokens = tokens[0].split()  # "1 3" as well as "1,3"
+    if not tokens:
+        raise InvalidAnswer("Please choose at least one: type the numbers, for example 1,3.")
+    chosen: set[str] = set()
+    for token in tokens:
+        value = _match_choice(question, token)
+        if value is None:
+            raise InvalidAnswer(f"'{token}' is not one of the choices. Type numbers from 1 to "
+                                f"{len(question.choices)}, separated by commas.")
+        chosen.add(value)
+    return chosen
+
+
+def _parse_date(text: str) -> dt.date:
+    match = _DATE.match(text)
+    if match is None:
+        raise InvalidAnswer(f"Please type the date as YYYY-MM-DD (year-month-day), "
+                            f"{_DATE_EXAMPLE}.")
+    year, month, day = (int(part) for part in match.groups())
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        raise InvalidAnswer(f"{text} is not a real date. Type it as YYYY-MM-DD, "
+                            f"{_DATE_EXAMPLE}.") from None
+
+
+def _parse_number(question: Question, text: str) -> int | float:
+    cleaned = text.replace(" ", "")
+    if question.type == "money":
+        cleaned = re.sub(r"(?i)^(usd|us\$|\$)|(usd|dollars?)$", "", cleaned)
+    if _GROUPED.match(cleaned):
+        cleaned = cleaned.replace(",", "")
+    if not _NUMBER.match(cleaned):
+        what = "an amount in U.S. dollars" if question.type == "money" else "a number"
+        raise InvalidAnswer(f"Please type {what} using digits, for example 12.")
+    number = float(cleaned)
+    value: int | float = int(number) if number.is_integer() else number
+    low, high = question.min, question.max
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise InvalidAnswer(f"Please type a number{_range_text(question)}.")
+    return value
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if ch.isalnum())
+
+
+def parse_country(countries: Mapping[str, str], text: str) -> str:
+    """A country code from a code (``ua``) or a name (``Ukraine``, ``viet nam``, ``Russia``)."""
+    code = text.strip().upper()
+    if code in countries:
+        return code
+    folded = _fold(text)
+    if not folded:
+        raise InvalidAnswer("Please type a country name or its two-letter code.")
+    names = {_fold(name): code for code, name in countries.items()}
+    if folded in names:
+        return names[folded]
+    alias = _COUNTRY_ALIASES.get(folded)
+    if alias is not None and alias in countries:
+        return alias
+    starts = sorted({code for name, code in names.items() if name.startswith(folded)})
+    if len(starts) == 1 and len(folded) >= 3:
+        return starts[0]
+    if len(starts) > 1 and len(folded) >= 3:
+        listed = ", ".join(f"{countries[c]} ({c})" for c in starts[:5])
+        raise InvalidAnswer(f"More than one country matches '{text.strip()}': {listed}. "
+                            "Type the full name or the code.")
+    close = difflib.get_close_matches(folded, list(names), n=3, cutoff=0.7)
+    hint = ""
+    if close:
+        hint = " Did you mean " + " or ".join(
+            f"{countries[names[name]]} ({names[name]})" for name in close) + "?"
+    raise InvalidAnswer(f"'{text.strip()}' is not a country I know.{hint} "
+                        "Type a country name or its two-letter code, for example UA.")
+
+
+def display_value(pack: RulePack, question: Question, value: Any) -> str:
+    """A typed answer as the user would read it (choice labels, country names)."""
+    kind = question.type
+    labels = {choice.value: choice.label for choice in question.choices}
+    if kind == "yes_no":
+        return "Yes" if value else "No"
+    if kind == "choice":
+        return str(labels.get(value, value))
+    if kind == "multi_choice":
+        chosen = [labels.get(choice.value, choice.value) for choice in question.choices
+                  if choice.value in value]
+        return "; ".join(chosen) or "none"
+    if kind == "date":
+        return value.isoformat() if isinstance(value, dt.date) else str(value)
+    if kind == "country":
+        return f"{pack.countries.get(value, value)} ({value})"
+    if kind == "money":
+        return f"${value:,}" if isinstance(value, int) else f"${value:,.2f}"
+    return str(value)
+
+
+def choice_number(question: Question, value: Any) -> str:
+    """The number(s) a user would type to give ``value`` again (for prompts)."""
+    numbers = [str(index) for index, choice in enumerate(question.choices, 1)
+               if choice.value == value or (isinstance(value, frozenset | set | list)
+                                            and choice.value in value)]
+    return ",".join(numbers)
