@@ -1,38 +1,37 @@
-"""The batch readers and helpers in-process: streaming, positions, caps, JSON semantics."""
+"""The batch readers and helpers in-process: streaming, positions, caps, JSON semantics, GC."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
 
-from parole_screen import batch
-from parole_screen.batch import (
-    BatchOptions,
-    Item,
-    Rejected,
-    iter_items,
-    parse_record,
-    resolve_inputs,
-    run_batch,
-)
+from conftest import MINIMAL
+from parole_screen import batch, batch_input
+from parole_screen.batch import BatchOptions, run_batch
+from parole_screen.batch_input import Item, Rejected, iter_items, parse_record, resolve_inputs
+from parole_screen.cli import app
 from parole_screen.errors import ParoleScreenError
 from parole_screen.pack import RulePack
 
 
-def items_of(path: Path, cap: int = batch.MAX_RECORD_BYTES, **kwargs: Any) -> list[Item]:
+def items_of(path: Path, cap: int = batch_input.MAX_RECORD_BYTES, **kwargs: Any) -> list[Item]:
     return list(iter_items(resolve_inputs([str(path)], **kwargs), max_record_bytes=cap))
 
 
 @pytest.fixture
 def small_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Read 7 bytes at a time, so records straddle reads everywhere."""
-    monkeypatch.setattr(batch, "_READ_BLOCK", 7)
+    monkeypatch.setattr(batch_input, "_READ_BLOCK", 7)
 
 
 def test_array_elements_stream_with_their_index_and_line(tmp_path: Path,
@@ -48,14 +47,15 @@ def test_array_elements_stream_with_their_index_and_line(tmp_path: Path,
 
 def test_array_reader_keeps_memory_flat_on_one_long_line(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch, "_READ_BLOCK", 1024)
+    monkeypatch.setattr(batch_input, "_READ_BLOCK", 1024)
     records = [{"id": n, "answers": {"note": "x" * 50}} for n in range(3000)]
     path = tmp_path / "minified.json"
     path.write_text(json.dumps(records))  # one line of ~200 KB
     largest = 0
     count = 0
     with path.open("rb") as handle:
-        reader = batch._ArrayReader("m", handle, batch.Progress(), batch.MAX_RECORD_BYTES)
+        reader = batch_input._ArrayReader("m", handle, batch_input.Progress(),
+                                         batch_input.MAX_RECORD_BYTES)
         for item in reader.items():
             largest = max(largest, len(reader.buf))
             count += 1
@@ -135,11 +135,11 @@ def test_parse_record_keeps_json_semantics() -> None:
     assert parse_record(b'{"n": 123456789012345678901234567890}') == {
         "n": 123456789012345678901234567890}  # exact, as json reads it
     assert parse_record('{"s": "\\ud800"}') == {"s": "\ud800"}
-    with pytest.raises(batch._Unreadable, match=r"invalid JSON at column 7: Expecting"):
+    with pytest.raises(batch_input._Unreadable, match=r"invalid JSON at column 7: Expecting"):
         parse_record(b'{"a": }')
-    with pytest.raises(batch._Unreadable, match="not UTF-8 text"):
+    with pytest.raises(batch_input._Unreadable, match="not UTF-8 text"):
         parse_record(b'{"a": "\xff"}')
-    with pytest.raises(batch._Unreadable, match="nested too deeply"):
+    with pytest.raises(batch_input._Unreadable, match="nested too deeply"):
         parse_record(b"[" * 100_000)
 
 
@@ -189,3 +189,52 @@ def test_workers_write_the_same_bytes_into_any_file(minimal_pack: RulePack, tmp_
     with (tmp_path / "out").open("wb") as handle:
         run_batch(minimal_pack, resolve_inputs([str(path)]), handle, options, jobs=2)
     assert (tmp_path / "out").read_bytes() == one.getvalue()
+
+
+def test_run_batch_leaves_the_callers_garbage_collector_alone(minimal_pack: RulePack,
+                                                             tmp_path: Path) -> None:
+    """A library call neither retunes the host's collector nor unfreezes what it froze."""
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a", "answers": {}}\n')
+    gc.collect()
+    gc.freeze()  # as a host process might, after its own start-up
+    try:
+        threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
+        during: list[tuple[int, int, int]] = []
+        run_batch(minimal_pack, resolve_inputs([str(path)]), io.BytesIO(),
+                  BatchOptions(as_of=dt.date(2026, 2, 1)),
+                  on_chunk=lambda stats: during.append(gc.get_threshold()))
+        assert during == [threshold]
+        assert (gc.get_threshold(), gc.get_freeze_count()) == (threshold, frozen)
+    finally:
+        gc.unfreeze()
+
+
+def test_tuned_gc_tunes_for_the_run_and_puts_the_collector_back() -> None:
+    threshold = gc.get_threshold()
+    with batch.tuned_gc():
+        assert gc.get_threshold() == (batch._GC_THRESHOLD, *threshold[1:])
+        assert gc.get_freeze_count() > 0
+    assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize("jobs, tuned", [("1", True), ("2", False)])
+def test_the_cli_tunes_the_collector_of_a_one_job_run(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      jobs: str, tuned: bool) -> None:
+    """The CLI's process is the batch's own, so it keeps the speed the tuning buys."""
+    entered: list[bool] = []
+
+    @contextlib.contextmanager
+    def recording() -> Iterator[None]:
+        entered.append(True)
+        yield
+
+    monkeypatch.setattr(batch, "tuned_gc", recording)
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": "a", "answers": {}}\n')
+    done = CliRunner().invoke(app, ["--rules", str(MINIMAL), "batch", str(path), "--as-of",
+                                    "2026-02-01", "--jobs", jobs, "--quiet",
+                                    "-o", str(tmp_path / "out.jsonl")])
+    assert done.exit_code == 0, done.output
+    assert entered == ([True] if tuned else [])

@@ -29,7 +29,8 @@ from .cli_common import (
 )
 
 if TYPE_CHECKING:
-    from .batch import BatchStats, Progress
+    from .batch import BatchStats
+    from .batch_input import Progress
     from .pack import RulePack
 
 
@@ -89,14 +90,8 @@ def batch(
     if out is not None and str(out) == "-":
         out = None
     with handled(ctx) as current:
-        from .batch import (
-            BatchOptions,
-            Progress,
-            output_format_for,
-            resolve_inputs,
-            resolve_jobs,
-            run_batch,
-        )
+        from .batch import BatchOptions, output_format_for, resolve_jobs, run_batch, tuned_gc
+        from .batch_input import Progress, resolve_inputs
         from .loader import load_pack
 
         pack = load_pack_for(ctx)
@@ -110,8 +105,11 @@ def batch(
             source.size or 0 for source in sources)
         show_bar = (not quiet and not current.plain and sys.stderr.isatty()
                     and (out is not None or not sys.stdout.isatty()))
-        with _destination(out, force) as sink, _progress_bar(current, show_bar, tally,
-                                                             total) as on_chunk:
+        # This process is the batch's own: tune its collector (workers tune theirs).
+        collector = tuned_gc() if workers <= 1 else contextlib.nullcontext()
+        with (_destination(out, force) as sink,
+              _progress_bar(current, show_bar, tally, total) as on_chunk,
+              collector):
             stats = run_batch(pack, sources, sink, options, jobs=workers, baseline=baseline,
                               progress=tally, on_chunk=on_chunk)
         if not quiet:
@@ -123,7 +121,7 @@ def batch(
 @contextlib.contextmanager
 def _destination(out: Path | None, force: bool) -> Iterator[IO[bytes]]:
     """The output file (atomic, 0600) or stdout; a closed pipe ends the run quietly."""
-    from .batch import private_output
+    from .files import private_output
 
     if out is not None:
         with private_output(out, force=force) as handle:

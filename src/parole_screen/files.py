@@ -7,8 +7,9 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .errors import AnswerError, OutputExistsError, ParoleScreenError
 
@@ -99,3 +100,50 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             Path(temp).unlink()
         raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None
+
+
+@contextlib.contextmanager
+def private_output(path: Path, *, force: bool = False) -> Iterator[IO[bytes]]:
+    """Stream into a 0600 temporary file beside ``path``; replace ``path`` only on success.
+
+    Refuses an existing ``path`` unless ``force``. On any error (or Ctrl-C) the temporary
+    file is removed and ``path`` is left as it was.
+    """
+    # Not check_output_path: batch's --out keeps its own rules and messages (a symlink is
+    # replaced with --force, no folder check, a hint to redirect stdout instead).
+    if (path.exists() or path.is_symlink()) and not force:
+        raise OutputExistsError(f"{path}: already exists; use --force to replace it")
+    if path.exists() and not path.is_file():
+        raise ParoleScreenError(f"{path}: not a regular file; write to stdout and redirect "
+                                "instead")
+    directory = path.parent if str(path.parent) else Path()
+    try:
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as error:
+        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None
+    try:
+        os.fchmod(fd, 0o600)
+        handle = os.fdopen(fd, "wb", buffering=1024 * 1024)
+    except OSError as error:  # pragma: no cover - a fresh descriptor
+        _discard(temp)
+        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None
+    try:
+        with handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        if path.exists() and not force:
+            raise OutputExistsError(f"{path}: appeared while the batch ran; use --force to "
+                                    "replace it")
+        Path(temp).replace(path)
+    except OSError as error:
+        _discard(temp)
+        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None
+    except BaseException:
+        _discard(temp)
+        raise
+
+
+def _discard(temp: str) -> None:
+    with contextlib.suppress(OSError):
+        Path(temp).unlink()

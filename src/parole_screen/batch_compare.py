@@ -1,0 +1,94 @@
+"""Comparing two rule packs on the same records: which decisions change, as change rows."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from .batch import ChunkOut, Scorer, _as_input, _cell, dumps
+from .batch_input import Item
+from .engine import screen_many
+from .errors import AnswerError
+
+CHANGE_SCHEMA = "parole-screen/change@1"
+
+
+def _compare_chunk(scorer: Scorer, items: Sequence[Item], records: list[Any]) -> ChunkOut:
+    """:meth:`Scorer.chunk` with a baseline: score with both packs, keep what changed."""
+    assert scorer.baseline is not None
+    counts: Counter[str] = Counter()
+    rows: list[Any] = []
+    rejected = done = 0
+    day = scorer.options.as_of
+    new = screen_many(scorer.pack, map(_as_input, records), day)
+    old = screen_many(scorer.baseline, map(_as_input, records), day)
+    for item, record, after, before in zip(items, records, new, old, strict=True):
+        done += 1
+        if isinstance(after, AnswerError) or isinstance(before, AnswerError):
+            if isinstance(after, AnswerError):
+                problem = after
+            else:
+                assert isinstance(before, AnswerError)
+                problem = AnswerError(f"under the old rules: {before.reason}",
+                                      field=before.field)
+            rejected += 1
+            rows.append(scorer._error_row(item, record, problem, counts))
+            if scorer.options.fail_fast:
+                return ChunkOut(scorer._join(rows), len(rows), done, rejected, counts, True)
+            continue
+        change = compare_results(before, after)
+        if not change:
+            counts["compare:unchanged"] += 1
+            continue
+        counts["compare:changed"] += 1
+        for what in change:
+            counts["change:" + what] += 1
+        if before["top_category"] != after["top_category"]:
+            counts[f"move:{before['top_category'] or 'none'} -> "
+                   f"{after['top_category'] or 'none'}"] += 1
+        rows.append(_change_row(scorer, item, before, after, change))
+    return ChunkOut(scorer._join(rows), len(rows), done, rejected, counts, False)
+
+
+def _change_row(scorer: Scorer, item: Item, before: dict[str, Any],
+                after: dict[str, Any], change: list[str]) -> Any:
+    if scorer.fmt != "csv":
+        return dumps({"schema": CHANGE_SCHEMA, "id": after["id"], "source": item.source,
+                      "line": item.line, "index": item.element, "changes": change,
+                      "old": _decision(before), "new": _decision(after)}, scorer.lines)
+    old_flags = {flag["id"] for flag in before["flags"]}
+    new_flags = {flag["id"] for flag in after["flags"]}
+    bands = []
+    for cid in scorer.category_ids:
+        bands += [before["categories"].get(cid, {}).get("band", ""),
+                  after["categories"][cid]["band"]]
+    return [_cell(after["id"] or ""), _cell(item.source), item.line, " ".join(change),
+            before["top_category"] or "", after["top_category"] or "", *bands,
+            ";".join(sorted(new_flags - old_flags)), ";".join(sorted(old_flags - new_flags)),
+            before["status"], after["status"], "", ""]
+
+
+def _decision(result: dict[str, Any]) -> dict[str, Any]:
+    return {"rule_pack": result["rule_pack"], "status": result["status"],
+            "missing": result["missing"], "top_category": result["top_category"],
+            "bands": {cid: cat["band"] for cid, cat in result["categories"].items()},
+            "flags": sorted(flag["id"] for flag in result["flags"])}
+
+
+def compare_results(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """What differs between two results of one record: ``top_category``, ``bands.<id>``,
+    ``flags`` and ``status``, in that order (empty when the decision is the same)."""
+    change = []
+    if before["top_category"] != after["top_category"]:
+        change.append("top_category")
+    for cid in sorted(set(before["categories"]) | set(after["categories"])):
+        old = before["categories"].get(cid, {}).get("band")
+        if old != after["categories"].get(cid, {}).get("band"):
+            change.append(f"bands.{cid}")
+    if {f["id"] for f in before["flags"]} != {f["id"] for f in after["flags"]}:
+        change.append("flags")
+    if before["status"] != after["status"] or before["missing"] != after["missing"]:
+        change.append("status")
+    return change
+

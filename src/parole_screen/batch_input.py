@@ -1,0 +1,482 @@
+"""Reading batch inputs: every record of files, folders and stdin, one at a time, capped."""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import json
+import os
+import re
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, NamedTuple
+
+from .errors import ParoleScreenError
+from .files import MAX_ANSWERS_BYTES
+
+orjson: Any
+try:  # orjson is a dependency; the fallback keeps a source checkout without it working.
+    import orjson
+except ImportError:  # pragma: no cover - exercised only where orjson is missing
+    orjson = None
+
+INPUT_FORMATS = ("json", "jsonl")
+INPUT_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl"}
+STDIN = "-"
+STDIN_LABEL = "<stdin>"
+#: One record (a JSONL line, an array element, a file in a folder) may not exceed what
+#: ``score`` accepts for one answers file.
+MAX_RECORD_BYTES = MAX_ANSWERS_BYTES
+
+_READ_BLOCK = 256 * 1024
+_BOM = codecs.BOM_UTF8
+_JSON_WS = b" \t\r\n"
+_STRUCTURE = re.compile(r'["\[\]{}]')
+_STRING_STOP = re.compile(r'["\\]')
+_SCALAR_END = re.compile(r"[,\]\s]")
+
+
+class Rejected(NamedTuple):
+    """A record that failed before scoring (unreadable, too large, bad JSON)."""
+
+    kind: str
+    reason: str
+
+
+class Item(NamedTuple):
+    """One record on its way through the pipeline."""
+
+    source: str
+    line: int
+    element: int | None  # 0-based position in a JSON array, else None
+    payload: bytes | str | Rejected
+
+
+# -- inputs ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InputSource:
+    """One INPUT argument, checked before anything is read."""
+
+    name: str
+    label: str
+    kind: str  # "json", "jsonl", "folder" or "auto" (stdin or an unknown suffix: sniffed)
+    size: int | None  # bytes, for the progress bar (None for stdin)
+
+
+def resolve_inputs(names: Sequence[str], input_format: str | None = None) -> list[InputSource]:
+    """Check every INPUT up front so a typo fails before any output is written."""
+    if not names:
+        raise ParoleScreenError("no input given; pass files, folders or - for stdin")
+    if list(names).count(STDIN) > 1:
+        raise ParoleScreenError("stdin (-) can be read only once")
+    if input_format is not None and input_format not in INPUT_FORMATS:
+        raise ParoleScreenError(f"unknown input format '{input_format}' "
+                                f"(use one of: {', '.join(INPUT_FORMATS)})")
+    sources = []
+    for name in names:
+        if name == STDIN:
+            sources.append(InputSource(name, STDIN_LABEL, input_format or "auto", None))
+            continue
+        path = Path(name)
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            raise ParoleScreenError(f"{name}: file not found") from None
+        except OSError as error:
+            raise ParoleScreenError(f"{name}: cannot read: {error.strerror}") from None
+        if path.is_dir():
+            files = _folder_files(path)
+            sources.append(InputSource(name, name, "folder",
+                                       sum(_size(file) for file in files)))
+            continue
+        if not os.access(path, os.R_OK):
+            raise ParoleScreenError(f"{name}: cannot read: permission denied")
+        kind = input_format or INPUT_SUFFIXES.get(path.suffix.lower(), "auto")
+        sources.append(InputSource(name, name, kind, info.st_size))
+    return sources
+
+
+def _folder_files(folder: Path) -> list[Path]:
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".json" and p.is_file())
+    except OSError as error:
+        raise ParoleScreenError(f"{folder}: cannot list folder: {error.strerror}") from None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+class Progress:
+    """Bytes consumed so far, for a progress bar; readers add to it as they go."""
+
+    __slots__ = ("bytes_read",)
+
+    def __init__(self) -> None:
+        self.bytes_read = 0
+
+
+def iter_items(sources: Iterable[InputSource], progress: Progress | None = None,
+               max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Item]:
+    """Every record of every source, in order, one at a time."""
+    tally = progress or Progress()
+    for source in sources:
+        if source.kind == "folder":
+            yield from _folder_items(Path(source.name), tally, max_record_bytes)
+            continue
+        with _open_binary(source) as stream:
+            kind = source.kind if source.kind != "auto" else _sniff(stream)
+            if kind == "json":
+                yield from _json_items(source.label, stream, tally, max_record_bytes)
+            else:
+                yield from _jsonl_items(source.label, stream, tally, max_record_bytes)
+
+
+@contextlib.contextmanager
+def _open_binary(source: InputSource) -> Iterator[IO[bytes]]:
+    if source.name == STDIN:
+        yield sys.stdin.buffer
+        return
+    try:
+        handle = Path(source.name).open("rb")  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise ParoleScreenError(f"{source.label}: cannot read: {error.strerror}") from None
+    with handle:
+        yield handle
+
+
+def _sniff(stream: Any) -> str:
+    """``json`` when the first non-blank character opens an array, else ``jsonl``."""
+    head: bytes = stream.peek(4096)[:4096]
+    head = head.removeprefix(_BOM).lstrip(_JSON_WS)
+    return "json" if head.startswith(b"[") else "jsonl"
+
+
+def _jsonl_items(label: str, stream: IO[bytes], tally: Progress, cap: int) -> Iterator[Item]:
+    """One item per non-blank line; CRLF and a leading UTF-8 BOM are fine."""
+    readline = stream.readline
+    number = 0
+    while True:
+        line = readline(cap + 1)
+        if not line:
+            return
+        number += 1
+        tally.bytes_read += len(line)
+        if len(line) > cap and not line.endswith(b"\n"):
+            while True:  # skip the rest of the over-long line without keeping it
+                rest = readline(_READ_BLOCK)
+                tally.bytes_read += len(rest)
+                if not rest or rest.endswith(b"\n"):
+                    break
+            yield Item(label, number, None, Rejected(
+                "too_large", f"line longer than the {cap // 1024} KiB limit for one record"))
+            continue
+        if number == 1 and line.startswith(_BOM):
+            line = line[3:]
+        line = line.strip(_JSON_WS)
+        if line:
+            yield Item(label, number, None, line)
+
+
+def _folder_items(folder: Path, tally: Progress, cap: int) -> Iterator[Item]:
+    """One item per ``*.json`` file, in name order; each file holds one record."""
+    for path in _folder_files(folder):
+        label = str(path)
+        try:
+            with path.open("rb") as handle:
+                data = handle.read(cap + 1)
+        except OSError as error:
+            yield Item(label, 1, None, Rejected("unreadable", f"cannot read: {error.strerror}"))
+            continue
+        tally.bytes_read += len(data)
+        if len(data) > cap:
+            yield Item(label, 1, None, Rejected(
+                "too_large", f"larger than the {cap // 1024} KiB limit for one record"))
+            continue
+        yield Item(label, 1, None, data.removeprefix(_BOM))
+
+
+class _ArrayReader:
+    """Stream the elements of a top-level JSON array without loading the whole file.
+
+    The buffer holds the current element and what was read past it; ``json.raw_decode``
+    finds where each element ends (retrying with more data when one straddles a read).
+    Line and column numbers are tracked so messages point into the file.
+    """
+
+    def __init__(self, label: str, stream: IO[bytes], tally: Progress, cap: int) -> None:
+        self.label = label
+        self.stream = stream
+        self.tally = tally
+        self.cap = cap
+        self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
+        self.raw_decode = json.JSONDecoder().raw_decode
+        self.buf = ""
+        self.pos = 0
+        self.eof = False
+        self.bytes_before = 0  # bytes decoded before the current read block
+        self.line_base = 1  # line number of buf[0]
+        self.col_base = 0  # characters between the start of that line and buf[0]
+        self.counted = 0  # buf offset up to which newlines are counted into line_at
+        self.line_at = 1
+
+    def _more(self) -> bool:
+        if self.eof:
+            return False
+        block = self.stream.read(_READ_BLOCK)
+        self.tally.bytes_read += len(block)
+        try:
+            text = self.decoder.decode(block, final=not block)
+        except UnicodeDecodeError as error:
+            raise _Unreadable("not_utf8", f"not UTF-8 text (byte "
+                                          f"{self.bytes_before + error.start})") from None
+        self.bytes_before += len(block)
+        if not block:
+            self.eof = True
+        self.buf += text
+        return bool(block)
+
+    def _trim(self, *, force: bool = False) -> None:
+        """Drop what is already consumed, keeping line and column bookkeeping right."""
+        cut = self.pos
+        if cut < _READ_BLOCK and not force:
+            return
+        gone = self.buf[:cut]
+        newlines = gone.count("\n")
+        if newlines:
+            self.line_base += newlines
+            self.col_base = cut - gone.rfind("\n") - 1
+        else:
+            self.col_base += cut
+        self.line_at = self.line_base
+        self.counted = 0
+        self.buf = self.buf[cut:]
+        self.pos = 0
+
+    def _line_of(self, offset: int) -> int:
+        if offset > self.counted:
+            self.line_at += self.buf.count("\n", self.counted, offset)
+            self.counted = offset
+        return self.line_at
+
+    def _where(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a buffer offset."""
+        line = self._line_of(offset)
+        start = self.buf.rfind("\n", 0, offset) + 1
+        column = offset - start + 1 + (self.col_base if start == 0 else 0)
+        return line, column
+
+    def _skip_ws(self) -> str:
+        """The next non-blank character (reading more as needed), or "" at the end."""
+        while True:
+            buf, pos = self.buf, self.pos
+            while pos < len(buf) and buf[pos] in " \t\r\n":
+                pos += 1
+            self.pos = pos
+            if pos < len(buf):
+                return buf[pos]
+            if not self._more():
+                return ""
+
+    def items(self) -> Iterator[Item]:
+        index = 0
+        try:
+            first = self._skip_ws()
+            if first == "{":  # a .json file holding one record
+                yield from self._single()
+                return
+            if first != "[":
+                yield self._bad(0, self.pos, "expected a JSON array of records")
+                return
+            self.pos += 1
+            if self._skip_ws() == "]":
+                self.pos += 1
+                yield from self._tail(0)
+                return
+            while True:
+                self._trim()
+                if not self._skip_ws():
+                    yield self._bad(index, self.pos, "the array is not closed")
+                    return
+                item, ok = self._element(index)
+                yield item
+                if not ok:
+                    return
+                index += 1
+                nxt = self._skip_ws()
+                if nxt == ",":
+                    self.pos += 1
+                    continue
+                if nxt == "]":
+                    self.pos += 1
+                    yield from self._tail(index)
+                    return
+                yield self._bad(index, self.pos, "expected ',' or ']' after a record")
+                return
+        except _Unreadable as problem:
+            yield Item(self.label, self._line_of(self.pos), index,
+                       Rejected(problem.kind, f"{problem.reason}; the rest of the file was "
+                                              "not read"))
+
+    def _element(self, index: int) -> tuple[Item, bool]:
+        start = self.pos
+        while True:
+            try:
+                _, end = self.raw_decode(self.buf, start)
+            except json.JSONDecodeError as error:
+                if len(self.buf) - start <= self.cap and self._more():
+                    continue
+                if len(self.buf) - start > self.cap:
+                    line = self._line_of(start)
+                    if not self._skip_value(start):
+                        return self._bad(index, len(self.buf), "the array is not closed"), False
+                    return Item(self.label, line, index, Rejected(
+                        "too_large", f"record larger than the {self.cap // 1024} KiB limit")), True
+                return self._bad(index, error.pos, error.msg), False
+            except RecursionError:
+                return self._bad(index, start, "JSON is nested too deeply"), False
+            if end == len(self.buf) and self._more():
+                continue  # the element might go on (a number split by a read)
+            line = self._line_of(start)
+            self.pos = end
+            if end - start > self.cap:
+                return Item(self.label, line, index, Rejected(
+                    "too_large",
+                    f"record larger than the {self.cap // 1024} KiB limit")), True
+            return Item(self.label, line, index, self.buf[start:end]), True
+
+    def _skip_value(self, start: int) -> bool:
+        """Move past an over-long value without holding it: only strings and brackets
+        matter. False if the file ends first."""
+        pos, depth, in_string = start, 0, False
+        if self.buf[start] not in '"[{':  # a bare number or literal: ends at , ] or space
+            while (found := _SCALAR_END.search(self.buf, pos)) is None:
+                self.pos = len(self.buf)
+                self._trim(force=True)
+                pos = 0
+                if not self._more():
+                    return False
+            self.pos = found.start()
+            return True
+        while True:
+            found = (_STRING_STOP if in_string else _STRUCTURE).search(self.buf, pos)
+            if found is None or (found.group() == "\\" and found.end() >= len(self.buf)):
+                self.pos = len(self.buf) if found is None else found.start()
+                self._trim(force=True)
+                pos = self.pos
+                if not self._more():
+                    return False
+                continue
+            char, pos = found.group(), found.end()
+            if in_string:
+                if char == "\\":
+                    pos += 1  # the escaped character, whatever it is
+                    continue
+                in_string = False
+            elif char == '"':
+                in_string = True
+                continue
+            else:
+                depth += 1 if char in "[{" else -1
+            if depth == 0:
+                self.pos = pos
+                return True
+
+    def _single(self) -> Iterator[Item]:
+        while len(self.buf) <= self.cap and self._more():
+            pass
+        if len(self.buf) > self.cap:
+            yield Item(self.label, 1, None, Rejected(
+                "too_large", f"larger than the {self.cap // 1024} KiB limit for one record"))
+            return
+        yield Item(self.label, 1, None, self.buf[self.pos:])
+
+    def _tail(self, index: int) -> Iterator[Item]:
+        if self._skip_ws():
+            yield self._bad(index, self.pos, "unexpected data after the array")
+
+    def _bad(self, index: int, offset: int, message: str) -> Item:
+        line, column = self._where(offset)
+        return Item(self.label, line, index, Rejected(
+            "invalid_json", f"invalid JSON at line {line}, column {column}: {message}; "
+                            "the rest of the file was not read"))
+
+
+class _Unreadable(Exception):
+    def __init__(self, kind: str, reason: str) -> None:
+        super().__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+def _json_items(label: str, stream: IO[bytes], tally: Progress, cap: int) -> Iterator[Item]:
+    return _ArrayReader(label, stream, tally, cap).items()
+
+
+# -- parsing one record ----------------------------------------------------------------------
+
+
+def parse_record(payload: bytes | str) -> Any:
+    """JSON text to a Python value with the stdlib's semantics, at orjson's speed.
+
+    Raises :class:`_Unreadable` (``invalid_json`` or ``not_utf8``) with a message that
+    names the position, never the text.
+    """
+    if orjson is not None:
+        try:
+            value = orjson.loads(payload)
+        except orjson.JSONDecodeError:
+            pass  # json decides, and words the message
+        else:
+            # orjson reads an integer past 64 bits as a float where json keeps it exact:
+            # a record holding any float is read again by json, so both agree.
+            try:
+                exact = not _has_float(value)
+            except RecursionError:
+                raise _Unreadable("invalid_json", "JSON is nested too deeply") from None
+            if exact:
+                return value
+    if isinstance(payload, bytes):
+        try:
+            text = payload.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise _Unreadable("not_utf8", f"not UTF-8 text (byte {error.start})") from None
+    else:
+        text = payload
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        where = (f"column {error.colno}" if error.lineno == 1
+                 else f"line {error.lineno}, column {error.colno}")
+        raise _Unreadable("invalid_json", f"invalid JSON at {where}: {error.msg}") from None
+    except RecursionError:
+        raise _Unreadable("invalid_json", "JSON is nested too deeply") from None
+
+
+def _has_float(value: Any) -> bool:
+    kind = type(value)
+    if kind is float:
+        return True
+    if kind is dict or kind is list:
+        for item in value.values() if kind is dict else value:
+            kind = type(item)
+            if kind is float or ((kind is dict or kind is list) and _has_float(item)):
+                return True
+    return False
+
+
+def _parsed(payload: bytes | str | Rejected) -> Any:
+    if isinstance(payload, Rejected):
+        return payload
+    try:
+        return parse_record(payload)
+    except _Unreadable as problem:
+        return Rejected(problem.kind, problem.reason)
+
