@@ -337,3 +337,24 @@ def test_batch_survives_deeply_nested_records(tmp_path: Path) -> None:
     assert done.returncode == 3, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert rows[0]["top_category"] == "medical" and rows[1]["status"] == "error"
+
+
+def test_batch_error_rows_survive_unencodable_ids(tmp_path: Path) -> None:
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text('{"id": "\\ud800", "answers": {}}\n')
+    for fmt in ("csv", "jsonl", "json"):
+        done = run_cli(*MINI, "batch", str(lines), "-f", fmt, "-q")
+        assert done.returncode == 3, (fmt, done.stderr)
+        assert "valid Unicode" in done.stdout
+
+
+def test_batch_out_never_replaces_a_symlink(tmp_path: Path) -> None:
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text(json.dumps(MEDICAL) + "\n")
+    target = tmp_path / "target.csv"
+    target.write_text("keep")
+    link = tmp_path / "rows.csv"
+    link.symlink_to(target)
+    done = run_cli(*MINI, "batch", str(lines), "-o", str(link), "--force", "-q")
+    assert done.returncode == 1 and "not a regular file" in done.stderr
+    assert link.is_symlink() and target.read_text() == "keep"

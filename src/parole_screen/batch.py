@@ -126,7 +126,11 @@ def error_kind(error: AnswerError) -> str:
 def _record_id(record: Any) -> str | None:
     if isinstance(record, Mapping):
         value = record.get("id")
-        if isinstance(value, str) or (isinstance(value, int) and not isinstance(value, bool)):
+        if isinstance(value, str):
+            # An id with lone surrogates is rejected, but its error row must still be
+            # writable in every format.
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        if isinstance(value, int) and not isinstance(value, bool):
             return str(value)
     return None
 

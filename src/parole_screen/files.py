@@ -109,11 +109,11 @@ def private_output(path: Path, *, force: bool = False) -> Iterator[IO[bytes]]:
     Refuses an existing ``path`` unless ``force``. On any error (or Ctrl-C) the temporary
     file is removed and ``path`` is left as it was.
     """
-    # Not check_output_path: batch's --out keeps its own rules and messages (a symlink is
-    # replaced with --force, no folder check, a hint to redirect stdout instead).
+    # Not check_output_path: batch's --out keeps its own messages (a hint to redirect
+    # stdout instead); like it, a symlink, device or FIFO is never replaced.
     if (path.exists() or path.is_symlink()) and not force:
         raise OutputExistsError(f"{path}: already exists; use --force to replace it")
-    if path.exists() and not path.is_file():
+    if path.is_symlink() or (path.exists() and not path.is_file()):
         raise ParoleScreenError(f"{path}: not a regular file; write to stdout and redirect "
                                 "instead")
     directory = path.parent if str(path.parent) else Path()
