@@ -312,3 +312,16 @@ def test_bad_bytes_and_closed_stdin_never_crash_or_hang(tmp_path: Path) -> None:
                             capture_output=True, text=True, env=env, timeout=60, check=False)
     assert closed.returncode == 1
     assert "(next question: location)" in closed.stderr
+
+
+def test_resume_takes_the_session_file_as_its_value(tmp_path: Path) -> None:
+    path = tmp_path / "client-7.json"
+    first = run(tmp_path, *RULES, "interview", "--session", str(path), "--as-of", AS_OF,
+                lines=MEDICAL_LINES[:5])
+    assert first.returncode == 1 and path.exists()
+    done = run(tmp_path, *RULES, "interview", "--resume", str(path), "--format", "json",
+               lines=MEDICAL_LINES[5:])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == score(tmp_path, MEDICAL_ANSWERS)
+    stray = run(tmp_path, *RULES, "interview", str(path))
+    assert stray.returncode == 2 and "only accepted with --resume" in stray.stderr

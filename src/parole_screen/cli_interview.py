@@ -97,9 +97,13 @@ class _Options:
 
 def interview(
     ctx: typer.Context,
+    resume_file: Annotated[Path | None, typer.Argument(
+        metavar="[FILE]", show_default=False,
+        help="With --resume: the session file to continue (same as --session FILE).")
+    ] = None,
     resume: Annotated[bool, typer.Option(
-        "--resume", help="Continue the saved interview (the one at --session FILE, or the "
-                         "default one).")] = False,
+        "--resume", help="Continue the saved interview: `--resume [FILE]`, or the one at "
+                         "--session FILE, or the default one.")] = False,
     session: Annotated[Path | None, typer.Option(
         "--session", metavar="FILE",
         help="Session file, saved after every answer (default: "
@@ -145,6 +149,16 @@ def interview(
     every question; Ctrl-C saves too and prints the command that continues. With stdin not a
     terminal, one answer is read per line.
     """
+    if resume_file is not None:
+        # `--resume FILE`: Click cannot give an option an optional value without swallowing
+        # the next flag, so the file is a positional argument that only --resume accepts.
+        if not resume:
+            raise typer.BadParameter("a session FILE is only accepted with --resume",
+                                     param_hint="FILE")
+        if session is not None and session != resume_file:
+            raise typer.BadParameter("give the session file once: --resume FILE or --session",
+                                     param_hint="FILE")
+        session = resume_file
     fixed_day = parse_as_of(as_of) if as_of else None
     report_format(fmt.value if fmt else None, out)  # an unknown --out extension fails now
     with handled(ctx) as current:
