@@ -12,6 +12,7 @@ import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -385,7 +386,8 @@ def validate_located(model: type[BaseModel], raw: Any, file: Path) -> Any:
         dotted = ".".join(str(step) for step in data_path) or "(top)"
         message = detail["msg"]
         if detail["type"] == "extra_forbidden":
-            message = "unknown key" + _suggest_key(model, raw, data_path)
+            message = "unknown key" + suggest(str(data_path[-1]) if data_path else "",
+                                              _format_keys())
         problems.append(f"{file}:{line_of(raw, data_path)}: {dotted}: {message}")
     raise PackError(problems)
 
@@ -422,28 +424,21 @@ def _data_path(raw: Any, loc: list[str | int]) -> list[str | int]:
         try:
             node = node[step]
         except (KeyError, IndexError, TypeError):
-            if isinstance(node, Mapping) and isinstance(step, str) and step not in node:
-                if step == loc[-1]:
-                    path.append(step)
-                continue
+            if step == loc[-1] and isinstance(step, str) and isinstance(node, Mapping):
+                path.append(step)  # the unknown (or missing) key itself
             continue
         path.append(step)
     return path
 
 
-def _suggest_key(model: type[BaseModel], raw: Any, path: list[str | int]) -> str:
-    key = path[-1] if path else ""
-    known: set[str] = set()
-    for cls in _models_in(model):
-        known |= set(cls.model_fields)
-    return suggest(str(key), sorted(known))
-
-
-def _models_in(model: type[BaseModel]) -> list[type[BaseModel]]:
+@lru_cache(maxsize=1)
+def _format_keys() -> tuple[str, ...]:
+    """Every key the pack format knows, for "did you mean" on an unknown one."""
     from . import models
 
-    return [obj for obj in vars(models).values()
-            if isinstance(obj, type) and issubclass(obj, BaseModel) and obj is not BaseModel]
+    return tuple(sorted({name for obj in vars(models).values()
+                         if isinstance(obj, type) and issubclass(obj, BaseModel)
+                         for name in obj.model_fields}))
 
 
 def _find_cycle(start: str, depends: Mapping[str, set[str]]) -> list[str] | None:
