@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -71,6 +71,112 @@ def coerce_answers(pack: RulePack, answers: Mapping[str, Any]) -> dict[str, Any]
             continue
         typed[qid] = coerce(value)
     return typed
+
+
+def coerce_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
+                   ) -> tuple[dict[str, list[Any]], dict[int, AnswerError]]:
+    """:func:`coerce_answers` for many records at once, as one column per question.
+
+    Returns the columns of the records that pass (in order, the others left out) and the
+    error of each record that does not, by its position in ``records``. The common case,
+    where every answer fits, checks each column's distinct values once; a column that fails
+    is then checked record by record, so each error is exactly :func:`coerce_answers`'s.
+    """
+    columns, suspects = _fast_columns(pack, records)
+    if not suspects:
+        return columns, {}
+    errors: dict[int, AnswerError] = {}
+    for index in sorted(suspects):
+        try:
+            coerce_answers(pack, records[index])
+        except AnswerError as error:
+            errors[index] = error
+    kept = [record for index, record in enumerate(records) if index not in errors]
+    columns, suspects = _fast_columns(pack, kept)
+    if suspects:  # pragma: no cover - the fast checks reject only what coerce_answers does
+        typed = [coerce_answers(pack, record) for record in kept]
+        columns = {qid: [row.get(qid) for row in typed] for qid in _coercers(pack)}
+    return columns, errors
+
+
+ColumnCoercer = Callable[[list[Any]], "list[Any] | None"]
+
+
+def _fast_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
+                  ) -> tuple[dict[str, list[Any]], set[int]]:
+    """Typed columns, and the positions of records that may hold a bad answer."""
+    coercers = _coercers(pack)
+    known = frozenset(coercers)
+    suspects = {index for index, record in enumerate(records) if not known.issuperset(record)}
+    columns: dict[str, list[Any]] = {}
+    for qid, coerce_column in _column_coercers(pack).items():
+        column = [record.get(qid) for record in records]
+        typed = coerce_column(column)
+        if typed is None:
+            coerce = coercers[qid]
+            for index, value in enumerate(column):
+                if value is not None and not _fits(coerce, value):
+                    suspects.add(index)
+            typed = [None if index in suspects else value for index, value in enumerate(column)]
+        columns[qid] = typed
+    return columns, suspects
+
+
+def _fits(coerce: Coercer, value: Any) -> bool:
+    try:
+        coerce(value)
+    except AnswerError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=8)
+def _column_coercers(pack: RulePack) -> dict[str, ColumnCoercer]:
+    coercers = _coercers(pack)
+    return {entry.question.id: _column_coercer(entry.question.type, coercers[entry.question.id])
+            for entry in pack.questions}
+
+
+_NONE = type(None)
+_COLUMN_TYPES = {"yes_no": frozenset({bool, _NONE}), "multi_choice": frozenset({list, _NONE}),
+                 "number": frozenset({int, float, _NONE}), "money": frozenset({int, float, _NONE})}
+_TEXT_TYPES = frozenset({str, _NONE})
+
+
+def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
+    """Type a whole column by checking each distinct value once; None if one fails."""
+    allowed = _COLUMN_TYPES.get(kind, _TEXT_TYPES)
+
+    def coerce_column(column: list[Any]) -> list[Any] | None:
+        if not allowed.issuperset(map(type, column)):
+            return None
+        if kind == "yes_no":
+            return column
+        if kind == "multi_choice":
+            try:
+                keys = [None if value is None else tuple(value) for value in column]
+                distinct = set(keys)
+            except TypeError:  # an unhashable member
+                return None
+            distinct.discard(None)
+            typed_lists: dict[Any, Any] = {}
+            for key in distinct:
+                chosen = list(key or ())
+                if not _fits(coerce, chosen):
+                    return None
+                typed_lists[key] = coerce(chosen)
+            return [typed_lists.get(key) for key in keys]
+        distinct = set(column)
+        distinct.discard(None)
+        typed: dict[Any, Any] = {}
+        for value in distinct:
+            if not _fits(coerce, value):
+                return None
+            typed[value] = coerce(value)
+        if all(typed[value] is value for value in distinct):
+            return column  # numbers, choices, upper-case countries: as given
+        return [typed.get(value) for value in column]
+    return coerce_column
 
 
 def to_json_value(value: Any) -> Any:

@@ -11,7 +11,7 @@
 #   record (plus a read buffer) in memory: JSONL line by line with a size cap per line, JSON
 #   arrays element by element, folders file by file. A record that cannot even be read (over
 #   the cap, not UTF-8) becomes a Rejected payload, so it still gets its row.
-# * The scorer (Scorer) parses, scores (through engine.screen_many) and encodes a whole
+# * The scorer (Scorer) parses, scores (through engine.score_records) and encodes a whole
 #   chunk, and counts what the summary needs; with a baseline pack, batch_compare keeps only
 #   the records whose decision changed. The same code runs in-process (jobs=1) and in
 #   workers, so every --jobs value gives the same bytes.
@@ -37,11 +37,12 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from .batch_input import InputSource, Item, Progress, Rejected, _parsed, iter_items
-from .engine import screen_many
+from .engine import Scored, score_records
 from .errors import AnswerError, ParoleScreenError
 from .loader import load_pack
 from .pack import RulePack
@@ -206,37 +207,36 @@ class Scorer:
             from .batch_compare import _compare_chunk  # it imports this module
 
             return _compare_chunk(self, items, records)
-        counts: Counter[str] = Counter()
         rows: list[Any] = []
         rejected = 0
-        outcomes = screen_many(self.pack, map(_as_input, records), self.options.as_of)
+        outcomes = score_records(self.pack, [_as_input(record) for record in records],
+                                 self.options.as_of)
+        scored: list[Scored] = []
+        counts: Counter[str] = Counter()
+        stopped = False
         for item, record, outcome in zip(items, records, outcomes, strict=True):
             if isinstance(outcome, AnswerError):
                 rejected += 1
                 rows.append(self._error_row(item, record, outcome, counts))
                 if self.options.fail_fast:
-                    return ChunkOut(self._join(rows), len(rows), len(rows), rejected, counts,
-                                    True)
+                    stopped = True
+                    break
                 continue
-            counts["status:" + outcome["status"]] += 1
-            counts["top:" + (outcome["top_category"] or "none")] += 1
-            for cid, cat in outcome["categories"].items():
-                counts[f"band:{cid}:{cat['band']}"] += 1
-            for flag in outcome["flags"]:
-                counts["flag:" + flag["id"]] += 1
+            scored.append(outcome)
             rows.append(self._result_row(item, outcome))
-        return ChunkOut(self._join(rows), len(rows), len(rows), rejected, counts, False)
+        _count(scored, counts)
+        return ChunkOut(self._join(rows), len(rows), len(rows), rejected, counts, stopped)
 
     # rows ---------------------------------------------------------------------------------
 
-    def _result_row(self, item: Item, result: dict[str, Any]) -> Any:
-        if self.fmt != "csv":
-            return dumps(result, self.lines)
-        cats = result["categories"]
-        return [_cell(result["id"] or ""), _cell(item.source), item.line, result["status"],
-                result["top_category"] or "", *(cats[cid]["band"] for cid in self.category_ids),
-                ";".join(flag["id"] for flag in result["flags"]), ";".join(result["missing"]),
-                "", ""]
+    def _result_row(self, item: Item, result: Scored) -> Any:
+        if self.fmt == "jsonl":
+            return result.json + b"\n"
+        if self.fmt == "json":
+            return result.json
+        return [_cell(result.id or ""), _cell(item.source), item.line, result.status,
+                result.top_category or "", *(result.bands[cid] for cid in self.category_ids),
+                ";".join(result.flags), ";".join(result.missing), "", ""]
 
     def _error_row(self, item: Item, record: Any, error: AnswerError,
                    counts: Counter[str]) -> Any:
@@ -274,8 +274,23 @@ class Scorer:
             return b",\n".join(rows)
         return b"".join(rows)  # JSONL rows end with their newline
 
+def _count(scored: Sequence[Scored], counts: Counter[str]) -> None:
+    """Add what the summary counts of scored records: statuses, top categories, bands, flags."""
+    if not scored:
+        return
+    for prefix, values in (("status:", [result.status for result in scored]),
+                           ("top:", [result.top_category or "none" for result in scored]),
+                           ("flag:", list(chain.from_iterable(result.flags
+                                                               for result in scored)))):
+        for value, count in Counter(values).items():
+            counts[prefix + value] += count
+    for bands, count in Counter(tuple(result.bands.items()) for result in scored).items():
+        for cid, band in bands:
+            counts[f"band:{cid}:{band}"] += count
+
+
 def _as_input(record: Any) -> Any:
-    """What :func:`screen_many` takes: a record, or an :class:`AnswerError` to pass through."""
+    """What :func:`score_records` takes: a record, or an :class:`AnswerError` to pass through."""
     return AnswerError(record.reason) if isinstance(record, Rejected) else record
 
 

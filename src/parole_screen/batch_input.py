@@ -464,11 +464,15 @@ def _has_float(value: Any) -> bool:
     kind = type(value)
     if kind is float:
         return True
-    if kind is dict or kind is list:
-        for item in value.values() if kind is dict else value:
-            kind = type(item)
-            if kind is float or ((kind is dict or kind is list) and _has_float(item)):
-                return True
+    if kind is not dict and kind is not list:
+        return False
+    members = value.values() if kind is dict else value
+    kinds = set(map(type, members))  # C speed: most records hold no float and few lists
+    if float in kinds:
+        return True
+    if dict in kinds or list in kinds:
+        return any(_has_float(member) for member in members
+                   if type(member) is dict or type(member) is list)
     return False
 
 

@@ -1,4 +1,5 @@
-"""Structured conditions: checked against the question catalogue and compiled to closures.
+"""Structured conditions: checked against the question catalogue and compiled to objects
+that evaluate a whole chunk of records at once (see :mod:`parole_screen.lanes`).
 
 The grammar is closed. A condition is one of::
 
@@ -10,9 +11,8 @@ The grammar is closed. A condition is one of::
 
 Evaluation is three-valued: an unanswered question makes a leaf *unknown* (``None``), and
 unknown propagates (``all`` is false as soon as one part is false, unknown if a part is
-unknown and none is false). Only ``answered`` is never unknown. Combinators are plain loops,
-not ``all()``/``any()`` over generators, which measured three times slower
-(research/rules_anchors.md section 4).
+unknown and none is false). Only ``answered`` is never unknown. Over a chunk, that is Kleene
+logic on bit masks: ``all`` is true where every part is true and false where any part is.
 """
 
 from __future__ import annotations
@@ -20,14 +20,17 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from .lanes import EvalContext, Lanes, Masks, Tri
 from .models import Question
 
-Tri = bool | None
+__all__ = ["ALL_OPERATORS", "ALWAYS", "NEVER", "OPERATORS_BY_TYPE", "Catalogue", "Condition",
+           "EvalContext", "Evaluator", "Trace", "Tri", "compile_condition", "except_when",
+           "referenced_questions", "result_at", "suggest"]
+
 Trace = list[dict[str, Any]]
-Evaluator = Callable[[Mapping[str, Any], "EvalContext", "Trace | None"], Tri]
 ErrorSink = Callable[[list[str | int], str], None]
 
 _BOUNDS = ("gte", "lte", "gt", "lt")
@@ -44,15 +47,6 @@ OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
 ALL_OPERATORS = tuple(sorted({op for ops in OPERATORS_BY_TYPE.values() for op in ops}))
 
 
-@dataclass(frozen=True, slots=True)
-class EvalContext:
-    """What a condition may read besides the answers: the as-of date and dated lists."""
-
-    as_of: dt.date
-    as_of_ordinal: int
-    lists: Mapping[str, frozenset[str]]
-
-
 @dataclass(frozen=True)
 class Catalogue:
     """What the compiler checks names against."""
@@ -60,6 +54,15 @@ class Catalogue:
     questions: Mapping[str, Question]
     countries: frozenset[str]
     country_lists: frozenset[str]
+    # Every condition compiled against this catalogue, by shape: equal conditions are
+    # one object, so a chunk computes each of them once.
+    interned: dict[Any, Condition] = field(default_factory=dict, compare=False, repr=False)
+
+    def intern(self, key: Any, make: Callable[[], Condition]) -> Condition:
+        found = self.interned.get(key)
+        if found is None:
+            found = self.interned[key] = make()
+        return found
 
 
 def suggest(name: str, known: Iterable[str]) -> str:
@@ -83,16 +86,12 @@ def referenced_questions(spec: Any) -> set[str]:
     return found
 
 
-def compile_condition(spec: Any, catalogue: Catalogue, on_error: ErrorSink) -> Evaluator:
+def compile_condition(spec: Any, catalogue: Catalogue, on_error: ErrorSink) -> Condition:
     """Check ``spec`` and compile it. Every problem goes to ``on_error(path, message)``."""
     return _compile(spec, catalogue, on_error, [])
 
 
-def _never(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-    return None
-
-
-def _compile(spec: Any, cat: Catalogue, on_error: ErrorSink, path: list[str | int]) -> Evaluator:
+def _compile(spec: Any, cat: Catalogue, on_error: ErrorSink, path: list[str | int]) -> Condition:
     if not isinstance(spec, Mapping):
         on_error(path, "a condition must be a mapping with 'all', 'any', 'not' or 'q'")
         return _never
@@ -107,15 +106,18 @@ def _compile(spec: Any, cat: Catalogue, on_error: ErrorSink, path: list[str | in
             on_error(path, f"unexpected key '{extra[0]}' beside '{key}'")
             return _never
         if key == "not":
-            return _make_not(_compile(spec["not"], cat, on_error, [*path, "not"]))
+            inner = _compile(spec["not"], cat, on_error, [*path, "not"])
+            return cat.intern(("not", id(inner)), lambda: _Not(inner))
         parts = spec[key]
         if not isinstance(parts, list) or not parts:
             on_error([*path, key], f"'{key}' needs a non-empty list of conditions")
             return _never
-        compiled = [_compile(part, cat, on_error, [*path, key, i]) for i, part in enumerate(parts)]
-        return _make_all(compiled) if key == "all" else _make_any(compiled)
+        compiled = tuple(_compile(part, cat, on_error, [*path, key, i])
+                         for i, part in enumerate(parts))
+        kind = _All if key == "all" else _Any
+        return cat.intern((key, *map(id, compiled)), lambda: kind(compiled))
     if "as_of" in spec:
-        return _compile_as_of(spec, on_error, path)
+        return _compile_as_of(spec, cat, on_error, path)
     if "q" not in spec:
         keys = ", ".join(sorted(map(str, spec))) or "nothing"
         on_error(path, f"expected 'all', 'any', 'not', 'q' or 'as_of', found {keys}")
@@ -123,8 +125,8 @@ def _compile(spec: Any, cat: Catalogue, on_error: ErrorSink, path: list[str | in
     return _compile_leaf(spec, cat, on_error, path)
 
 
-def _compile_as_of(spec: Mapping[str, Any], on_error: ErrorSink,
-                   path: list[str | int]) -> Evaluator:
+def _compile_as_of(spec: Mapping[str, Any], cat: Catalogue, on_error: ErrorSink,
+                   path: list[str | int]) -> Condition:
     """``{as_of: {gte: 2026-06-05}}``: true when the screening date is in range.
 
     Lets dated text (a program ended, a court ruling) appear only from the date it speaks
@@ -146,29 +148,20 @@ def _compile_as_of(spec: Mapping[str, Any], on_error: ErrorSink,
                 break
             dates[key] = day.toordinal()
         else:
-            return _make_as_of(dates)
+            return _make_as_of(dates, cat)
     on_error([*path, "as_of"], "'as_of' takes a mapping of gte/lte/gt/lt to dates (YYYY-MM-DD)")
     return _never
 
 
-def _make_as_of(dates: Mapping[str, int]) -> Evaluator:
+def _make_as_of(dates: Mapping[str, int], cat: Catalogue) -> Condition:
     low = max(dates.get("gte", -10**9), dates.get("gt", -10**9 - 1) + 1)
     high = min(dates.get("lte", 10**9), dates.get("lt", 10**9 + 1) - 1)
-
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-        result = low <= ctx.as_of_ordinal <= high
-        if trace is not None:
-            trace.append({"q": "(as_of)", "op": "between",
-                          "operand": [dt.date.fromordinal(max(low, 1)).isoformat(),
-                                      dt.date.fromordinal(min(high, 3652059)).isoformat()],
-                          "value": ctx.as_of.isoformat(), "result": result})
-        return result
-    return evaluate
+    return cat.intern(("as_of", low, high), lambda: _AsOf(low, high))
 
 
 def _compile_leaf(
     spec: Mapping[str, Any], cat: Catalogue, on_error: ErrorSink, path: list[str | int]
-) -> Evaluator:
+) -> Condition:
     qid = spec["q"]
     question = cat.questions.get(qid) if isinstance(qid, str) else None
     if question is None:
@@ -192,7 +185,7 @@ def _compile_leaf(
     if problem:
         on_error([*path, op], problem)
         return _never
-    return _LEAF_MAKERS[op](qid, operand, op)
+    return cat.intern(("q", qid, op, _frozen(operand)), lambda: _make_leaf(qid, op, operand))
 
 
 def _operand_problem(question: Question, op: str, operand: Any, cat: Catalogue) -> str | None:
@@ -239,7 +232,7 @@ def _value_problem(question: Question, value: Any, cat: Catalogue) -> str | None
     return f"cannot compare a {kind} question with a value"
 
 
-def _record(trace: Trace, qid: str, op: str, operand: Any, value: Any, result: Tri) -> None:
+def _clause(trace: Trace, qid: str, op: str, operand: Any, value: Any, result: Tri) -> None:
     if isinstance(value, frozenset):
         value = sorted(value)
     elif isinstance(value, dt.date):
@@ -247,156 +240,288 @@ def _record(trace: Trace, qid: str, op: str, operand: Any, value: Any, result: T
     trace.append({"q": qid, "op": op, "operand": operand, "value": value, "result": result})
 
 
-def _make_is(qid: str, operand: Any, op: str) -> Evaluator:
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-        value = answers.get(qid)
-        result = None if value is None else bool(value == operand)
+def result_at(masks: Masks, index: int) -> Tri:
+    """The result for record ``index`` of a chunk."""
+    bit = 1 << (8 * index)
+    return True if masks[0] & bit else False if masks[1] & bit else None
+
+
+class Condition:
+    """A compiled condition: evaluated for a whole chunk of records at once (:meth:`masks`),
+    or for one set of answers by calling it (``condition(answers, ctx, trace)``).
+
+    Conditions are interned per pack, so equal sub-conditions are one object and are
+    computed once per chunk (``Lanes.memo``).
+    """
+
+    __slots__ = ()
+
+    def masks(self, lanes: Lanes) -> Masks:
+        memo = lanes.memo
+        found = memo.get(self)
+        if found is None:
+            found = memo[self] = self._masks(lanes)
+        return found
+
+    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+        """Record ``index``'s result, appending the leaves read in evaluation order:
+        parts after the one that decides an ``all``/``any`` are not listed."""
+        raise NotImplementedError
+
+    def __call__(self, answers: Mapping[str, Any], ctx: EvalContext,
+                 trace: Trace | None = None) -> Tri:
+        lanes = Lanes.of_one(answers, ctx)
         if trace is not None:
-            _record(trace, qid, op, operand, value, result)
-        return result
-    return evaluate
+            return self.explain(lanes, 0, trace)
+        return result_at(self.masks(lanes), 0)
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        raise NotImplementedError
 
 
-def _make_in(qid: str, operand: Any, op: str) -> Evaluator:
-    members = frozenset(operand)
-
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-        value = answers.get(qid)
-        result = None if value is None else value in members
-        if trace is not None:
-            _record(trace, qid, op, operand, value, result)
-        return result
-    return evaluate
+Evaluator = Condition
 
 
-def _make_bound(qid: str, operand: Any, op: str) -> Evaluator:
-    limit = operand
-    if op == "gte":
-        def test(value: Any) -> bool:
-            return bool(value >= limit)
-    elif op == "lte":
-        def test(value: Any) -> bool:
-            return bool(value <= limit)
-    elif op == "gt":
-        def test(value: Any) -> bool:
-            return bool(value > limit)
-    else:
-        def test(value: Any) -> bool:
-            return bool(value < limit)
+class _Never(Condition):
+    """Stands in for a condition that failed to compile (the pack is then refused)."""
 
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-        value = answers.get(qid)
-        result = None if value is None else test(value)
-        if trace is not None:
-            _record(trace, qid, op, operand, value, result)
-        return result
-    return evaluate
+    __slots__ = ()
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        return 0, 0
+
+    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+        return None
 
 
-def _make_contains(qid: str, operand: Any, op: str) -> Evaluator:
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-        value = answers.get(qid)
-        result = None if value is None else bool(operand in value)
-        if trace is not None:
-            _record(trace, qid, op, operand, value, result)
-        return result
-    return evaluate
+_never = _Never()
 
 
-def _make_contains_any(qid: str, operand: Any, op: str) -> Evaluator:
-    wanted = frozenset(operand)
+class _All(Condition):
+    __slots__ = ("parts",)
 
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-        value = answers.get(qid)
-        result = None if value is None else not wanted.isdisjoint(value)
-        if trace is not None:
-            _record(trace, qid, op, operand, value, result)
-        return result
-    return evaluate
+    def __init__(self, parts: tuple[Condition, ...]) -> None:
+        self.parts = parts
 
+    def _masks(self, lanes: Lanes) -> Masks:
+        true, false = lanes.full, 0
+        for part in self.parts:
+            part_true, part_false = part.masks(lanes)
+            true &= part_true
+            false |= part_false
+        return true, false
 
-def _make_answered(qid: str, operand: Any, op: str) -> Evaluator:
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-        value = answers.get(qid)
-        result = (value is not None) is bool(operand)
-        if trace is not None:
-            _record(trace, qid, op, operand, value, result)
-        return result
-    return evaluate
-
-
-def _make_days(qid: str, operand: Any, op: str) -> Evaluator:
-    sign = 1 if op == "days_until" else -1
-    low = max(operand.get("gte", -10**9), operand.get("gt", -10**9 - 1) + 1)
-    high = min(operand.get("lte", 10**9), operand.get("lt", 10**9 + 1) - 1)
-
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-        value = answers.get(qid)
-        if value is None:
-            result: Tri = None
-        else:
-            days = sign * (value.toordinal() - ctx.as_of_ordinal)
-            result = bool(low <= days <= high)
-        if trace is not None:
-            _record(trace, qid, op, dict(operand), value, result)
-        return result
-    return evaluate
-
-
-def _make_in_list(qid: str, operand: Any, op: str) -> Evaluator:
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-        value = answers.get(qid)
-        result = None if value is None else value in ctx.lists.get(operand, frozenset())
-        if trace is not None:
-            _record(trace, qid, op, operand, value, result)
-        return result
-    return evaluate
-
-
-_LEAF_MAKERS: dict[str, Callable[[str, Any, str], Evaluator]] = {
-    "is": _make_is,
-    "in": _make_in,
-    "gte": _make_bound,
-    "lte": _make_bound,
-    "gt": _make_bound,
-    "lt": _make_bound,
-    "contains": _make_contains,
-    "contains_any": _make_contains_any,
-    "answered": _make_answered,
-    "days_until": _make_days,
-    "days_since": _make_days,
-    "in_list": _make_in_list,
-}
-
-
-def _make_all(parts: list[Evaluator]) -> Evaluator:
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
+    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
         unknown = False
-        for part in parts:
-            result = part(answers, ctx, trace)
+        for part in self.parts:
+            result = part.explain(lanes, index, trace)
             if result is False:
                 return False
             if result is None:
                 unknown = True
         return None if unknown else True
-    return evaluate
 
 
-def _make_any(parts: list[Evaluator]) -> Evaluator:
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
+class _Any(Condition):
+    __slots__ = ("parts",)
+
+    def __init__(self, parts: tuple[Condition, ...]) -> None:
+        self.parts = parts
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        true, false = 0, lanes.full
+        for part in self.parts:
+            part_true, part_false = part.masks(lanes)
+            true |= part_true
+            false &= part_false
+        return true, false
+
+    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
         unknown = False
-        for part in parts:
-            result = part(answers, ctx, trace)
+        for part in self.parts:
+            result = part.explain(lanes, index, trace)
             if result is True:
                 return True
             if result is None:
                 unknown = True
         return None if unknown else False
-    return evaluate
 
 
-def _make_not(part: Evaluator) -> Evaluator:
-    def evaluate(answers: Mapping[str, Any], ctx: EvalContext, trace: Trace | None) -> Tri:
-        result = part(answers, ctx, trace)
+class _Not(Condition):
+    __slots__ = ("part",)
+
+    def __init__(self, part: Condition) -> None:
+        self.part = part
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        true, false = self.part.masks(lanes)
+        return false, true
+
+    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+        result = self.part.explain(lanes, index, trace)
         return None if result is None else not result
-    return evaluate
+
+
+class _AsOf(Condition):
+    __slots__ = ("high", "low")
+
+    def __init__(self, low: int, high: int) -> None:
+        self.low, self.high = low, high
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        held = self.low <= lanes.ctx.as_of_ordinal <= self.high
+        return (lanes.full, 0) if held else (0, lanes.full)
+
+    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+        result = self.low <= lanes.ctx.as_of_ordinal <= self.high
+        trace.append({"q": "(as_of)", "op": "between",
+                      "operand": [dt.date.fromordinal(max(self.low, 1)).isoformat(),
+                                  dt.date.fromordinal(min(self.high, 3652059)).isoformat()],
+                      "value": lanes.ctx.as_of.isoformat(), "result": result})
+        return result
+
+
+class _Leaf(Condition):
+    """``{q: qid, op: operand}``; subclasses say how a value is tested."""
+
+    __slots__ = ("op", "operand", "qid")
+
+    def __init__(self, qid: str, op: str, operand: Any) -> None:
+        self.qid, self.op, self.operand = qid, op, operand
+
+    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+        result = result_at(self.masks(lanes), index)
+        operand = dict(self.operand) if isinstance(self.operand, Mapping) else self.operand
+        _clause(trace, self.qid, self.op, operand, lanes.column(self.qid)[index], result)
+        return result
+
+
+class _Test(_Leaf):
+    """A leaf whose test needs only the value."""
+
+    __slots__ = ("predicate",)
+
+    def __init__(self, qid: str, op: str, operand: Any, predicate: Callable[[Any], bool]) -> None:
+        super().__init__(qid, op, operand)
+        self.predicate = predicate
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        return lanes.test(self.qid, self.predicate)
+
+
+class _Answered(_Leaf):
+    __slots__ = ()
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        known = lanes.known(self.qid)
+        unknown = lanes.full & ~known
+        return (known, unknown) if self.operand else (unknown, known)
+
+
+class _Days(_Leaf):
+    """``days_until`` / ``days_since``: the answer's distance from the as-of date."""
+
+    __slots__ = ("high", "low", "sign")
+
+    def __init__(self, qid: str, op: str, operand: Any) -> None:
+        super().__init__(qid, op, operand)
+        self.sign = 1 if op == "days_until" else -1
+        self.low = max(operand.get("gte", -10**9), operand.get("gt", -10**9 - 1) + 1)
+        self.high = min(operand.get("lte", 10**9), operand.get("lt", 10**9 + 1) - 1)
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        # low <= sign * (day - as_of) <= high, as a range of day ordinals
+        base = lanes.ctx.as_of_ordinal
+        if self.sign > 0:
+            first, last = base + self.low, base + self.high
+        else:
+            first, last = base - self.high, base - self.low
+        return lanes.test(self.qid, lambda day: first <= day.toordinal() <= last)
+
+
+class _InList(_Leaf):
+    __slots__ = ()
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        members = lanes.ctx.lists.get(self.operand, frozenset())
+        return lanes.test(self.qid, members.__contains__)
+
+
+def _make_leaf(qid: str, op: str, operand: Any) -> Condition:
+    if op == "answered":
+        return _Answered(qid, op, operand)
+    if op in ("days_until", "days_since"):
+        return _Days(qid, op, operand)
+    if op == "in_list":
+        return _InList(qid, op, operand)
+    return _Test(qid, op, operand, _predicate(op, operand))
+
+
+def _predicate(op: str, operand: Any) -> Callable[[Any], bool]:
+    if op == "is":
+        return lambda value: bool(value == operand)
+    if op in ("in", "contains_any"):
+        members = frozenset(operand)
+        if op == "in":
+            return members.__contains__
+        return lambda value: not members.isdisjoint(value)
+    if op == "contains":
+        return lambda value: operand in value
+    if op == "gte":
+        return lambda value: bool(value >= operand)
+    if op == "lte":
+        return lambda value: bool(value <= operand)
+    if op == "gt":
+        return lambda value: bool(value > operand)
+    if op == "lt":
+        return lambda value: bool(value < operand)
+    raise ValueError(f"no predicate for operator '{op}'")  # the checker refuses it first
+
+
+def _frozen(value: Any) -> Any:
+    """A hashable stand-in for an operand, for interning."""
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(key), _frozen(item)) for key, item in value.items()))
+    if isinstance(value, list | tuple):
+        return ("[]", *(_frozen(item) for item in value))
+    return (type(value).__name__, value)
+
+
+class _Always(Condition):
+    __slots__ = ()
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        return lanes.full, 0
+
+    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+        return True
+
+
+class _Except(Condition):
+    """``when`` with the exception ``unless``: false where both hold (unknown stays unknown)."""
+
+    __slots__ = ("unless", "when")
+
+    def __init__(self, when: Condition, unless: Condition) -> None:
+        self.when, self.unless = when, unless
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        when_true, when_false = self.when.masks(lanes)
+        unless_true = self.unless.masks(lanes)[0]
+        return when_true & ~unless_true, when_false | (when_true & unless_true)
+
+    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+        result = self.when.explain(lanes, index, trace)
+        if result is True and self.unless.explain(lanes, index, trace) is True:
+            return False
+        return result
+
+
+ALWAYS: Condition = _Always()
+NEVER: Condition = _never  # never true nor false: as an exception, it never applies
+
+
+def except_when(when: Condition | None, unless: Condition | None) -> Condition:
+    """``when`` (always, if None) unless ``unless`` holds; the rule-with-exception shape."""
+    base = ALWAYS if when is None else when
+    return base if unless is None else _Except(base, unless)

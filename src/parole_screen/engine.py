@@ -1,33 +1,68 @@
 """Score answers against a compiled rule pack. One code path for every front end.
 
-The result is a plain dict in the documented ``parole-screen/result@1`` shape: building
-pydantic models per record would cost more than the scoring itself in a batch.
+Records are scored a chunk at a time (:func:`score_records`); one set of answers is a chunk
+of one. Every condition of the pack is evaluated once per chunk over columns of answers
+(:mod:`parole_screen.lanes`), giving each record a row of results, one byte per condition.
+The per-record step then reads that row and writes the ``parole-screen/result@1`` document
+straight to compact JSON with sorted keys, from fragments of the pack encoded once
+(:mod:`parole_screen.result_json`). The result dict that :func:`screen` returns is that
+JSON parsed, so every front end (``score``, the interview, ``batch``, the library) gets
+the same bytes for the same answers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Iterator, Mapping
-from functools import lru_cache
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from .answers import coerce_answers, split_record, to_json_value
-from .conditions import EvalContext, Evaluator, Trace, Tri
+from .answers import coerce_answers, coerce_columns, split_record
+from .conditions import Condition, EvalContext, Trace
 from .errors import AnswerError
-from .models import BANDS, ITEM_KINDS, Band
-from .pack import CompiledBasis, CompiledFactor, RulePack, fact_value_on, last_confirmed_value
+from .jsonbytes import loads
+from .lanes import Lanes, positions
+from .models import BANDS
+from .plan import (
+    EMPTY_OUTCOME,
+    RESULT_SCHEMA,
+    Plan,
+    PlanBasis,
+    PlanCategory,
+    PlanFactor,
+    PlanFlag,
+    plan_for,
+)
+from .result_json import Writer, add_years, outcome_json
 
-RESULT_SCHEMA = "parole-screen/result@1"
+__all__ = ["RESULT_SCHEMA", "Result", "Scored", "add_years", "effective_answers", "score_records",
+           "screen", "screen_many", "screen_record"]
+
 Result = dict[str, Any]
-_BAND_RANK = {band: rank for rank, band in enumerate(BANDS)}
-_SEVERITY_RANK = {"stop": 0, "warn": 1, "info": 2}
-# Among the bands a category can end with, which outcome to prefer when bases compete.
-_PREFERENCE = {"strong": 0, "possible": 1, "weak": 2, "insufficient_information": 3,
-               "not_indicated": 4}
+#: Records per chunk in :func:`screen_many` (the batch command chooses its own).
+CHUNK = 256
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One scored record: the decision in brief, and the full result as JSON bytes."""
+
+    id: str | None
+    status: str
+    top_category: str | None
+    bands: Mapping[str, str]
+    flags: tuple[str, ...]
+    missing: tuple[str, ...]
+    json: bytes
+
+    def result(self) -> Result:
+        """The ``parole-screen/result@1`` document as a dict."""
+        found: Result = loads(self.json)
+        return found
 
 
 def screen(
-    pack: RulePack,
+    pack: Any,
     answers: Mapping[str, Any],
     as_of: dt.date | None = None,
     *,
@@ -39,10 +74,12 @@ def screen(
     Raises :class:`~parole_screen.errors.AnswerError` if an answer does not fit its question.
     """
     typed = coerce_answers(pack, answers)
-    return _score(pack, typed, as_of or dt.date.today(), record_id, explain)
+    columns = {qid: [value] for qid, value in typed.items()}
+    scored = _score_chunk(pack, columns, [record_id], as_of or dt.date.today(), explain)
+    return scored[0].result()
 
 
-def screen_record(pack: RulePack, record: Any, as_of: dt.date | None = None, *,
+def screen_record(pack: Any, record: Any, as_of: dt.date | None = None, *,
                   explain: bool = False) -> Result:
     """Score one answers record: ``{"id": ..., "answers": {...}}`` or a bare mapping."""
     record_id, answers = split_record(record)
@@ -52,312 +89,335 @@ def screen_record(pack: RulePack, record: Any, as_of: dt.date | None = None, *,
         raise error.located(record=f"record {record_id}" if record_id else None) from None
 
 
-def screen_many(pack: RulePack, records: Iterable[Any], as_of: dt.date | None = None
+def screen_many(pack: Any, records: Iterable[Any], as_of: dt.date | None = None
                 ) -> Iterator[Result | AnswerError]:
     """Score records lazily, yielding a result or the :class:`AnswerError` for each one."""
     day = as_of or dt.date.today()
+    chunk: list[Any] = []
     for record in records:
+        chunk.append(record)
+        if len(chunk) == CHUNK:
+            yield from _results(score_records(pack, chunk, day))
+            chunk = []
+    if chunk:
+        yield from _results(score_records(pack, chunk, day))
+
+
+def _results(scored: list[Scored | AnswerError]) -> Iterator[Result | AnswerError]:
+    for outcome in scored:
+        yield outcome if isinstance(outcome, AnswerError) else outcome.result()
+
+
+def score_records(pack: Any, records: Sequence[Any], as_of: dt.date, *,
+                  explain: bool = False) -> list[Scored | AnswerError]:
+    """Score a chunk of records, in order: a :class:`Scored` or an :class:`AnswerError` each.
+
+    A record is ``{"id": ..., "answers": {...}}`` or a bare mapping of answers; an
+    :class:`AnswerError` in ``records`` is passed through in its place.
+    """
+    out: list[Scored | AnswerError | None] = [None] * len(records)
+    ids: list[str | None] = []
+    answer_maps: list[Mapping[str, Any]] = []
+    places: list[int] = []
+    for place, record in enumerate(records):
         if isinstance(record, AnswerError):
-            yield record
+            out[place] = record
             continue
         try:
-            yield screen_record(pack, record, day)
+            record_id, answers = split_record(record)
         except AnswerError as error:
-            yield error
+            out[place] = error
+            continue
+        ids.append(record_id)
+        answer_maps.append(answers)
+        places.append(place)
+    columns, errors = coerce_columns(pack, answer_maps)
+    for index, problem in errors.items():
+        record_id = ids[index]
+        out[places[index]] = problem.located(record=f"record {record_id}" if record_id else None)
+    if errors:
+        places = [place for index, place in enumerate(places) if index not in errors]
+        ids = [record_id for index, record_id in enumerate(ids) if index not in errors]
+    if places:
+        for place, scored in zip(places, _score_chunk(pack, columns, ids, as_of, explain),
+                                 strict=True):
+            out[place] = scored
+    return [outcome for outcome in out if outcome is not None]
 
 
-def effective_answers(pack: RulePack, typed: Mapping[str, Any], ctx: EvalContext
+def effective_answers(pack: Any, typed: Mapping[str, Any], ctx: EvalContext
                       ) -> tuple[dict[str, Any], list[str]]:
     """Drop answers to questions that would not be asked; list required ones still missing."""
-    kept: dict[str, Any] = {}
-    missing: list[str] = []
-    get = typed.get
-    for qid, asked_when, required in _question_plan(pack):
-        value = get(qid)
-        if value is None and not required:
-            continue  # neither kept nor missing, whatever asked_when says
-        asked: Tri = True if asked_when is None else asked_when(kept, ctx, None)
-        if asked is False:
-            continue
-        if value is not None:
-            kept[qid] = value
-        elif asked:
-            missing.append(qid)
-    return kept, missing
+    lanes = Lanes.of_one(typed, ctx)
+    missing = _apply_asked_when(plan_for(pack), lanes)
+    kept = {entry.question.id: value for entry in pack.questions
+            if (value := lanes.column(entry.question.id)[0]) is not None}
+    return kept, missing[0]
 
 
-@lru_cache(maxsize=8)
-def _question_plan(pack: RulePack) -> tuple[tuple[str, Any, bool], ...]:
-    """(id, asked_when, required) per question in interview order: the per-record loop."""
-    return tuple((entry.question.id, entry.asked_when, entry.question.required)
-                 for entry in pack.questions)
+def _apply_asked_when(plan: Plan, lanes: Lanes) -> list[list[str]]:
+    """Blank the answers each record would not have been asked; list what is missing.
+
+    Questions go in interview order and ``asked_when`` reads only earlier questions (the
+    loader checks), so each condition sees the answers the interview would have kept.
+    """
+    missing: list[list[str]] = [[] for _ in range(lanes.n)]
+    for qid, asked_when, required in plan.questions:
+        known = lanes.known(qid)
+        if asked_when is None:
+            lacking = lanes.full & ~known if required else 0
+        else:
+            asked_true, asked_false = asked_when.masks(lanes)
+            if known & asked_false:
+                lanes.drop(qid, known & asked_false)
+                known = lanes.known(qid)
+            lacking = asked_true & ~known if required else 0
+        for index in positions(lacking, lanes.n):
+            missing[index].append(qid)
+    return missing
 
 
-@lru_cache(maxsize=8)
-def _source_rows(pack: RulePack) -> dict[str, tuple[str, str | None, str]]:
-    return {sid: (source.title, source.url, source.dated) for sid, source in pack.sources.items()}
+def _score_chunk(pack: Any, columns: dict[str, list[Any]], ids: Sequence[str | None],
+                 as_of: dt.date, explain: bool) -> list[Scored]:
+    plan = plan_for(pack)
+    n = len(ids)
+    lanes = Lanes(columns, n, pack.context(as_of))
+    missing = _apply_asked_when(plan, lanes)
+    writer = Writer(plan, lanes)
+    tracers = [_Tracer(lanes, index) for index in range(n)] if explain else None
+    cites = [0] * n
+
+    categories = [_category_column(category, lanes, writer, tracers, cites)
+                  for category in plan.categories]
+
+    fired: list[list[PlanFlag]] = [[] for _ in range(n)]
+    for group in plan.flags:
+        for index, shown in enumerate(group.column(lanes)):
+            if shown.entries:
+                fired[index] += shown.entries
+                cites[index] |= shown.cite
+    if tracers is not None:
+        for tracer in tracers:
+            for entry in pack.flags:
+                tracer.flag(entry.flag.id, entry.when, entry.unless)
+
+    items: dict[str, list[bytes]] = {}
+    for kind, groups in plan.items.items():
+        parts: list[list[bytes]] = [[] for _ in range(n)]
+        for item_group in groups:
+            for index, shown_items in enumerate(item_group.column(lanes)):
+                if shown_items.entries:
+                    parts[index].append(shown_items.json)
+                    cites[index] |= shown_items.cite
+        items[kind] = [b",".join(record_parts) for record_parts in parts]
+
+    fees = _fee_column(plan, lanes, cites)
+    deadlines = writer.deadlines(cites)
+    scored = []
+    for index in range(n):
+        bands = {category.id: column.bands[index]
+                 for category, column in zip(plan.categories, categories, strict=True)}
+        ranked = [rank for column in categories if (rank := column.ranks[index]) is not None]
+        top = min(ranked)[3] if ranked else None
+        flags = fired[index]
+        record_missing = missing[index]
+        scored.append(Scored(
+            id=ids[index],
+            status="incomplete" if record_missing else "complete",
+            top_category=top,
+            bands=bands,
+            flags=tuple(flag.id for flag in flags),
+            missing=tuple(record_missing),
+            json=writer.document(
+                record_id=ids[index], missing=record_missing, top=top,
+                categories=[column.json[index] for column in categories],
+                flags=[writer.note(flag.quotes, flag.tail, index) for flag in flags],
+                items={kind: rows[index] for kind, rows in items.items()},
+                fees=fees[index], deadlines=deadlines[index], cite=cites[index],
+                trace=None if tracers is None else tracers[index].trace)))
+    return scored
 
 
-def _score(pack: RulePack, typed: Mapping[str, Any], as_of: dt.date, record_id: str | None,
-           explain: bool) -> Result:
-    ctx = pack.context(as_of)
-    answers, missing = effective_answers(pack, typed, ctx)
-    trace: Trace | None = [] if explain else None
-    cited: set[str] = set()
+class _Tracer:
+    """Collects ``--explain``'s trace for one record: each rule weighed, with its clauses."""
 
-    bands = (pack.meta.bands.strong, pack.meta.bands.possible)
-    categories: dict[str, Any] = {}
-    ranked: list[tuple[int, int, int, str]] = []
-    for compiled in pack.categories:
-        category = compiled.category
-        outcome = _score_category(compiled.bases, answers, ctx, trace, cited, bands)
-        categories[category.id] = outcome
-        if outcome["band"] in ("strong", "possible", "weak"):
-            ranked.append((_BAND_RANK[outcome["band"]], -outcome["score"], category.priority,
-                           category.id))
-    top = min(ranked)[3] if ranked else None
+    def __init__(self, lanes: Lanes, index: int) -> None:
+        self.lanes, self.index = lanes, index
+        self.trace: Trace = []
 
-    flags = []
-    for entry in pack.flags:
-        if _holds(entry.when, entry.unless, answers, ctx, trace, entry.flag.id):
-            flags.append({"id": entry.flag.id, "severity": entry.flag.severity,
-                          "text": entry.flag.text, "cite": list(entry.flag.cite),
-                          "answers": _read(entry.reads, answers)})
-            cited.update(entry.flag.cite)
-    flags.sort(key=lambda flag: _SEVERITY_RANK[str(flag["severity"])])
+    def rule(self, rule_id: str, condition: Condition) -> None:
+        clauses: Trace = []
+        result = condition.explain(self.lanes, self.index, clauses)
+        self.trace.append({"rule": rule_id, "result": result, "clauses": clauses})
 
-    items: dict[str, list[dict[str, Any]]] = {kind: [] for kind in ITEM_KINDS}
-    for item_entry in pack.items:
-        if item_entry.when is None or item_entry.when(answers, ctx, None) is True:
-            item = item_entry.item
-            row = {"id": item.id, "text": item.text, "cite": list(item.cite)}
-            if item.url:
-                row["url"] = item.url
-            items[item.kind].append(row)
-            cited.update(item.cite)
-
-    result: Result = {
-        "schema": RESULT_SCHEMA,
-        "id": record_id,
-        "as_of": as_of.isoformat(),
-        "rule_pack": pack.info(),
-        "status": "incomplete" if missing else "complete",
-        "missing": missing,
-        "top_category": top,
-        "categories": categories,
-        "flags": flags,
-        "forms": items["form"],
-        "fees": _fees(pack, answers, ctx, cited),
-        "documents": items["document"],
-        "deadlines": _deadlines(pack, answers, ctx, cited),
-        "next_steps": items["next_step"],
-        "alternatives": items["alternative"],
-        "after_approval": items["after_approval"],
-        "if_denied": items["if_denied"],
-        "always": list(pack.meta.always),
-        "disclaimer": pack.meta.disclaimer,
-    }
-    rows = _source_rows(pack)
-    result["sources"] = {sid: {"title": title, "url": url, "dated": dated}
-                         for sid in sorted(cited) for title, url, dated in (rows[sid],)}
-    if trace is not None:
-        result["trace"] = trace
-    return result
+    def flag(self, flag_id: str, when: Condition, unless: Condition | None) -> None:
+        clauses: Trace = []
+        held = when.explain(self.lanes, self.index, clauses) is True
+        excepted = held and unless is not None and unless.explain(self.lanes, self.index,
+                                                                   clauses) is True
+        self.trace.append({"rule": flag_id, "result": held and not excepted, "clauses": clauses})
 
 
-def _holds(when: Evaluator, unless: Evaluator | None, answers: Mapping[str, Any],
-           ctx: EvalContext, trace: Trace | None, rule_id: str) -> bool:
-    """True when ``when`` holds and its exception ``unless`` does not; traced on request."""
-    if trace is None:  # the batch path: no clause lists to build
-        return when(answers, ctx, None) is True and (
-            unless is None or unless(answers, ctx, None) is not True)
-    clauses: Trace = []
-    held = when(answers, ctx, clauses) is True
-    excepted = held and unless is not None and unless(answers, ctx, clauses) is True
-    trace.append({"rule": rule_id, "result": held and not excepted, "clauses": clauses})
-    return held and not excepted
+@dataclass(frozen=True, slots=True)
+class _CategoryColumn:
+    """A category's outcome for every record of a chunk."""
+
+    json: list[bytes]
+    bands: list[str]
+    ranks: list[tuple[int, int, int, str] | None]  # for picking the top category
 
 
-def _evaluate(factor: CompiledFactor, answers: Mapping[str, Any], ctx: EvalContext,
-              trace: Trace | None) -> Tri:
-    clauses: Trace | None = [] if trace is not None else None
-    result = factor.when(answers, ctx, clauses)
-    if result is True and factor.unless is not None:
-        exception = factor.unless(answers, ctx, clauses)
-        if exception is True:
-            result = False
-    if trace is not None and clauses is not None:
-        trace.append({"rule": factor.rule_id, "result": result, "clauses": clauses})
-    return result
+_RANKED = {"strong": 0, "possible": 1, "weak": 2}
+# Among the bands a category can end with, which outcome to prefer when bases compete.
+_PREFERENCE = {"strong": 0, "possible": 1, "weak": 2, "insufficient_information": 3,
+               "not_indicated": 4}
+_BAND_RANK: dict[str, int] = {band: rank for rank, band in enumerate(BANDS)}  # caps go by this
+Note = tuple[PlanFactor, bytes]
+_Weighed = tuple[str, int, PlanBasis, list[Note], list[Note]]
 
 
-def _note(factor: CompiledFactor, text: str, answers: Mapping[str, Any],
-          cited: set[str]) -> dict[str, Any]:
-    cited.update(factor.factor.cite)
-    return {"rule": factor.rule_id, "text": text, "cite": list(factor.factor.cite),
-            "answers": _read(factor.reads, answers)}
+def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
+                     tracers: list[_Tracer] | None, cites: list[int]) -> _CategoryColumn:
+    """Decide a category for a chunk: only records where some basis applies are weighed."""
+    n = lanes.n
+    bases = category.bases
+    applies = [basis.applies.masks(lanes) for basis in bases]
+    json = [EMPTY_OUTCOME["not_indicated"]] * n
+    bands = ["not_indicated"] * n
+    ranks: list[tuple[int, int, int, str] | None] = [None] * n
+    some_true = some_unknown = 0
+    for true, false in applies:
+        some_true |= true
+        some_unknown |= lanes.full & ~(true | false)
+    for index in positions(some_unknown & ~some_true, n):
+        json[index] = EMPTY_OUTCOME["insufficient_information"]
+        bands[index] = "insufficient_information"
+    todo = range(n) if tracers is not None else positions(some_true, n)
+    codes = [lanes.tri_bytes(masks) for masks in applies]
+    # Slot-major results of each basis that applies somewhere: slot s of record i is at
+    # s * n + i, so a record's slots are the strided slice [i::n].
+    matrices = [b"".join([lanes.tri_bytes(condition.masks(lanes)) for condition in basis.slots])
+                if masks[0] or tracers is not None else b""
+                for basis, masks in zip(bases, applies, strict=True)]
+    for index in todo:
+        tracer = None if tracers is None else tracers[index]
+        best: _Weighed | None = None
+        best_key: tuple[int, int] | None = None
+        best_pattern = b""
+        unknown_gate = False
+        for basis, basis_codes, matrix in zip(bases, codes, matrices, strict=True):
+            if tracer is not None:
+                tracer.rule(basis.rule_id, basis.applies)
+            result = basis_codes[index]
+            if result == 0:
+                continue
+            if result == 2:
+                unknown_gate = True
+                continue
+            pattern = matrix[index::n]
+            weighed = _weigh_basis(basis, pattern, tracer)
+            # Every basis weighed is cited, best or not: the report lists what was weighed.
+            cite = basis.cite
+            for factor, _ in weighed[3]:
+                cite |= factor.cite
+            for factor, _ in weighed[4]:
+                cite |= factor.cite
+            cites[index] |= cite
+            key = (_PREFERENCE[weighed[0]], -weighed[1])
+            if best_key is None or key < best_key:
+                best, best_key, best_pattern = weighed, key, pattern
+        if best is None:
+            continue  # the empty outcome set above
+        band, score, basis, reasons, concerns = best
+        if unknown_gate and band == "not_indicated":
+            band = "insufficient_information"  # another basis might apply once answered
+        bands[index] = band
+        rank = _RANKED.get(band)
+        if rank is not None:
+            ranks[index] = (rank, -score, category.priority, category.id)
+        json[index] = outcome_json(
+            band, score, basis.head, basis.label,
+            [writer.note(factor.quotes, tail, index) for factor, tail in reasons],
+            [writer.note(factor.quotes, tail, index) for factor, tail in concerns],
+            b",".join([evidence.json for evidence in basis.evidence
+                       if best_pattern[evidence.slot] == 1]))
+    return _CategoryColumn(json, bands, ranks)
 
 
-_PLAIN = frozenset({str, bool, int, float, type(None)})
-
-
-def _read(reads: Iterable[str], answers: Mapping[str, Any]) -> dict[str, Any]:
-    read: dict[str, Any] = {}
-    for qid in reads:
-        value = answers.get(qid)
-        read[qid] = value if value.__class__ in _PLAIN else to_json_value(value)
-    return read
-
-
-def _score_category(bases: Iterable[CompiledBasis], answers: Mapping[str, Any],
-                    ctx: EvalContext, trace: Trace | None, cited: set[str],
-                    bands: tuple[int, int]) -> dict[str, Any]:
-    best: dict[str, Any] | None = None
-    best_key: tuple[int, int] | None = None
-    unknown_gate = False
-    for basis in bases:
-        clauses: Trace | None = [] if trace is not None else None
-        applies = basis.applies(answers, ctx, clauses)
-        if trace is not None:
-            trace.append({"rule": basis.rule_id, "result": applies, "clauses": clauses})
-        if applies is False:
-            continue
-        if applies is None:
-            unknown_gate = True
-            continue
-        outcome = _score_basis(basis, answers, ctx, trace, cited, bands)
-        key = (_PREFERENCE[outcome["band"]], -outcome["score"])
-        if best_key is None or key < best_key:
-            best, best_key = outcome, key
-    if best is not None:
-        if unknown_gate and best["band"] == "not_indicated":
-            # Another basis might still apply once answered: not a silent "no".
-            return {**best, "band": "insufficient_information"}
-        return best
-    band: Band = "insufficient_information" if unknown_gate else "not_indicated"
-    return {"band": band, "score": 0, "basis": None, "label": None, "cite": [], "reasons": [],
-            "concerns": [], "missing_evidence": []}
-
-
-def _score_basis(basis: CompiledBasis, answers: Mapping[str, Any], ctx: EvalContext,
-                 trace: Trace | None, cited: set[str], bands: tuple[int, int]
-                 ) -> dict[str, Any]:
-    reasons: list[dict[str, Any]] = []
-    concerns: list[dict[str, Any]] = []
+def _weigh_basis(basis: PlanBasis, pattern: bytes, tracer: _Tracer | None) -> _Weighed:
+    """One basis that applies: its band and score, and the notes behind them."""
+    reasons: list[Note] = []
+    concerns: list[Note] = []
     unmet = unknown = False
     for factor in basis.requires:
-        result = _evaluate(factor, answers, ctx, trace)
-        if result is True:
-            reasons.append(_note(factor, factor.factor.text, answers, cited))
-        elif result is False:
+        result = pattern[factor.slot]
+        if tracer is not None:
+            tracer.rule(factor.rule_id, factor.condition)
+        if result == 1:
+            reasons.append((factor, factor.tail))
+        elif result == 0:
             unmet = True
-            concerns.append(_note(factor, factor.factor.fail_text or factor.factor.text,
-                                  answers, cited))
+            concerns.append((factor, factor.fail_tail))
         else:
             unknown = True
-    score = basis.basis.base_score
+    score = basis.base_score
     for factor in basis.strengthens:
-        if _evaluate(factor, answers, ctx, trace) is True:
-            score += factor.factor.weight
-            reasons.append(_note(factor, factor.factor.text, answers, cited))
+        if tracer is not None:
+            tracer.rule(factor.rule_id, factor.condition)
+        if pattern[factor.slot] == 1:
+            score += factor.weight
+            reasons.append((factor, factor.tail))
     for factor in basis.weakens:
-        if _evaluate(factor, answers, ctx, trace) is True:
-            score -= factor.factor.weight
-            concerns.append(_note(factor, factor.factor.text, answers, cited))
+        if tracer is not None:
+            tracer.rule(factor.rule_id, factor.condition)
+        if pattern[factor.slot] == 1:
+            score -= factor.weight
+            concerns.append((factor, factor.tail))
     score = max(0, min(100, score))
-    band: Band
     if unmet:
-        band, score = "not_indicated", 0
-    elif unknown:
-        band = "insufficient_information"
-    else:
-        band = "strong" if score >= bands[0] else "possible" if score >= bands[1] else "weak"
-        for factor in basis.blocks:
-            if _evaluate(factor, answers, ctx, trace) is True:
-                concerns.append(_note(factor, factor.factor.text, answers, cited))
-                cap = factor.factor.cap or "weak"
-                if _BAND_RANK[cap] > _BAND_RANK[band]:
-                    band = cap
-    cited.update(basis.basis.cite)
-    missing_evidence = []
-    for item in basis.evidence:
-        needed = item.needed is None or item.needed(answers, ctx, None) is True
-        if needed and (item.have is None or item.have(answers, ctx, None) is not True):
-            missing_evidence.append({"id": item.evidence.id, "text": item.evidence.text})
-    return {"band": band, "score": score, "basis": basis.basis.id, "label": basis.basis.label,
-            "cite": list(basis.basis.cite), "reasons": reasons, "concerns": concerns,
-            "missing_evidence": missing_evidence}
+        return "not_indicated", 0, basis, reasons, concerns
+    if unknown:
+        return "insufficient_information", score, basis, reasons, concerns
+    strong, possible = basis.bands
+    band = "strong" if score >= strong else "possible" if score >= possible else "weak"
+    for factor in basis.blocks:
+        if tracer is not None:
+            tracer.rule(factor.rule_id, factor.condition)
+        if pattern[factor.slot] == 1:
+            concerns.append((factor, factor.tail))
+            cap = factor.cap or "weak"
+            if _BAND_RANK[cap] > _BAND_RANK[band]:
+                band = cap
+    return band, score, basis, reasons, concerns
 
 
-def _fees(pack: RulePack, answers: Mapping[str, Any], ctx: EvalContext,
-          cited: set[str]) -> list[dict[str, Any]]:
-    fees = []
-    for entry in pack.fees:
-        if entry.when is not None and entry.when(answers, ctx, None) is not True:
+def _fee_column(plan: Plan, lanes: Lanes, cites: list[int]) -> list[bytes]:
+    """Each record's fees (JSON rows, joined), as of the chunk's date."""
+    rows = plan.fee_rows(lanes.ctx.as_of)
+    parts: list[list[bytes]] = [[] for _ in range(lanes.n)]
+    for group in plan.fees:
+        decoded: dict[int, tuple[bytes, int]] = {}
+        for index, code in enumerate(group.codes(lanes)):
+            if not code:
+                continue
+            found = decoded.get(code)
+            if found is None:
+                found = decoded[code] = _decode_fees(group.entries, code, rows)
+            if found[0]:
+                parts[index].append(found[0])
+                cites[index] |= found[1]
+    return [b",".join(record_parts) for record_parts in parts]
+
+
+def _decode_fees(positions_: Sequence[int], code: int,
+                 rows: Sequence[tuple[bytes, bytes, int] | None]) -> tuple[bytes, int]:
+    found = []
+    cite = 0
+    for pair in range(0, len(positions_), 2):
+        row = rows[positions_[pair]]
+        if row is None or not code >> pair & 1:
             continue
-        fee = entry.fee
-        fact = pack.facts[fee.fact]
-        current = fact_value_on(fact, ctx.as_of)
-        if current is None or current.value is None:
-            continue
-        # An unverified newer amount is reported beside the last confirmed one, never in its
-        # place: a screener must not state an unconfirmed fee as the fee.
-        shown, reported = current, None
-        if current.confidence == "unverified":
-            confirmed = last_confirmed_value(fact, ctx.as_of)
-            if confirmed is not None and confirmed.value is not None:
-                shown, reported = confirmed, current
-        exception = entry.exception is not None and entry.exception(answers, ctx, None) is True
-        row: dict[str, Any] = {
-            "id": fee.id, "label": fee.label, "amount": shown.value, "currency": "USD",
-            "effective_from": shown.effective_from.isoformat(), "source": shown.source,
-            "confidence": shown.confidence, "waivable": fee.waivable,
-            "exception_may_apply": exception,
-            "exception": fee.exception_text if exception else None,
-            "confirm_before_filing": shown.confidence == "unverified" or reported is not None,
-            "reported_change": None if reported is None else {
-                "amount": reported.value, "effective_from": reported.effective_from.isoformat(),
-                "source": reported.source, "confidence": reported.confidence},
-            "note": fee.note, "cite": list(fee.cite),
-        }
-        cited.add(shown.source)
-        if reported is not None:
-            cited.add(reported.source)
-        cited.update(fee.cite)
-        fees.append(row)
-    return fees
-
-
-def add_years(day: dt.date, years: int) -> dt.date:
-    """``day`` moved by whole years; 29 February becomes 28 February in common years."""
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:
-        return day.replace(year=day.year + years, day=28)
-
-
-def _deadlines(pack: RulePack, answers: Mapping[str, Any], ctx: EvalContext,
-               cited: set[str]) -> list[dict[str, Any]]:
-    deadlines = []
-    for entry in pack.deadlines:
-        deadline = entry.deadline
-        start = answers.get(deadline.from_question)
-        if start is None:
-            continue
-        if entry.when is not None and entry.when(answers, ctx, None) is not True:
-            continue
-        try:
-            day = add_years(start, deadline.offset_years) + dt.timedelta(
-                days=deadline.offset_days)
-        except (OverflowError, ValueError):  # answers are range-checked; belt and braces
-            continue
-        days_left = day.toordinal() - ctx.as_of_ordinal
-        status = "passed" if days_left < 0 else "today" if days_left == 0 else "upcoming"
-        soon = (deadline.warn_within_days is not None and 0 <= days_left
-                <= deadline.warn_within_days)
-        deadlines.append({"id": deadline.id, "label": deadline.label, "date": day.isoformat(),
-                          "days_from_as_of": days_left, "status": status, "soon": soon,
-                          "confidence": deadline.confidence, "cite": list(deadline.cite)})
-        cited.update(deadline.cite)
-    deadlines.sort(key=lambda row: (row["date"], row["id"]))
-    return deadlines
+        plain, excepted, fee_cite = row
+        found.append(excepted if code >> (pair + 1) & 1 else plain)
+        cite |= fee_cite
+    return b",".join(found), cite

@@ -1,0 +1,145 @@
+"""Columns of answers for many records at once, and the bit masks conditions compute over them.
+
+The engine scores records a chunk at a time. A :class:`Lanes` holds one column per question
+(the typed answer of every record in the chunk, ``None`` where unanswered), and a condition
+is evaluated once per chunk, not once per record: its result is a pair of masks
+``(true, false)``, Python integers with bit ``8 * i`` set for record ``i`` (one byte per
+record, so a mask converts to and from ``bytes`` at C speed). Records in neither mask are
+*unknown*. Three-valued ``all``/``any``/``not`` are then a few integer operations for the
+whole chunk.
+
+A leaf compares a column with its operand. Columns with at most 256 distinct values (every
+choice, yes/no and country question, and most others in practice) are coded as one byte per
+record; the leaf then tests each distinct value once and maps the codes through a 256-byte
+table with ``bytes.translate``. Other columns are tested value by value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Masks = tuple[int, int]  # (true, false); the rest of the chunk is unknown
+Tri = bool | None
+TRI_CODES: tuple[Tri, Tri, Tri] = (False, True, None)  # the byte codes of tri_bytes()
+_NOT_NONE = bytes([0, *([1] * 255)])  # code 0 is always None's (see Lanes.encoded)
+
+
+@dataclass(frozen=True, slots=True)
+class EvalContext:
+    """What a condition may read besides the answers: the as-of date and dated lists."""
+
+    as_of: dt.date
+    as_of_ordinal: int
+    lists: Mapping[str, frozenset[str]]
+
+
+class Lanes:
+    """A chunk of records as columns of typed answers, with per-chunk caches.
+
+    ``columns`` maps a question id to a list holding one value per record. Every mask and
+    code computed from a column is cached, so a column must not change once read, except
+    through :meth:`drop`, which the engine uses before anything reads that question.
+    """
+
+    __slots__ = ("_codes", "_known", "columns", "ctx", "full", "memo", "n")
+
+    def __init__(self, columns: dict[str, list[Any]], n: int, ctx: EvalContext) -> None:
+        self.columns = columns
+        self.n = n
+        self.ctx = ctx
+        self.full = int.from_bytes(b"\x01" * n, "little")
+        self.memo: dict[object, Masks] = {}  # condition -> its masks for this chunk
+        self._codes: dict[str, tuple[bytes, list[Any]] | None] = {}
+        self._known: dict[str, int] = {}
+
+    @classmethod
+    def of_one(cls, answers: Mapping[str, Any], ctx: EvalContext) -> Lanes:
+        """A chunk of a single record (the interview and ``score`` use this)."""
+        return cls({qid: [value] for qid, value in answers.items()}, 1, ctx)
+
+    def column(self, qid: str) -> list[Any]:
+        found = self.columns.get(qid)
+        if found is None:
+            found = self.columns[qid] = [None] * self.n
+        return found
+
+    def encoded(self, qid: str) -> tuple[bytes, list[Any]] | None:
+        """(one code byte per record, the value of each code), or None past 256 values.
+
+        Code 0 always stands for None (unanswered), so "answered" is one translate away.
+        """
+        if qid in self._codes:
+            return self._codes[qid]
+        column = self.column(qid)
+        distinct = set(column)
+        distinct.discard(None)
+        found: tuple[bytes, list[Any]] | None = None
+        if len(distinct) < 256:
+            values: list[Any] = [None, *distinct]
+            index = {value: code for code, value in enumerate(values)}
+            # 1, 1.0 and True are equal keys: a number column then shares one code for
+            # equal numbers, which every operator treats alike.
+            found = (bytes(map(index.__getitem__, column)), values)
+        self._codes[qid] = found
+        return found
+
+    def known(self, qid: str) -> int:
+        """The mask of records that answered ``qid``."""
+        found = self._known.get(qid)
+        if found is None:
+            coded = self.encoded(qid)
+            if coded is not None:
+                found = int.from_bytes(coded[0].translate(_NOT_NONE), "little")
+            else:
+                found = int.from_bytes(bytes([value is not None for value in self.column(qid)]),
+                                       "little")
+            self._known[qid] = found
+        return found
+
+    def test(self, qid: str, predicate: Callable[[Any], bool]) -> Masks:
+        """The masks of ``predicate(value)`` over the answered records of column ``qid``."""
+        coded = self.encoded(qid)
+        if coded is not None:
+            codes, values = coded
+            table = bytearray(256)
+            for code in range(1, len(values)):
+                if predicate(values[code]):
+                    table[code] = 1
+            true = int.from_bytes(codes.translate(table), "little")
+        else:
+            true = int.from_bytes(bytes([value is not None and predicate(value)
+                                         for value in self.column(qid)]), "little")
+        return true, self.known(qid) & ~true
+
+    def drop(self, qid: str, mask: int) -> None:
+        """Forget the answers of ``qid`` in the records of ``mask`` (not asked for them)."""
+        column = self.column(qid)
+        for index in positions(mask, self.n):
+            column[index] = None
+        self._codes.pop(qid, None)
+        self._known.pop(qid, None)
+
+    def tri_bytes(self, masks: Masks) -> bytes:
+        """One byte per record: 0 false, 1 true, 2 unknown (see ``TRI_CODES``)."""
+        true, false = masks
+        unknown = self.full & ~(true | false)
+        return (true + (unknown << 1)).to_bytes(self.n, "little")
+
+
+def positions(mask: int, n: int) -> Iterator[int]:
+    """The record indexes set in ``mask``."""
+    if not mask:
+        return
+    data = mask.to_bytes(n, "little")
+    index = data.find(1)
+    while index >= 0:
+        yield index
+        index = data.find(1, index + 1)
+
+
+def columns_of(records: Sequence[Mapping[str, Any]], qids: Sequence[str]) -> dict[str, list[Any]]:
+    """Typed answer records as columns (``None`` where a record has no answer)."""
+    return {qid: [record.get(qid) for record in records] for qid in qids}

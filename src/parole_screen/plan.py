@@ -1,0 +1,348 @@
+"""A pack laid out for scoring many records at once, with the result's text pre-encoded.
+
+The engine evaluates every condition over a whole chunk of records (bit masks, see
+:mod:`parole_screen.lanes`) and then writes each record's result from pieces this plan
+holds ready:
+
+* Flags, items and fees come in :class:`Group` s of up to eight. Over a chunk, a group's
+  conditions pack into one byte per record (bit j: entry j is shown), and a table keeps
+  what each byte value means: the entries, their citations and their JSON. A byte has at
+  most 256 values, so the tables stay small however many records go through.
+* Each basis of a category keeps its conditions in order (applies, requirements,
+  strengtheners, weakeners, blocks, evidence): its *slots*. A record's slot results,
+  one byte each (0 false, 1 true, 2 unknown), decide the basis.
+* The pack's text is encoded to JSON once: item rows, the tail of every note and flag
+  (all of it but the answers it quotes), sources, the fixed members of a result. Sources
+  are numbered in id order, so a set of citations is an integer with a bit per source.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Generic, TypeVar
+
+from .conditions import ALWAYS, NEVER, Condition, except_when
+from .jsonbytes import dumps, key, members
+from .lanes import Lanes
+from .models import ITEM_KINDS, Deadline
+from .pack import RulePack, fact_value_on, last_confirmed_value
+
+RESULT_SCHEMA = "parole-screen/result@1"
+SEVERITY_RANK = {"stop": 0, "warn": 1, "info": 2}
+GROUP = 8  # entries per group: one byte per record
+#: The outcome of a category when no basis applies.
+EMPTY_OUTCOME = {band: dumps({"band": band, "score": 0, "basis": None, "label": None,
+                              "cite": [], "reasons": [], "concerns": [], "missing_evidence": []})
+                 for band in ("insufficient_information", "not_indicated")}
+
+E = TypeVar("E")
+
+
+@dataclass(frozen=True, slots=True)
+class Quotes:
+    """The answers a note quotes, ready to join: ``{"answers":{"a":1,"b":2}``."""
+
+    qids: tuple[str, ...]
+    keys: tuple[bytes, ...]  # '{"answers":{"a":', ',"b":', ...
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFactor:
+    rule_id: str
+    condition: Condition  # when, except unless
+    slot: int  # in its basis
+    weight: int
+    cap: str | None
+    cite: int  # source bits
+    quotes: Quotes
+    tail: bytes  # the note after its answers, with the rule's text
+    fail_tail: bytes  # the same with the text shown when a requirement is unmet
+
+
+@dataclass(frozen=True, slots=True)
+class PlanEvidence:
+    slot: int  # in its basis; true when needed and not yet held
+    json: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class PlanBasis:
+    rule_id: str
+    slots: tuple[Condition, ...]  # slot 0 is applies_when
+    cite: int
+    base_score: int
+    bands: tuple[int, int]  # the lowest scores of "strong" and "possible"
+    requires: tuple[PlanFactor, ...]
+    strengthens: tuple[PlanFactor, ...]
+    weakens: tuple[PlanFactor, ...]
+    blocks: tuple[PlanFactor, ...]
+    evidence: tuple[PlanEvidence, ...]
+    head: bytes  # "basis":...,"cite":...
+    label: bytes  # "label":...
+
+    @property
+    def applies(self) -> Condition:
+        return self.slots[0]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanCategory:
+    id: str
+    priority: int
+    bases: tuple[PlanBasis, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlanFlag:
+    id: str
+    when: Condition
+    unless: Condition | None
+    cite: int
+    quotes: Quotes
+    tail: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Shown(Generic[E]):
+    """What one byte of a group means: the entries shown, their citations, their JSON."""
+
+    entries: tuple[E, ...]
+    cite: int
+    json: bytes
+
+
+@dataclass(frozen=True, eq=False)
+class Group(Generic[E]):
+    """Up to eight entries, each shown where its condition holds."""
+
+    conditions: tuple[Condition, ...]
+    entries: tuple[E, ...]
+    cites: tuple[int, ...]
+    jsons: tuple[bytes, ...]
+    table: list[Shown[E] | None] = field(default_factory=lambda: [None] * 256)
+
+    def codes(self, lanes: Lanes) -> bytes:
+        """One byte per record of the chunk: bit j set where entry j's condition is true."""
+        code = 0
+        for bit, condition in enumerate(self.conditions):
+            code |= condition.masks(lanes)[0] << bit
+        return code.to_bytes(lanes.n, "little")
+
+    def column(self, lanes: Lanes) -> list[Shown[E]]:
+        """What is shown for each record of the chunk."""
+        codes = self.codes(lanes)
+        table = self.table
+        for value in set(codes):
+            if table[value] is None:
+                chosen = [position for position in range(len(self.entries))
+                          if value >> position & 1]
+                cite = 0
+                for position in chosen:
+                    cite |= self.cites[position]
+                table[value] = Shown(tuple(self.entries[position] for position in chosen), cite,
+                                     b",".join([self.jsons[position] for position in chosen]))
+        return [table[value] for value in codes]  # type: ignore[misc]  # all filled above
+
+
+def _groups(entries: Sequence[tuple[Condition, E, int, bytes]]) -> tuple[Group[E], ...]:
+    return tuple(
+        Group(tuple(entry[0] for entry in batch), tuple(entry[1] for entry in batch),
+              tuple(entry[2] for entry in batch), tuple(entry[3] for entry in batch))
+        for batch in (entries[first:first + GROUP] for first in range(0, len(entries), GROUP)))
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDeadline:
+    deadline: Deadline
+    when: Condition
+    cite: int
+
+
+@dataclass(frozen=True, eq=False)
+class Plan:
+    """What scoring needs from a pack; build one with :func:`plan_for`."""
+
+    pack: RulePack
+    questions: tuple[tuple[str, Condition | None, bool], ...]
+    categories: tuple[PlanCategory, ...]
+    category_keys: tuple[tuple[int, bytes], ...]  # in key order: (position, '"id":')
+    flags: tuple[Group[PlanFlag], ...]  # in output order: by severity, then pack order
+    items: Mapping[str, tuple[Group[None], ...]]  # by kind, in pack order
+    fees: tuple[Group[int], ...]  # bits 2k, 2k + 1: fee entries[2k] applies, its exception
+    deadlines: tuple[PlanDeadline, ...]
+    source_json: tuple[bytes, ...]  # '"S1":{...}' by bit
+    static: Mapping[str, bytes]
+    source_bits: Mapping[str, int]
+    sources: dict[int, bytes] = field(default_factory=dict)
+
+    def cite_bits(self, cite: Sequence[str]) -> int:
+        bits = 0
+        for sid in cite:
+            bits |= self.source_bits[sid]
+        return bits
+
+    def sources_json(self, cite: int) -> bytes:
+        """The ``sources`` object for a set of citations."""
+        found = self.sources.get(cite)
+        if found is None:
+            parts = []
+            rest, bit = cite, 0
+            while rest:
+                if rest & 1:
+                    parts.append(self.source_json[bit])
+                rest >>= 1
+                bit += 1
+            if len(self.sources) >= 50_000:  # bounded: a batch's memory stays flat
+                self.sources.clear()
+            found = self.sources[cite] = b"{" + b",".join(parts) + b"}"
+        return found
+
+    def fee_rows(self, as_of: dt.date) -> tuple[tuple[bytes, bytes, int] | None, ...]:
+        """Each fee's row as of a date, without and with its exception, and its citations."""
+        return _fee_rows(self, as_of)
+
+
+def _quotes(qids: Sequence[str]) -> Quotes:
+    keys = tuple((b"," if position else b'{"answers":{') + key(qid)
+                 for position, qid in enumerate(qids))
+    return Quotes(tuple(qids), keys)
+
+
+def _note_tail(cite: Sequence[str], rule: str, text: str) -> bytes:
+    return b"}," + members({"cite": list(cite), "rule": rule, "text": text}) + b"}"
+
+
+@lru_cache(maxsize=8)
+def plan_for(pack: RulePack) -> Plan:
+    """The scoring plan of a pack, built once per pack."""
+    source_ids = sorted(pack.sources)
+    source_bits = {sid: 1 << bit for bit, sid in enumerate(source_ids)}
+
+    def bits(cite: Sequence[str]) -> int:
+        found = 0
+        for sid in cite:
+            found |= source_bits[sid]
+        return found
+
+    categories = []
+    for compiled in pack.categories:
+        bases = []
+        for entry in compiled.bases:
+            basis = entry.basis
+            slots: list[Condition] = [entry.applies]
+
+            def factor(rule: Any, slots: list[Condition] = slots) -> PlanFactor:
+                model = rule.factor
+                condition = except_when(rule.when, rule.unless)
+                slots.append(condition)
+                return PlanFactor(
+                    rule_id=rule.rule_id, condition=condition, slot=len(slots) - 1,
+                    weight=model.weight, cap=model.cap, cite=bits(model.cite),
+                    quotes=_quotes(rule.reads), tail=_note_tail(model.cite, rule.rule_id,
+                                                               model.text),
+                    fail_tail=_note_tail(model.cite, rule.rule_id,
+                                         model.fail_text or model.text))
+
+            requires = tuple(map(factor, entry.requires))
+            strengthens = tuple(map(factor, entry.strengthens))
+            weakens = tuple(map(factor, entry.weakens))
+            blocks = tuple(map(factor, entry.blocks))
+            evidence = []
+            for proof in entry.evidence:
+                slots.append(except_when(proof.needed, proof.have or NEVER))
+                evidence.append(PlanEvidence(len(slots) - 1, dumps(
+                    {"id": proof.evidence.id, "text": proof.evidence.text})))
+            bases.append(PlanBasis(
+                rule_id=entry.rule_id, slots=tuple(slots), cite=bits(basis.cite),
+                base_score=basis.base_score,
+                bands=(pack.meta.bands.strong, pack.meta.bands.possible),
+                requires=requires, strengthens=strengthens, weakens=weakens, blocks=blocks,
+                evidence=tuple(evidence),
+                head=members({"basis": basis.id, "cite": list(basis.cite)}),
+                label=members({"label": basis.label})))
+        categories.append(PlanCategory(compiled.category.id, compiled.category.priority,
+                                       tuple(bases)))
+
+    flags = []
+    for flag_entry in sorted(pack.flags, key=lambda entry: SEVERITY_RANK[entry.flag.severity]):
+        flag = flag_entry.flag
+        flags.append((except_when(flag_entry.when, flag_entry.unless), PlanFlag(
+            id=flag.id, when=flag_entry.when, unless=flag_entry.unless, cite=bits(flag.cite),
+            quotes=_quotes(flag_entry.reads),
+            tail=b"}," + members({"cite": list(flag.cite), "id": flag.id,
+                                  "severity": flag.severity, "text": flag.text}) + b"}"),
+                      bits(flag.cite), b""))
+
+    items: dict[str, tuple[Group[None], ...]] = {}
+    for kind in ITEM_KINDS:
+        rows: list[tuple[Condition, None, int, bytes]] = []
+        for item_entry in pack.items:
+            item = item_entry.item
+            if item.kind == kind:
+                row: dict[str, Any] = {"id": item.id, "text": item.text, "cite": list(item.cite)}
+                if item.url:
+                    row["url"] = item.url
+                rows.append((item_entry.when or ALWAYS, None, bits(item.cite), dumps(row)))
+        items[kind] = _groups(rows)
+
+    # A fee takes two bits: it applies, and an exception may apply. Its JSON depends on the
+    # date, so the groups only say which bits are set (see Plan.fee_rows).
+    fee_bits: list[tuple[Condition, int, int, bytes]] = []
+    for position, fee_entry in enumerate(pack.fees):
+        fee_bits += [(fee_entry.when or ALWAYS, position, 0, b""),
+                     (fee_entry.exception or NEVER, position, 0, b"")]
+
+    deadlines = tuple(PlanDeadline(entry.deadline, entry.when or ALWAYS, bits(entry.deadline.cite))
+                      for entry in pack.deadlines)
+    source_json = tuple(key(sid) + dumps({"title": pack.sources[sid].title,
+                                          "url": pack.sources[sid].url,
+                                          "dated": pack.sources[sid].dated})
+                        for sid in source_ids)
+    static = {"always": dumps(list(pack.meta.always)), "disclaimer": dumps(pack.meta.disclaimer),
+              "rule_pack": dumps(pack.info()), "schema": dumps(RESULT_SCHEMA)}
+    order = sorted(range(len(categories)), key=lambda position: categories[position].id)
+    return Plan(
+        pack=pack,
+        questions=tuple((entry.question.id, entry.asked_when, entry.question.required)
+                        for entry in pack.questions),
+        categories=tuple(categories),
+        category_keys=tuple((position, key(categories[position].id)) for position in order),
+        flags=_groups(flags), items=items, fees=_groups(fee_bits), deadlines=deadlines,
+        source_json=source_json, static=static, source_bits=source_bits)
+
+
+@lru_cache(maxsize=64)
+def _fee_rows(plan: Plan, as_of: dt.date) -> tuple[tuple[bytes, bytes, int] | None, ...]:
+    rows: list[tuple[bytes, bytes, int] | None] = []
+    for entry in plan.pack.fees:
+        fee = entry.fee
+        fact = plan.pack.facts[fee.fact]
+        current = fact_value_on(fact, as_of)
+        if current is None or current.value is None:
+            rows.append(None)
+            continue
+        # An unverified newer amount is reported beside the last confirmed one, never in its
+        # place: a screener must not state an unconfirmed fee as the fee.
+        shown, reported = current, None
+        if current.confidence == "unverified":
+            confirmed = last_confirmed_value(fact, as_of)
+            if confirmed is not None and confirmed.value is not None:
+                shown, reported = confirmed, current
+        row: dict[str, Any] = {
+            "id": fee.id, "label": fee.label, "amount": shown.value, "currency": "USD",
+            "effective_from": shown.effective_from.isoformat(), "source": shown.source,
+            "confidence": shown.confidence, "waivable": fee.waivable,
+            "exception_may_apply": False, "exception": None,
+            "confirm_before_filing": shown.confidence == "unverified" or reported is not None,
+            "reported_change": None if reported is None else {
+                "amount": reported.value, "effective_from": reported.effective_from.isoformat(),
+                "source": reported.source, "confidence": reported.confidence},
+            "note": fee.note, "cite": list(fee.cite),
+        }
+        cite = [shown.source, *fee.cite, *([reported.source] if reported else [])]
+        excepted = {**row, "exception_may_apply": True, "exception": fee.exception_text}
+        rows.append((dumps(row), dumps(excepted), plan.cite_bits(cite)))
+    return tuple(rows)

@@ -1,0 +1,150 @@
+"""Writing ``parole-screen/result@1`` documents: compact JSON, sorted keys, straight to bytes.
+
+The engine decides; this module spells the decision out. Fragments come pre-encoded from
+the :class:`~parole_screen.plan.Plan`, so a document is a join of bytes plus the few values
+that differ per record (its id, the answers its notes quote, its deadlines). The bytes are
+exactly ``orjson.dumps(result, option=OPT_SORT_KEYS)`` of the same dict, which
+``tests/test_result_json.py`` checks on every scenario and thousands of generated records.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .jsonbytes import dumps
+from .lanes import Lanes, positions
+from .plan import Plan, PlanDeadline, Quotes
+
+
+def add_years(day: dt.date, years: int) -> dt.date:
+    """``day`` moved by whole years; 29 February becomes 28 February in common years."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
+class Writer:
+    """Writes the documents of one chunk of records (one ``Lanes``, one as-of date)."""
+
+    def __init__(self, plan: Plan, lanes: Lanes) -> None:
+        self.plan = plan
+        self.lanes = lanes
+        self.as_of_json = dumps(lanes.ctx.as_of.isoformat())
+        self._answers: dict[str, list[bytes]] = {}
+
+    def answers(self, qid: str) -> list[bytes]:
+        """The JSON of every record's answer to ``qid`` (``null`` where unanswered)."""
+        found = self._answers.get(qid)
+        if found is None:
+            coded = self.lanes.encoded(qid)
+            if coded is not None:
+                codes, values = coded
+                spelt = [_answer_json(value) for value in values]
+                if any(value.__class__ is float for value in values):
+                    # 1.0 and 1 share a code but are spelt differently: spell each one
+                    found = [_answer_json(value) for value in self.lanes.column(qid)]
+                else:
+                    found = [spelt[code] for code in codes]
+            else:
+                found = [_answer_json(value) for value in self.lanes.column(qid)]
+            self._answers[qid] = found
+        return found
+
+    def note(self, quotes: Quotes, tail: bytes, index: int) -> bytes:
+        """``{"answers":{...},<tail>``: a reason, concern or flag with the answers it read."""
+        if len(quotes.qids) == 1:
+            return quotes.keys[0] + self.answers(quotes.qids[0])[index] + tail
+        parts = []
+        for qid, name in zip(quotes.qids, quotes.keys, strict=True):
+            parts.append(name)
+            parts.append(self.answers(qid)[index])
+        parts.append(tail)
+        return b"".join(parts)
+
+    def deadlines(self, cites: list[int]) -> list[list[bytes]]:
+        """Each record's deadlines, computed from its dates, in date order."""
+        found: list[list[tuple[str, str, bytes]]] = [[] for _ in range(self.lanes.n)]
+        for entry in self.plan.deadlines:
+            deadline = entry.deadline
+            column = self.lanes.column(deadline.from_question)
+            shown = entry.when.masks(self.lanes)[0] & self.lanes.known(deadline.from_question)
+            written: dict[dt.date, tuple[str, str, bytes] | None] = {}
+            for index in positions(shown, self.lanes.n):
+                start = column[index]
+                if start not in written:
+                    written[start] = self._deadline(entry, start)
+                row = written[start]
+                if row is not None:
+                    found[index].append(row)
+                    cites[index] |= entry.cite
+        return [[json for _, _, json in sorted(rows)] if len(rows) > 1 else [rows[0][2]]
+                if rows else [] for rows in found]
+
+    def _deadline(self, entry: PlanDeadline, start: dt.date) -> tuple[str, str, bytes] | None:
+        deadline = entry.deadline
+        try:
+            day = add_years(start, deadline.offset_years) + dt.timedelta(days=deadline.offset_days)
+        except (OverflowError, ValueError):  # answers are range-checked; belt and braces
+            return None
+        days_left = day.toordinal() - self.lanes.ctx.as_of_ordinal
+        status = "passed" if days_left < 0 else "today" if days_left == 0 else "upcoming"
+        soon = deadline.warn_within_days is not None and 0 <= days_left <= deadline.warn_within_days
+        return day.isoformat(), deadline.id, dumps({
+            "id": deadline.id, "label": deadline.label, "date": day.isoformat(),
+            "days_from_as_of": days_left, "status": status, "soon": soon,
+            "confidence": deadline.confidence, "cite": list(deadline.cite)})
+
+    def document(self, *, record_id: str | None, missing: Sequence[str], top: str | None,
+                 categories: Sequence[bytes], flags: Sequence[bytes],
+                 items: Mapping[str, bytes], fees: bytes, deadlines: Sequence[bytes],
+                 cite: int, trace: list[dict[str, Any]] | None) -> bytes:
+        """The whole document; ``categories`` in the pack's order, each an outcome object."""
+        plan = self.plan
+        static = plan.static
+        parts = [
+            b'{"after_approval":[', items["after_approval"],
+            b'],"alternatives":[', items["alternative"],
+            b'],"always":', static["always"],
+            b',"as_of":', self.as_of_json,
+            b',"categories":{',
+            b",".join([name + categories[position] for position, name in plan.category_keys]),
+            b'},"deadlines":[', b",".join(deadlines),
+            b'],"disclaimer":', static["disclaimer"],
+            b',"documents":[', items["document"],
+            b'],"fees":[', fees,
+            b'],"flags":[', b",".join(flags),
+            b'],"forms":[', items["form"],
+            b'],"id":', dumps(record_id),
+            b',"if_denied":[', items["if_denied"],
+            b'],"missing":', dumps(list(missing)),
+            b',"next_steps":[', items["next_step"],
+            b'],"rule_pack":', static["rule_pack"],
+            b',"schema":', static["schema"],
+            b',"sources":', plan.sources_json(cite),
+            b',"status":', b'"incomplete"' if missing else b'"complete"',
+            b',"top_category":', dumps(top),
+        ]
+        if trace is not None:
+            parts += [b',"trace":', dumps(trace)]
+        parts.append(b"}")
+        return b"".join(parts)
+
+
+def _answer_json(value: Any) -> bytes:
+    if isinstance(value, dt.date):
+        return dumps(value.isoformat())
+    if isinstance(value, frozenset):
+        return dumps(sorted(value))
+    return dumps(value)
+
+
+def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Sequence[bytes],
+                 concerns: Sequence[bytes], missing_evidence: bytes) -> bytes:
+    """A category's outcome object."""
+    return b"".join((
+        b'{"band":"', band.encode(), b'",', head, b',"concerns":[', b",".join(concerns),
+        b"],", label, b',"missing_evidence":[', missing_evidence, b'],"reasons":[',
+        b",".join(reasons), b'],"score":', str(score).encode(), b"}"))
