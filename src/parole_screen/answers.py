@@ -10,7 +10,8 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from typing import Any
+from itertools import repeat
+from typing import Any, NamedTuple
 
 from .conditions import suggest
 from .errors import AnswerError
@@ -73,8 +74,19 @@ def coerce_answers(pack: RulePack, answers: Mapping[str, Any]) -> dict[str, Any]
     return typed
 
 
+class Columns(NamedTuple):
+    """Typed answers of many records, one column per question.
+
+    ``coded`` holds, for columns with fewer than 256 distinct answers, one code byte per
+    record and the typed value of each code (code 0 is None, unanswered): see ``Lanes``.
+    """
+
+    values: dict[str, list[Any]]
+    coded: dict[str, tuple[bytes, list[Any]]]
+
+
 def coerce_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
-                   ) -> tuple[dict[str, list[Any]], dict[int, AnswerError]]:
+                   ) -> tuple[Columns, dict[int, AnswerError]]:
     """:func:`coerce_answers` for many records at once, as one column per question.
 
     Returns the columns of the records that pass (in order, the others left out) and the
@@ -95,30 +107,37 @@ def coerce_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
     columns, suspects = _fast_columns(pack, kept)
     if suspects:  # pragma: no cover - the fast checks reject only what coerce_answers does
         typed = [coerce_answers(pack, record) for record in kept]
-        columns = {qid: [row.get(qid) for row in typed] for qid in _coercers(pack)}
+        columns = Columns({qid: [row.get(qid) for row in typed] for qid in _coercers(pack)}, {})
     return columns, errors
 
 
-ColumnCoercer = Callable[[list[Any]], "list[Any] | None"]
+Coded = tuple[list[Any], bytes | None, list[Any] | None]  # typed column, codes, code values
+ColumnCoercer = Callable[[list[Any]], "Coded | None"]
 
 
 def _fast_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
-                  ) -> tuple[dict[str, list[Any]], set[int]]:
+                  ) -> tuple[Columns, set[int]]:
     """Typed columns, and the positions of records that may hold a bad answer."""
     coercers = _coercers(pack)
     known = frozenset(coercers)
     suspects = {index for index, record in enumerate(records) if not known.issuperset(record)}
-    columns: dict[str, list[Any]] = {}
+    columns = Columns({}, {})
+    plain = all(type(record) is dict for record in records)
     for qid, coerce_column in _column_coercers(pack).items():
-        column = [record.get(qid) for record in records]
-        typed = coerce_column(column)
-        if typed is None:
+        column = (list(map(dict.get, records, repeat(qid))) if plain  # type: ignore[arg-type]
+                  else [record.get(qid) for record in records])
+        coded = coerce_column(column)
+        if coded is None:
             coerce = coercers[qid]
             for index, value in enumerate(column):
                 if value is not None and not _fits(coerce, value):
                     suspects.add(index)
-            typed = [None if index in suspects else value for index, value in enumerate(column)]
-        columns[qid] = typed
+            coded = ([None if index in suspects else value for index, value in enumerate(column)],
+                     None, None)
+        typed, codes, values = coded
+        columns.values[qid] = typed
+        if codes is not None and values is not None:
+            columns.coded[qid] = (codes, values)
     return columns, suspects
 
 
@@ -144,38 +163,51 @@ _TEXT_TYPES = frozenset({str, _NONE})
 
 
 def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
-    """Type a whole column by checking each distinct value once; None if one fails."""
-    allowed = _COLUMN_TYPES.get(kind, _TEXT_TYPES)
+    """Type a whole column by checking each distinct answer once; None if one fails.
 
-    def coerce_column(column: list[Any]) -> list[Any] | None:
+    Columns with fewer than 256 distinct answers are coded on the way (see ``Columns``).
+    """
+    allowed = _COLUMN_TYPES.get(kind, _TEXT_TYPES)
+    seen: dict[Any, Any] = {}  # answers checked in earlier chunks (lists as tuples); bounded
+
+    def coerce_column(column: list[Any]) -> Coded | None:
         if not allowed.issuperset(map(type, column)):
             return None
-        if kind == "yes_no":
-            return column
+        keys = column
         if kind == "multi_choice":
             try:
                 keys = [None if value is None else tuple(value) for value in column]
-                distinct = set(keys)
-            except TypeError:  # an unhashable member
+            except TypeError:  # pragma: no cover - a list's items are always iterable
                 return None
-            distinct.discard(None)
-            typed_lists: dict[Any, Any] = {}
-            for key in distinct:
-                chosen = list(key or ())
-                if not _fits(coerce, chosen):
-                    return None
-                typed_lists[key] = coerce(chosen)
-            return [typed_lists.get(key) for key in keys]
-        distinct = set(column)
+        try:
+            distinct = set(keys)
+        except TypeError:  # an unhashable member of a list
+            return None
         distinct.discard(None)
         typed: dict[Any, Any] = {}
-        for value in distinct:
-            if not _fits(coerce, value):
-                return None
-            typed[value] = coerce(value)
-        if all(typed[value] is value for value in distinct):
-            return column  # numbers, choices, upper-case countries: as given
-        return [typed.get(value) for value in column]
+        for key in distinct:
+            value = seen.get(key) if kind in ("multi_choice", "date") else None
+            if value is None:
+                try:
+                    value = coerce(list(key) if kind == "multi_choice" else key)
+                except AnswerError:
+                    return None
+                if kind in ("multi_choice", "date"):
+                    if len(seen) >= 4096:
+                        seen.clear()
+                    seen[key] = value
+            typed[key] = value
+        same = kind != "multi_choice" and all(typed[key] is key for key in distinct)
+        if len(distinct) > 255:
+            return (column if same else [None if key is None else typed[key] for key in keys],
+                    None, None)
+        codes_of: dict[Any, int] = {None: 0}
+        values: list[Any] = [None]
+        for key in distinct:
+            codes_of[key] = len(values)
+            values.append(typed[key])
+        codes = bytes(map(codes_of.__getitem__, keys))
+        return (column if same else list(map(values.__getitem__, codes))), codes, values
     return coerce_column
 
 

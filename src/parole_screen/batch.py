@@ -61,6 +61,8 @@ ERROR_SCHEMA = "parole-screen/error@1"
 ERROR_KINDS = ("invalid_json", "not_utf8", "too_large", "not_an_object", "bad_record",
                "unknown_question", "wrong_type", "unreadable")
 
+_NEWLINE = (b"\n",)
+_COMMA_LINE = (b",\n",)
 _CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -230,10 +232,8 @@ class Scorer:
     # rows ---------------------------------------------------------------------------------
 
     def _result_row(self, item: Item, result: Scored) -> Any:
-        if self.fmt == "jsonl":
-            return result.json + b"\n"
-        if self.fmt == "json":
-            return result.json
+        if self.fmt != "csv":
+            return result.parts  # joined with the other rows by _join, without a copy
         return [_cell(result.id or ""), _cell(item.source), item.line, result.status,
                 result.top_category or "", *(result.bands[cid] for cid in self.category_ids),
                 ";".join(result.flags), ";".join(result.missing), "", ""]
@@ -270,9 +270,17 @@ class Scorer:
             text = io.StringIO()
             csv.writer(text, lineterminator="\n").writerows(rows)
             return text.getvalue().encode("utf-8")
+        # A row is bytes (error and change rows; JSONL ones end with a newline) or the
+        # pieces of a result, which end without one.
+        pieces: list[Sequence[bytes]] = []
         if self.fmt == "json":
-            return b",\n".join(rows)
-        return b"".join(rows)  # JSONL rows end with their newline
+            for row in rows:
+                pieces += [row if isinstance(row, list) else (row,), _COMMA_LINE]
+            pieces.pop()
+        else:
+            for row in rows:
+                pieces += [row, _NEWLINE] if isinstance(row, list) else [(row,)]
+        return b"".join(chain.from_iterable(pieces))
 
 def _count(scored: Sequence[Scored], counts: Counter[str]) -> None:
     """Add what the summary counts of scored records: statuses, top categories, bands, flags."""

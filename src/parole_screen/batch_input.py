@@ -436,12 +436,8 @@ def parse_record(payload: bytes | str) -> Any:
             pass  # json decides, and words the message
         else:
             # orjson reads an integer past 64 bits as a float where json keeps it exact:
-            # a record holding any float is read again by json, so both agree.
-            try:
-                exact = not _has_float(value)
-            except RecursionError:
-                raise _Unreadable("invalid_json", "JSON is nested too deeply") from None
-            if exact:
+            # a record with a float where a number can matter is read again by json.
+            if not _may_be_inexact(value):
                 return value
     if isinstance(payload, bytes):
         try:
@@ -460,20 +456,18 @@ def parse_record(payload: bytes | str) -> Any:
         raise _Unreadable("invalid_json", "JSON is nested too deeply") from None
 
 
-def _has_float(value: Any) -> bool:
-    kind = type(value)
-    if kind is float:
+def _may_be_inexact(record: Any) -> bool:
+    """True when orjson may have read an integer past 64 bits as a float here.
+
+    Only an id or an answer can be a number that the result repeats; a float anywhere
+    deeper (inside a list or an object) makes the record invalid whatever its value.
+    """
+    if type(record) is not dict:
+        return type(record) is float
+    if float in set(map(type, record.values())):
         return True
-    if kind is not dict and kind is not list:
-        return False
-    members = value.values() if kind is dict else value
-    kinds = set(map(type, members))  # C speed: most records hold no float and few lists
-    if float in kinds:
-        return True
-    if dict in kinds or list in kinds:
-        return any(_has_float(member) for member in members
-                   if type(member) is dict or type(member) is list)
-    return False
+    answers = record.get("answers")
+    return type(answers) is dict and float in set(map(type, answers.values()))
 
 
 def _parsed(payload: bytes | str | Rejected) -> Any:

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from .answers import coerce_answers, coerce_columns, split_record
+from .answers import Columns, coerce_answers, coerce_columns, split_record
 from .conditions import Condition, EvalContext, Trace
 from .errors import AnswerError
 from .jsonbytes import loads
@@ -43,9 +43,12 @@ Result = dict[str, Any]
 CHUNK = 256
 
 
-@dataclass(frozen=True, slots=True)
-class Scored:
-    """One scored record: the decision in brief, and the full result as JSON bytes."""
+class Scored(NamedTuple):
+    """One scored record: the decision in brief, and the full result as JSON.
+
+    ``parts`` are the result's compact JSON in pieces (joined, they are ``json``), so a
+    batch copies each result once, into its output.
+    """
 
     id: str | None
     status: str
@@ -53,7 +56,12 @@ class Scored:
     bands: Mapping[str, str]
     flags: tuple[str, ...]
     missing: tuple[str, ...]
-    json: bytes
+    parts: list[bytes]
+
+    @property
+    def json(self) -> bytes:
+        """The ``parole-screen/result@1`` document: compact JSON, sorted keys."""
+        return b"".join(self.parts)
 
     def result(self) -> Result:
         """The ``parole-screen/result@1`` document as a dict."""
@@ -74,7 +82,7 @@ def screen(
     Raises :class:`~parole_screen.errors.AnswerError` if an answer does not fit its question.
     """
     typed = coerce_answers(pack, answers)
-    columns = {qid: [value] for qid, value in typed.items()}
+    columns = Columns({qid: [value] for qid, value in typed.items()}, {})
     scored = _score_chunk(pack, columns, [record_id], as_of or dt.date.today(), explain)
     return scored[0].result()
 
@@ -177,11 +185,11 @@ def _apply_asked_when(plan: Plan, lanes: Lanes) -> list[list[str]]:
     return missing
 
 
-def _score_chunk(pack: Any, columns: dict[str, list[Any]], ids: Sequence[str | None],
+def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
                  as_of: dt.date, explain: bool) -> list[Scored]:
     plan = plan_for(pack)
     n = len(ids)
-    lanes = Lanes(columns, n, pack.context(as_of))
+    lanes = Lanes(columns.values, n, pack.context(as_of), columns.coded)
     missing = _apply_asked_when(plan, lanes)
     writer = Writer(plan, lanes)
     tracers = [_Tracer(lanes, index) for index in range(n)] if explain else None
@@ -201,41 +209,49 @@ def _score_chunk(pack: Any, columns: dict[str, list[Any]], ids: Sequence[str | N
             for entry in pack.flags:
                 tracer.flag(entry.flag.id, entry.when, entry.unless)
 
-    items: dict[str, list[bytes]] = {}
-    for kind, groups in plan.items.items():
+    item_columns = []
+    for kind in _DOCUMENT_ITEMS:
         parts: list[list[bytes]] = [[] for _ in range(n)]
-        for item_group in groups:
+        for item_group in plan.items[kind]:
             for index, shown_items in enumerate(item_group.column(lanes)):
                 if shown_items.entries:
                     parts[index].append(shown_items.json)
                     cites[index] |= shown_items.cite
-        items[kind] = [b",".join(record_parts) for record_parts in parts]
+        item_columns.append([b",".join(record_parts) for record_parts in parts])
 
     fees = _fee_column(plan, lanes, cites)
     deadlines = writer.deadlines(cites)
+    category_ids = [category.id for category in plan.categories]
+    # Columns to rows: each record's outcome, band and rank per category, items per kind.
+    outcome_rows = zip(*[column.json for column in categories], strict=True)
+    band_rows = zip(*[column.bands for column in categories], strict=True)
+    rank_rows = zip(*[column.ranks for column in categories], strict=True)
+    item_rows = zip(*item_columns, strict=True)
+    note = writer.note
     scored = []
-    for index in range(n):
-        bands = {category.id: column.bands[index]
-                 for category, column in zip(plan.categories, categories, strict=True)}
-        ranked = [rank for column in categories if (rank := column.ranks[index]) is not None]
+    for (index, record_id, record_missing, outcomes, bands, ranks, flags, items, fee_json,
+         deadline_json, cite) in zip(range(n), ids, missing, outcome_rows, band_rows, rank_rows,
+                                     fired, item_rows, fees, deadlines, cites, strict=True):
+        ranked = [rank for rank in ranks if rank is not None]
         top = min(ranked)[3] if ranked else None
-        flags = fired[index]
-        record_missing = missing[index]
         scored.append(Scored(
-            id=ids[index],
+            id=record_id,
             status="incomplete" if record_missing else "complete",
             top_category=top,
-            bands=bands,
-            flags=tuple(flag.id for flag in flags),
+            bands=dict(zip(category_ids, bands, strict=True)),
+            flags=tuple([flag.id for flag in flags]),
             missing=tuple(record_missing),
-            json=writer.document(
-                record_id=ids[index], missing=record_missing, top=top,
-                categories=[column.json[index] for column in categories],
-                flags=[writer.note(flag.quotes, flag.tail, index) for flag in flags],
-                items={kind: rows[index] for kind, rows in items.items()},
-                fees=fees[index], deadlines=deadlines[index], cite=cites[index],
+            parts=writer.document(
+                record_id=record_id, missing=record_missing, top=top, categories=outcomes,
+                flags=[note(flag.quotes, flag.tail, index) for flag in flags],
+                items=items, fees=fee_json, deadlines=deadline_json, cite=cite,
                 trace=None if tracers is None else tracers[index].trace)))
     return scored
+
+
+#: The item kinds in the order Writer.document takes them.
+_DOCUMENT_ITEMS = ("after_approval", "alternative", "document", "form", "if_denied",
+                   "next_step")
 
 
 class _Tracer:
@@ -335,10 +351,11 @@ def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
         rank = _RANKED.get(band)
         if rank is not None:
             ranks[index] = (rank, -score, category.priority, category.id)
+        note = writer.note
         json[index] = outcome_json(
             band, score, basis.head, basis.label,
-            [writer.note(factor.quotes, tail, index) for factor, tail in reasons],
-            [writer.note(factor.quotes, tail, index) for factor, tail in concerns],
+            [note(factor.quotes, tail, index) for factor, tail in reasons],
+            [note(factor.quotes, tail, index) for factor, tail in concerns],
             b",".join([evidence.json for evidence in basis.evidence
                        if best_pattern[evidence.slot] == 1]))
     return _CategoryColumn(json, bands, ranks)

@@ -46,13 +46,15 @@ class Lanes:
 
     __slots__ = ("_codes", "_known", "columns", "ctx", "full", "memo", "n")
 
-    def __init__(self, columns: dict[str, list[Any]], n: int, ctx: EvalContext) -> None:
+    def __init__(self, columns: dict[str, list[Any]], n: int, ctx: EvalContext,
+                 coded: Mapping[str, tuple[bytes, list[Any]]] | None = None) -> None:
         self.columns = columns
         self.n = n
         self.ctx = ctx
         self.full = int.from_bytes(b"\x01" * n, "little")
         self.memo: dict[object, Masks] = {}  # condition -> its masks for this chunk
-        self._codes: dict[str, tuple[bytes, list[Any]] | None] = {}
+        # Codes already made while checking the answers (see answers.Columns).
+        self._codes: dict[str, tuple[bytes, list[Any]] | None] = dict(coded or {})
         self._known: dict[str, int] = {}
 
     @classmethod

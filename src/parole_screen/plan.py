@@ -45,8 +45,9 @@ E = TypeVar("E")
 class Quotes:
     """The answers a note quotes, ready to join: ``{"answers":{"a":1,"b":2}``."""
 
-    qids: tuple[str, ...]
-    keys: tuple[bytes, ...]  # '{"answers":{"a":', ',"b":', ...
+    first: str | None  # the first question quoted
+    head: bytes  # '{"answers":{"a":' ('{"answers":{' when none)
+    rest: tuple[tuple[str, bytes], ...]  # the others: (qid, ',"b":')
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +177,9 @@ class Plan:
     source_json: tuple[bytes, ...]  # '"S1":{...}' by bit
     static: Mapping[str, bytes]
     source_bits: Mapping[str, int]
-    sources: dict[int, bytes] = field(default_factory=dict)
+    numeric: frozenset[str]  # number and money questions: 1 and 1.0 are spelt differently
+    # For each byte of a citation set, the sources its 256 values name, joined.
+    source_bytes: tuple[tuple[bytes, ...], ...] = ()
 
     def cite_bits(self, cite: Sequence[str]) -> int:
         bits = 0
@@ -185,20 +188,11 @@ class Plan:
         return bits
 
     def sources_json(self, cite: int) -> bytes:
-        """The ``sources`` object for a set of citations."""
-        found = self.sources.get(cite)
-        if found is None:
-            parts = []
-            rest, bit = cite, 0
-            while rest:
-                if rest & 1:
-                    parts.append(self.source_json[bit])
-                rest >>= 1
-                bit += 1
-            if len(self.sources) >= 50_000:  # bounded: a batch's memory stays flat
-                self.sources.clear()
-            found = self.sources[cite] = b"{" + b",".join(parts) + b"}"
-        return found
+        """The ``sources`` object for a set of citations (bit k: the k-th source by id)."""
+        tables = self.source_bytes
+        data = cite.to_bytes(len(tables), "little")
+        return b"{" + b",".join([tables[position][value]
+                                 for position, value in enumerate(data) if value]) + b"}"
 
     def fee_rows(self, as_of: dt.date) -> tuple[tuple[bytes, bytes, int] | None, ...]:
         """Each fee's row as of a date, without and with its exception, and its citations."""
@@ -206,9 +200,10 @@ class Plan:
 
 
 def _quotes(qids: Sequence[str]) -> Quotes:
-    keys = tuple((b"," if position else b'{"answers":{') + key(qid)
-                 for position, qid in enumerate(qids))
-    return Quotes(tuple(qids), keys)
+    if not qids:
+        return Quotes(None, b'{"answers":{', ())
+    return Quotes(qids[0], b'{"answers":{' + key(qids[0]),
+                  tuple((qid, b"," + key(qid)) for qid in qids[1:]))
 
 
 def _note_tail(cite: Sequence[str], rule: str, text: str) -> bytes:
@@ -311,7 +306,14 @@ def plan_for(pack: RulePack) -> Plan:
         categories=tuple(categories),
         category_keys=tuple((position, key(categories[position].id)) for position in order),
         flags=_groups(flags), items=items, fees=_groups(fee_bits), deadlines=deadlines,
-        source_json=source_json, static=static, source_bits=source_bits)
+        source_json=source_json, static=static, source_bits=source_bits,
+        numeric=frozenset(entry.question.id for entry in pack.questions
+                          if entry.question.type in ("number", "money")),
+        source_bytes=tuple(
+            tuple(b",".join([source_json[first + bit] for bit in range(8)
+                             if value >> bit & 1 and first + bit < len(source_json)])
+                  for value in range(256))
+            for first in range(0, len(source_json), 8)))
 
 
 @lru_cache(maxsize=64)

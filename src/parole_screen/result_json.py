@@ -10,7 +10,7 @@ exactly ``orjson.dumps(result, option=OPT_SORT_KEYS)`` of the same dict, which
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .jsonbytes import dumps
@@ -38,27 +38,38 @@ class Writer:
     def answers(self, qid: str) -> list[bytes]:
         """The JSON of every record's answer to ``qid`` (``null`` where unanswered)."""
         found = self._answers.get(qid)
-        if found is None:
-            coded = self.lanes.encoded(qid)
-            if coded is not None:
-                codes, values = coded
-                spelt = [_answer_json(value) for value in values]
-                if any(value.__class__ is float for value in values):
-                    # 1.0 and 1 share a code but are spelt differently: spell each one
-                    found = [_answer_json(value) for value in self.lanes.column(qid)]
-                else:
-                    found = [spelt[code] for code in codes]
-            else:
-                found = [_answer_json(value) for value in self.lanes.column(qid)]
-            self._answers[qid] = found
+        if found is not None:
+            return found
+        coded = None if qid in self.plan.numeric else self.lanes.encoded(qid)
+        column = self.lanes.column(qid)
+        if coded is not None:
+            codes, values = coded
+            found = list(map([_answer_json(value) for value in values].__getitem__, codes))
+        else:
+            # Spell each value once; but 1.0 equals 1 as a key and is spelt differently.
+            seen: dict[Any, bytes] = {}
+            found = []
+            for value in column:
+                if value.__class__ is float:
+                    found.append(dumps(value))
+                    continue
+                json = seen.get(value)
+                if json is None:
+                    json = seen[value] = _answer_json(value)
+                found.append(json)
+        self._answers[qid] = found
         return found
 
     def note(self, quotes: Quotes, tail: bytes, index: int) -> bytes:
         """``{"answers":{...},<tail>``: a reason, concern or flag with the answers it read."""
-        if len(quotes.qids) == 1:
-            return quotes.keys[0] + self.answers(quotes.qids[0])[index] + tail
-        parts = []
-        for qid, name in zip(quotes.qids, quotes.keys, strict=True):
+        qid = quotes.first
+        if qid is None:
+            return quotes.head + tail
+        first = (self._answers.get(qid) or self.answers(qid))[index]
+        if not quotes.rest:
+            return quotes.head + first + tail
+        parts = [quotes.head, first]
+        for qid, name in quotes.rest:
             parts.append(name)
             parts.append(self.answers(qid)[index])
         parts.append(tail)
@@ -99,28 +110,33 @@ class Writer:
 
     def document(self, *, record_id: str | None, missing: Sequence[str], top: str | None,
                  categories: Sequence[bytes], flags: Sequence[bytes],
-                 items: Mapping[str, bytes], fees: bytes, deadlines: Sequence[bytes],
-                 cite: int, trace: list[dict[str, Any]] | None) -> bytes:
-        """The whole document; ``categories`` in the pack's order, each an outcome object."""
+                 items: Sequence[bytes], fees: bytes, deadlines: Sequence[bytes],
+                 cite: int, trace: list[dict[str, Any]] | None) -> list[bytes]:
+        """The whole document, in pieces to join.
+
+        ``categories`` are outcome objects in the pack's order; ``items`` the rows of the
+        after_approval, alternative, document, form, if_denied and next_step items.
+        """
         plan = self.plan
         static = plan.static
+        after_approval, alternatives, documents, forms, if_denied, next_steps = items
         parts = [
-            b'{"after_approval":[', items["after_approval"],
-            b'],"alternatives":[', items["alternative"],
+            b'{"after_approval":[', after_approval,
+            b'],"alternatives":[', alternatives,
             b'],"always":', static["always"],
             b',"as_of":', self.as_of_json,
             b',"categories":{',
             b",".join([name + categories[position] for position, name in plan.category_keys]),
             b'},"deadlines":[', b",".join(deadlines),
             b'],"disclaimer":', static["disclaimer"],
-            b',"documents":[', items["document"],
+            b',"documents":[', documents,
             b'],"fees":[', fees,
             b'],"flags":[', b",".join(flags),
-            b'],"forms":[', items["form"],
+            b'],"forms":[', forms,
             b'],"id":', dumps(record_id),
-            b',"if_denied":[', items["if_denied"],
+            b',"if_denied":[', if_denied,
             b'],"missing":', dumps(list(missing)),
-            b',"next_steps":[', items["next_step"],
+            b',"next_steps":[', next_steps,
             b'],"rule_pack":', static["rule_pack"],
             b',"schema":', static["schema"],
             b',"sources":', plan.sources_json(cite),
@@ -130,7 +146,7 @@ class Writer:
         if trace is not None:
             parts += [b',"trace":', dumps(trace)]
         parts.append(b"}")
-        return b"".join(parts)
+        return parts
 
 
 def _answer_json(value: Any) -> bytes:
