@@ -27,6 +27,14 @@ Coercer = Callable[[Any], Any]
 
 def split_record(record: Any) -> tuple[str | None, Mapping[str, Any]]:
     """Accept ``{"id": ..., "answers": {...}}`` or a bare mapping of question ids to values."""
+    if type(record) is dict and type(answers := record.get("answers")) is dict and (
+            len(record) == 1 or (len(record) == 2 and "id" in record)):
+        # The usual shape, checked cheaply (a batch splits every record).
+        record_id = record.get("id")
+        if record_id is None or (type(record_id) is str and record_id.isascii()):
+            return record_id, answers
+        if type(record_id) is int:
+            return str(record_id), answers
     if not isinstance(record, Mapping):
         raise AnswerError("a record must be a JSON object")
     if "answers" not in record:
@@ -160,6 +168,7 @@ _NONE = type(None)
 _COLUMN_TYPES = {"yes_no": frozenset({bool, _NONE}), "multi_choice": frozenset({list, _NONE}),
                  "number": frozenset({int, float, _NONE}), "money": frozenset({int, float, _NONE})}
 _TEXT_TYPES = frozenset({str, _NONE})
+_TYPE_CHECKED = frozenset({"yes_no", "multi_choice", "number", "money"})
 
 
 def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
@@ -171,7 +180,9 @@ def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
     seen: dict[Any, Any] = {}  # answers checked in earlier chunks (lists as tuples); bounded
 
     def coerce_column(column: list[Any]) -> Coded | None:
-        if not allowed.issuperset(map(type, column)):
+        # A value of a wrong type shows up among the distinct values and fails there, unless
+        # it equals a right one: True == 1 and [..] vs "..", so those kinds check types.
+        if kind in _TYPE_CHECKED and not allowed.issuperset(map(type, column)):
             return None
         keys = column
         if kind == "multi_choice":

@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple
 
 from .batch_input import InputSource, Item, Progress, Rejected, _parsed, iter_items
-from .engine import Scored, score_records
+from .engine import ScoredChunk, score_chunk
 from .errors import AnswerError, ParoleScreenError
 from .loader import load_pack
 from .pack import RulePack
@@ -209,34 +209,52 @@ class Scorer:
             from .batch_compare import _compare_chunk  # it imports this module
 
             return _compare_chunk(self, items, records)
-        rows: list[Any] = []
-        rejected = 0
-        outcomes = score_records(self.pack, [_as_input(record) for record in records],
-                                 self.options.as_of)
-        scored: list[Scored] = []
+        outcome = score_chunk(self.pack, [_as_input(record) for record in records],
+                              self.options.as_of)
         counts: Counter[str] = Counter()
-        stopped = False
-        for item, record, outcome in zip(items, records, outcomes, strict=True):
-            if isinstance(outcome, AnswerError):
-                rejected += 1
-                rows.append(self._error_row(item, record, outcome, counts))
-                if self.options.fail_fast:
-                    stopped = True
-                    break
-                continue
-            scored.append(outcome)
-            rows.append(self._result_row(item, outcome))
-        _count(scored, counts)
-        return ChunkOut(self._join(rows), len(rows), len(rows), rejected, counts, stopped)
+        scored = outcome.scored
+        stop = len(items)
+        if self.options.fail_fast and outcome.errors:
+            stop = min(outcome.errors) + 1  # up to and including the first rejected record
+        kept = sum(place < stop for place in outcome.places)
+        if scored is not None:
+            _count(scored, kept, counts)
+        errors = {place: self._error_row(items[place], records[place], error, counts)
+                  for place, error in outcome.errors.items() if place < stop}
+        if not errors and scored is not None and self.fmt == "jsonl":
+            data = scored.jsonl()  # the usual case: every record scored, one copy
+        else:
+            data = self._rows(scored, outcome.places, errors, items, stop)
+        rows = kept + len(errors)
+        return ChunkOut(data, rows, rows, len(errors), counts,
+                        self.options.fail_fast and bool(errors))
 
     # rows ---------------------------------------------------------------------------------
 
-    def _result_row(self, item: Item, result: Scored) -> Any:
-        if self.fmt != "csv":
-            return result.parts  # joined with the other rows by _join, without a copy
-        return [_cell(result.id or ""), _cell(item.source), item.line, result.status,
-                result.top_category or "", *(result.bands[cid] for cid in self.category_ids),
-                ";".join(result.flags), ";".join(result.missing), "", ""]
+    def _rows(self, scored: ScoredChunk | None, places: list[int], errors: dict[int, Any],
+              items: Sequence[Item], stop: int) -> bytes:
+        """The chunk's rows in input order, results and error rows, up to ``stop``."""
+        rows: list[Any] = [None] * stop
+        for place, row in errors.items():
+            rows[place] = row
+        if scored is not None:
+            if self.fmt == "csv":
+                results: Iterable[Any] = self._csv_rows(scored, places, items)
+            else:
+                results = scored.pieces()
+            for place, row in zip(places, results, strict=True):
+                if place < stop:
+                    rows[place] = row
+        return self._join([row for row in rows if row is not None])
+
+    def _csv_rows(self, scored: ScoredChunk, places: list[int],
+                  items: Sequence[Item]) -> Iterator[list[Any]]:
+        bands = [scored.bands[cid] for cid in self.category_ids]
+        for number, (place, status) in enumerate(zip(places, scored.statuses(), strict=True)):
+            item = items[place]
+            yield [_cell(scored.ids[number] or ""), _cell(item.source), item.line, status,
+                   scored.tops[number] or "", *(column[number] for column in bands),
+                   ";".join(scored.flags[number]), ";".join(scored.missing[number]), "", ""]
 
     def _error_row(self, item: Item, record: Any, error: AnswerError,
                    counts: Counter[str]) -> Any:
@@ -271,30 +289,29 @@ class Scorer:
             csv.writer(text, lineterminator="\n").writerows(rows)
             return text.getvalue().encode("utf-8")
         # A row is bytes (error and change rows; JSONL ones end with a newline) or the
-        # pieces of a result, which end without one.
+        # pieces of a result (a tuple), which end without one.
         pieces: list[Sequence[bytes]] = []
         if self.fmt == "json":
             for row in rows:
-                pieces += [row if isinstance(row, list) else (row,), _COMMA_LINE]
+                pieces += [row if isinstance(row, tuple) else (row,), _COMMA_LINE]
             pieces.pop()
         else:
             for row in rows:
-                pieces += [row, _NEWLINE] if isinstance(row, list) else [(row,)]
+                pieces += [row, _NEWLINE] if isinstance(row, tuple) else [(row,)]
         return b"".join(chain.from_iterable(pieces))
 
-def _count(scored: Sequence[Scored], counts: Counter[str]) -> None:
-    """Add what the summary counts of scored records: statuses, top categories, bands, flags."""
-    if not scored:
-        return
-    for prefix, values in (("status:", [result.status for result in scored]),
-                           ("top:", [result.top_category or "none" for result in scored]),
-                           ("flag:", list(chain.from_iterable(result.flags
-                                                               for result in scored)))):
-        for value, count in Counter(values).items():
-            counts[prefix + value] += count
-    for bands, count in Counter(tuple(result.bands.items()) for result in scored).items():
-        for cid, band in bands:
+def _count(scored: ScoredChunk, kept: int, counts: Counter[str]) -> None:
+    """Add what the summary counts of the first ``kept`` scored records: statuses, top
+    categories, bands and flags."""
+    for status, count in Counter(scored.statuses()[:kept]).items():
+        counts["status:" + status] += count
+    for top, count in Counter(scored.tops[:kept]).items():
+        counts["top:" + (top or "none")] += count
+    for cid, bands in scored.bands.items():
+        for band, count in Counter(bands[:kept]).items():
             counts[f"band:{cid}:{band}"] += count
+    for flag, count in Counter(chain.from_iterable(scored.flags[:kept])).items():
+        counts["flag:" + flag] += count
 
 
 def _as_input(record: Any) -> Any:

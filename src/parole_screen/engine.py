@@ -15,6 +15,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain, repeat
+from operator import attrgetter, itemgetter, or_
 from typing import Any, NamedTuple
 
 from .answers import Columns, coerce_answers, coerce_columns, split_record
@@ -22,7 +24,7 @@ from .conditions import Condition, EvalContext, Trace
 from .errors import AnswerError
 from .jsonbytes import loads
 from .lanes import Lanes, positions
-from .models import BANDS
+from .models import BANDS, ITEM_KINDS
 from .plan import (
     EMPTY_OUTCOME,
     RESULT_SCHEMA,
@@ -30,13 +32,13 @@ from .plan import (
     PlanBasis,
     PlanCategory,
     PlanFactor,
-    PlanFlag,
     plan_for,
 )
 from .result_json import Writer, add_years, outcome_json
 
-__all__ = ["RESULT_SCHEMA", "Result", "Scored", "add_years", "effective_answers", "score_records",
-           "screen", "screen_many", "screen_record"]
+__all__ = ["RESULT_SCHEMA", "ChunkOutcome", "Result", "Scored", "ScoredChunk", "add_years",
+           "effective_answers", "score_chunk", "score_records", "screen", "screen_many",
+           "screen_record"]
 
 Result = dict[str, Any]
 #: Records per chunk in :func:`screen_many` (the batch command chooses its own).
@@ -83,8 +85,8 @@ def screen(
     """
     typed = coerce_answers(pack, answers)
     columns = Columns({qid: [value] for qid, value in typed.items()}, {})
-    scored = _score_chunk(pack, columns, [record_id], as_of or dt.date.today(), explain)
-    return scored[0].result()
+    chunk = _score_chunk(pack, columns, [record_id], as_of or dt.date.today(), explain)
+    return next(iter(chunk)).result()
 
 
 def screen_record(pack: Any, record: Any, as_of: dt.date | None = None, *,
@@ -116,6 +118,49 @@ def _results(scored: list[Scored | AnswerError]) -> Iterator[Result | AnswerErro
         yield outcome if isinstance(outcome, AnswerError) else outcome.result()
 
 
+class ChunkOutcome(NamedTuple):
+    """What :func:`score_chunk` gives: the scored records and the rejected ones."""
+
+    scored: ScoredChunk | None  # the records that passed, in order (None if none did)
+    places: list[int]  # where each of them was in the input
+    errors: dict[int, AnswerError]  # the others, by place
+
+
+def score_chunk(pack: Any, records: Sequence[Any], as_of: dt.date, *,
+                explain: bool = False) -> ChunkOutcome:
+    """Score a chunk of records at once; the batch's entry point.
+
+    A record is ``{"id": ..., "answers": {...}}`` or a bare mapping of answers; an
+    :class:`AnswerError` in ``records`` is passed through in its place.
+    """
+    errors: dict[int, AnswerError] = {}
+    ids: list[str | None] = []
+    answer_maps: list[Mapping[str, Any]] = []
+    places: list[int] = []
+    for place, record in enumerate(records):
+        if isinstance(record, AnswerError):
+            errors[place] = record
+            continue
+        try:
+            record_id, answers = split_record(record)
+        except AnswerError as error:
+            errors[place] = error
+            continue
+        ids.append(record_id)
+        answer_maps.append(answers)
+        places.append(place)
+    columns, rejected = coerce_columns(pack, answer_maps)
+    for index, problem in rejected.items():
+        record_id = ids[index]
+        errors[places[index]] = problem.located(
+            record=f"record {record_id}" if record_id else None)
+    if rejected:
+        places = [place for index, place in enumerate(places) if index not in rejected]
+        ids = [record_id for index, record_id in enumerate(ids) if index not in rejected]
+    scored = _score_chunk(pack, columns, ids, as_of, explain) if places else None
+    return ChunkOutcome(scored, places, errors)
+
+
 def score_records(pack: Any, records: Sequence[Any], as_of: dt.date, *,
                   explain: bool = False) -> list[Scored | AnswerError]:
     """Score a chunk of records, in order: a :class:`Scored` or an :class:`AnswerError` each.
@@ -123,34 +168,14 @@ def score_records(pack: Any, records: Sequence[Any], as_of: dt.date, *,
     A record is ``{"id": ..., "answers": {...}}`` or a bare mapping of answers; an
     :class:`AnswerError` in ``records`` is passed through in its place.
     """
+    outcome = score_chunk(pack, records, as_of, explain=explain)
     out: list[Scored | AnswerError | None] = [None] * len(records)
-    ids: list[str | None] = []
-    answer_maps: list[Mapping[str, Any]] = []
-    places: list[int] = []
-    for place, record in enumerate(records):
-        if isinstance(record, AnswerError):
-            out[place] = record
-            continue
-        try:
-            record_id, answers = split_record(record)
-        except AnswerError as error:
-            out[place] = error
-            continue
-        ids.append(record_id)
-        answer_maps.append(answers)
-        places.append(place)
-    columns, errors = coerce_columns(pack, answer_maps)
-    for index, problem in errors.items():
-        record_id = ids[index]
-        out[places[index]] = problem.located(record=f"record {record_id}" if record_id else None)
-    if errors:
-        places = [place for index, place in enumerate(places) if index not in errors]
-        ids = [record_id for index, record_id in enumerate(ids) if index not in errors]
-    if places:
-        for place, scored in zip(places, _score_chunk(pack, columns, ids, as_of, explain),
-                                 strict=True):
+    for place, error in outcome.errors.items():
+        out[place] = error
+    if outcome.scored is not None:
+        for place, scored in zip(outcome.places, outcome.scored, strict=True):
             out[place] = scored
-    return [outcome for outcome in out if outcome is not None]
+    return [found for found in out if found is not None]
 
 
 def effective_answers(pack: Any, typed: Mapping[str, Any], ctx: EvalContext
@@ -186,7 +211,7 @@ def _apply_asked_when(plan: Plan, lanes: Lanes) -> list[list[str]]:
 
 
 def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
-                 as_of: dt.date, explain: bool) -> list[Scored]:
+                 as_of: dt.date, explain: bool) -> ScoredChunk:
     plan = plan_for(pack)
     n = len(ids)
     lanes = Lanes(columns.values, n, pack.context(as_of), columns.coded)
@@ -198,60 +223,83 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
     categories = [_category_column(category, lanes, writer, tracers, cites)
                   for category in plan.categories]
 
-    fired: list[list[PlanFlag]] = [[] for _ in range(n)]
-    for group in plan.flags:
-        for index, shown in enumerate(group.column(lanes)):
-            if shown.entries:
-                fired[index] += shown.entries
-                cites[index] |= shown.cite
+    flag_column = plan.flags.column(lanes)
+    cites = list(map(or_, cites, map(_CITE, flag_column)))
     if tracers is not None:
         for tracer in tracers:
             for entry in pack.flags:
                 tracer.flag(entry.flag.id, entry.when, entry.unless)
-
-    item_columns = []
-    for kind in _DOCUMENT_ITEMS:
-        parts: list[list[bytes]] = [[] for _ in range(n)]
-        for item_group in plan.items[kind]:
-            for index, shown_items in enumerate(item_group.column(lanes)):
-                if shown_items.entries:
-                    parts[index].append(shown_items.json)
-                    cites[index] |= shown_items.cite
-        item_columns.append([b",".join(record_parts) for record_parts in parts])
-
-    fees = _fee_column(plan, lanes, cites)
-    deadlines = writer.deadlines(cites)
-    category_ids = [category.id for category in plan.categories]
-    # Columns to rows: each record's outcome, band and rank per category, items per kind.
-    outcome_rows = zip(*[column.json for column in categories], strict=True)
-    band_rows = zip(*[column.bands for column in categories], strict=True)
-    rank_rows = zip(*[column.ranks for column in categories], strict=True)
-    item_rows = zip(*item_columns, strict=True)
     note = writer.note
-    scored = []
-    for (index, record_id, record_missing, outcomes, bands, ranks, flags, items, fee_json,
-         deadline_json, cite) in zip(range(n), ids, missing, outcome_rows, band_rows, rank_rows,
-                                     fired, item_rows, fees, deadlines, cites, strict=True):
-        ranked = [rank for rank in ranks if rank is not None]
-        top = min(ranked)[3] if ranked else None
-        scored.append(Scored(
-            id=record_id,
-            status="incomplete" if record_missing else "complete",
-            top_category=top,
-            bands=dict(zip(category_ids, bands, strict=True)),
-            flags=tuple([flag.id for flag in flags]),
-            missing=tuple(record_missing),
-            parts=writer.document(
-                record_id=record_id, missing=record_missing, top=top, categories=outcomes,
-                flags=[note(flag.quotes, flag.tail, index) for flag in flags],
-                items=items, fees=fee_json, deadlines=deadline_json, cite=cite,
-                trace=None if tracers is None else tracers[index].trace)))
-    return scored
+    flag_json = [b",".join([note(flag.quotes, flag.tail, index) for flag in shown.entries])
+                 if shown.entries else b"" for index, shown in enumerate(flag_column)]
+
+    item_json: dict[str, list[bytes]] = {}
+    for kind in ITEM_KINDS:
+        item_column = plan.items[kind].column(lanes)
+        cites = list(map(or_, cites, map(_CITE, item_column)))
+        item_json[kind] = list(map(_JSON, item_column))
+
+    fee_json = _fee_column(plan, lanes, cites)
+    deadlines = writer.deadlines(cites)
+    tops = [min(ranked)[3] if (ranked := [rank for rank in ranks if rank is not None]) else None
+            for ranks in zip(*[column.ranks for column in categories], strict=True)]
+    return ScoredChunk(
+        ids=list(ids), missing=missing, tops=tops,
+        bands={category.id: column.bands for category, column in
+               zip(plan.categories, categories, strict=True)},
+        flags=[tuple([flag.id for flag in shown.entries]) for shown in flag_column],
+        document=writer.document(
+            ids=ids, missing=missing, tops=tops,
+            categories=[column.json for column in categories], flags=flag_json,
+            items=item_json, fees=fee_json, deadlines=deadlines, cites=cites,
+            traces=None if tracers is None else [tracer.trace for tracer in tracers]))
 
 
-#: The item kinds in the order Writer.document takes them.
-_DOCUMENT_ITEMS = ("after_approval", "alternative", "document", "form", "if_denied",
-                   "next_step")
+_CITE = attrgetter("cite")
+_JSON = attrgetter("json")
+
+
+class ScoredChunk:
+    """The results of a chunk of records, as columns (entry i is record i's).
+
+    ``document`` is the result's JSON as a template: each piece is bytes every record shares
+    or a list with one piece per record; record i's document is the join of its pieces.
+    """
+
+    def __init__(self, *, ids: list[str | None], missing: list[list[str]],
+                 tops: list[str | None], bands: dict[str, list[str]],
+                 flags: list[tuple[str, ...]], document: list[bytes | list[bytes]]) -> None:
+        self.ids = ids
+        self.missing = missing
+        self.tops = tops
+        self.bands = bands
+        self.flags = flags
+        self.document = document
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def statuses(self) -> list[str]:
+        return ["incomplete" if missing else "complete" for missing in self.missing]
+
+    def pieces(self, *end: bytes) -> Iterator[tuple[bytes, ...]]:
+        """Each record's document in pieces (followed by ``end``)."""
+        n = len(self.ids)
+        return zip(*[repeat(piece, n) if isinstance(piece, bytes) else piece
+                     for piece in (*self.document, *end)], strict=True)
+
+    def jsonl(self) -> bytes:
+        """Every record's document, one per line: one copy of the bytes, not three."""
+        return b"".join(chain.from_iterable(self.pieces(b"\n")))
+
+    def __iter__(self) -> Iterator[Scored]:
+        names = list(self.bands)
+        for record_id, missing, top, bands, flags, pieces in zip(
+                self.ids, self.missing, self.tops, zip(*self.bands.values(), strict=True),
+                self.flags, self.pieces(), strict=True):
+            yield Scored(record_id, "incomplete" if missing else "complete", top,
+                         dict(zip(names, bands, strict=True)), flags, tuple(missing),
+                         list(pieces))
 
 
 class _Tracer:
@@ -409,21 +457,13 @@ def _weigh_basis(basis: PlanBasis, pattern: bytes, tracer: _Tracer | None) -> _W
 
 
 def _fee_column(plan: Plan, lanes: Lanes, cites: list[int]) -> list[bytes]:
-    """Each record's fees (JSON rows, joined), as of the chunk's date."""
+    """Each record's fees (JSON rows, joined), as of the chunk's date; adds their cites."""
     rows = plan.fee_rows(lanes.ctx.as_of)
-    parts: list[list[bytes]] = [[] for _ in range(lanes.n)]
-    for group in plan.fees:
-        decoded: dict[int, tuple[bytes, int]] = {}
-        for index, code in enumerate(group.codes(lanes)):
-            if not code:
-                continue
-            found = decoded.get(code)
-            if found is None:
-                found = decoded[code] = _decode_fees(group.entries, code, rows)
-            if found[0]:
-                parts[index].append(found[0])
-                cites[index] |= found[1]
-    return [b",".join(record_parts) for record_parts in parts]
+    codes = plan.fees.codes(lanes)
+    decoded = {code: _decode_fees(plan.fees.entries, code, rows) for code in set(codes)}
+    found = list(map(decoded.__getitem__, codes))
+    cites[:] = map(or_, cites, map(itemgetter(1), found))
+    return list(map(itemgetter(0), found))
 
 
 def _decode_fees(positions_: Sequence[int], code: int,

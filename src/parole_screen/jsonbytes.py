@@ -23,6 +23,7 @@ def _loads_stdlib(data: bytes) -> Any:
 
 
 dumps: Callable[[Any], bytes]
+dumps_plain: Callable[[Any], bytes]
 loads: Callable[[bytes], Any]
 
 if orjson is not None:
@@ -36,6 +37,9 @@ if orjson is not None:
         except TypeError:  # an integer past 64 bits
             return _dumps_stdlib(value)
 
+    # Text, null and lists of text: nothing to sort, no integer past 64 bits.
+    dumps_plain = orjson.dumps
+
     def loads(data: bytes) -> Any:
         """Parse JSON bytes."""
         try:
@@ -43,7 +47,7 @@ if orjson is not None:
         except orjson.JSONDecodeError:  # an integer past 64 bits, written by _dumps_stdlib
             return json.loads(data)
 else:  # pragma: no cover
-    dumps = _dumps_stdlib
+    dumps = dumps_plain = _dumps_stdlib
     loads = _loads_stdlib
 
 

@@ -4,10 +4,10 @@ The engine evaluates every condition over a whole chunk of records (bit masks, s
 :mod:`parole_screen.lanes`) and then writes each record's result from pieces this plan
 holds ready:
 
-* Flags, items and fees come in :class:`Group` s of up to eight. Over a chunk, a group's
-  conditions pack into one byte per record (bit j: entry j is shown), and a table keeps
-  what each byte value means: the entries, their citations and their JSON. A byte has at
-  most 256 values, so the tables stay small however many records go through.
+* Flags, the items of each kind and fees are :class:`Section` s. Over a chunk, a section's
+  conditions pack into one code per record (bit j: entry j is shown), and the section
+  keeps what each code means: the entries, their citations and their JSON. Few codes
+  occur (which items apply follows from a few answers), so most records reuse one.
 * Each basis of a category keeps its conditions in order (applies, requirements,
   strengtheners, weakeners, blocks, evidence): its *slots*. A record's slot results,
   one byte each (0 false, 1 true, 2 unknown), decide the basis.
@@ -22,6 +22,8 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import repeat
+from operator import lshift, or_
 from typing import Any, Generic, TypeVar
 
 from .conditions import ALWAYS, NEVER, Condition, except_when
@@ -32,7 +34,7 @@ from .pack import RulePack, fact_value_on, last_confirmed_value
 
 RESULT_SCHEMA = "parole-screen/result@1"
 SEVERITY_RANK = {"stop": 0, "warn": 1, "info": 2}
-GROUP = 8  # entries per group: one byte per record
+GROUP = 8  # conditions packed per byte
 #: The outcome of a category when no basis applies.
 EMPTY_OUTCOME = {band: dumps({"band": band, "score": 0, "basis": None, "label": None,
                               "cite": [], "reasons": [], "concerns": [], "missing_evidence": []})
@@ -108,7 +110,7 @@ class PlanFlag:
 
 @dataclass(frozen=True, slots=True)
 class Shown(Generic[E]):
-    """What one byte of a group means: the entries shown, their citations, their JSON."""
+    """What one code of a section means: the entries shown, their citations, their JSON."""
 
     entries: tuple[E, ...]
     cite: int
@@ -116,43 +118,54 @@ class Shown(Generic[E]):
 
 
 @dataclass(frozen=True, eq=False)
-class Group(Generic[E]):
-    """Up to eight entries, each shown where its condition holds."""
+class Section(Generic[E]):
+    """Entries shown where their conditions hold, decided for a record by one code.
+
+    Over a chunk, eight conditions at a time pack into one byte per record (bit j: the
+    j-th is true); the bytes of a record make its code, and ``shown`` keeps what each code
+    seen so far means. Codes repeat a lot (which items apply follows from a few answers).
+    """
 
     conditions: tuple[Condition, ...]
     entries: tuple[E, ...]
     cites: tuple[int, ...]
     jsons: tuple[bytes, ...]
-    table: list[Shown[E] | None] = field(default_factory=lambda: [None] * 256)
+    shown: dict[int, Shown[E]] = field(default_factory=dict)
 
-    def codes(self, lanes: Lanes) -> bytes:
-        """One byte per record of the chunk: bit j set where entry j's condition is true."""
-        code = 0
-        for bit, condition in enumerate(self.conditions):
-            code |= condition.masks(lanes)[0] << bit
-        return code.to_bytes(lanes.n, "little")
+    def codes(self, lanes: Lanes) -> list[int]:
+        """Each record's code: bit j set where the j-th condition is true."""
+        codes: list[int] | None = None
+        for first in range(0, len(self.conditions), GROUP):
+            packed = 0
+            for bit, condition in enumerate(self.conditions[first:first + GROUP]):
+                packed |= condition.masks(lanes)[0] << bit
+            data = packed.to_bytes(lanes.n, "little")
+            codes = (list(data) if codes is None
+                     else list(map(or_, codes, map(lshift, data, repeat(first)))))
+        return codes if codes is not None else [0] * lanes.n
 
     def column(self, lanes: Lanes) -> list[Shown[E]]:
         """What is shown for each record of the chunk."""
         codes = self.codes(lanes)
-        table = self.table
-        for value in set(codes):
-            if table[value] is None:
-                chosen = [position for position in range(len(self.entries))
-                          if value >> position & 1]
-                cite = 0
-                for position in chosen:
-                    cite |= self.cites[position]
-                table[value] = Shown(tuple(self.entries[position] for position in chosen), cite,
-                                     b",".join([self.jsons[position] for position in chosen]))
-        return [table[value] for value in codes]  # type: ignore[misc]  # all filled above
+        shown = self.shown
+        for code in set(codes).difference(shown):
+            if len(shown) >= _SHOWN_KEPT:  # bounded: a batch's memory stays flat
+                shown.clear()
+            chosen = [position for position in range(len(self.entries)) if code >> position & 1]
+            cite = 0
+            for position in chosen:
+                cite |= self.cites[position]
+            shown[code] = Shown(tuple(self.entries[position] for position in chosen), cite,
+                                b",".join([self.jsons[position] for position in chosen]))
+        return list(map(shown.__getitem__, codes))
 
 
-def _groups(entries: Sequence[tuple[Condition, E, int, bytes]]) -> tuple[Group[E], ...]:
-    return tuple(
-        Group(tuple(entry[0] for entry in batch), tuple(entry[1] for entry in batch),
-              tuple(entry[2] for entry in batch), tuple(entry[3] for entry in batch))
-        for batch in (entries[first:first + GROUP] for first in range(0, len(entries), GROUP)))
+_SHOWN_KEPT = 65_536
+
+
+def _section(entries: Sequence[tuple[Condition, E, int, bytes]]) -> Section[E]:
+    return Section(tuple(entry[0] for entry in entries), tuple(entry[1] for entry in entries),
+                   tuple(entry[2] for entry in entries), tuple(entry[3] for entry in entries))
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,9 +183,9 @@ class Plan:
     questions: tuple[tuple[str, Condition | None, bool], ...]
     categories: tuple[PlanCategory, ...]
     category_keys: tuple[tuple[int, bytes], ...]  # in key order: (position, '"id":')
-    flags: tuple[Group[PlanFlag], ...]  # in output order: by severity, then pack order
-    items: Mapping[str, tuple[Group[None], ...]]  # by kind, in pack order
-    fees: tuple[Group[int], ...]  # bits 2k, 2k + 1: fee entries[2k] applies, its exception
+    flags: Section[PlanFlag]  # in output order: by severity, then pack order
+    items: Mapping[str, Section[None]]  # by kind, in pack order
+    fees: Section[int]  # bits 2k, 2k + 1: fee entries[2k] applies, its exception may
     deadlines: tuple[PlanDeadline, ...]
     source_json: tuple[bytes, ...]  # '"S1":{...}' by bit
     static: Mapping[str, bytes]
@@ -271,7 +284,7 @@ def plan_for(pack: RulePack) -> Plan:
                                   "severity": flag.severity, "text": flag.text}) + b"}"),
                       bits(flag.cite), b""))
 
-    items: dict[str, tuple[Group[None], ...]] = {}
+    items: dict[str, Section[None]] = {}
     for kind in ITEM_KINDS:
         rows: list[tuple[Condition, None, int, bytes]] = []
         for item_entry in pack.items:
@@ -281,7 +294,7 @@ def plan_for(pack: RulePack) -> Plan:
                 if item.url:
                     row["url"] = item.url
                 rows.append((item_entry.when or ALWAYS, None, bits(item.cite), dumps(row)))
-        items[kind] = _groups(rows)
+        items[kind] = _section(rows)
 
     # A fee takes two bits: it applies, and an exception may apply. Its JSON depends on the
     # date, so the groups only say which bits are set (see Plan.fee_rows).
@@ -305,7 +318,7 @@ def plan_for(pack: RulePack) -> Plan:
                         for entry in pack.questions),
         categories=tuple(categories),
         category_keys=tuple((position, key(categories[position].id)) for position in order),
-        flags=_groups(flags), items=items, fees=_groups(fee_bits), deadlines=deadlines,
+        flags=_section(flags), items=items, fees=_section(fee_bits), deadlines=deadlines,
         source_json=source_json, static=static, source_bits=source_bits,
         numeric=frozenset(entry.question.id for entry in pack.questions
                           if entry.question.type in ("number", "money")),

@@ -10,10 +10,10 @@ exactly ``orjson.dumps(result, option=OPT_SORT_KEYS)`` of the same dict, which
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from .jsonbytes import dumps
+from .jsonbytes import dumps, dumps_plain
 from .lanes import Lanes, positions
 from .plan import Plan, PlanDeadline, Quotes
 
@@ -34,6 +34,7 @@ class Writer:
         self.lanes = lanes
         self.as_of_json = dumps(lanes.ctx.as_of.isoformat())
         self._answers: dict[str, list[bytes]] = {}
+        self.note = self._note_writer()
 
     def answers(self, qid: str) -> list[bytes]:
         """The JSON of every record's answer to ``qid`` (``null`` where unanswered)."""
@@ -60,20 +61,26 @@ class Writer:
         self._answers[qid] = found
         return found
 
-    def note(self, quotes: Quotes, tail: bytes, index: int) -> bytes:
-        """``{"answers":{...},<tail>``: a reason, concern or flag with the answers it read."""
-        qid = quotes.first
-        if qid is None:
-            return quotes.head + tail
-        first = (self._answers.get(qid) or self.answers(qid))[index]
-        if not quotes.rest:
-            return quotes.head + first + tail
-        parts = [quotes.head, first]
-        for qid, name in quotes.rest:
-            parts.append(name)
-            parts.append(self.answers(qid)[index])
-        parts.append(tail)
-        return b"".join(parts)
+    def _note_writer(self) -> Callable[[Quotes, bytes, int], bytes]:
+        """``note(quotes, tail, index)``: ``{"answers":{...},<tail>``, a reason, concern or
+        flag with the answers it read. A closure: it runs some 14 times per record."""
+        written = self._answers
+        answers = self.answers
+
+        def note(quotes: Quotes, tail: bytes, index: int) -> bytes:
+            qid = quotes.first
+            if qid is None:
+                return quotes.head + tail
+            first = (written.get(qid) or answers(qid))[index]
+            if not quotes.rest:
+                return b"".join((quotes.head, first, tail))
+            parts = [quotes.head, first]
+            for other, name in quotes.rest:
+                parts.append(name)
+                parts.append((written.get(other) or answers(other))[index])
+            parts.append(tail)
+            return b"".join(parts)
+        return note
 
     def deadlines(self, cites: list[int]) -> list[list[bytes]]:
         """Each record's deadlines, computed from its dates, in date order."""
@@ -108,45 +115,60 @@ class Writer:
             "days_from_as_of": days_left, "status": status, "soon": soon,
             "confidence": deadline.confidence, "cite": list(deadline.cite)})
 
-    def document(self, *, record_id: str | None, missing: Sequence[str], top: str | None,
-                 categories: Sequence[bytes], flags: Sequence[bytes],
-                 items: Sequence[bytes], fees: bytes, deadlines: Sequence[bytes],
-                 cite: int, trace: list[dict[str, Any]] | None) -> list[bytes]:
-        """The whole document, in pieces to join.
+    def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
+                 tops: Sequence[str | None], categories: Sequence[list[bytes]],
+                 flags: list[bytes], items: Mapping[str, list[bytes]], fees: list[bytes],
+                 deadlines: Sequence[list[bytes]], cites: Sequence[int],
+                 traces: Sequence[list[dict[str, Any]]] | None) -> list[bytes | list[bytes]]:
+        """The chunk's documents as a template: bytes shared by every record, or a list of
+        one piece per record (see :class:`~parole_screen.engine.ScoredChunk`).
 
-        ``categories`` are outcome objects in the pack's order; ``items`` the rows of the
-        after_approval, alternative, document, form, if_denied and next_step items.
+        ``categories`` holds each category's outcome objects, in the pack's order.
         """
         plan = self.plan
         static = plan.static
-        after_approval, alternatives, documents, forms, if_denied, next_steps = items
-        parts = [
-            b'{"after_approval":[', after_approval,
-            b'],"alternatives":[', alternatives,
-            b'],"always":', static["always"],
-            b',"as_of":', self.as_of_json,
-            b',"categories":{',
-            b",".join([name + categories[position] for position, name in plan.category_keys]),
-            b'},"deadlines":[', b",".join(deadlines),
-            b'],"disclaimer":', static["disclaimer"],
-            b',"documents":[', documents,
+        template: list[bytes | list[bytes]] = [
+            b'{"after_approval":[', items["after_approval"],
+            b'],"alternatives":[', items["alternative"],
+            b'],"always":' + static["always"] + b',"as_of":' + self.as_of_json
+            + b',"categories":{']
+        for number, (position, name) in enumerate(plan.category_keys):
+            template += [(b"," if number else b"") + name, categories[position]]
+        template += [
+            b'},"deadlines":[', list(map(b",".join, deadlines)),
+            b'],"disclaimer":' + static["disclaimer"] + b',"documents":[', items["document"],
             b'],"fees":[', fees,
-            b'],"flags":[', b",".join(flags),
-            b'],"forms":[', forms,
-            b'],"id":', dumps(record_id),
-            b',"if_denied":[', if_denied,
-            b'],"missing":', dumps(list(missing)),
-            b',"next_steps":[', next_steps,
-            b'],"rule_pack":', static["rule_pack"],
-            b',"schema":', static["schema"],
-            b',"sources":', plan.sources_json(cite),
-            b',"status":', b'"incomplete"' if missing else b'"complete"',
-            b',"top_category":', dumps(top),
+            b'],"flags":[', flags,
+            b'],"forms":[', items["form"],
+            b'],"id":', list(map(dumps_plain, ids)),
+            b',"if_denied":[', items["if_denied"],
+            b'],"missing":', list(map(dumps_plain, missing)),
+            b',"next_steps":[', items["next_step"],
+            b'],"rule_pack":' + static["rule_pack"] + b',"schema":' + static["schema"]
+            + b',"sources":', list(map(plan.sources_json, cites)),
+            b',"status":', [_INCOMPLETE if record_missing else _COMPLETE
+                            for record_missing in missing],
+            b',"top_category":', list(map(dumps_plain, tops)),
         ]
-        if trace is not None:
-            parts += [b',"trace":', dumps(trace)]
-        parts.append(b"}")
-        return parts
+        if traces is not None:
+            template += [b',"trace":', list(map(dumps, traces))]
+        template.append(b"}")
+        return _merged(template)
+
+
+_COMPLETE = b'"complete"'
+_INCOMPLETE = b'"incomplete"'
+
+
+def _merged(template: list[bytes | list[bytes]]) -> list[bytes | list[bytes]]:
+    """Adjacent shared pieces joined, so a record has as few pieces as possible."""
+    merged: list[bytes | list[bytes]] = []
+    for piece in template:
+        if isinstance(piece, bytes) and merged and isinstance(merged[-1], bytes):
+            merged[-1] += piece
+        else:
+            merged.append(piece)
+    return merged
 
 
 def _answer_json(value: Any) -> bytes:
