@@ -174,10 +174,14 @@ _TYPE_CHECKED = frozenset({"yes_no", "multi_choice", "number", "money"})
 def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
     """Type a whole column by checking each distinct answer once; None if one fails.
 
+    Answers checked before are remembered (a bounded number), so most chunks check few.
     Columns with fewer than 256 distinct answers are coded on the way (see ``Columns``).
     """
     allowed = _COLUMN_TYPES.get(kind, _TEXT_TYPES)
-    seen: dict[Any, Any] = {}  # answers checked in earlier chunks (lists as tuples); bounded
+    as_given = kind not in ("multi_choice", "date", "country")  # typed value is the answer
+    # Answer (a list as a tuple) -> typed value, in a one-slot holder: when it grows too big
+    # a new dict replaces it, so a thread still reading the old one is never cut short.
+    holder: list[dict[Any, Any]] = [{None: None}]
 
     def coerce_column(column: list[Any]) -> Coded | None:
         # A value of a wrong type shows up among the distinct values and fails there, unless
@@ -186,40 +190,32 @@ def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
             return None
         keys = column
         if kind == "multi_choice":
-            try:
-                keys = [None if value is None else tuple(value) for value in column]
-            except TypeError:  # pragma: no cover - a list's items are always iterable
-                return None
+            keys = [None if value is None else tuple(value) for value in column]
         try:
             distinct = set(keys)
         except TypeError:  # an unhashable member of a list
             return None
+        seen = holder[0]
+        new = distinct.difference(seen)
+        if len(seen) + len(new) > _SEEN_KEPT:  # bounded: a batch's memory stays flat
+            seen = holder[0] = {None: None}
+            new = distinct.difference(seen)
+        for key in new:
+            try:
+                seen[key] = coerce(list(key) if kind == "multi_choice" else key)
+            except AnswerError:
+                return None
+        typed = column if as_given else list(map(seen.__getitem__, keys))
+        if len(distinct) > 256:
+            return typed, None, None
         distinct.discard(None)
-        typed: dict[Any, Any] = {}
-        for key in distinct:
-            value = seen.get(key) if kind in ("multi_choice", "date") else None
-            if value is None:
-                try:
-                    value = coerce(list(key) if kind == "multi_choice" else key)
-                except AnswerError:
-                    return None
-                if kind in ("multi_choice", "date"):
-                    if len(seen) >= 4096:
-                        seen.clear()
-                    seen[key] = value
-            typed[key] = value
-        same = kind != "multi_choice" and all(typed[key] is key for key in distinct)
-        if len(distinct) > 255:
-            return (column if same else [None if key is None else typed[key] for key in keys],
-                    None, None)
-        codes_of: dict[Any, int] = {None: 0}
-        values: list[Any] = [None]
-        for key in distinct:
-            codes_of[key] = len(values)
-            values.append(typed[key])
-        codes = bytes(map(codes_of.__getitem__, keys))
-        return (column if same else list(map(values.__getitem__, codes))), codes, values
+        order = [None, *distinct]
+        codes = bytes(map(dict(zip(order, range(len(order)), strict=True)).__getitem__, keys))
+        return typed, codes, list(map(seen.__getitem__, order))
     return coerce_column
+
+
+_SEEN_KEPT = 8192
 
 
 def to_json_value(value: Any) -> Any:

@@ -41,7 +41,7 @@ from itertools import chain
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from .batch_input import InputSource, Item, Progress, Rejected, _parsed, iter_items
+from .batch_input import InputSource, Item, Progress, Rejected, iter_items, parse_many
 from .engine import ScoredChunk, score_chunk
 from .errors import AnswerError, ParoleScreenError
 from .loader import load_pack
@@ -204,7 +204,7 @@ class Scorer:
         self.header = csv_header(self.category_ids, compare=baseline is not None)
 
     def chunk(self, items: Sequence[Item]) -> ChunkOut:
-        records = [_parsed(item.payload) for item in items]
+        records = parse_many([item.payload for item in items])
         if self.baseline is not None:
             from .batch_compare import _compare_chunk  # it imports this module
 

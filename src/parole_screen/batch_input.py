@@ -10,6 +10,7 @@ import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import compress, repeat
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -160,29 +161,64 @@ def _sniff(stream: Any) -> str:
 
 
 def _jsonl_items(label: str, stream: IO[bytes], tally: Progress, cap: int) -> Iterator[Item]:
-    """One item per non-blank line; CRLF and a leading UTF-8 BOM are fine."""
-    readline = stream.readline
-    number = 0
+    """One item per non-blank line; CRLF and a leading UTF-8 BOM are fine.
+
+    Reads blocks and splits them (a record costs no Python call of its own); a line longer
+    than ``cap`` becomes a ``too_large`` item and is skipped without being kept whole.
+    """
+    number = 0  # lines before the current block
+    pending = b""  # the start of a line the next block continues
+    skipping = False  # inside an over-long line
+    first = True
     while True:
-        line = readline(cap + 1)
-        if not line:
+        block = stream.read(_READ_BLOCK)
+        tally.bytes_read += len(block)
+        if not block:
+            if pending and not skipping:
+                yield from _line_items(label, [pending], number, first, cap)
             return
-        number += 1
-        tally.bytes_read += len(line)
-        if len(line) > cap and not line.endswith(b"\n"):
-            while True:  # skip the rest of the over-long line without keeping it
-                rest = readline(_READ_BLOCK)
-                tally.bytes_read += len(rest)
-                if not rest or rest.endswith(b"\n"):
-                    break
-            yield Item(label, number, None, Rejected(
-                "too_large", f"line longer than the {cap // 1024} KiB limit for one record"))
+        if skipping:
+            end = block.find(b"\n")
+            if end < 0:
+                continue
+            block = block[end + 1:]
+            skipping = False
+        lines = (pending + block).split(b"\n") if pending else block.split(b"\n")
+        pending = lines.pop()
+        if len(pending) > cap:  # an over-long line that goes on: report it, skip the rest
+            yield from _line_items(label, lines, number, first, cap)
+            number += len(lines) + 1
+            yield _too_large(label, number, cap)
+            pending, skipping, first = b"", True, False
             continue
-        if number == 1 and line.startswith(_BOM):
-            line = line[3:]
-        line = line.strip(_JSON_WS)
-        if line:
-            yield Item(label, number, None, line)
+        yield from _line_items(label, lines, number, first, cap)
+        number += len(lines)
+        first = first and not lines
+
+
+def _line_items(label: str, lines: list[bytes], number: int, first: bool,
+                cap: int) -> list[Item]:
+    """Items for whole lines; ``number`` lines came before them."""
+    if not lines:
+        return []
+    if first and lines[0].startswith(_BOM):
+        lines[0] = lines[0][3:]
+    if max(map(len, lines)) > cap:
+        return [_too_large(label, number + offset, cap) if len(line) > cap
+                else Item(label, number + offset, None, stripped)
+                for offset, (line, stripped) in enumerate(
+                    zip(lines, map(bytes.strip, lines, repeat(_JSON_WS)), strict=True), 1)
+                if stripped or len(line) > cap]
+    stripped = list(map(bytes.strip, lines, repeat(_JSON_WS)))
+    kept = list(map(bool, stripped))
+    numbers = range(number + 1, number + len(lines) + 1)
+    return list(map(Item, repeat(label), compress(numbers, kept), repeat(None),
+                    compress(stripped, kept)))
+
+
+def _too_large(label: str, number: int, cap: int) -> Item:
+    return Item(label, number, None, Rejected(
+        "too_large", f"line longer than the {cap // 1024} KiB limit for one record"))
 
 
 def _folder_items(folder: Path, tally: Progress, cap: int) -> Iterator[Item]:
@@ -468,6 +504,28 @@ def _may_be_inexact(record: Any) -> bool:
         return True
     answers = record.get("answers")
     return type(answers) is dict and float in set(map(type, answers.values()))
+
+
+# Digits become "9", the rest a space: a run of 19 nines is a number that may not fit in
+# 64 bits (or digits in a string: then the slow path, which is merely slower).
+_DIGITS_ONLY = bytes(0x39 if 0x30 <= code <= 0x39 else 0x20 for code in range(256))
+_LONG_NUMBER = b"9" * 19
+
+
+def parse_many(payloads: Sequence[bytes | str | Rejected]) -> list[Any]:
+    """:func:`_parsed` of each payload; a chunk of plain records is read in one go.
+
+    orjson differs from json only on integers past 64 bits (read as floats) and on input it
+    refuses; a chunk with neither is parsed without a Python call per record.
+    """
+    if orjson is not None and all(type(payload) is bytes for payload in payloads):
+        raw: Sequence[bytes] = payloads  # type: ignore[assignment]
+        if b"\n".join(raw).translate(_DIGITS_ONLY).find(_LONG_NUMBER) < 0:
+            try:
+                return list(map(orjson.loads, raw))
+            except orjson.JSONDecodeError:
+                pass  # some record is bad: each gets its own verdict below
+    return [_parsed(payload) for payload in payloads]
 
 
 def _parsed(payload: bytes | str | Rejected) -> Any:

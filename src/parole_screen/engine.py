@@ -32,6 +32,8 @@ from .plan import (
     PlanBasis,
     PlanCategory,
     PlanFactor,
+    PlanFlag,
+    Shown,
     plan_for,
 )
 from .result_json import Writer, add_years, outcome_json
@@ -229,9 +231,7 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
         for tracer in tracers:
             for entry in pack.flags:
                 tracer.flag(entry.flag.id, entry.when, entry.unless)
-    note = writer.note
-    flag_json = [b",".join([note(flag.quotes, flag.tail, index) for flag in shown.entries])
-                 if shown.entries else b"" for index, shown in enumerate(flag_column)]
+    flag_json = _flag_notes(writer, flag_column)
 
     item_json: dict[str, list[bytes]] = {}
     for kind in ITEM_KINDS:
@@ -253,6 +253,28 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
             categories=[column.json for column in categories], flags=flag_json,
             items=item_json, fees=fee_json, deadlines=deadlines, cites=cites,
             traces=None if tracers is None else [tracer.trace for tracer in tracers]))
+
+
+def _flag_notes(writer: Writer, flag_column: list[Shown[PlanFlag]]) -> list[bytes]:
+    """Each record's flags as JSON (a flag shown for many records has its notes for the
+    whole chunk worked out at once)."""
+    note = writer.note
+    columns: dict[PlanFlag, list[bytes] | None] = {}
+    found = []
+    for index, shown in enumerate(flag_column):
+        if not shown.entries:
+            found.append(b"")
+            continue
+        parts = []
+        for flag in shown.entries:
+            if flag in columns:
+                column = columns[flag]
+            else:
+                column = columns[flag] = writer.note_column(flag.quotes, flag.tail)
+            parts.append(note(flag.quotes, flag.tail, index) if column is None
+                         else column[index])
+        found.append(b",".join(parts))
+    return found
 
 
 _CITE = attrgetter("cite")
@@ -466,15 +488,17 @@ def _fee_column(plan: Plan, lanes: Lanes, cites: list[int]) -> list[bytes]:
     return list(map(itemgetter(0), found))
 
 
-def _decode_fees(positions_: Sequence[int], code: int,
+def _decode_fees(positions_: Sequence[int], code: tuple[int, ...],
                  rows: Sequence[tuple[bytes, bytes, int] | None]) -> tuple[bytes, int]:
+    """A fee section code (bits 2k, 2k + 1: fee k applies, its exception may) as JSON rows."""
+    bits = int.from_bytes(bytes(code), "little")
     found = []
     cite = 0
     for pair in range(0, len(positions_), 2):
         row = rows[positions_[pair]]
-        if row is None or not code >> pair & 1:
+        if row is None or not bits >> pair & 1:
             continue
         plain, excepted, fee_cite = row
-        found.append(excepted if code >> (pair + 1) & 1 else plain)
+        found.append(excepted if bits >> (pair + 1) & 1 else plain)
         cite |= fee_cite
     return b",".join(found), cite

@@ -22,8 +22,6 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from itertools import repeat
-from operator import lshift, or_
 from typing import Any, Generic, TypeVar
 
 from .conditions import ALWAYS, NEVER, Condition, except_when
@@ -52,7 +50,7 @@ class Quotes:
     rest: tuple[tuple[str, bytes], ...]  # the others: (qid, ',"b":')
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class PlanFactor:
     rule_id: str
     condition: Condition  # when, except unless
@@ -98,7 +96,7 @@ class PlanCategory:
     bases: tuple[PlanBasis, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # identity: used as a dict key per record
 class PlanFlag:
     id: str
     when: Condition
@@ -122,36 +120,41 @@ class Section(Generic[E]):
     """Entries shown where their conditions hold, decided for a record by one code.
 
     Over a chunk, eight conditions at a time pack into one byte per record (bit j: the
-    j-th is true); the bytes of a record make its code, and ``shown`` keeps what each code
-    seen so far means. Codes repeat a lot (which items apply follows from a few answers).
+    j-th is true); the bytes of a record make its code, and ``meanings`` keeps what each
+    code seen so far means. Codes repeat a lot (which items apply follows from a few answers).
     """
 
     conditions: tuple[Condition, ...]
     entries: tuple[E, ...]
     cites: tuple[int, ...]
     jsons: tuple[bytes, ...]
-    shown: dict[int, Shown[E]] = field(default_factory=dict)
+    # What each code seen so far means, in a one-slot holder: when it grows too big a new
+    # dict replaces it, so a thread still reading the old one is never cut short.
+    meanings: list[dict[tuple[int, ...], Shown[E]]] = field(default_factory=lambda: [{}])
 
-    def codes(self, lanes: Lanes) -> list[int]:
-        """Each record's code: bit j set where the j-th condition is true."""
-        codes: list[int] | None = None
+    def codes(self, lanes: Lanes) -> list[tuple[int, ...]]:
+        """Each record's code: byte g, bit j set where condition 8g + j is true."""
+        packed_groups = []
         for first in range(0, len(self.conditions), GROUP):
             packed = 0
             for bit, condition in enumerate(self.conditions[first:first + GROUP]):
                 packed |= condition.masks(lanes)[0] << bit
-            data = packed.to_bytes(lanes.n, "little")
-            codes = (list(data) if codes is None
-                     else list(map(or_, codes, map(lshift, data, repeat(first)))))
-        return codes if codes is not None else [0] * lanes.n
+            packed_groups.append(packed.to_bytes(lanes.n, "little"))
+        if not packed_groups:  # a section with no entries: every record's code is empty
+            return [()] * lanes.n
+        return list(zip(*packed_groups, strict=True))
 
     def column(self, lanes: Lanes) -> list[Shown[E]]:
         """What is shown for each record of the chunk."""
         codes = self.codes(lanes)
-        shown = self.shown
-        for code in set(codes).difference(shown):
-            if len(shown) >= _SHOWN_KEPT:  # bounded: a batch's memory stays flat
-                shown.clear()
-            chosen = [position for position in range(len(self.entries)) if code >> position & 1]
+        shown = self.meanings[0]
+        new = set(codes).difference(shown)
+        if len(shown) + len(new) > _SHOWN_KEPT:  # bounded: a batch's memory stays flat
+            shown = self.meanings[0] = {}
+            new = set(codes)
+        for code in new:
+            chosen = [position for position in range(len(self.entries))
+                      if code[position // GROUP] >> position % GROUP & 1]
             cite = 0
             for position in chosen:
                 cite |= self.cites[position]

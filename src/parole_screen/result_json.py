@@ -61,6 +61,19 @@ class Writer:
         self._answers[qid] = found
         return found
 
+    def note_column(self, quotes: Quotes, tail: bytes) -> list[bytes] | None:
+        """The note for every record of the chunk, when it quotes one coded answer (each
+        distinct answer's note is joined once); None otherwise."""
+        qid = quotes.first
+        if qid is None or quotes.rest or qid in self.plan.numeric:
+            return None
+        coded = self.lanes.encoded(qid)
+        if coded is None:
+            return None
+        codes, values = coded
+        notes = [b"".join((quotes.head, _answer_json(value), tail)) for value in values]
+        return list(map(notes.__getitem__, codes))
+
     def _note_writer(self) -> Callable[[Quotes, bytes, int], bytes]:
         """``note(quotes, tail, index)``: ``{"answers":{...},<tail>``, a reason, concern or
         flag with the answers it read. A closure: it runs some 14 times per record."""
