@@ -179,6 +179,7 @@ def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
     """
     allowed = _COLUMN_TYPES.get(kind, _TEXT_TYPES)
     as_given = kind not in ("multi_choice", "date", "country")  # typed value is the answer
+    remember = not as_given  # worth remembering: lists, dates and countries take some work
     # Answer (a list as a tuple) -> typed value, in a one-slot holder: when it grows too big
     # a new dict replaces it, so a thread still reading the old one is never cut short.
     holder: list[dict[Any, Any]] = [{None: None}]
@@ -197,8 +198,10 @@ def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
             return None
         seen = holder[0]
         new = distinct.difference(seen)
-        if len(seen) + len(new) > _SEEN_KEPT:  # bounded: a batch's memory stays flat
-            seen = holder[0] = {None: None}
+        if len(seen) + len(new) > _SEEN_KEPT or not remember:  # bounded: memory stays flat
+            seen = {None: None}
+            if remember:
+                holder[0] = seen
             new = distinct.difference(seen)
         for key in new:
             try:
@@ -215,7 +218,7 @@ def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
     return coerce_column
 
 
-_SEEN_KEPT = 8192
+_SEEN_KEPT = 2048
 
 
 def to_json_value(value: Any) -> Any:

@@ -10,7 +10,7 @@ exactly ``orjson.dumps(result, option=OPT_SORT_KEYS)`` of the same dict, which
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .jsonbytes import dumps, dumps_plain
@@ -34,32 +34,14 @@ class Writer:
         self.lanes = lanes
         self.as_of_json = dumps(lanes.ctx.as_of.isoformat())
         self._answers: dict[str, list[bytes]] = {}
-        self.note = self._note_writer()
+        # The note writer is a closure over this writer; kept here it would make a reference
+        # cycle, and each chunk's columns would wait for the cycle collector to go.
+        self.note = _NoteWriter(lanes, plan.numeric, self._answers)
 
     def answers(self, qid: str) -> list[bytes]:
         """The JSON of every record's answer to ``qid`` (``null`` where unanswered)."""
-        found = self._answers.get(qid)
-        if found is not None:
-            return found
-        coded = None if qid in self.plan.numeric else self.lanes.encoded(qid)
-        column = self.lanes.column(qid)
-        if coded is not None:
-            codes, values = coded
-            found = list(map([_answer_json(value) for value in values].__getitem__, codes))
-        else:
-            # Spell each value once; but 1.0 equals 1 as a key and is spelt differently.
-            seen: dict[Any, bytes] = {}
-            found = []
-            for value in column:
-                if value.__class__ is float:
-                    found.append(dumps(value))
-                    continue
-                json = seen.get(value)
-                if json is None:
-                    json = seen[value] = _answer_json(value)
-                found.append(json)
-        self._answers[qid] = found
-        return found
+        return self._answers.get(qid) or _answer_column(self.lanes, self.plan.numeric,
+                                                        self._answers, qid)
 
     def note_column(self, quotes: Quotes, tail: bytes) -> list[bytes] | None:
         """The note for every record of the chunk, when it quotes one coded answer (each
@@ -73,27 +55,6 @@ class Writer:
         codes, values = coded
         notes = [b"".join((quotes.head, _answer_json(value), tail)) for value in values]
         return list(map(notes.__getitem__, codes))
-
-    def _note_writer(self) -> Callable[[Quotes, bytes, int], bytes]:
-        """``note(quotes, tail, index)``: ``{"answers":{...},<tail>``, a reason, concern or
-        flag with the answers it read. A closure: it runs some 14 times per record."""
-        written = self._answers
-        answers = self.answers
-
-        def note(quotes: Quotes, tail: bytes, index: int) -> bytes:
-            qid = quotes.first
-            if qid is None:
-                return quotes.head + tail
-            first = (written.get(qid) or answers(qid))[index]
-            if not quotes.rest:
-                return b"".join((quotes.head, first, tail))
-            parts = [quotes.head, first]
-            for other, name in quotes.rest:
-                parts.append(name)
-                parts.append((written.get(other) or answers(other))[index])
-            parts.append(tail)
-            return b"".join(parts)
-        return note
 
     def deadlines(self, cites: list[int]) -> list[list[bytes]]:
         """Each record's deadlines, computed from its dates, in date order."""
@@ -182,6 +143,56 @@ def _merged(template: list[bytes | list[bytes]]) -> list[bytes | list[bytes]]:
         else:
             merged.append(piece)
     return merged
+
+
+class _NoteWriter:
+    """``note(quotes, tail, index)``: ``{"answers":{...},<tail>``, a reason, concern or flag
+    with the answers it read (some 14 per record, so kept lean)."""
+
+    __slots__ = ("lanes", "numeric", "written")
+
+    def __init__(self, lanes: Lanes, numeric: frozenset[str],
+                 written: dict[str, list[bytes]]) -> None:
+        self.lanes, self.numeric, self.written = lanes, numeric, written
+
+    def __call__(self, quotes: Quotes, tail: bytes, index: int) -> bytes:
+        qid = quotes.first
+        if qid is None:
+            return quotes.head + tail
+        written = self.written
+        first = (written.get(qid) or _answer_column(self.lanes, self.numeric, written, qid))
+        if not quotes.rest:
+            return b"".join((quotes.head, first[index], tail))
+        parts = [quotes.head, first[index]]
+        for other, name in quotes.rest:
+            parts.append(name)
+            parts.append((written.get(other)
+                          or _answer_column(self.lanes, self.numeric, written, other))[index])
+        parts.append(tail)
+        return b"".join(parts)
+
+
+def _answer_column(lanes: Lanes, numeric: frozenset[str], written: dict[str, list[bytes]],
+                   qid: str) -> list[bytes]:
+    """The JSON of every record's answer to ``qid``, kept in ``written``."""
+    coded = None if qid in numeric else lanes.encoded(qid)
+    if coded is not None:
+        codes, values = coded
+        found = list(map([_answer_json(value) for value in values].__getitem__, codes))
+    else:
+        # Spell each value once; but 1.0 equals 1 as a key and is spelt differently.
+        seen: dict[Any, bytes] = {}
+        found = []
+        for value in lanes.column(qid):
+            if value.__class__ is float:
+                found.append(dumps(value))
+                continue
+            json = seen.get(value)
+            if json is None:
+                json = seen[value] = _answer_json(value)
+            found.append(json)
+    written[qid] = found
+    return found
 
 
 def _answer_json(value: Any) -> bytes:
