@@ -238,3 +238,54 @@ def test_the_cli_tunes_the_collector_of_a_one_job_run(tmp_path: Path,
                                     "-o", str(tmp_path / "out.jsonl")])
     assert done.exit_code == 0, done.output
     assert entered == ([True] if tuned else [])
+
+
+def _reference_lines(data: bytes, cap: int) -> list[tuple[int, bytes | str]]:
+    """What the JSONL reader must give: (line number, payload or "too_large")."""
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    found: list[tuple[int, bytes | str]] = []
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    for number, line in enumerate(lines, 1):
+        if len(line) > cap:
+            found.append((number, "too_large"))
+        elif line.strip(b" \t\r\n"):
+            found.append((number, line.strip(b" \t\r\n")))
+    return found
+
+
+@pytest.mark.parametrize("block", [1, 2, 3, 7, 64])
+@pytest.mark.parametrize("seed", range(6))
+def test_jsonl_blocks_split_lines_exactly(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          block: int, seed: int) -> None:
+    """Lines cut at any block boundary, long lines spanning blocks, CRLF, blanks, a BOM."""
+    import random
+
+    rng = random.Random(seed)
+    pieces = [b'{"id": %d}' % n if rng.random() < 0.6 else
+              rng.choice([b"", b"  ", b"\r", b'{"id": "' + b"w" * rng.randint(10, 60) + b'"}'])
+              for n in range(40)]
+    data = (b"\xef\xbb\xbf" if seed % 2 else b"") + b"\n".join(
+        piece + (b"\r" if rng.random() < 0.3 else b"") for piece in pieces)
+    if seed % 3 == 0:
+        data += b"\n"
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(data)
+    monkeypatch.setattr(batch_input, "_READ_BLOCK", block)
+    got = [(item.line, item.payload.kind if isinstance(item.payload, Rejected) else item.payload)
+           for item in items_of(path, cap=40)]
+    assert got == _reference_lines(data, 40)
+
+
+def test_parse_many_reads_a_chunk_as_parse_record_would() -> None:
+    plain = [b'{"id": 1, "answers": {"a": 1.5}}', b'{"id": "x"}', b"[1, 2]"]
+    assert batch_input.parse_many(plain) == [parse_record(payload) for payload in plain]
+    big = [b'{"n": 123456789012345678901234567890}', b'{"id": 2}']
+    assert batch_input.parse_many(big)[0] == {"n": 123456789012345678901234567890}
+    bad = [b'{"id": 1}', b'{"id": ', Rejected("too_large", "long")]
+    parsed = batch_input.parse_many(bad)
+    assert parsed[0] == {"id": 1}
+    assert isinstance(parsed[1], Rejected) and parsed[1].kind == "invalid_json"
+    assert parsed[2] == Rejected("too_large", "long")
+    assert batch_input.parse_many([b'{"s": "\\ud800"}']) == [{"s": "\ud800"}]

@@ -1,0 +1,166 @@
+"""The chunk engine: many records at once must score exactly as one at a time.
+
+``screen()`` scores a chunk of one record; ``score_records`` / ``score_chunk`` (the batch)
+score hundreds at once over columns of answers. These tests hold the two to the same bytes
+on generated records that cover the shipped pack, and check the pieces that only a chunk
+exercises: coded and uncoded columns, memo bounds, numbers spelt as given, JSON in
+canonical form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+from typing import Any
+
+import orjson
+import pytest
+
+from parole_screen import AnswerError, RulePack, answers, plan, screen_record
+from parole_screen.conditions import Condition
+from parole_screen.engine import score_chunk, score_records
+from parole_screen.lanes import Lanes, positions
+
+from conftest import REPO
+
+DAYS = (dt.date(2025, 10, 15), dt.date(2026, 1, 1), dt.date(2026, 11, 28))
+
+
+def _generator() -> Any:
+    spec = importlib.util.spec_from_file_location("bench_records_chunk",
+                                                  REPO / "benchmarks" / "records.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.RecordGenerator
+
+
+@pytest.fixture(scope="module")
+def records(shipped_pack: RulePack) -> list[dict[str, Any]]:
+    return list(_generator()(shipped_pack, seed=11).records(600))
+
+
+def canonical(result: dict[str, Any]) -> bytes:
+    return orjson.dumps(result, option=orjson.OPT_SORT_KEYS)
+
+
+@pytest.mark.parametrize("day", DAYS)
+def test_a_chunk_scores_exactly_as_one_record_at_a_time(shipped_pack: RulePack,
+                                                        records: list[dict[str, Any]],
+                                                        day: dt.date) -> None:
+    chunked = score_records(shipped_pack, records, day)
+    assert len(chunked) == len(records)
+    for record, scored in zip(records, chunked, strict=True):
+        assert not isinstance(scored, AnswerError)
+        alone = screen_record(shipped_pack, record, day)
+        assert scored.json == canonical(alone)  # same bytes, canonical (sorted, compact)
+        assert (scored.id, scored.status, scored.top_category) == (
+            alone["id"], alone["status"], alone["top_category"])
+        assert dict(scored.bands) == {cid: cat["band"] for cid, cat in alone["categories"].items()}
+        assert list(scored.flags) == [flag["id"] for flag in alone["flags"]]
+
+
+def test_explain_traces_match_in_a_chunk(shipped_pack: RulePack,
+                                         records: list[dict[str, Any]]) -> None:
+    some = records[:40]
+    chunked = score_records(shipped_pack, some, DAYS[2], explain=True)
+    for record, scored in zip(some, chunked, strict=True):
+        assert not isinstance(scored, AnswerError)
+        alone = screen_record(shipped_pack, record, DAYS[2], explain=True)
+        assert scored.result()["trace"] == alone["trace"] != []
+
+
+def test_the_chunk_view_agrees_with_its_rows(shipped_pack: RulePack,
+                                             records: list[dict[str, Any]]) -> None:
+    outcome = score_chunk(shipped_pack, records[:50], DAYS[1])
+    assert outcome.errors == {} and outcome.places == list(range(50))
+    chunk = outcome.scored
+    assert chunk is not None and len(chunk) == 50
+    rows = list(chunk)
+    assert chunk.jsonl() == b"".join(row.json + b"\n" for row in rows)
+    assert chunk.statuses() == [row.status for row in rows]
+
+
+def test_errors_keep_their_places_and_the_rest_is_scored(shipped_pack: RulePack,
+                                                         records: list[dict[str, Any]]) -> None:
+    mixed = [records[0], {"id": "x", "answers": {"no_such_question": 1}}, records[1],
+             "not an object", {"id": "y", "answers": {"reason_type": 7}}, records[2]]
+    outcome = score_chunk(shipped_pack, mixed, DAYS[0])
+    assert outcome.places == [0, 2, 5]
+    assert sorted(outcome.errors) == [1, 3, 4]
+    assert outcome.errors[1].field == "no_such_question"
+    assert outcome.errors[4].field == "reason_type" and "record y" in str(outcome.errors[4])
+    assert outcome.scored is not None
+    assert [row.id for row in outcome.scored] == ["R0000000", "R0000001", "R0000002"]
+
+
+def test_numbers_are_quoted_as_given(shipped_pack: RulePack) -> None:
+    """6 and 6.0 are equal keys; a note must still quote each as the record wrote it."""
+    base = {"beneficiary_location": "outside_us", "reason_type": "medical"}
+    chunk = [{"id": "int", "answers": {**base, "stay_months": 13}},
+             {"id": "float", "answers": {**base, "stay_months": 13.0}}]
+    results = [row.result() for row in score_records(shipped_pack, chunk, DAYS[2])
+               if not isinstance(row, AnswerError)]
+    quoted = [next(flag["answers"]["stay_months"] for flag in result["flags"]
+                   if flag["id"] == "stay_over_one_year") for result in results]
+    assert quoted == [13, 13.0] and isinstance(quoted[1], float)
+    raw = [row.json for row in score_records(shipped_pack, chunk, DAYS[2])
+           if not isinstance(row, AnswerError)]
+    assert b'"stay_months":13}' in raw[0] and b'"stay_months":13.0}' in raw[1]
+
+
+def _all_conditions(pack: RulePack) -> list[Condition]:
+    found: list[Condition] = []
+    for entry in pack.questions:
+        if entry.asked_when is not None:
+            found.append(entry.asked_when)
+    for category in pack.categories:
+        for basis in category.bases:
+            found.append(basis.applies)
+            for factor in (*basis.requires, *basis.strengthens, *basis.weakens, *basis.blocks):
+                found.append(factor.when)
+    found += [flag.when for flag in pack.flags]
+    found += [item.when for item in pack.items if item.when is not None]
+    return found
+
+
+def test_every_condition_over_a_chunk_equals_one_record_at_a_time(
+        shipped_pack: RulePack, records: list[dict[str, Any]]) -> None:
+    """Coded columns (few distinct answers) and uncoded ones (over 256) alike."""
+    typed = [answers.coerce_answers(shipped_pack, record["answers"]) for record in records]
+    ctx = shipped_pack.context(DAYS[1])
+    qids = {entry.question.id for entry in shipped_pack.questions}
+    for coded in (True, False):
+        columns = {qid: [row.get(qid) for row in typed] for qid in qids}
+        lanes = Lanes(columns, len(typed), ctx)
+        if not coded:  # pretend every column has too many distinct answers to code
+            lanes._codes.update(dict.fromkeys(qids))
+        for condition in _all_conditions(shipped_pack):
+            true, false = condition.masks(lanes)
+            assert not true & false
+            for index in (0, 1, 2, 97, 311, len(typed) - 1):
+                expected = condition(typed[index], ctx)
+                bit = 1 << (8 * index)
+                got = True if true & bit else False if false & bit else None
+                assert got is expected
+
+
+def test_positions_reads_set_records() -> None:
+    assert list(positions(0, 5)) == []
+    assert list(positions((1 << 0) | (1 << 16) | (1 << 32), 5)) == [0, 2, 4]
+
+
+def test_memos_stay_bounded_and_answers_stay_right(shipped_pack: RulePack,
+                                                  records: list[dict[str, Any]],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = [row.json for row in score_records(shipped_pack, records[:200], DAYS[2])
+                if not isinstance(row, AnswerError)]
+    monkeypatch.setattr(plan, "_SHOWN_KEPT", 3)
+    monkeypatch.setattr(answers, "_SEEN_KEPT", 5)
+    got = []
+    for first in range(0, 200, 50):
+        got += [row.json for row in score_records(shipped_pack, records[first:first + 50],
+                                                  DAYS[2]) if not isinstance(row, AnswerError)]
+    assert got == expected
+    sections = [plan.plan_for(shipped_pack).flags, *plan.plan_for(shipped_pack).items.values()]
+    assert all(len(section.meanings[0]) <= 50 for section in sections)
