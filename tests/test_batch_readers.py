@@ -262,7 +262,7 @@ def test_jsonl_blocks_split_lines_exactly(tmp_path: Path, monkeypatch: pytest.Mo
     """Lines cut at any block boundary, long lines spanning blocks, CRLF, blanks, a BOM."""
     import random
 
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - test data
     pieces = [b'{"id": %d}' % n if rng.random() < 0.6 else
               rng.choice([b"", b"  ", b"\r", b'{"id": "' + b"w" * rng.randint(10, 60) + b'"}'])
               for n in range(40)]

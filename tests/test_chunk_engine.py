@@ -16,12 +16,11 @@ from typing import Any
 import orjson
 import pytest
 
+from conftest import REPO
 from parole_screen import AnswerError, RulePack, answers, plan, screen_record
 from parole_screen.conditions import Condition
 from parole_screen.engine import score_chunk, score_records
 from parole_screen.lanes import Lanes, positions
-
-from conftest import REPO
 
 DAYS = (dt.date(2025, 10, 15), dt.date(2026, 1, 1), dt.date(2026, 11, 28))
 
