@@ -96,7 +96,7 @@ class CompiledQuestion:
 
 @dataclass(frozen=True, eq=False)
 class RulePack:
-    """A validated, cross-checked rule pack with its conditions compiled to closures.
+    """A validated, cross-checked rule pack with its conditions compiled (see ``conditions``).
 
     Build one with :func:`parole_screen.load_pack`; it is immutable and safe to share
     between threads and to send to worker processes (it is rebuilt there from ``path``).

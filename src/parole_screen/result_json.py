@@ -34,7 +34,7 @@ class Writer:
         self.lanes = lanes
         self.as_of_json = dumps(lanes.ctx.as_of.isoformat())
         self._answers: dict[str, list[bytes]] = {}
-        # The note writer is a closure over this writer; kept here it would make a reference
+        # The note writer must not hold this writer: kept here it would make a reference
         # cycle, and each chunk's columns would wait for the cycle collector to go.
         self.note = _NoteWriter(lanes, plan.numeric, self._answers)
 
