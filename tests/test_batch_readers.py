@@ -20,6 +20,7 @@ from parole_screen import batch, batch_input
 from parole_screen.batch import BatchOptions, run_batch
 from parole_screen.batch_input import Item, Rejected, iter_items, parse_record, resolve_inputs
 from parole_screen.cli import app
+from parole_screen.engine import score_chunk
 from parole_screen.errors import ParoleScreenError
 from parole_screen.pack import RulePack
 
@@ -289,3 +290,15 @@ def test_parse_many_reads_a_chunk_as_parse_record_would() -> None:
     assert isinstance(parsed[1], Rejected) and parsed[1].kind == "invalid_json"
     assert parsed[2] == Rejected("too_large", "long")
     assert batch_input.parse_many([b'{"s": "\\ud800"}']) == [{"s": "\ud800"}]
+
+
+def test_deep_nesting_that_orjson_refuses_is_read_by_json_not_a_crash(
+        minimal_pack: RulePack) -> None:
+    """orjson raises RecursionError past depth 1024; json reads it (and later checks reject
+    the record), so the batch goes on."""
+    deep = b'{"answers": {"x": ' + b"[" * 1100 + b"]" * 1100 + b"}}"
+    parsed = batch_input.parse_many([b"{}", deep])
+    assert parsed[0] == {} and isinstance(parsed[1], dict)
+    assert isinstance(parse_record(deep), dict)
+    outcome = score_chunk(minimal_pack, parsed, dt.date(2026, 2, 1))
+    assert outcome.places == [0] and outcome.errors[1].field == "x"

@@ -163,3 +163,16 @@ def test_memos_stay_bounded_and_answers_stay_right(shipped_pack: RulePack,
     assert got == expected
     sections = [plan.plan_for(shipped_pack).flags, *plan.plan_for(shipped_pack).items.values()]
     assert all(len(section.meanings[0]) <= 50 for section in sections)
+
+
+@pytest.mark.parametrize("count", [255, 256, 300])
+def test_columns_of_255_256_and_more_distinct_answers(shipped_pack: RulePack,
+                                                      count: int) -> None:
+    """A byte codes None and at most 255 answers; more fall back to testing each value."""
+    base = {"beneficiary_location": "outside_us", "reason_type": "danger"}
+    chunk = [{"id": f"d{n}", "answers": {**base, "date_needed_by":
+                                         (dt.date(2026, 1, 1) + dt.timedelta(days=n)).isoformat()}}
+             for n in range(count)]
+    scored = score_records(shipped_pack, chunk, DAYS[2])
+    assert [row.json for row in scored if not isinstance(row, AnswerError)] == [
+        canonical(screen_record(shipped_pack, record, DAYS[2])) for record in chunk]

@@ -209,9 +209,9 @@ def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
             except AnswerError:
                 return None
         typed = column if as_given else list(map(seen.__getitem__, keys))
-        if len(distinct) > 256:
-            return typed, None, None
         distinct.discard(None)
+        if len(distinct) > 255:  # code 0 is None's: at most 255 answers fit a byte
+            return typed, None, None
         order = [None, *distinct]
         codes = bytes(map(dict(zip(order, range(len(order)), strict=True)).__getitem__, keys))
         return typed, codes, list(map(seen.__getitem__, order))

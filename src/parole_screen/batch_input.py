@@ -468,7 +468,7 @@ def parse_record(payload: bytes | str) -> Any:
     if orjson is not None:
         try:
             value = orjson.loads(payload)
-        except orjson.JSONDecodeError:
+        except (orjson.JSONDecodeError, RecursionError):  # deep nesting can raise either
             pass  # json decides, and words the message
         else:
             # orjson reads an integer past 64 bits as a float where json keeps it exact:
@@ -523,7 +523,7 @@ def parse_many(payloads: Sequence[bytes | str | Rejected]) -> list[Any]:
         if b"\n".join(raw).translate(_DIGITS_ONLY).find(_LONG_NUMBER) < 0:
             try:
                 return list(map(orjson.loads, raw))
-            except orjson.JSONDecodeError:
+            except (orjson.JSONDecodeError, RecursionError):
                 pass  # some record is bad: each gets its own verdict below
     return [_parsed(payload) for payload in payloads]
 

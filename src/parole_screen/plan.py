@@ -163,7 +163,7 @@ class Section(Generic[E]):
         return list(map(shown.__getitem__, codes))
 
 
-_SHOWN_KEPT = 65_536
+_SHOWN_KEPT = 1024  # codes per section: items' JSON runs to a few KiB each
 
 
 def _section(entries: Sequence[tuple[Condition, E, int, bytes]]) -> Section[E]:
