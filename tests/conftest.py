@@ -10,6 +10,7 @@ import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,6 +20,18 @@ DATA = Path(__file__).parent / "data"
 MINIMAL = DATA / "minimal_pack"
 REPO = Path(__file__).parent.parent
 AS_OF = dt.date(2026, 2, 1)
+
+
+def record_generator() -> Any:
+    """``benchmarks/records.py``'s RecordGenerator: realistic records from a pack's questions."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_records",
+                                                  REPO / "benchmarks" / "records.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.RecordGenerator
 
 
 @pytest.fixture(scope="session")

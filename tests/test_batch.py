@@ -8,7 +8,6 @@ stay valid as the pack grows.
 from __future__ import annotations
 
 import csv
-import importlib.util
 import io
 import json
 import os
@@ -21,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from conftest import REPO, cli_command, run_cli
+from conftest import REPO, cli_command, record_generator, run_cli
 from parole_screen import RulePack, screen_record
 from parole_screen.models import BANDS
 
@@ -29,16 +28,7 @@ AS_OF = "2026-12-01"
 PRIVATE = "PRIVATE-free-text-7f3a"  # must never appear in an error message
 
 
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_records",
-                                                  REPO / "benchmarks" / "records.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.RecordGenerator
-
-
-RecordGenerator = _generator()
+RecordGenerator = record_generator()
 
 
 def make_records(pack: RulePack, count: int, seed: int = 4) -> list[dict[str, Any]]:

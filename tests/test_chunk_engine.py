@@ -10,13 +10,12 @@ canonical form.
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 from typing import Any
 
 import orjson
 import pytest
 
-from conftest import REPO
+from conftest import record_generator
 from parole_screen import AnswerError, RulePack, answers, plan, screen_record
 from parole_screen.conditions import Condition
 from parole_screen.engine import score_chunk, score_records
@@ -25,18 +24,9 @@ from parole_screen.lanes import Lanes, positions
 DAYS = (dt.date(2025, 10, 15), dt.date(2026, 1, 1), dt.date(2026, 11, 28))
 
 
-def _generator() -> Any:
-    spec = importlib.util.spec_from_file_location("bench_records_chunk",
-                                                  REPO / "benchmarks" / "records.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.RecordGenerator
-
-
 @pytest.fixture(scope="module")
 def records(shipped_pack: RulePack) -> list[dict[str, Any]]:
-    return list(_generator()(shipped_pack, seed=11).records(600))
+    return list(record_generator()(shipped_pack, seed=11).records(600))
 
 
 def canonical(result: dict[str, Any]) -> bytes:

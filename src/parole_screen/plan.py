@@ -198,10 +198,7 @@ class Plan:
     source_bytes: tuple[tuple[bytes, ...], ...] = ()
 
     def cite_bits(self, cite: Sequence[str]) -> int:
-        bits = 0
-        for sid in cite:
-            bits |= self.source_bits[sid]
-        return bits
+        return _cite_bits(self.source_bits, cite)
 
     def sources_json(self, cite: int) -> bytes:
         """The ``sources`` object for a set of citations (bit k: the k-th source by id)."""
@@ -213,6 +210,14 @@ class Plan:
     def fee_rows(self, as_of: dt.date) -> tuple[tuple[bytes, bytes, int] | None, ...]:
         """Each fee's row as of a date, without and with its exception, and its citations."""
         return _fee_rows(self, as_of)
+
+
+def _cite_bits(source_bits: Mapping[str, int], cite: Sequence[str]) -> int:
+    """A set of citations as an integer: one bit per source."""
+    found = 0
+    for sid in cite:
+        found |= source_bits[sid]
+    return found
 
 
 def _quotes(qids: Sequence[str]) -> Quotes:
@@ -233,10 +238,7 @@ def plan_for(pack: RulePack) -> Plan:
     source_bits = {sid: 1 << bit for bit, sid in enumerate(source_ids)}
 
     def bits(cite: Sequence[str]) -> int:
-        found = 0
-        for sid in cite:
-            found |= source_bits[sid]
-        return found
+        return _cite_bits(source_bits, cite)
 
     categories = []
     for compiled in pack.categories:
