@@ -46,6 +46,7 @@ from .engine import ScoredChunk, score_chunk
 from .errors import AnswerError, ParoleScreenError
 from .loader import load_pack
 from .pack import RulePack
+from .plan import plan_for
 
 orjson: Any
 try:  # orjson is a dependency; the fallback keeps a source checkout without it working.
@@ -325,6 +326,9 @@ def _as_input(record: Any) -> Any:
 
 _WORKER: Scorer | ParoleScreenError | None = None
 _SPOOL = ""
+# The packs the parent loaded, for workers it forks: they start scoring at once instead of
+# loading the pack again (a process started with "spawn" finds this empty and loads it).
+_FORKED: dict[str, RulePack] = {}
 
 
 def _worker_init(pack_path: str, pack_hash: str, baseline_path: str | None,
@@ -340,8 +344,11 @@ def _worker_init(pack_path: str, pack_hash: str, baseline_path: str | None,
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
     _SPOOL = spool
     try:
-        pack = _load_same(pack_path, pack_hash)
-        baseline = _load_same(baseline_path, baseline_hash) if baseline_path else None
+        pack = _FORKED.get(pack_hash) or _load_same(pack_path, pack_hash)
+        baseline = None
+        if baseline_path:
+            baseline = (_FORKED.get(baseline_hash or "")
+                        or _load_same(baseline_path, baseline_hash))
     except ParoleScreenError as error:
         _WORKER = ParoleScreenError(str(error))  # PackError does not survive pickling
         return
@@ -560,6 +567,10 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
                  baseline.content_hash if baseline else None, options, spool)
     window = 2 * jobs
     try:
+        for loaded in (pack, baseline):
+            if loaded is not None:
+                plan_for(loaded)  # built once here; forked workers inherit it
+                _FORKED[loaded.content_hash] = loaded
         with multiprocessing.Pool(jobs, initializer=_worker_init, initargs=init_args) as pool:
             pending: deque[Any] = deque()
             for number, chunk in enumerate(chunks):
@@ -570,6 +581,7 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
                 if not take(pending.popleft().get()):
                     return
     finally:
+        _FORKED.clear()
         shutil.rmtree(spool, ignore_errors=True)
 
 
