@@ -144,15 +144,22 @@ def test_memos_stay_bounded_and_answers_stay_right(shipped_pack: RulePack,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     expected = [row.json for row in score_records(shipped_pack, records[:200], DAYS[2])
                 if not isinstance(row, AnswerError)]
-    monkeypatch.setattr(plan, "_SHOWN_KEPT", 3)
+    the_plan = plan.plan_for(shipped_pack)
+    sections = [the_plan.flags, the_plan.fees, *the_plan.items.values()]
+    kept = [section.keep for section in sections]
+    for section in sections:
+        object.__setattr__(section, "keep", 3)  # frozen: set for this test only
     monkeypatch.setattr(answers, "_SEEN_KEPT", 5)
-    got = []
-    for first in range(0, 200, 50):
-        got += [row.json for row in score_records(shipped_pack, records[first:first + 50],
-                                                  DAYS[2]) if not isinstance(row, AnswerError)]
-    assert got == expected
-    sections = [plan.plan_for(shipped_pack).flags, *plan.plan_for(shipped_pack).items.values()]
-    assert all(len(section.meanings[0]) <= 50 for section in sections)
+    try:
+        got = []
+        for first in range(0, 200, 50):
+            got += [row.json for row in score_records(shipped_pack, records[first:first + 50],
+                                                      DAYS[2]) if not isinstance(row, AnswerError)]
+        assert got == expected
+        assert all(len(section.meanings[0]) <= 50 for section in sections)
+    finally:
+        for section, keep in zip(sections, kept, strict=True):
+            object.__setattr__(section, "keep", keep)
 
 
 @pytest.mark.parametrize("count", [255, 256, 300])

@@ -19,6 +19,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
+from operator import is_not
 from typing import Any
 
 Masks = tuple[int, int]  # (true, false); the rest of the chunk is unknown
@@ -96,7 +98,7 @@ class Lanes:
             if coded is not None:
                 found = int.from_bytes(coded[0].translate(_NOT_NONE), "little")
             else:
-                found = int.from_bytes(bytes([value is not None for value in self.column(qid)]),
+                found = int.from_bytes(bytes(map(is_not, self.column(qid), repeat(None))),
                                        "little")
             self._known[qid] = found
         return found
@@ -111,9 +113,12 @@ class Lanes:
                 if predicate(values[code]):
                     table[code] = 1
             true = int.from_bytes(codes.translate(table), "little")
-        else:
-            true = int.from_bytes(bytes([value is not None and predicate(value)
-                                         for value in self.column(qid)]), "little")
+        else:  # too many distinct answers to code: still test each one once
+            column = self.column(qid)
+            truth = {value: 1 if predicate(value) else 0 for value in set(column)
+                     if value is not None}
+            truth[None] = 0
+            true = int.from_bytes(bytes(map(truth.__getitem__, column)), "little")
         return true, self.known(qid) & ~true
 
     def drop(self, qid: str, mask: int) -> None:

@@ -22,6 +22,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Generic, TypeVar
 
 from .conditions import ALWAYS, NEVER, Condition, except_when
@@ -128,9 +129,30 @@ class Section(Generic[E]):
     entries: tuple[E, ...]
     cites: tuple[int, ...]
     jsons: tuple[bytes, ...]
+    keep: int = 1024  # codes remembered; items' JSON runs to a few KiB per code
     # What each code seen so far means, in a one-slot holder: when it grows too big a new
     # dict replaces it, so a thread still reading the old one is never cut short.
     meanings: list[dict[tuple[int, ...], Shown[E]]] = field(default_factory=lambda: [{}])
+    # What each byte of a code means, by group (256 each, filled as met): bounded by design.
+    parts: list[list[Shown[E] | None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        groups = -(-len(self.conditions) // GROUP)
+        self.parts.extend([None] * 256 for _ in range(groups))
+
+    def _part(self, group: int, byte: int) -> Shown[E]:
+        """What one byte of a code means (entries 8 * group to 8 * group + 7)."""
+        parts = self.parts[group]
+        found = parts[byte]
+        if found is None:
+            chosen = [GROUP * group + bit for bit in range(GROUP) if byte >> bit & 1]
+            cite = 0
+            for position in chosen:
+                cite |= self.cites[position]
+            found = parts[byte] = Shown(tuple(self.entries[position] for position in chosen),
+                                        cite, b",".join([self.jsons[position]
+                                                         for position in chosen]))
+        return found
 
     def codes(self, lanes: Lanes) -> list[tuple[int, ...]]:
         """Each record's code: byte g, bit j set where condition 8g + j is true."""
@@ -149,26 +171,24 @@ class Section(Generic[E]):
         codes = self.codes(lanes)
         shown = self.meanings[0]
         new = set(codes).difference(shown)
-        if len(shown) + len(new) > _SHOWN_KEPT:  # bounded: a batch's memory stays flat
+        if len(shown) + len(new) > self.keep:  # bounded: a batch's memory stays flat
             shown = self.meanings[0] = {}
             new = set(codes)
         for code in new:
-            chosen = [position for position in range(len(self.entries))
-                      if code[position // GROUP] >> position % GROUP & 1]
+            parts = [self._part(group, byte) for group, byte in enumerate(code)]
             cite = 0
-            for position in chosen:
-                cite |= self.cites[position]
-            shown[code] = Shown(tuple(self.entries[position] for position in chosen), cite,
-                                b",".join([self.jsons[position] for position in chosen]))
+            for part in parts:
+                cite |= part.cite
+            shown[code] = Shown(tuple(chain.from_iterable(part.entries for part in parts)),
+                                cite, b",".join([part.json for part in parts if part.json]))
         return list(map(shown.__getitem__, codes))
 
 
-_SHOWN_KEPT = 1024  # codes per section: items' JSON runs to a few KiB each
-
-
-def _section(entries: Sequence[tuple[Condition, E, int, bytes]]) -> Section[E]:
+def _section(entries: Sequence[tuple[Condition, E, int, bytes]], keep: int = 1024
+             ) -> Section[E]:
     return Section(tuple(entry[0] for entry in entries), tuple(entry[1] for entry in entries),
-                   tuple(entry[2] for entry in entries), tuple(entry[3] for entry in entries))
+                   tuple(entry[2] for entry in entries), tuple(entry[3] for entry in entries),
+                   keep)
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,7 +343,8 @@ def plan_for(pack: RulePack) -> Plan:
                         for entry in pack.questions),
         categories=tuple(categories),
         category_keys=tuple((position, key(categories[position].id)) for position in order),
-        flags=_section(flags), items=items, fees=_section(fee_bits), deadlines=deadlines,
+        flags=_section(flags, keep=65_536),  # no JSON kept: small, and codes vary a lot
+        items=items, fees=_section(fee_bits), deadlines=deadlines,
         source_json=source_json, static=static, source_bits=source_bits,
         numeric=frozenset(entry.question.id for entry in pack.questions
                           if entry.question.type in ("number", "money")),

@@ -149,13 +149,50 @@ class _NoteWriter:
     """``note(quotes, tail, index)``: ``{"answers":{...},<tail>``, a reason, concern or flag
     with the answers it read (some 14 per record, so kept lean)."""
 
-    __slots__ = ("lanes", "numeric", "written")
+    __slots__ = ("lanes", "numeric", "tables", "written")
 
     def __init__(self, lanes: Lanes, numeric: frozenset[str],
                  written: dict[str, list[bytes]]) -> None:
         self.lanes, self.numeric, self.written = lanes, numeric, written
+        # By note tail: the codes of the answers it quotes and its note per combination of
+        # codes, when those answers are coded (most are); False when not.
+        self.tables: dict[bytes, Any] = {}
 
     def __call__(self, quotes: Quotes, tail: bytes, index: int) -> bytes:
+        table = self.tables.get(tail)
+        if table is None:
+            table = self.tables[tail] = self._table(quotes)
+        if table is False:
+            return self._write(quotes, tail, index)
+        codes, notes = table
+        if type(codes) is bytes:  # one quoted answer: its code indexes a list
+            key: Any = codes[index]
+        else:  # several: their codes, one byte each, make an int
+            key = 0
+            for column in codes:
+                key = key << 8 | column[index]
+        found = notes.get(key) if type(notes) is dict else notes[key]
+        if found is None:
+            found = notes[key] = self._write(quotes, tail, index)
+        return found
+
+    def _table(self, quotes: Quotes) -> Any:
+        """(codes, notes by code) when every answer the note quotes is coded, else False."""
+        qids = [qid for qid, _ in quotes.rest]
+        if quotes.first is None:
+            return False
+        qids.insert(0, quotes.first)
+        coded = []
+        for qid in qids:
+            found = None if qid in self.numeric else self.lanes.encoded(qid)
+            if found is None:
+                return False
+            coded.append(found)
+        if len(coded) == 1:
+            return coded[0][0], [None] * len(coded[0][1])
+        return [codes for codes, _ in coded], {}
+
+    def _write(self, quotes: Quotes, tail: bytes, index: int) -> bytes:
         qid = quotes.first
         if qid is None:
             return quotes.head + tail
@@ -179,18 +216,12 @@ def _answer_column(lanes: Lanes, numeric: frozenset[str], written: dict[str, lis
     if coded is not None:
         codes, values = coded
         found = list(map([_answer_json(value) for value in values].__getitem__, codes))
-    else:
-        # Spell each value once; but 1.0 equals 1 as a key and is spelt differently.
-        seen: dict[Any, bytes] = {}
-        found = []
-        for value in lanes.column(qid):
-            if value.__class__ is float:
-                found.append(dumps(value))
-                continue
-            json = seen.get(value)
-            if json is None:
-                json = seen[value] = _answer_json(value)
-            found.append(json)
+    elif qid not in numeric:  # too many distinct answers to code: spell each one once
+        column = lanes.column(qid)
+        spelt = {value: _answer_json(value) for value in set(column)}
+        found = list(map(spelt.__getitem__, column))
+    else:  # 1.0 equals 1 as a key but is spelt differently: spell every number as given
+        found = list(map(_answer_json, lanes.column(qid)))
     written[qid] = found
     return found
 
