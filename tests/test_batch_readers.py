@@ -8,6 +8,7 @@ import datetime as dt
 import gc
 import io
 import json
+import multiprocessing
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -162,9 +163,19 @@ def test_library_run_batch_streams_into_any_binary_file(minimal_pack: RulePack,
     assert stats.group("error") == {"unknown_question": 1}
 
 
+class _NothingInherited(dict):  # type: ignore[type-arg]
+    """batch._FORKED as a worker started with "spawn" sees it: empty."""
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+
 def test_a_worker_that_cannot_load_the_pack_fails_the_run(minimal_pack: RulePack,
-                                                         tmp_path: Path) -> None:
-    """The pack on disk changed between the main process and a worker: exit 1, no hang."""
+                                                         tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that loads the pack itself (spawn) finds it changed on disk since the main
+    process loaded it: exit 1, no hang. (Forked workers use the main process's pack.)"""
+    monkeypatch.setattr(batch, "_FORKED", _NothingInherited())
     path = tmp_path / "in.jsonl"
     path.write_text('{"id": "a", "answers": {}}\n')
     before = dataclasses.replace(minimal_pack, content_hash="0" * 16)  # what "the pack" was
@@ -302,3 +313,24 @@ def test_deep_nesting_that_orjson_refuses_is_read_by_json_not_a_crash(
     assert isinstance(parse_record(deep), dict)
     outcome = score_chunk(minimal_pack, parsed, dt.date(2026, 2, 1))
     assert outcome.places == [0] and outcome.errors[1].field == "x"
+
+
+@pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
+                    reason="workers are forked only where fork is the start method")
+def test_forked_workers_use_the_loaded_pack(minimal_pack: RulePack, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """With fork, workers score with the main process's pack: they never load it again."""
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(f'{{"id": "r{n}", "answers": {{}}}}\n' for n in range(120)))
+    options = BatchOptions(as_of=dt.date(2026, 2, 1), chunk_records=30)
+    one = io.BytesIO()
+    run_batch(minimal_pack, resolve_inputs([str(path)]), one, options)
+
+    def refuse(path: str, expected: str | None) -> RulePack:
+        raise AssertionError("a forked worker loaded the pack again")
+
+    monkeypatch.setattr(batch, "_load_same", refuse)
+    two = io.BytesIO()
+    run_batch(minimal_pack, resolve_inputs([str(path)]), two, options, jobs=2)
+    assert two.getvalue() == one.getvalue()
+    assert batch._FORKED == {}  # not kept after the run

@@ -131,7 +131,14 @@ def _fast_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
     suspects = {index for index, record in enumerate(records) if not known.issuperset(record)}
     columns = Columns({}, {})
     plain = all(type(record) is dict for record in records)
+    fixed = _fixed_codes(pack) if plain else {}
     for qid, coerce_column in _column_coercers(pack).items():
+        codes_of = fixed.get(qid)
+        if codes_of is not None:
+            fixed_column = _fixed_column(codes_of, records, qid)
+            if fixed_column is not None:  # no column: Lanes builds it from the codes if asked
+                columns.coded[qid] = fixed_column
+                continue
         column = (list(map(dict.get, records, repeat(qid))) if plain  # type: ignore[arg-type]
                   else [record.get(qid) for record in records])
         coded = coerce_column(column)
@@ -147,6 +154,50 @@ def _fast_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
         if codes is not None and values is not None:
             columns.coded[qid] = (codes, values)
     return columns, suspects
+
+
+FixedCodes = tuple[dict[Any, int], list[Any], bool]  # answer -> code, typed values, check types
+
+
+def _fixed_column(codes_of: FixedCodes, records: Sequence[Any], qid: str
+                  ) -> tuple[bytes, list[Any]] | None:
+    """A yes/no, choice or country column coded in one pass, when every answer is one of
+    the question's own (else None, and the column is checked the general way)."""
+    mapping, values, check_types = codes_of
+    try:
+        if check_types:  # True == 1: a yes/no answer must be a bool, not just equal to one
+            column = list(map(dict.get, records, repeat(qid)))
+            if not _BOOL_TYPES.issuperset(map(type, column)):
+                return None
+            return bytes(map(mapping.__getitem__, column)), values
+        return bytes(map(mapping.__getitem__, map(dict.get, records, repeat(qid)))), values
+    except (KeyError, TypeError):  # an answer that is not one of them, or unhashable
+        return None
+
+
+_BOOL_TYPES = frozenset({bool, type(None)})
+
+
+@lru_cache(maxsize=8)
+def _fixed_codes(pack: RulePack) -> dict[str, FixedCodes]:
+    """For questions with a closed set of answers: each accepted answer's code."""
+    found: dict[str, FixedCodes] = {}
+    countries = sorted(pack.countries)
+    for entry in pack.questions:
+        question = entry.question
+        if question.type == "yes_no":
+            found[question.id] = ({None: 0, False: 1, True: 2}, [None, False, True], True)
+        elif question.type == "choice" and len(question.choices) < 256:
+            values = [None, *(choice.value for choice in question.choices)]
+            found[question.id] = ({value: code for code, value in enumerate(values)}, values,
+                                  False)
+        elif question.type == "country" and len(countries) < 256:
+            values = [None, *countries]
+            mapping: dict[Any, int] = {None: 0}
+            for code, country in enumerate(countries, 1):
+                mapping[country] = mapping[country.lower()] = code
+            found[question.id] = (mapping, values, False)
+    return found
 
 
 def _fits(coerce: Coercer, value: Any) -> bool:
@@ -218,7 +269,7 @@ def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
     return coerce_column
 
 
-_SEEN_KEPT = 2048
+_SEEN_KEPT = 16_384  # per question: about 45 years of distinct dates
 
 
 def to_json_value(value: Any) -> Any:

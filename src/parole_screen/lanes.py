@@ -65,9 +65,12 @@ class Lanes:
         return cls({qid: [value] for qid, value in answers.items()}, 1, ctx)
 
     def column(self, qid: str) -> list[Any]:
+        """Every record's typed answer to ``qid`` (None where unanswered)."""
         found = self.columns.get(qid)
         if found is None:
-            found = self.columns[qid] = [None] * self.n
+            coded = self._codes.get(qid)  # a column may come as codes only
+            found = self.columns[qid] = (list(map(coded[1].__getitem__, coded[0])) if coded
+                                         else [None] * self.n)
         return found
 
     def encoded(self, qid: str) -> tuple[bytes, list[Any]] | None:
