@@ -17,7 +17,7 @@ table with ``bytes.translate``. Other columns are tested value by value.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from itertools import repeat
 from operator import is_not
@@ -25,7 +25,6 @@ from typing import Any
 
 Masks = tuple[int, int]  # (true, false); the rest of the chunk is unknown
 Tri = bool | None
-TRI_CODES: tuple[Tri, Tri, Tri] = (False, True, None)  # the byte codes of tri_bytes()
 _NOT_NONE = bytes([0, *([1] * 255)])  # code 0 is always None's (see Lanes.encoded)
 
 
@@ -133,7 +132,7 @@ class Lanes:
         self._known.pop(qid, None)
 
     def tri_bytes(self, masks: Masks) -> bytes:
-        """One byte per record: 0 false, 1 true, 2 unknown (see ``TRI_CODES``)."""
+        """One byte per record: 0 false, 1 true, 2 unknown."""
         true, false = masks
         unknown = self.full & ~(true | false)
         return (true + (unknown << 1)).to_bytes(self.n, "little")
@@ -148,8 +147,3 @@ def positions(mask: int, n: int) -> Iterator[int]:
     while index >= 0:
         yield index
         index = data.find(1, index + 1)
-
-
-def columns_of(records: Sequence[Mapping[str, Any]], qids: Sequence[str]) -> dict[str, list[Any]]:
-    """Typed answer records as columns (``None`` where a record has no answer)."""
-    return {qid: [record.get(qid) for record in records] for qid in qids}

@@ -38,11 +38,6 @@ class Writer:
         # cycle, and each chunk's columns would wait for the cycle collector to go.
         self.note = _NoteWriter(lanes, plan.numeric, self._answers)
 
-    def answers(self, qid: str) -> list[bytes]:
-        """The JSON of every record's answer to ``qid`` (``null`` where unanswered)."""
-        return self._answers.get(qid) or _answer_column(self.lanes, self.plan.numeric,
-                                                        self._answers, qid)
-
     def note_column(self, quotes: Quotes, tail: bytes) -> list[bytes] | None:
         """The note for every record of the chunk, when it quotes one coded answer (each
         distinct answer's note is joined once); None otherwise."""
