@@ -10,13 +10,15 @@ canonical form.
 from __future__ import annotations
 
 import datetime as dt
+import shutil
+from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from conftest import record_generator
-from parole_screen import AnswerError, RulePack, answers, plan, screen_record
+from conftest import REPO, record_generator
+from parole_screen import AnswerError, RulePack, answers, load_pack, plan, screen, screen_record
 from parole_screen.conditions import Condition
 from parole_screen.engine import score_chunk, score_records
 from parole_screen.lanes import Lanes, positions
@@ -173,3 +175,30 @@ def test_columns_of_255_256_and_more_distinct_answers(shipped_pack: RulePack,
     scored = score_records(shipped_pack, chunk, DAYS[2])
     assert [row.json for row in scored if not isinstance(row, AnswerError)] == [
         canonical(screen_record(shipped_pack, record, DAYS[2])) for record in chunk]
+
+
+def test_rules_sharing_a_note_tail_quote_their_own_answers(tmp_path: Path) -> None:
+    """Same id, text and cite in `strengthens` and `weakens` (allowed): each note must still
+    quote the answers its own rule read."""
+    pack_dir = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", pack_dir)
+    path = pack_dir / "public_benefit.yaml"
+    text = path.read_text()
+    twin = ("          - id: date_set\n"
+            "            text: There is a subpoena, court order or hearing date that needs them in"
+            " person.\n"
+            "            when: {q: prior_removal, is: true}\n"
+            "            weight: 1\n"
+            "            cite: [S14, S16]\n")
+    head, sep, rest = text.partition("        weakens:\n")
+    path.write_text(head + sep + twin + rest)
+    pack = load_pack(pack_dir)
+    record = {"reason_type": "legal_proceeding", "proceeding_type": "law_enforcement",
+              "court_date_set": True, "prior_removal": True, "agency_will_request": True,
+              "beneficiary_location": "outside_us"}
+    result = screen(pack, record, DAYS[2])
+    notes = [note for kind in ("reasons", "concerns")
+             for note in result["categories"]["public_benefit"][kind]
+             if note["rule"] == "public_benefit.law_enforcement.date_set"]
+    assert sorted(map(str, (note["answers"] for note in notes))) == [
+        "{'court_date_set': True}", "{'prior_removal': True}"]

@@ -581,7 +581,9 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
                 if not take(pending.popleft().get()):
                     return
     finally:
-        _FORKED.clear()
+        for loaded in (pack, baseline):
+            if loaded is not None:
+                _FORKED.pop(loaded.content_hash, None)
         shutil.rmtree(spool, ignore_errors=True)
 
 

@@ -157,9 +157,11 @@ class _NoteWriter:
         table = self.tables.get(tail)
         if table is None:
             table = self.tables[tail] = self._table(quotes)
-        if table is False:
+        # Two rules may share a tail (same id, cite and text in two lists of a basis) yet
+        # quote different answers: the table is the first one's, the other writes its own.
+        if table is False or table[2] is not quotes:
             return self._write(quotes, tail, index)
-        codes, notes = table
+        codes, notes, _ = table
         if type(codes) is bytes:  # one quoted answer: its code indexes a list
             key: Any = codes[index]
         else:  # several: their codes, one byte each, make an int
@@ -172,7 +174,8 @@ class _NoteWriter:
         return found
 
     def _table(self, quotes: Quotes) -> Any:
-        """(codes, notes by code) when every answer the note quotes is coded, else False."""
+        """(codes, notes by code, quotes) when every answer the note quotes is coded, else
+        False."""
         qids = [qid for qid, _ in quotes.rest]
         if quotes.first is None:
             return False
@@ -184,8 +187,8 @@ class _NoteWriter:
                 return False
             coded.append(found)
         if len(coded) == 1:
-            return coded[0][0], [None] * len(coded[0][1])
-        return [codes for codes, _ in coded], {}
+            return coded[0][0], [None] * len(coded[0][1]), quotes
+        return [codes for codes, _ in coded], {}, quotes
 
     def _write(self, quotes: Quotes, tail: bytes, index: int) -> bytes:
         qid = quotes.first
