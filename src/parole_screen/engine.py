@@ -256,25 +256,10 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
 
 
 def _flag_notes(writer: Writer, flag_column: list[Shown[PlanFlag]]) -> list[bytes]:
-    """Each record's flags as JSON (a flag shown for many records has its notes for the
-    whole chunk worked out at once)."""
+    """Each record's flags as JSON."""
     note = writer.note
-    columns: dict[PlanFlag, list[bytes] | None] = {}
-    found = []
-    for index, shown in enumerate(flag_column):
-        if not shown.entries:
-            found.append(b"")
-            continue
-        parts = []
-        for flag in shown.entries:
-            if flag in columns:
-                column = columns[flag]
-            else:
-                column = columns[flag] = writer.note_column(flag.quotes, flag.tail)
-            parts.append(note(flag.quotes, flag.tail, index) if column is None
-                         else column[index])
-        found.append(b",".join(parts))
-    return found
+    return [b",".join([note(flag.quotes, flag.tail, index) for flag in shown.entries])
+            if shown.entries else b"" for index, shown in enumerate(flag_column)]
 
 
 _CITE = attrgetter("cite")

@@ -38,19 +38,6 @@ class Writer:
         # cycle, and each chunk's columns would wait for the cycle collector to go.
         self.note = _NoteWriter(lanes, plan.numeric, self._answers)
 
-    def note_column(self, quotes: Quotes, tail: bytes) -> list[bytes] | None:
-        """The note for every record of the chunk, when it quotes one coded answer (each
-        distinct answer's note is joined once); None otherwise."""
-        qid = quotes.first
-        if qid is None or quotes.rest or qid in self.plan.numeric:
-            return None
-        coded = self.lanes.encoded(qid)
-        if coded is None:
-            return None
-        codes, values = coded
-        notes = [b"".join((quotes.head, _answer_json(value), tail)) for value in values]
-        return list(map(notes.__getitem__, codes))
-
     def deadlines(self, cites: list[int]) -> list[list[bytes]]:
         """Each record's deadlines, computed from its dates, in date order."""
         found: list[list[tuple[str, str, bytes]]] = [[] for _ in range(self.lanes.n)]
