@@ -1,13 +1,14 @@
 """Score answers against a compiled rule pack. One code path for every front end.
 
-Records are scored a chunk at a time (:func:`score_records`); one set of answers is a chunk
+Records are scored a chunk at a time (:func:`score_chunk`); one set of answers is a chunk
 of one. Every condition of the pack is evaluated once per chunk over columns of answers
-(:mod:`parole_screen.lanes`), giving each record a row of results, one byte per condition.
-The per-record step then reads that row and writes the ``parole-screen/result@1`` document
-straight to compact JSON with sorted keys, from fragments of the pack encoded once
-(:mod:`parole_screen.result_json`). The result dict that :func:`screen` returns is that
-JSON parsed, so every front end (``score``, the interview, ``batch``, the library) gets
-the same bytes for the same answers.
+(:mod:`parole_screen.lanes`). Flags, items and fees are then decided per record by one code
+(:class:`~parole_screen.plan.Section`); each category weighs, for the records where a basis
+applies, that basis's slot results (one byte per condition). The ``parole-screen/result@1``
+document is written straight to compact JSON with sorted keys from fragments of the pack
+encoded once (:mod:`parole_screen.result_json`). The result dict that :func:`screen`
+returns is that JSON parsed, so every front end (``score``, the interview, ``batch``, the
+library) gets the same bytes for the same answers.
 """
 
 from __future__ import annotations

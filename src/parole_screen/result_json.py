@@ -4,7 +4,7 @@ The engine decides; this module spells the decision out. Fragments come pre-enco
 the :class:`~parole_screen.plan.Plan`, so a document is a join of bytes plus the few values
 that differ per record (its id, the answers its notes quote, its deadlines). The bytes are
 exactly ``orjson.dumps(result, option=OPT_SORT_KEYS)`` of the same dict, which
-``tests/test_result_json.py`` checks on every scenario and thousands of generated records.
+``tests/test_chunk_engine.py`` checks on 600 generated records at three dates.
 """
 
 from __future__ import annotations
