@@ -8,10 +8,10 @@ record, so a mask converts to and from ``bytes`` at C speed). Records in neither
 *unknown*. Three-valued ``all``/``any``/``not`` are then a few integer operations for the
 whole chunk.
 
-A leaf compares a column with its operand. Columns with at most 256 distinct values (every
+A leaf compares a column with its operand. Columns with at most 255 distinct answers (every
 choice, yes/no and country question, and most others in practice) are coded as one byte per
 record; the leaf then tests each distinct value once and maps the codes through a 256-byte
-table with ``bytes.translate``. Other columns are tested value by value.
+table with ``bytes.translate``. Other columns still test each distinct answer once.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class Lanes:
         return found
 
     def encoded(self, qid: str) -> tuple[bytes, list[Any]] | None:
-        """(one code byte per record, the value of each code), or None past 256 values.
+        """(one code byte per record, the value of each code), or None past 255 answers.
 
         Code 0 always stands for None (unanswered), so "answered" is one translate away.
         """
