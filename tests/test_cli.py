@@ -187,12 +187,11 @@ def test_rules_check_ok_and_broken(tmp_path: Path) -> None:
     assert score.returncode == 1 and "Traceback" not in score.stderr
 
 
-def test_rules_test_passes_and_fails(tmp_path: Path) -> None:
+def test_rules_test_passes_and_fails(pack_dir: Path) -> None:
     ok = run_cli("rules", "test", str(MINIMAL), "-v")
     assert ok.returncode == 0 and "PASS medical_strong" in ok.stdout and "2 passed, 0 failed" in \
         ok.stdout
-    pack = tmp_path / "pack"
-    shutil.copytree(MINIMAL, pack)
+    pack = pack_dir
     case = pack / "tests" / "cases.yaml"
     case.write_text(case.read_text().replace("medical: strong", "medical: weak"))
     done = run_cli("rules", "test", str(pack))
@@ -269,9 +268,8 @@ def test_report_text_has_no_doubled_full_stops(answers_file: Path) -> None:
     assert ".." not in text
 
 
-def test_scenario_file_typos_are_named_with_a_suggestion(tmp_path: Path) -> None:
-    pack = tmp_path / "pack"
-    shutil.copytree(MINIMAL, pack)
+def test_scenario_file_typos_are_named_with_a_suggestion(pack_dir: Path) -> None:
+    pack = pack_dir
     case = pack / "tests" / "cases.yaml"
     case.write_text(case.read_text().replace("top_category: medical", "top_categry: medical"))
     done = run_cli("rules", "test", str(pack))
