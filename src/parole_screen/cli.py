@@ -1,7 +1,5 @@
 """The ``parole-screen`` command line: a thin layer over the public Python API."""
 
-from __future__ import annotations
-
 import json
 import sys
 from enum import StrEnum

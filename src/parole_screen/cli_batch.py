@@ -6,8 +6,6 @@ library, rich and multiprocessing load when the command runs. The work itself li
 exit code.
 """
 
-from __future__ import annotations
-
 import contextlib
 import os
 import sys
@@ -140,7 +138,7 @@ def _destination(out: Path | None, force: bool) -> Iterator[IO[bytes]]:
 
 
 @contextlib.contextmanager
-def _progress_bar(current: State, show: bool, tally: Progress, total: int | None
+def _progress_bar(current: State, show: bool, tally: "Progress", total: int | None
                   ) -> Iterator[Any]:
     """A rich progress bar on stderr, only when asked for; yields the per-chunk callback."""
     if not show:
@@ -162,7 +160,7 @@ def _progress_bar(current: State, show: bool, tally: Progress, total: int | None
     with Bar(*columns, console=make_console(current, stderr=True), transient=True) as bar:
         task = bar.add_task("scoring", total=total or None, records=0)
 
-        def on_chunk(stats: BatchStats) -> None:
+        def on_chunk(stats: "BatchStats") -> None:
             bar.update(task, completed=tally.bytes_read, records=stats.records)
 
         yield on_chunk
@@ -173,7 +171,7 @@ def _counts(pairs: dict[str, int], order: tuple[str, ...] = ()) -> str:
     return ", ".join(f"{key} {pairs[key]:,}" for key in keys) or "none"
 
 
-def _summary(current: State, stats: BatchStats, pack: RulePack, baseline: RulePack | None,
+def _summary(current: State, stats: "BatchStats", pack: "RulePack", baseline: "RulePack | None",
              day: str, out: Path | None) -> None:
     from rich.text import Text
 

@@ -5,8 +5,6 @@ Everything the interview says goes to stderr, so stdout carries only the report 
 in :mod:`parole_screen.interview`; this module only shows questions, reads lines and saves.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 import shlex
 import signal
@@ -214,7 +212,7 @@ def interview(
         _finish(ctx, pack, state, day, options, remove_session=not keep_session)
 
 
-def _language_notices(ui: _Ui, lang: str, report_lang: str | None) -> None:
+def _language_notices(ui: "_Ui", lang: str, report_lang: str | None) -> None:
     from .interview import TRANSLATED
 
     for what, code in (("interview", lang), ("report", report_lang)):
@@ -224,7 +222,7 @@ def _language_notices(ui: _Ui, lang: str, report_lang: str | None) -> None:
                       "it will be in English.")
 
 
-def _start(pack: RulePack, answers_file: str | None, day: dt.date) -> Interview:
+def _start(pack: "RulePack", answers_file: str | None, day: dt.date) -> "Interview":
     from .answers import split_record
     from .errors import AnswerError
     from .files import read_json_record
@@ -239,7 +237,7 @@ def _start(pack: RulePack, answers_file: str | None, day: dt.date) -> Interview:
         raise error.located(source=answers_file) from None
 
 
-def _restore(ui: _Ui, pack: RulePack, saved: Session, day: dt.date) -> Interview:
+def _restore(ui: "_Ui", pack: "RulePack", saved: "Session", day: dt.date) -> "Interview":
     state, dropped = saved.restore(pack, day)
     if saved.pack_changed(pack):
         ui.notice("note: the rules changed since this interview was saved; your answers were "
@@ -258,7 +256,7 @@ class _Store:
         self.as_of = as_of
         self.options = options
 
-    def save(self, state: Interview) -> None:
+    def save(self, state: "Interview") -> None:
         from .session import Session, save_session
 
         snapshot = Session.of(state, as_of=self.as_of, lang=self.options.lang)
@@ -282,7 +280,7 @@ def _sigint_deferred() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def _drive(ui: _Ui, state: Interview, store: _Store) -> None:
+def _drive(ui: "_Ui", state: "Interview", store: "_Store") -> None:
     """Ask until the review is accepted. Saves after every step that changes anything."""
     redraw = True
     while not state.finished:
@@ -300,7 +298,7 @@ def _drive(ui: _Ui, state: Interview, store: _Store) -> None:
         _react(ui, state, store, step)
 
 
-def _react(ui: _Ui, state: Interview, store: _Store, step: Step) -> None:
+def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None:
     kind = step.kind
     if kind == "invalid":
         ui.error(step.message)
@@ -320,7 +318,7 @@ def _react(ui: _Ui, state: Interview, store: _Store, step: Step) -> None:
         raise typer.Exit(EXIT_ERROR)
 
 
-def _finish(ctx: typer.Context, pack: RulePack, state: Interview, day: dt.date,
+def _finish(ctx: typer.Context, pack: "RulePack", state: "Interview", day: dt.date,
             options: _Options, *, remove_session: bool) -> None:
     """Score with the same ``screen()`` as ``score``, then print or save the report."""
     import json
@@ -345,7 +343,7 @@ def _finish(ctx: typer.Context, pack: RulePack, state: Interview, day: dt.date,
 class _Ui:
     """Line-by-line output on stderr; plain (no colour, no boxes) or lightly styled."""
 
-    def __init__(self, console: Console, plain: bool) -> None:
+    def __init__(self, console: "Console", plain: bool) -> None:
         self.console = console
         self.plain = plain
         stdin = sys.stdin
@@ -372,7 +370,7 @@ class _Ui:
     def error(self, text: str) -> None:
         self.say(text, "bold red", wrap=False)
 
-    def banner(self, pack: RulePack, state: Interview, path: Path, *, resumed: bool) -> None:
+    def banner(self, pack: "RulePack", state: "Interview", path: Path, *, resumed: bool) -> None:
         from .interview import COMMANDS_HELP
 
         self.say(f"Parole screening interview ({pack.meta.id} {pack.meta.version}). "
@@ -390,7 +388,7 @@ class _Ui:
         self.say(f"Your answers are saved after every question in {path} "
                  "(a private file only you can read).", "dim")
 
-    def question(self, state: Interview, question: Question) -> None:
+    def question(self, state: "Interview", question: "Question") -> None:
         from .interview import answer_hint, choice_number
 
         self.newline()
@@ -407,7 +405,7 @@ class _Ui:
                 f"{numbers} ({default})" if numbers else default)
             self.say(f"Press Enter to keep: {shown}", "green")
 
-    def review(self, state: Interview) -> None:
+    def review(self, state: "Interview") -> None:
         items = state.review_items()
         self.newline()
         self.say("Review your answers" if state.final_review else "Your answers so far",
@@ -451,7 +449,7 @@ class _Ui:
         self.say(line)  # echo, so the log reads like a transcript
         return line
 
-    def paused(self, store: _Store, what: str, *, stopping: bool = True) -> None:
+    def paused(self, store: "_Store", what: str, *, stopping: bool = True) -> None:
         self.say(f"{what} Your answers are saved in {store.path}.", "bold")
         if stopping:
             self.say("To continue later, run:")
