@@ -7,7 +7,6 @@ Every problem in every file is collected and reported at once, each as
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -33,7 +32,8 @@ from .pack import (
     CompiledQuestion,
     RulePack,
 )
-from .safeyaml import MAX_FILE_BYTES, LocatedDict, YamlRefused, line_of, parse_yaml
+from .pack_cache import CheckedPack, cached_tree, load_checked, pack_key, store_checked
+from .safeyaml import MAX_FILE_BYTES, YamlRefused, line_of, parse_yaml
 
 PACK_ENV = "PAROLE_SCREEN_RULES"
 META_FILE = "pack.yaml"
@@ -96,10 +96,27 @@ class _Builder:
         self.problems.append(f"{where}: {message}")
 
     def build(self) -> RulePack:
-        meta, entries, countries = self._read_all()
+        files = self._read_files()
+        key = pack_key((file.name, data) for file, data in files)
+        checked = None if self.problems else load_checked(key)
+        if checked is not None:
+            with contextlib.suppress(PackError):  # a pack that passed before passes again...
+                return self._assemble(*self._from_cache(checked), checked=True)
+            self.problems.clear()  # ...but if it does not, check it afresh
+        meta, entries, countries = self._parse_all(files)
         if self.problems or meta is None:
             raise PackError(self.problems or [f"{self.directory}: no usable {META_FILE}"])
-        self._check_unique(entries)
+        pack = self._assemble(meta, entries, countries, checked=False)
+        by_kind = {kind: [(entry.file.name, entry.model) for entry in items]
+                   for kind, items in entries.items()}
+        store_checked(key, CheckedPack(meta, by_kind, countries))
+        return pack
+
+    def _assemble(self, meta: PackMeta, entries: dict[str, list[_Entry]],
+                  countries: dict[str, str], *, checked: bool) -> RulePack:
+        """Cross-check (unless ``checked`` already) and compile; raise PackError on problems."""
+        if not checked:
+            self._check_unique(entries)
         questions: dict[str, _Entry] = {}
         for entry in entries["questions"]:
             questions.setdefault(entry.model.id, entry)  # a duplicate is reported; keep the first
@@ -110,10 +127,12 @@ class _Builder:
             countries=frozenset(countries),
             country_lists=country_lists,
         )
-        self._check_fact_values(entries, catalogue)
-        self._check_citations(entries)
+        if not checked:
+            self._check_fact_values(entries, catalogue)
+            self._check_citations(entries)
         compiled = self._compile(entries, catalogue)
-        self._check_question_order(entries["questions"])
+        if not checked:
+            self._check_question_order(entries["questions"])
         if self.problems:
             raise PackError(self.problems)
         return RulePack(
@@ -128,24 +147,41 @@ class _Builder:
 
     # -- reading -----------------------------------------------------------------------
 
-    def _read_all(self) -> tuple[PackMeta | None, dict[str, list[_Entry]], dict[str, str]]:
-        meta: PackMeta | None = None
-        entries: dict[str, list[_Entry]] = {kind: [] for kind in _MERGED}
-        countries: dict[str, str] = {}
+    def _read_files(self) -> list[tuple[Path, bytes]]:
+        """Every pack file's bytes (the digest covers them all); unreadable ones are problems."""
+        files = []
         for file in pack_files(self.directory):
             self.digest.update(file.name.encode() + b"\0")
             try:
                 if file.stat().st_size > MAX_FILE_BYTES:  # checked before reading it whole
-                    raise YamlRefused(1, f"file is larger than the {MAX_FILE_BYTES // 1024} "
-                                         "KiB cap")
+                    self.problem(f"{file}:1", f"file is larger than the "
+                                              f"{MAX_FILE_BYTES // 1024} KiB cap")
+                    continue
                 data = file.read_bytes()
-                self.digest.update(data + b"\0")
-                raw = _parse_cached(data)
-            except YamlRefused as refused:
-                self.problem(f"{file}:{refused.line}", refused.message)
-                continue
             except OSError as error:
                 self.problem(f"{file}:1", f"cannot read file: {error.strerror}")
+                continue
+            self.digest.update(data + b"\0")
+            files.append((file, data))
+        return files
+
+    def _from_cache(self, checked: CheckedPack) -> tuple[PackMeta, dict[str, list[_Entry]],
+                                                         dict[str, str]]:
+        entries = {kind: [_Entry(model, None, self.directory / name)
+                          for name, model in checked.entries.get(kind, ())]
+                   for kind in _MERGED}
+        return checked.meta, entries, checked.countries
+
+    def _parse_all(self, files: list[tuple[Path, bytes]]
+                   ) -> tuple[PackMeta | None, dict[str, list[_Entry]], dict[str, str]]:
+        meta: PackMeta | None = None
+        entries: dict[str, list[_Entry]] = {kind: [] for kind in _MERGED}
+        countries: dict[str, str] = {}
+        for file, data in files:
+            try:
+                raw = _parse(data)
+            except YamlRefused as refused:
+                self.problem(f"{file}:{refused.line}", refused.message)
                 continue
             if file.name == META_FILE:
                 meta = self._validate(PackMeta, raw, file)
@@ -455,143 +491,10 @@ def _find_cycle(start: str, depends: Mapping[str, set[str]]) -> list[str] | None
     return None
 
 
-# -- a private cache of parsed YAML ------------------------------------------------------------
-#
-# Parsing the YAML is most of the time `load_pack` takes (about 110 of 150 ms for the default
-# pack), and every `score` pays it. So the parsed tree of each file is kept as JSON (data,
-# never pickle: nothing in the cache can run code) under a key that hashes the file's bytes
-# and _CACHE_TAG (bump it whenever safeyaml changes what it returns). Entries live in a 0700
-# folder, are written 0600 and atomically, and are read only when they are regular files
-# owned by this user and writable by nobody else; any doubt and the file is parsed afresh.
-# ``PAROLE_SCREEN_CACHE=off`` turns the cache off.
-
-CACHE_ENV = "PAROLE_SCREEN_CACHE"
-_CACHE_TAG = b"parole-screen parsed-yaml 1\0"
-_CACHE_KEEP = 256  # entries; the oldest go first
-_CACHE_MAX_BYTES = 8 * 1024 * 1024
-
-
-class _Uncacheable(Exception):
-    """A parsed value the cache cannot represent exactly: parse that file every time."""
-
-
-def _parse_cached(data: bytes) -> Any:
-    """:func:`safeyaml.parse_yaml` of ``data``, from the cache when these bytes were seen."""
+def _parse(data: bytes) -> Any:
+    """:func:`safeyaml.parse_yaml` of a file's bytes (from the cache when they were seen)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise YamlRefused(1, "file is not valid UTF-8 text") from None
-    folder = _cache_folder()
-    if folder is None:
-        return parse_yaml(text)
-    entry = folder / (hashlib.sha256(_CACHE_TAG + data).hexdigest() + ".json")
-    with contextlib.suppress(Exception):  # a missing or doubtful entry is simply a miss
-        return _decode(_json_loads(_read_private(entry)))
-    raw = parse_yaml(text)
-    with contextlib.suppress(_Uncacheable, OSError, TypeError, ValueError):
-        _write_private(folder, entry, _json_dumps(_encode(raw)))
-    return raw
-
-
-def _cache_folder() -> Path | None:
-    if not hasattr(os, "getuid"):  # pragma: no cover - ownership checks need POSIX
-        return None
-    setting = os.environ.get(CACHE_ENV)
-    if setting is not None:
-        return None if setting.lower() in ("", "0", "off", "no") else Path(setting)
-    base = os.environ.get("XDG_CACHE_HOME")
-    try:
-        return Path(base) / "parole-screen" if base else Path.home() / ".cache" / "parole-screen"
-    except RuntimeError:  # no home folder
-        return None
-
-
-def _private(info: os.stat_result) -> bool:
-    return info.st_uid == os.getuid() and not info.st_mode & 0o022
-
-
-def _read_private(entry: Path) -> bytes:
-    import stat
-
-    fd = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if (not stat.S_ISREG(info.st_mode) or not _private(info)
-                or not _private(entry.parent.stat()) or info.st_size > _CACHE_MAX_BYTES):
-            raise _Uncacheable(entry)
-        return handle.read()
-
-
-def _write_private(folder: Path, entry: Path, payload: bytes) -> None:
-    import tempfile
-
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if not _private(folder.stat()):
-        return
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")  # mode 0600
-    temp = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        temp.replace(entry)
-    finally:
-        temp.unlink(missing_ok=True)
-    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
-    for old in entries[:-_CACHE_KEEP]:
-        old.unlink(missing_ok=True)
-
-
-def _encode(node: Any) -> Any:
-    """The parsed tree as JSON: a mapping carries its line under "\\0", a date is {"\\0d": iso}."""
-    if isinstance(node, LocatedDict):
-        out: dict[str, Any] = {"\0": node.line}
-        for key, value in node.items():
-            if key.startswith("\0"):
-                raise _Uncacheable(key)
-            out[key] = _encode(value)
-        return out
-    if isinstance(node, list):
-        return [_encode(value) for value in node]
-    kind = type(node)
-    if kind is dt.date:
-        return {"\0d": node.isoformat()}
-    if kind is float and node - node != 0:  # inf and nan have no JSON form
-        raise _Uncacheable(node)
-    if node is None or kind in (str, bool, int, float):
-        return node
-    raise _Uncacheable(kind)
-
-
-def _decode(node: Any) -> Any:
-    if type(node) is dict:
-        if "\0d" in node:
-            return dt.date.fromisoformat(node["\0d"])
-        mapping = LocatedDict()
-        mapping.line = node.pop("\0")
-        for key, value in node.items():
-            mapping[key] = _decode(value)
-        return mapping
-    if type(node) is list:
-        return [_decode(value) for value in node]
-    return node
-
-
-def _json_loads(data: bytes) -> Any:
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover
-        import json
-
-        return json.loads(data)
-    return orjson.loads(data)
-
-
-def _json_dumps(value: Any) -> bytes:
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover
-        import json
-
-        return json.dumps(value, allow_nan=False).encode()
-    data: bytes = orjson.dumps(value)
-    return data
+    return cached_tree(data, lambda: parse_yaml(text))

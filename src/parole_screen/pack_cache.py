@@ -1,0 +1,289 @@
+"""A private on-disk cache that keeps loading a rule pack (and so ``score``) fast.
+
+Two kinds of entry, both JSON (data, never pickle: nothing read from the cache can run code):
+
+* the parsed YAML tree of one file, keyed by the file's bytes, so that only a changed file is
+  parsed again;
+* a whole pack that passed every check, keyed by the names and bytes of all its files and by
+  the source of the code that checked it. Its pydantic models are rebuilt with
+  ``model_construct``, which skips parsing, validation and the cross-checks, and with them
+  building the models' validators (the pack's conditions are still compiled afresh).
+
+Entries live in a 0700 folder, are written 0600 and atomically, and are read only when they
+are regular files owned by this user and writable by nobody else; any doubt is a miss, and
+a miss only costs time. ``PAROLE_SCREEN_CACHE=DIR`` moves the cache and
+``PAROLE_SCREEN_CACHE=off`` turns it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import os
+from collections.abc import Callable, Iterable
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from pydantic import BaseModel
+
+from .safeyaml import LocatedDict
+
+CACHE_ENV = "PAROLE_SCREEN_CACHE"
+# Bump a tag whenever what is stored under it changes shape.
+_TREE_TAG = b"parole-screen parsed-yaml 1\0"
+_PACK_TAG = b"parole-screen checked-pack 1\0"
+_KEEP = 256  # entries; the oldest go first
+_MAX_BYTES = 8 * 1024 * 1024
+
+
+class CheckedPack(NamedTuple):
+    """A pack's models after every check passed, before its conditions are compiled."""
+
+    meta: Any  # models.PackMeta
+    entries: dict[str, list[tuple[str, BaseModel]]]  # kind -> (file name, model), in file order
+    countries: dict[str, str]
+
+
+class _Uncacheable(Exception):
+    """A value the cache cannot represent exactly: that entry is not written."""
+
+
+# -- parsed YAML, one file at a time -----------------------------------------------------------
+
+def cached_tree(data: bytes, parse: Callable[[], Any]) -> Any:
+    """``parse()`` (the YAML tree of ``data``), from the cache when these bytes were seen."""
+    folder = cache_folder()
+    if folder is None:
+        return parse()
+    entry = folder / (hashlib.sha256(_TREE_TAG + data).hexdigest() + ".json")
+    with contextlib.suppress(Exception):  # a missing or doubtful entry is simply a miss
+        return _decode_tree(_json_loads(_read_private(entry)))
+    tree = parse()
+    with contextlib.suppress(_Uncacheable, OSError, TypeError, ValueError):
+        _write_private(folder, entry, _json_dumps(_encode_tree(tree)))
+    return tree
+
+
+def _encode_tree(node: Any) -> Any:
+    """A parsed tree as JSON: a mapping carries its line under "\\0", a date is {"\\0d": iso}."""
+    if isinstance(node, LocatedDict):
+        out: dict[str, Any] = {"\0": node.line}
+        for key, value in node.items():
+            if key.startswith("\0"):
+                raise _Uncacheable(key)
+            out[key] = _encode_tree(value)
+        return out
+    if isinstance(node, list):
+        return [_encode_tree(value) for value in node]
+    return _encode_scalar(node)
+
+
+def _decode_tree(node: Any) -> Any:
+    if type(node) is dict:
+        if "\0d" in node:
+            return dt.date.fromisoformat(node["\0d"])
+        mapping = LocatedDict()
+        mapping.line = node.pop("\0")
+        for key, value in node.items():
+            mapping[key] = _decode_tree(value)
+        return mapping
+    if type(node) is list:
+        return [_decode_tree(value) for value in node]
+    return node
+
+
+# -- whole checked packs -----------------------------------------------------------------------
+
+def pack_key(files: Iterable[tuple[str, bytes]]) -> bytes:
+    """The cache key of a pack made of ``files`` (name, bytes), checked by this code."""
+    digest = hashlib.sha256(_PACK_TAG + _code_fingerprint())
+    for name, data in files:
+        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
+    return digest.digest()
+
+
+def load_checked(key: bytes) -> CheckedPack | None:
+    """The checked pack stored under ``key``, or None."""
+    folder = cache_folder()
+    if folder is None:
+        return None
+    with contextlib.suppress(Exception):  # a missing or doubtful entry is simply a miss
+        stored = _json_loads(_read_private(folder / _pack_entry(key)))
+        entries = {kind: [(name, _decode_model(model)) for name, model in items]
+                   for kind, items in stored["entries"].items()}
+        return CheckedPack(_decode_model(stored["meta"]), entries, dict(stored["countries"]))
+    return None
+
+
+def store_checked(key: bytes, checked: CheckedPack) -> None:
+    """Keep ``checked`` under ``key``; a pack the cache cannot represent is not kept."""
+    folder = cache_folder()
+    if folder is None:
+        return
+    with contextlib.suppress(_Uncacheable, OSError, TypeError, ValueError):
+        payload = {
+            "meta": _encode_model(checked.meta),
+            "entries": {kind: [[name, _encode_model(model)] for name, model in items]
+                        for kind, items in checked.entries.items()},
+            "countries": list(checked.countries.items()),
+        }
+        _write_private(folder, folder / _pack_entry(key), _json_dumps(payload))
+
+
+def _pack_entry(key: bytes) -> str:
+    return "pack-" + key.hex() + ".json"
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> bytes:
+    """The source of the code whose checks a cached pack passed, and the pydantic version.
+
+    A changed check (even in an editable install, where the version number stays put) must
+    not be skipped for a pack that was only checked by the old code.
+    """
+    import pydantic
+
+    from . import conditions, loader, models, safeyaml
+
+    digest = hashlib.sha256(pydantic.VERSION.encode())
+    for module in (conditions, loader, models, safeyaml):
+        digest.update(Path(str(module.__file__)).read_bytes())
+    digest.update(Path(__file__).read_bytes())
+    return digest.digest()
+
+
+@lru_cache(maxsize=1)
+def _model_classes() -> dict[str, type[BaseModel]]:
+    """The only classes an entry may name: the pack format's models."""
+    from . import models
+
+    return {name: cls for name, cls in vars(models).items()
+            if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__
+            == models.__name__}
+
+
+def _encode_model(node: Any) -> Any:
+    """Validated models as JSON that rebuilds them exactly, types included.
+
+    A model is {"\\0m": class name, "\\0s": fields set, field: value...}; a tuple is
+    {"\\0t": [...]}, a plain mapping {"\\0o": {...}} and a date {"\\0d": iso}.
+    """
+    if isinstance(node, BaseModel):
+        out: dict[str, Any] = {"\0m": type(node).__name__, "\0s": sorted(node.model_fields_set)}
+        for name, value in node.__dict__.items():
+            out[name] = _encode_model(value)
+        return out
+    if isinstance(node, tuple):
+        return {"\0t": [_encode_model(value) for value in node]}
+    if isinstance(node, list):
+        return [_encode_model(value) for value in node]
+    if isinstance(node, dict):
+        if type(node) not in (dict, LocatedDict):
+            raise _Uncacheable(type(node))
+        return {"\0o": {str(key): _encode_model(value) for key, value in node.items()}}
+    return _encode_scalar(node)
+
+
+def _decode_model(node: Any) -> Any:
+    kind = type(node)
+    if kind is list:
+        return [_decode_model(value) for value in node]
+    if kind is not dict:
+        return node
+    if "\0m" in node:
+        cls = _model_classes()[node.pop("\0m")]
+        fields_set = set(node.pop("\0s"))
+        return cls.model_construct(fields_set, **{name: _decode_model(value)
+                                                  for name, value in node.items()})
+    if "\0t" in node:
+        return tuple(_decode_model(value) for value in node["\0t"])
+    if "\0d" in node:
+        return dt.date.fromisoformat(node["\0d"])
+    return {key: _decode_model(value) for key, value in node["\0o"].items()}
+
+
+def _encode_scalar(node: Any) -> Any:
+    kind = type(node)
+    if kind is dt.date:
+        return {"\0d": node.isoformat()}
+    if kind is float and node - node != 0:  # inf and nan have no JSON form
+        raise _Uncacheable(node)
+    if node is None or kind in (str, bool, int, float):
+        return node
+    raise _Uncacheable(kind)
+
+
+# -- the folder --------------------------------------------------------------------------------
+
+def cache_folder() -> Path | None:
+    """Where entries live, or None when the cache is off (or cannot be trusted here)."""
+    if not hasattr(os, "getuid"):  # pragma: no cover - ownership checks need POSIX
+        return None
+    setting = os.environ.get(CACHE_ENV)
+    if setting is not None:
+        return None if setting.lower() in ("", "0", "off", "no") else Path(setting)
+    base = os.environ.get("XDG_CACHE_HOME")
+    try:
+        return Path(base) / "parole-screen" if base else Path.home() / ".cache" / "parole-screen"
+    except RuntimeError:  # no home folder
+        return None
+
+
+def _private(info: os.stat_result) -> bool:
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
+
+
+def _read_private(entry: Path) -> bytes:
+    import stat
+
+    fd = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if (not stat.S_ISREG(info.st_mode) or not _private(info)
+                or not _private(entry.parent.stat()) or info.st_size > _MAX_BYTES):
+            raise _Uncacheable(entry)
+        return handle.read()
+
+
+def _write_private(folder: Path, entry: Path, payload: bytes) -> None:
+    import tempfile
+
+    if len(payload) > _MAX_BYTES:
+        raise _Uncacheable(entry)
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not _private(folder.stat()):
+        return
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")  # mode 0600
+    temp = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        temp.replace(entry)
+    finally:
+        temp.unlink(missing_ok=True)
+    entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
+    for old in entries[:-_KEEP]:
+        old.unlink(missing_ok=True)
+
+
+def _json_loads(data: bytes) -> Any:
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover
+        import json
+
+        return json.loads(data)
+    return orjson.loads(data)
+
+
+def _json_dumps(value: Any) -> bytes:
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover
+        import json
+
+        return json.dumps(value, allow_nan=False).encode()
+    data: bytes = orjson.dumps(value)
+    return data

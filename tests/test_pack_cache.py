@@ -1,0 +1,189 @@
+"""The on-disk cache that keeps `load_pack` (and so `score` and `batch`) fast to start:
+parsed YAML per file, and whole packs that passed every check."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from conftest import MINIMAL, REPO
+from parole_screen import loader, pack_cache, screen
+from parole_screen.errors import PackError
+from parole_screen.pack import RulePack
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(pack_cache.CACHE_ENV, str(folder))
+    return folder
+
+
+def fingerprint(pack: RulePack) -> str:
+    """Everything a loaded pack says, as text: its models and a screening."""
+    parts = [pack.content_hash, repr(pack.meta), repr(pack.sources), repr(pack.facts),
+             repr(pack.countries)]
+    for group in (pack.questions, pack.flags, pack.items, pack.fees, pack.deadlines):
+        parts += [repr(getattr(entry, name)) for entry in group
+                  for name in ("question", "flag", "item", "fee", "deadline")
+                  if hasattr(entry, name)]
+    parts += [repr(c.category) for c in pack.categories]
+    first = pack.questions[0].question
+    answers = {first.id: first.choices[0].value} if first.choices else {}
+    parts.append(json.dumps(screen(pack, answers, dt.date(2026, 6, 1)), sort_keys=True))
+    return "\n".join(parts)
+
+
+def forbid(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    """Make the loader fail if it parses or validates anything."""
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the cache should have been used")
+
+    for name in names:
+        monkeypatch.setattr(loader, name, refuse)
+
+
+def pack_entries(cache: Path) -> list[Path]:
+    return sorted(cache.glob("pack-*.json"))
+
+
+@pytest.mark.parametrize("directory", [REPO / "rules", MINIMAL])
+def test_a_cached_load_is_the_same_pack(cache: Path, directory: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(pack_cache.CACHE_ENV, "off")
+    fresh = fingerprint(loader.load_pack(directory))
+    monkeypatch.setenv(pack_cache.CACHE_ENV, str(cache))
+    assert fingerprint(loader.load_pack(directory)) == fresh  # the run that fills the cache
+    trees = sorted(set(cache.glob("*.json")) - set(pack_entries(cache)))
+    assert len(trees) == len(loader.pack_files(directory))
+    assert len(pack_entries(cache)) == 1
+
+    with monkeypatch.context() as patched:  # the checked pack: no parsing, no validation
+        forbid(patched, "parse_yaml", "validate_located")
+        assert fingerprint(loader.load_pack(directory)) == fresh
+
+    pack_entries(cache)[0].unlink()  # the parsed files alone: validated, not parsed
+    with monkeypatch.context() as patched:
+        forbid(patched, "parse_yaml")
+        assert fingerprint(loader.load_pack(directory)) == fresh
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert {stat.S_IMODE(entry.stat().st_mode) for entry in cache.glob("*.json")} == {0o600}
+
+
+def test_models_come_back_with_their_exact_types(cache: Path) -> None:
+    """1 and 1.0, tuples and lists, dates and strings: what validation gave, not look-alikes."""
+    fresh = loader.load_pack(REPO / "rules")
+    cached = loader.load_pack(REPO / "rules")
+
+    def shape(node: object) -> object:
+        if hasattr(node, "model_fields_set"):
+            return (type(node).__name__, sorted(node.model_fields_set),  # type: ignore[attr-defined]
+                    {name: shape(value) for name, value in vars(node).items()})
+        if isinstance(node, tuple | list):
+            return (type(node).__name__, [shape(value) for value in node])
+        if isinstance(node, dict):
+            return ("dict", {name: shape(value) for name, value in node.items()})
+        return (type(node).__name__, node)
+
+    def models(pack: RulePack) -> list[object]:
+        found: list[object] = [pack.meta, *pack.sources.values(), *pack.facts.values()]
+        found += [entry.question for entry in pack.questions]
+        found += [c.category for c in pack.categories] + [f.flag for f in pack.flags]
+        found += [i.item for i in pack.items] + [f.fee for f in pack.fees]
+        return found + [d.deadline for d in pack.deadlines]
+
+    assert [shape(m) for m in models(cached)] == [shape(m) for m in models(fresh)]
+
+
+def test_a_changed_checker_does_not_trust_old_entries(cache: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    loader.load_pack(MINIMAL)
+    monkeypatch.setattr(pack_cache, "_code_fingerprint", lambda: b"another version")
+    validated = []
+    real = loader.validate_located
+    monkeypatch.setattr(loader, "validate_located",
+                        lambda *args: validated.append(args[0]) or real(*args))
+    loader.load_pack(MINIMAL)
+    assert validated  # checked afresh, then kept under the new key
+    assert len(pack_entries(cache)) == 2
+
+
+def test_a_forged_pack_entry_is_a_miss(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = fingerprint(loader.load_pack(MINIMAL))
+    entry = pack_entries(cache)[0]
+    stored = json.loads(entry.read_text())
+    stored["meta"]["\u0000m"] = "RulePack"  # only the pack format's models may be named
+    entry.write_text(json.dumps(stored))
+    assert fingerprint(loader.load_pack(MINIMAL)) == fresh
+    assert json.loads(entry.read_text())["meta"]["\u0000m"] == "PackMeta"  # rewritten
+
+    entry.write_text(json.dumps({"meta": stored["meta"], "entries": {}, "countries": []}))
+    entry.chmod(0o666)  # writable by others: never trusted, even when it would load
+    with monkeypatch.context() as patched:
+        validated = []
+        real = loader.validate_located
+        patched.setattr(loader, "validate_located",
+                        lambda *args: validated.append(args[0]) or real(*args))
+        assert fingerprint(loader.load_pack(MINIMAL)) == fresh
+        assert validated
+
+
+def test_a_changed_file_is_parsed_again(cache: Path, tmp_path: Path) -> None:
+    pack_dir = tmp_path / "pack"
+    shutil.copytree(MINIMAL, pack_dir)
+    first = loader.load_pack(pack_dir)
+    meta = pack_dir / "pack.yaml"
+    meta.write_text(meta.read_text().replace("version: 1.0.0", "version: 1.0.1"))
+    second = loader.load_pack(pack_dir)
+    assert (first.meta.version, second.meta.version) == ("1.0.0", "1.0.1")
+
+
+def test_doubtful_entries_are_ignored(cache: Path) -> None:
+    loader.load_pack(MINIMAL)
+    for entry in pack_entries(cache):
+        entry.unlink()
+    entries = sorted(cache.glob("*.json"))
+    entries[0].write_text("{not json")
+    entries[1].write_text(json.dumps({"\u0000": 1, "questions": "forged"}))
+    entries[1].chmod(0o666)  # writable by others: never trusted
+    assert fingerprint(loader.load_pack(MINIMAL)) == fingerprint(
+        loader.load_pack(MINIMAL))
+    assert stat.S_IMODE(entries[0].stat().st_mode) == 0o600  # rewritten
+
+
+def test_cache_can_be_turned_off(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(pack_cache.CACHE_ENV, "off")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    loader.load_pack(MINIMAL)
+    assert not (tmp_path / "parole-screen").exists()
+
+
+def test_pack_errors_are_never_cached(cache: Path, tmp_path: Path) -> None:
+    pack_dir = tmp_path / "pack"
+    shutil.copytree(MINIMAL, pack_dir)
+    (pack_dir / "extra.yaml").write_text("flags:\n  - &anchor {id: x}\n")
+    for _ in range(2):
+        with pytest.raises(PackError, match="anchors"):
+            loader.load_pack(pack_dir)
+    # Parses and validates, fails a cross-check: still never kept as a checked pack.
+    (pack_dir / "extra.yaml").write_text(
+        "flags:\n  - {id: x, severity: info, text: X, when: {always: true}, cite: [nowhere]}\n")
+    for _ in range(2):
+        with pytest.raises(PackError, match="unknown source 'nowhere'"):
+            loader.load_pack(pack_dir)
+    assert not pack_entries(cache)
+
+
+@pytest.mark.skipif(os.getuid() == 0, reason="root can write anywhere")
+def test_an_unwritable_cache_folder_is_not_an_error(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o500)
+    monkeypatch.setenv(pack_cache.CACHE_ENV, str(folder / "cache"))
+    assert loader.load_pack(MINIMAL).meta.version == "1.0.0"
