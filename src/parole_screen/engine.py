@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from itertools import chain, repeat
 from operator import attrgetter, itemgetter, or_
 from typing import Any, NamedTuple
@@ -330,8 +329,7 @@ class _Tracer:
         self.trace.append({"rule": flag_id, "result": held and not excepted, "clauses": clauses})
 
 
-@dataclass(frozen=True, slots=True)
-class _CategoryColumn:
+class _CategoryColumn(NamedTuple):
     """A category's outcome for every record of a chunk."""
 
     json: list[bytes]

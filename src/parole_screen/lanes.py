@@ -18,18 +18,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from itertools import repeat
 from operator import is_not
-from typing import Any
+from typing import Any, NamedTuple
 
 Masks = tuple[int, int]  # (true, false); the rest of the chunk is unknown
 Tri = bool | None
 _NOT_NONE = bytes([0, *([1] * 255)])  # code 0 is always None's (see Lanes.encoded)
 
 
-@dataclass(frozen=True, slots=True)
-class EvalContext:
+class EvalContext(NamedTuple):
     """What a condition may read besides the answers: the as-of date and dated lists."""
 
     as_of: dt.date

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .conditions import EvalContext, Evaluator
 from .models import (
@@ -27,8 +27,7 @@ from .models import (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledFactor:
+class CompiledFactor(NamedTuple):
     rule_id: str
     factor: Factor
     when: Evaluator
@@ -36,15 +35,13 @@ class CompiledFactor:
     reads: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledEvidence:
+class CompiledEvidence(NamedTuple):
     evidence: Evidence
     have: Evaluator | None
     needed: Evaluator | None
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledBasis:
+class CompiledBasis(NamedTuple):
     rule_id: str
     basis: Basis
     applies: Evaluator
@@ -55,41 +52,35 @@ class CompiledBasis:
     evidence: tuple[CompiledEvidence, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledCategory:
+class CompiledCategory(NamedTuple):
     category: Category
     bases: tuple[CompiledBasis, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledFlag:
+class CompiledFlag(NamedTuple):
     flag: Flag
     when: Evaluator
     unless: Evaluator | None
     reads: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledItem:
+class CompiledItem(NamedTuple):
     item: Item
     when: Evaluator | None
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledFee:
+class CompiledFee(NamedTuple):
     fee: Fee
     when: Evaluator | None
     exception: Evaluator | None
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledDeadline:
+class CompiledDeadline(NamedTuple):
     deadline: Deadline
     when: Evaluator | None
 
 
-@dataclass(frozen=True, slots=True)
-class CompiledQuestion:
+class CompiledQuestion(NamedTuple):
     question: Question
     asked_when: Evaluator | None
 

@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import chain
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 
 from .conditions import ALWAYS, NEVER, Condition, except_when
 from .jsonbytes import dumps, key, members
@@ -42,8 +42,7 @@ EMPTY_OUTCOME = {band: dumps({"band": band, "score": 0, "basis": None, "label": 
 E = TypeVar("E")
 
 
-@dataclass(frozen=True, slots=True)
-class Quotes:
+class Quotes(NamedTuple):
     """The answers a note quotes, ready to join: ``{"answers":{"a":1,"b":2}``."""
 
     first: str | None  # the first question quoted
@@ -64,14 +63,12 @@ class PlanFactor:
     fail_tail: bytes  # the same with the text shown when a requirement is unmet
 
 
-@dataclass(frozen=True, slots=True)
-class PlanEvidence:
+class PlanEvidence(NamedTuple):
     slot: int  # in its basis; true when needed and not yet held
     json: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class PlanBasis:
+class PlanBasis(NamedTuple):
     rule_id: str
     slots: tuple[Condition, ...]  # slot 0 is applies_when
     cite: int
@@ -90,8 +87,7 @@ class PlanBasis:
         return self.slots[0]
 
 
-@dataclass(frozen=True, slots=True)
-class PlanCategory:
+class PlanCategory(NamedTuple):
     id: str
     priority: int
     bases: tuple[PlanBasis, ...]
@@ -107,8 +103,7 @@ class PlanFlag:
     tail: bytes
 
 
-@dataclass(frozen=True, slots=True)
-class Shown(Generic[E]):
+class Shown(NamedTuple, Generic[E]):
     """What one code of a section means: the entries shown, their citations, their JSON."""
 
     entries: tuple[E, ...]
@@ -191,8 +186,7 @@ def _section(entries: Sequence[tuple[Condition, E, int, bytes]], keep: int = 102
                    keep)
 
 
-@dataclass(frozen=True, slots=True)
-class PlanDeadline:
+class PlanDeadline(NamedTuple):
     deadline: Deadline
     when: Condition
     cite: int
