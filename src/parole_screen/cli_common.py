@@ -12,10 +12,9 @@ import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import typer
 
@@ -40,8 +39,7 @@ class ReportFormat(StrEnum):
     html = "html"
 
 
-@dataclass
-class State:
+class State(NamedTuple):
     """Global options, stored on the Typer context by the root callback."""
 
     rules: str | None = None

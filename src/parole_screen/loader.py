@@ -10,10 +10,9 @@ import contextlib
 import hashlib
 import os
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
@@ -74,8 +73,7 @@ def load_pack(path: str | Path | None = None) -> RulePack:
     return _Builder(directory).build()
 
 
-@dataclass
-class _Entry:
+class _Entry(NamedTuple):
     """One pack entity with where it came from, for messages."""
 
     model: Any
@@ -86,11 +84,11 @@ class _Entry:
         return f"{self.file}:{line_of(self.raw, list(path))}"
 
 
-@dataclass
 class _Builder:
-    directory: Path
-    problems: list[str] = field(default_factory=list)
-    digest: Any = field(default_factory=hashlib.sha256)
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.problems: list[str] = []
+        self.digest = hashlib.sha256()
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(f"{where}: {message}")
@@ -428,8 +426,7 @@ def validate_located(model: type[BaseModel], raw: Any, file: Path) -> Any:
     raise PackError(problems)
 
 
-@dataclass
-class _Compiler:
+class _Compiler(NamedTuple):
     """Compiles the conditions of one pack entity, reporting problems at their line."""
 
     builder: _Builder

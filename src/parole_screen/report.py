@@ -10,9 +10,8 @@ from __future__ import annotations
 import html
 import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 from .engine import Result
 from .pack import RulePack
@@ -34,18 +33,16 @@ BAND_TEXT = {
 SEVERITY_TEXT = {"stop": "STOP", "warn": "WARNING", "info": "NOTE"}
 
 
-@dataclass
-class Line:
+class Line(NamedTuple):
     """One bullet or sentence; ``style`` is a hint (good, bad, warn, stop, dim, strong)."""
 
     text: str
     style: str = ""
-    cite: list[str] = field(default_factory=list)
+    cite: Sequence[str] = ()
     url: str | None = None
 
 
-@dataclass
-class Section:
+class Section(NamedTuple):
     title: str
     lines: list[Line]
     intro: str = ""
