@@ -123,6 +123,12 @@ def test_a_forged_pack_entry_is_a_miss(cache: Path, monkeypatch: pytest.MonkeyPa
     assert fingerprint(loader.load_pack(MINIMAL)) == fresh
     assert json.loads(entry.read_text())["meta"]["\u0000m"] == "PackMeta"  # rewritten
 
+    del stored["meta"]["title"]  # a model short of a field (another version's format)
+    stored["meta"]["\u0000m"] = "PackMeta"
+    entry.write_text(json.dumps(stored))
+    assert fingerprint(loader.load_pack(MINIMAL)) == fresh
+    assert "title" in json.loads(entry.read_text())["meta"]
+
     entry.write_text(json.dumps({"meta": stored["meta"], "entries": {}, "countries": []}))
     entry.chmod(0o666)  # writable by others: never trusted, even when it would load
     with monkeypatch.context() as patched:

@@ -187,21 +187,35 @@ def _encode_model(node: Any) -> Any:
 
 
 def _decode_model(node: Any) -> Any:
-    kind = type(node)
-    if kind is list:
-        return [_decode_model(value) for value in node]
-    if kind is not dict:
-        return node
+    if type(node) is list:
+        return [value if type(value) not in _NESTED else _decode_model(value) for value in node]
     if "\0m" in node:
         cls = _model_classes()[node.pop("\0m")]
         fields_set = set(node.pop("\0s"))
-        return cls.model_construct(fields_set, **{name: _decode_model(value)
-                                                  for name, value in node.items()})
+        if node.keys() != cls.model_fields.keys() or not fields_set <= node.keys():
+            raise _Uncacheable(cls)  # not what this version's model holds
+        for name, value in node.items():
+            if type(value) in _NESTED:
+                node[name] = _decode_model(value)
+        # What ``model_construct`` does, without its per-field checks for defaults and
+        # aliases: every field is stored (so none needs a default) and none has an alias.
+        model = cls.__new__(cls)
+        _set_attribute(model, "__dict__", node)
+        _set_attribute(model, "__pydantic_fields_set__", fields_set)
+        _set_attribute(model, "__pydantic_extra__", None)
+        _set_attribute(model, "__pydantic_private__", None)
+        return model
     if "\0t" in node:
-        return tuple(_decode_model(value) for value in node["\0t"])
+        return tuple([value if type(value) not in _NESTED else _decode_model(value)
+                      for value in node["\0t"]])
     if "\0d" in node:
         return dt.date.fromisoformat(node["\0d"])
-    return {key: _decode_model(value) for key, value in node["\0o"].items()}
+    return {key: value if type(value) not in _NESTED else _decode_model(value)
+            for key, value in node["\0o"].items()}
+
+
+_NESTED = (dict, list)
+_set_attribute = object.__setattr__  # frozen models refuse the ordinary way
 
 
 def _encode_scalar(node: Any) -> Any:

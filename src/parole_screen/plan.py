@@ -208,8 +208,9 @@ class Plan:
     static: Mapping[str, bytes]
     source_bits: Mapping[str, int]
     numeric: frozenset[str]  # number and money questions: 1 and 1.0 are spelt differently
-    # For each byte of a citation set, the sources its 256 values name, joined.
-    source_bytes: tuple[tuple[bytes, ...], ...] = ()
+    # For each byte of a citation set, the sources each of its 256 values names, joined;
+    # filled as met (building them all up front was most of the plan's cost for one record).
+    source_bytes: tuple[list[bytes | None], ...] = ()
 
     def cite_bits(self, cite: Sequence[str]) -> int:
         return _cite_bits(self.source_bits, cite)
@@ -218,8 +219,15 @@ class Plan:
         """The ``sources`` object for a set of citations (bit k: the k-th source by id)."""
         tables = self.source_bytes
         data = cite.to_bytes(len(tables), "little")
-        return b"{" + b",".join([tables[position][value]
+        return b"{" + b",".join([tables[position][value] or self._sources(position, value)
                                  for position, value in enumerate(data) if value]) + b"}"
+
+    def _sources(self, position: int, value: int) -> bytes:
+        """The sources one byte of a citation set names, joined (and kept)."""
+        joined = b",".join([self.source_json[8 * position + bit] for bit in range(8)
+                            if value >> bit & 1])
+        self.source_bytes[position][value] = joined
+        return joined
 
     def fee_rows(self, as_of: dt.date) -> tuple[tuple[bytes, bytes, int] | None, ...]:
         """Each fee's row as of a date, without and with its exception, and its citations."""
@@ -342,11 +350,7 @@ def plan_for(pack: RulePack) -> Plan:
         source_json=source_json, static=static, source_bits=source_bits,
         numeric=frozenset(entry.question.id for entry in pack.questions
                           if entry.question.type in ("number", "money")),
-        source_bytes=tuple(
-            tuple(b",".join([source_json[first + bit] for bit in range(8)
-                             if value >> bit & 1 and first + bit < len(source_json)])
-                  for value in range(256))
-            for first in range(0, len(source_json), 8)))
+        source_bytes=tuple([None] * 256 for _ in range(0, len(source_json), 8)))
 
 
 @lru_cache(maxsize=64)
