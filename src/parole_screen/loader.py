@@ -466,10 +466,11 @@ def _data_path(raw: Any, loc: list[str | int]) -> list[str | int]:
 
 @lru_cache(maxsize=1)
 def _format_keys() -> tuple[str, ...]:
-    """Every key the pack format knows, for "did you mean" on an unknown one."""
-    from . import models
+    """Every key the pack and scenario formats know, for "did you mean" on an unknown one."""
+    from . import models, scenarios
 
-    return tuple(sorted({name for obj in vars(models).values()
+    return tuple(sorted({name for module in (models, scenarios)
+                         for obj in vars(module).values()
                          if isinstance(obj, type) and issubclass(obj, BaseModel)
                          for name in obj.model_fields}))
 

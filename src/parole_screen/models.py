@@ -263,33 +263,3 @@ class PackFile(Model):
     fees: tuple[Fee, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
     countries: dict[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], str] = {}
-
-
-class ScenarioExpect(Model):
-    status: Literal["complete", "incomplete"] | None = None
-    top_category: CategoryId | Literal["none"] | None = None
-    bands: dict[CategoryId, Band] = {}
-    basis: dict[CategoryId, str] = {}
-    flags: tuple[ItemId, ...] = ()
-    no_flags: tuple[ItemId, ...] = ()
-    fees: dict[str, int | None] = {}
-    fee_exceptions: dict[str, bool] = Field(
-        default={}, description="Fee id -> whether a statutory exception may apply.")
-    deadlines: dict[str, dt.date] = {}
-    items: tuple[ItemId, ...] = ()
-    no_items: tuple[ItemId, ...] = ()
-    missing: tuple[QuestionId, ...] = ()
-
-
-class Scenario(Model):
-    """A scenario test: a client story, its answers, a date, and what the screen must say."""
-
-    name: ItemId
-    story: Text
-    as_of: dt.date
-    answers: dict[str, Any]
-    expect: ScenarioExpect
-
-
-class ScenarioFile(Model):
-    cases: tuple[Scenario, ...] = Field(min_length=1)

@@ -5,20 +5,54 @@ They live in ``<pack>/tests/*.yaml`` and run with ``parole-screen rules test`` a
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+from pydantic import Field
 
 from .answers import coerce_answers, to_json_value
 from .engine import Result, effective_answers, screen
 from .errors import AnswerError, PackError
 from .loader import validate_located
-from .models import Scenario, ScenarioExpect, ScenarioFile
+from .models import Band, CategoryId, ItemId, Model, QuestionId, Text
 from .pack import RulePack
 from .safeyaml import YamlRefused, line_of, read_yaml
 
 TESTS_DIR = "tests"
+
+
+# The scenario file format. It lives here, not in models, because only `rules test` reads it.
+class ScenarioExpect(Model):
+    status: Literal["complete", "incomplete"] | None = None
+    top_category: CategoryId | Literal["none"] | None = None
+    bands: dict[CategoryId, Band] = Field(default_factory=dict)
+    basis: dict[CategoryId, str] = Field(default_factory=dict)
+    flags: tuple[ItemId, ...] = ()
+    no_flags: tuple[ItemId, ...] = ()
+    fees: dict[str, int | None] = Field(default_factory=dict)
+    fee_exceptions: dict[str, bool] = Field(
+        default={}, description="Fee id -> whether a statutory exception may apply.")
+    deadlines: dict[str, dt.date] = Field(default_factory=dict)
+    items: tuple[ItemId, ...] = ()
+    no_items: tuple[ItemId, ...] = ()
+    missing: tuple[QuestionId, ...] = ()
+
+
+class Scenario(Model):
+    """A scenario test: a client story, its answers, a date, and what the screen must say."""
+
+    name: ItemId
+    story: Text
+    as_of: dt.date
+    answers: dict[str, Any]
+    expect: ScenarioExpect
+
+
+class ScenarioFile(Model):
+    cases: tuple[Scenario, ...] = Field(min_length=1)
 
 
 @dataclass(frozen=True)
