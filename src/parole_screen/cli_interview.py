@@ -12,10 +12,9 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -54,8 +53,7 @@ class Lang(StrEnum):
     ru = "ru"
 
 
-@dataclass
-class _Options:
+class _Options(NamedTuple):
     """What the resume command must repeat."""
 
     state: State
@@ -186,7 +184,8 @@ def interview(
         elif not no_input and path.exists() and not new:
             raise fail(f"a saved interview already exists at {path}; continue it with "
                        f"`{options.resume_command()}`, or start over with --new")
-        options.lang = (lang.value if lang else None) or (saved.lang if saved else "en")
+        options = options._replace(
+            lang=(lang.value if lang else None) or (saved.lang if saved else "en"))
         _language_notices(ui, options.lang, options.report_lang)
         fixed = fixed_day or (saved.fixed_as_of() if saved else None)
         day = fixed or dt.date.today()

@@ -20,7 +20,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from .lanes import EvalContext, Lanes, Masks, Tri
@@ -47,16 +46,19 @@ OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
 ALL_OPERATORS = tuple(sorted({op for ops in OPERATORS_BY_TYPE.values() for op in ops}))
 
 
-@dataclass(frozen=True)
 class Catalogue:
     """What the compiler checks names against."""
 
-    questions: Mapping[str, Question]
-    countries: frozenset[str]
-    country_lists: frozenset[str]
-    # Every condition compiled against this catalogue, by shape: equal conditions are
-    # one object, so a chunk computes each of them once.
-    interned: dict[Any, Condition] = field(default_factory=dict, compare=False, repr=False)
+    __slots__ = ("countries", "country_lists", "interned", "questions")
+
+    def __init__(self, questions: Mapping[str, Question], countries: frozenset[str],
+                 country_lists: frozenset[str]) -> None:
+        self.questions = questions
+        self.countries = countries
+        self.country_lists = country_lists
+        # Every condition compiled against this catalogue, by shape: equal conditions are
+        # one object, so a chunk computes each of them once.
+        self.interned: dict[Any, Condition] = {}
 
     def intern(self, key: Any, make: Callable[[], Condition]) -> Condition:
         found = self.interned.get(key)

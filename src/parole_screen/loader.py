@@ -165,7 +165,9 @@ class _Builder:
 
     def _from_cache(self, checked: CheckedPack) -> tuple[PackMeta, dict[str, list[_Entry]],
                                                          dict[str, str]]:
-        entries = {kind: [_Entry(model, None, self.directory / name)
+        files: dict[str, Path] = {}
+        entries = {kind: [_Entry(model, None, files.get(name) or files.setdefault(
+                              name, self.directory / name))
                           for name, model in checked.entries.get(kind, ())]
                    for kind in _MERGED}
         return checked.meta, entries, checked.countries

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -111,7 +111,6 @@ class Shown(NamedTuple, Generic[E]):
     json: bytes
 
 
-@dataclass(frozen=True, eq=False)
 class Section(Generic[E]):
     """Entries shown where their conditions hold, decided for a record by one code.
 
@@ -120,20 +119,21 @@ class Section(Generic[E]):
     code seen so far means. Codes repeat a lot (which items apply follows from a few answers).
     """
 
-    conditions: tuple[Condition, ...]
-    entries: tuple[E, ...]
-    cites: tuple[int, ...]
-    jsons: tuple[bytes, ...]
-    keep: int = 1024  # codes remembered; items' JSON runs to a few KiB per code
-    # What each code seen so far means, in a one-slot holder: when it grows too big a new
-    # dict replaces it, so a thread still reading the old one is never cut short.
-    meanings: list[dict[tuple[int, ...], Shown[E]]] = field(default_factory=lambda: [{}])
-    # What each byte of a code means, by group (256 each, filled as met): bounded by design.
-    parts: list[list[Shown[E] | None]] = field(default_factory=list)
+    __slots__ = ("cites", "conditions", "entries", "jsons", "keep", "meanings", "parts")
 
-    def __post_init__(self) -> None:
-        groups = -(-len(self.conditions) // GROUP)
-        self.parts.extend([None] * 256 for _ in range(groups))
+    def __init__(self, conditions: tuple[Condition, ...], entries: tuple[E, ...],
+                 cites: tuple[int, ...], jsons: tuple[bytes, ...], keep: int = 1024) -> None:
+        self.conditions = conditions
+        self.entries = entries
+        self.cites = cites
+        self.jsons = jsons
+        self.keep = keep  # codes remembered; items' JSON runs to a few KiB per code
+        # What each code seen so far means, in a one-slot holder: when it grows too big a
+        # new dict replaces it, so a thread still reading the old one is never cut short.
+        self.meanings: list[dict[tuple[int, ...], Shown[E]]] = [{}]
+        # What each byte of a code means, by group (256 each, filled as met): bounded.
+        self.parts: list[list[Shown[E] | None]] = [
+            [None] * 256 for _ in range(-(-len(conditions) // GROUP))]
 
     def _part(self, group: int, byte: int) -> Shown[E]:
         """What one byte of a code means (entries 8 * group to 8 * group + 7)."""
