@@ -114,6 +114,14 @@ def test_a_changed_checker_does_not_trust_old_entries(cache: Path,
     assert len(pack_entries(cache)) == 2
 
 
+def test_unreadable_checking_code_means_no_checked_packs(cache: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pack_cache, "_code_fingerprint", lambda: None)
+    first = fingerprint(loader.load_pack(MINIMAL))
+    assert not pack_entries(cache)  # nothing to key them by: packs are checked every time
+    assert fingerprint(loader.load_pack(MINIMAL)) == first
+
+
 def test_a_forged_pack_entry_is_a_miss(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fresh = fingerprint(loader.load_pack(MINIMAL))
     entry = pack_entries(cache)[0]

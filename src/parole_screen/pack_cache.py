@@ -96,18 +96,22 @@ def _decode_tree(node: Any) -> Any:
 
 # -- whole checked packs -----------------------------------------------------------------------
 
-def pack_key(files: Iterable[tuple[str, bytes]]) -> bytes:
-    """The cache key of a pack made of ``files`` (name, bytes), checked by this code."""
-    digest = hashlib.sha256(_PACK_TAG + _code_fingerprint())
+def pack_key(files: Iterable[tuple[str, bytes]]) -> bytes | None:
+    """The cache key of a pack made of ``files`` (name, bytes), checked by this code; None
+    when this code's source cannot be read (then no checked pack is cached)."""
+    fingerprint = _code_fingerprint()
+    if fingerprint is None:
+        return None
+    digest = hashlib.sha256(_PACK_TAG + fingerprint)
     for name, data in files:
         digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
     return digest.digest()
 
 
-def load_checked(key: bytes) -> CheckedPack | None:
+def load_checked(key: bytes | None) -> CheckedPack | None:
     """The checked pack stored under ``key``, or None."""
     folder = cache_folder()
-    if folder is None:
+    if folder is None or key is None:
         return None
     with contextlib.suppress(Exception):  # a missing or doubtful entry is simply a miss
         stored = _json_loads(_read_private(folder / _pack_entry(key)))
@@ -117,10 +121,10 @@ def load_checked(key: bytes) -> CheckedPack | None:
     return None
 
 
-def store_checked(key: bytes, checked: CheckedPack) -> None:
+def store_checked(key: bytes | None, checked: CheckedPack) -> None:
     """Keep ``checked`` under ``key``; a pack the cache cannot represent is not kept."""
     folder = cache_folder()
-    if folder is None:
+    if folder is None or key is None:
         return
     with contextlib.suppress(_Uncacheable, OSError, TypeError, ValueError):
         payload = {
@@ -137,20 +141,24 @@ def _pack_entry(key: bytes) -> str:
 
 
 @lru_cache(maxsize=1)
-def _code_fingerprint() -> bytes:
+def _code_fingerprint() -> bytes | None:
     """The source of the code whose checks a cached pack passed, and the pydantic version.
 
     A changed check (even in an editable install, where the version number stays put) must
-    not be skipped for a pack that was only checked by the old code.
+    not be skipped for a pack that was only checked by the old code. None when the source
+    cannot be read (say, from a zip archive).
     """
     import pydantic
 
     from . import conditions, loader, models, safeyaml
 
     digest = hashlib.sha256(pydantic.VERSION.encode())
-    for module in (conditions, loader, models, safeyaml):
-        digest.update(Path(str(module.__file__)).read_bytes())
-    digest.update(Path(__file__).read_bytes())
+    try:
+        for module in (conditions, loader, models, safeyaml):
+            digest.update(Path(str(module.__file__)).read_bytes())
+        digest.update(Path(__file__).read_bytes())
+    except (OSError, TypeError):
+        return None
     return digest.digest()
 
 
