@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -32,6 +33,13 @@ def record_generator() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.RecordGenerator
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests (and the CLI they run) never read or fill the developer's own pack cache."""
+    folder = tempfile.mkdtemp(prefix="parole-screen-test-cache-")
+    os.environ["PAROLE_SCREEN_CACHE"] = folder
+    config.add_cleanup(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
 @pytest.fixture(scope="session")

@@ -122,6 +122,68 @@ def test_unreadable_checking_code_means_no_checked_packs(cache: Path,
     assert fingerprint(loader.load_pack(MINIMAL)) == first
 
 
+def test_a_changed_yaml_reader_does_not_trust_old_trees(cache: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    loader.load_pack(MINIMAL)
+    for entry in pack_entries(cache):
+        entry.unlink()
+    monkeypatch.setattr(pack_cache, "_reader_fingerprint", lambda: b"another reader")
+    parsed = []
+    real = loader.parse_yaml
+    monkeypatch.setattr(loader, "parse_yaml", lambda text: parsed.append(1) or real(text))
+    loader.load_pack(MINIMAL)
+    assert len(parsed) == len(loader.pack_files(MINIMAL))
+
+
+def test_an_entry_of_the_wrong_shape_is_a_miss(cache: Path) -> None:
+    """Well-formed JSON that puts the wrong model, or a wrong value, where another belongs."""
+    fresh = fingerprint(loader.load_pack(MINIMAL))
+    entry = pack_entries(cache)[0]
+    good = entry.read_text()
+    stored = json.loads(good)
+    stored["entries"]["questions"][0] = stored["entries"]["flags"][0]  # a flag as a question
+    entry.write_text(json.dumps(stored))
+    assert fingerprint(loader.load_pack(MINIMAL)) == fresh
+    stored = json.loads(good)
+    stored["entries"]["questions"][0][1]["type"] = "bogus"  # trips the compiler: recheck
+    entry.write_text(json.dumps(stored))
+    assert fingerprint(loader.load_pack(MINIMAL)) == fresh
+    stored = json.loads(good)
+    stored["entries"]["questions"][0][0] = "elsewhere.yaml"  # not one of the pack's files
+    entry.write_text(json.dumps(stored))
+    assert fingerprint(loader.load_pack(MINIMAL)) == fresh
+
+
+def test_a_fifo_in_the_cache_does_not_hang_the_load(cache: Path) -> None:
+    import signal
+
+    fresh = fingerprint(loader.load_pack(MINIMAL))
+    entry = pack_entries(cache)[0]
+    entry.unlink()
+    os.mkfifo(entry, 0o600)
+
+    def hung(signum: int, frame: object) -> None:
+        raise AssertionError("reading a FIFO entry blocked")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    try:
+        assert fingerprint(loader.load_pack(MINIMAL)) == fresh
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("setting", ["off", "false", "None", "relative/folder"])
+def test_cache_settings_that_mean_off(setting: str, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(pack_cache.CACHE_ENV, setting)
+    assert pack_cache.cache_folder() is None
+    loader.load_pack(MINIMAL)
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_forged_pack_entry_is_a_miss(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     fresh = fingerprint(loader.load_pack(MINIMAL))
     entry = pack_entries(cache)[0]

@@ -96,11 +96,13 @@ class _Builder:
     def build(self) -> RulePack:
         files = self._read_files()
         key = pack_key((file.name, data) for file, data in files)
-        checked = None if self.problems else load_checked(key)
+        checked = None if self.problems else load_checked(key, (f.name for f, _ in files))
         if checked is not None:
-            with contextlib.suppress(PackError):  # a pack that passed before passes again...
+            # A pack that passed before passes again; if a doctored entry makes it fail
+            # (or trips on a value of the wrong type), check it afresh.
+            with contextlib.suppress(Exception):
                 return self._assemble(*self._from_cache(checked), checked=True)
-            self.problems.clear()  # ...but if it does not, check it afresh
+            self.problems.clear()
         meta, entries, countries = self._parse_all(files)
         if self.problems or meta is None:
             raise PackError(self.problems or [f"{self.directory}: no usable {META_FILE}"])
@@ -112,7 +114,8 @@ class _Builder:
 
     def _assemble(self, meta: PackMeta, entries: dict[str, list[_Entry]],
                   countries: dict[str, str], *, checked: bool) -> RulePack:
-        """Cross-check (unless ``checked`` already) and compile; raise PackError on problems."""
+        """Cross-check (most checks only when not ``checked`` already) and compile; raise
+        PackError on problems."""
         if not checked:
             self._check_unique(entries)
         questions: dict[str, _Entry] = {}
@@ -165,9 +168,9 @@ class _Builder:
 
     def _from_cache(self, checked: CheckedPack) -> tuple[PackMeta, dict[str, list[_Entry]],
                                                          dict[str, str]]:
-        files: dict[str, Path] = {}
-        entries = {kind: [_Entry(model, None, files.get(name) or files.setdefault(
-                              name, self.directory / name))
+        paths = {name: self.directory / name  # one Path per file, not one per entry
+                 for items in checked.entries.values() for name, _ in items}
+        entries = {kind: [_Entry(model, None, paths[name])
                           for name, model in checked.entries.get(kind, ())]
                    for kind in _MERGED}
         return checked.meta, entries, checked.countries

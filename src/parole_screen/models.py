@@ -51,7 +51,10 @@ ITEM_KINDS: tuple[ItemKind, ...] = ("form", "document", "next_step", "alternativ
 class Model(BaseModel):
     # Validators are built on first use, not at import: a pack read back from the cache
     # (``pack_cache``) is rebuilt without validation and never needs them, and building
-    # them for every model costs ``score`` about a quarter of its start-up.
+    # them for every model costs ``score`` about a quarter of its start-up. The cost: a
+    # model nobody has dumped yet cannot be serialised from inside another structure
+    # (``pydantic_core.to_jsonable_python``, a field typed Any); call ``model_dump()`` on it
+    # (which builds it) instead. Pydantic issue 13647.
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True,
                               defer_build=True)
 

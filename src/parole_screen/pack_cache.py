@@ -2,17 +2,19 @@
 
 Two kinds of entry, both JSON (data, never pickle: nothing read from the cache can run code):
 
-* the parsed YAML tree of one file, keyed by the file's bytes, so that only a changed file is
-  parsed again;
+* the parsed YAML tree of one file, keyed by the file's bytes and by the YAML reader's code,
+  so that only a changed file is parsed again;
 * a whole pack that passed every check, keyed by the names and bytes of all its files and by
-  the source of the code that checked it. Its pydantic models are rebuilt with
-  ``model_construct``, which skips parsing, validation and the cross-checks, and with them
-  building the models' validators (the pack's conditions are still compiled afresh).
+  the source of the code that checked it. Its pydantic models are rebuilt as they were
+  stored, without validation, which skips parsing, validating and most cross-checks, and
+  with them building the models' validators (conditions are still compiled afresh).
 
-Entries live in a 0700 folder, are written 0600 and atomically, and are read only when they
-are regular files owned by this user and writable by nobody else; any doubt is a miss, and
-a miss only costs time. ``PAROLE_SCREEN_CACHE=DIR`` moves the cache and
-``PAROLE_SCREEN_CACHE=off`` turns it off.
+The folder is created 0700; entries are written 0600 and atomically, and are read only when
+they and their folder are owned by this user and writable by nobody else, and the entry is a
+regular file. A malformed entry, or one that names anything but the model expected where it
+stands, is a miss, and a miss only costs time. A well-formed entry is trusted like the user's
+own files: whoever can write it can already change the user's packs and Python path.
+``PAROLE_SCREEN_CACHE=DIR`` moves the cache and ``PAROLE_SCREEN_CACHE=off`` turns it off.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import os
+import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
@@ -32,7 +35,7 @@ from .safeyaml import LocatedDict
 
 CACHE_ENV = "PAROLE_SCREEN_CACHE"
 # Bump a tag whenever what is stored under it changes shape.
-_TREE_TAG = b"parole-screen parsed-yaml 1\0"
+_TREE_TAG = b"parole-screen parsed-yaml 2\0"
 _PACK_TAG = b"parole-screen checked-pack 1\0"
 _KEEP = 256  # entries; the oldest go first
 _MAX_BYTES = 8 * 1024 * 1024
@@ -55,9 +58,10 @@ class _Uncacheable(Exception):
 def cached_tree(data: bytes, parse: Callable[[], Any]) -> Any:
     """``parse()`` (the YAML tree of ``data``), from the cache when these bytes were seen."""
     folder = cache_folder()
-    if folder is None:
+    reader = _reader_fingerprint()
+    if folder is None or reader is None:
         return parse()
-    entry = folder / (hashlib.sha256(_TREE_TAG + data).hexdigest() + ".json")
+    entry = folder / (hashlib.sha256(_TREE_TAG + reader + data).hexdigest() + ".json")
     with contextlib.suppress(Exception):  # a missing or doubtful entry is simply a miss
         return _decode_tree(_json_loads(_read_private(entry)))
     tree = parse()
@@ -108,16 +112,29 @@ def pack_key(files: Iterable[tuple[str, bytes]]) -> bytes | None:
     return digest.digest()
 
 
-def load_checked(key: bytes | None) -> CheckedPack | None:
-    """The checked pack stored under ``key``, or None."""
+def load_checked(key: bytes | None, names: Iterable[str]) -> CheckedPack | None:
+    """The checked pack stored under ``key`` (a pack of the files ``names``), or None."""
     folder = cache_folder()
     if folder is None or key is None:
         return None
     with contextlib.suppress(Exception):  # a missing or doubtful entry is simply a miss
         stored = _json_loads(_read_private(folder / _pack_entry(key)))
-        entries = {kind: [(name, _decode_model(model)) for name, model in items]
-                   for kind, items in stored["entries"].items()}
-        return CheckedPack(_decode_model(stored["meta"]), entries, dict(stored["countries"]))
+        classes = _stored_classes()
+        known = set(names)
+        meta = _decode_model(stored["meta"])
+        if type(meta) is not classes["meta"]:
+            return None
+        entries: dict[str, list[tuple[str, BaseModel]]] = {}
+        for kind, items in stored["entries"].items():
+            expected = classes[kind]
+            entries[kind] = decoded = [(name, _decode_model(model)) for name, model in items]
+            if any(name not in known or type(model) is not expected
+                   for name, model in decoded):
+                return None
+        countries = dict(stored["countries"])
+        if not all(type(code) is str and type(name) is str for code, name in countries.items()):
+            return None
+        return CheckedPack(meta, entries, countries)
     return None
 
 
@@ -141,6 +158,21 @@ def _pack_entry(key: bytes) -> str:
 
 
 @lru_cache(maxsize=1)
+def _reader_fingerprint() -> bytes | None:
+    """What decides a file's parsed tree: the YAML reader's source and PyYAML's build."""
+    import yaml
+
+    from . import safeyaml
+
+    digest = hashlib.sha256(f"{yaml.__version__} {safeyaml._BaseLoader.__name__}".encode())
+    try:
+        digest.update(Path(str(safeyaml.__file__)).read_bytes())
+    except (OSError, TypeError):
+        return None
+    return digest.digest()
+
+
+@lru_cache(maxsize=1)
 def _code_fingerprint() -> bytes | None:
     """The source of the code whose checks a cached pack passed, and the pydantic version.
 
@@ -149,10 +181,11 @@ def _code_fingerprint() -> bytes | None:
     cannot be read (say, from a zip archive).
     """
     import pydantic
+    import pydantic_core
 
     from . import conditions, loader, models, safeyaml
 
-    digest = hashlib.sha256(pydantic.VERSION.encode())
+    digest = hashlib.sha256(f"{pydantic.VERSION} {pydantic_core.__version__}".encode())
     try:
         for module in (conditions, loader, models, safeyaml):
             digest.update(Path(str(module.__file__)).read_bytes())
@@ -163,13 +196,23 @@ def _code_fingerprint() -> bytes | None:
 
 
 @lru_cache(maxsize=1)
+def _stored_classes() -> dict[str, type[BaseModel]]:
+    """The model that stands for ``meta`` and for each kind of entry in a checked pack."""
+    from . import models
+
+    return {"meta": models.PackMeta, "sources": models.Source, "questions": models.Question,
+            "categories": models.Category, "flags": models.Flag, "items": models.Item,
+            "facts": models.Fact, "fees": models.Fee, "deadlines": models.Deadline}
+
+
+@lru_cache(maxsize=1)
 def _model_classes() -> dict[str, type[BaseModel]]:
-    """The only classes an entry may name: the pack format's models."""
+    """The only classes an entry may name: the models a pack is made of (not PackFile)."""
     from . import models
 
     return {name: cls for name, cls in vars(models).items()
-            if isinstance(cls, type) and issubclass(cls, BaseModel) and cls.__module__
-            == models.__name__}
+            if isinstance(cls, type) and issubclass(cls, models.Model)
+            and cls not in (models.Model, models.PackFile)}
 
 
 def _encode_model(node: Any) -> Any:
@@ -180,8 +223,8 @@ def _encode_model(node: Any) -> Any:
     """
     if isinstance(node, BaseModel):
         out: dict[str, Any] = {"\0m": type(node).__name__, "\0s": sorted(node.model_fields_set)}
-        for name, value in node.__dict__.items():
-            out[name] = _encode_model(value)
+        for name in type(node).model_fields:  # fields only: never a cached property
+            out[name] = _encode_model(getattr(node, name))
         return out
     if isinstance(node, tuple):
         return {"\0t": [_encode_model(value) for value in node]}
@@ -245,12 +288,18 @@ def cache_folder() -> Path | None:
         return None
     setting = os.environ.get(CACHE_ENV)
     if setting is not None:
-        return None if setting.lower() in ("", "0", "off", "no") else Path(setting)
+        folder = Path(setting)
+        if setting.lower() in _OFF or not folder.is_absolute():
+            return None  # a relative folder would follow the working directory around
+        return folder
     base = os.environ.get("XDG_CACHE_HOME")
     try:
         return Path(base) / "parole-screen" if base else Path.home() / ".cache" / "parole-screen"
     except RuntimeError:  # no home folder
         return None
+
+
+_OFF = frozenset({"", "0", "off", "no", "false", "none"})
 
 
 def _private(info: os.stat_result) -> bool:
@@ -260,7 +309,8 @@ def _private(info: os.stat_result) -> bool:
 def _read_private(entry: Path) -> bytes:
     import stat
 
-    fd = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    # O_NONBLOCK: a FIFO planted at an entry's path must not hang the load.
+    fd = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0))
     with os.fdopen(fd, "rb") as handle:
         info = os.fstat(handle.fileno())
         if (not stat.S_ISREG(info.st_mode) or not _private(info)
@@ -288,6 +338,10 @@ def _write_private(folder: Path, entry: Path, payload: bytes) -> None:
     entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
     for old in entries[:-_KEEP]:
         old.unlink(missing_ok=True)
+    for stale in folder.glob(".*.tmp"):  # left by a writer that was killed an hour ago
+        with contextlib.suppress(OSError):
+            if stale.stat().st_mtime < time.time() - 3600:
+                stale.unlink()
 
 
 def _json_loads(data: bytes) -> Any:
