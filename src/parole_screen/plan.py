@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from typing import Any, Generic, NamedTuple, TypeVar
@@ -50,17 +49,25 @@ class Quotes(NamedTuple):
     rest: tuple[tuple[str, bytes], ...]  # the others: (qid, ',"b":')
 
 
-@dataclass(frozen=True, slots=True, eq=False)
 class PlanFactor:
-    rule_id: str
-    condition: Condition  # when, except unless
-    slot: int  # in its basis
-    weight: int
-    cap: str | None
-    cite: int  # source bits
-    quotes: Quotes
-    tail: bytes  # the note after its answers, with the rule's text
-    fail_tail: bytes  # the same with the text shown when a requirement is unmet
+    """A rule of a basis. A plain slotted class: read per record, where slot attributes
+    are the fastest (a NamedTuple's are slower there, a dataclass slower to define)."""
+
+    __slots__ = ("cap", "cite", "condition", "fail_tail", "quotes", "rule_id", "slot", "tail",
+                 "weight")
+
+    def __init__(self, *, rule_id: str, condition: Condition, slot: int, weight: int,
+                 cap: str | None, cite: int, quotes: Quotes, tail: bytes,
+                 fail_tail: bytes) -> None:
+        self.rule_id = rule_id
+        self.condition = condition  # when, except unless
+        self.slot = slot  # in its basis
+        self.weight = weight
+        self.cap = cap
+        self.cite = cite  # source bits
+        self.quotes = quotes
+        self.tail = tail  # the note after its answers, with the rule's text
+        self.fail_tail = fail_tail  # the same with the text shown when a requirement is unmet
 
 
 class PlanEvidence(NamedTuple):
@@ -93,14 +100,19 @@ class PlanCategory(NamedTuple):
     bases: tuple[PlanBasis, ...]
 
 
-@dataclass(frozen=True, slots=True, eq=False)  # identity: used as a dict key per record
 class PlanFlag:
-    id: str
-    when: Condition
-    unless: Condition | None
-    cite: int
-    quotes: Quotes
-    tail: bytes
+    """A flag, read per record like :class:`PlanFactor`."""
+
+    __slots__ = ("cite", "id", "quotes", "tail", "unless", "when")
+
+    def __init__(self, *, id: str, when: Condition, unless: Condition | None, cite: int,
+                 quotes: Quotes, tail: bytes) -> None:
+        self.id = id
+        self.when = when
+        self.unless = unless
+        self.cite = cite
+        self.quotes = quotes
+        self.tail = tail
 
 
 class Shown(NamedTuple, Generic[E]):
@@ -192,25 +204,37 @@ class PlanDeadline(NamedTuple):
     cite: int
 
 
-@dataclass(frozen=True, eq=False)
 class Plan:
     """What scoring needs from a pack; build one with :func:`plan_for`."""
 
-    pack: RulePack
-    questions: tuple[tuple[str, Condition | None, bool], ...]
-    categories: tuple[PlanCategory, ...]
-    category_keys: tuple[tuple[int, bytes], ...]  # in key order: (position, '"id":')
-    flags: Section[PlanFlag]  # in output order: by severity, then pack order
-    items: Mapping[str, Section[None]]  # by kind, in pack order
-    fees: Section[int]  # bits 2k, 2k + 1: fee entries[2k] applies, its exception may
-    deadlines: tuple[PlanDeadline, ...]
-    source_json: tuple[bytes, ...]  # '"S1":{...}' by bit
-    static: Mapping[str, bytes]
-    source_bits: Mapping[str, int]
-    numeric: frozenset[str]  # number and money questions: 1 and 1.0 are spelt differently
-    # For each byte of a citation set, the sources each of its 256 values names, joined;
-    # filled as met (building them all up front was most of the plan's cost for one record).
-    source_bytes: tuple[list[bytes | None], ...] = ()
+    __slots__ = ("categories", "category_keys", "deadlines", "fees", "flags", "items",
+                 "numeric", "pack", "questions", "source_bits", "source_bytes", "source_json",
+                 "static")
+
+    def __init__(self, *, pack: RulePack,
+                 questions: tuple[tuple[str, Condition | None, bool], ...],
+                 categories: tuple[PlanCategory, ...],
+                 category_keys: tuple[tuple[int, bytes], ...], flags: Section[PlanFlag],
+                 items: Mapping[str, Section[None]], fees: Section[int],
+                 deadlines: tuple[PlanDeadline, ...], source_json: tuple[bytes, ...],
+                 static: Mapping[str, bytes], source_bits: Mapping[str, int],
+                 numeric: frozenset[str]) -> None:
+        self.pack = pack
+        self.questions = questions
+        self.categories = categories
+        self.category_keys = category_keys  # in key order: (position, '"id":')
+        self.flags = flags  # in output order: by severity, then pack order
+        self.items = items  # by kind, in pack order
+        self.fees = fees  # bits 2k, 2k + 1: fee entries[2k] applies, its exception may
+        self.deadlines = deadlines
+        self.source_json = source_json  # '"S1":{...}' by bit
+        self.static = static
+        self.source_bits = source_bits
+        self.numeric = numeric  # number and money questions: 1 and 1.0 are spelt differently
+        # For each byte of a citation set, the sources each of its 256 values names, joined;
+        # filled as met (building them all up front was most of a plan's cost for one record).
+        self.source_bytes: tuple[list[bytes | None], ...] = tuple(
+            [None] * 256 for _ in range(0, len(source_json), 8))
 
     def cite_bits(self, cite: Sequence[str]) -> int:
         return _cite_bits(self.source_bits, cite)
@@ -349,8 +373,7 @@ def plan_for(pack: RulePack) -> Plan:
         items=items, fees=_section(fee_bits), deadlines=deadlines,
         source_json=source_json, static=static, source_bits=source_bits,
         numeric=frozenset(entry.question.id for entry in pack.questions
-                          if entry.question.type in ("number", "money")),
-        source_bytes=tuple([None] * 256 for _ in range(0, len(source_json), 8)))
+                          if entry.question.type in ("number", "money")))
 
 
 @lru_cache(maxsize=64)
