@@ -41,7 +41,18 @@ from itertools import chain
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from .batch_input import InputSource, Item, Progress, Rejected, iter_items, parse_many
+from .batch_input import (
+    InputSource,
+    Item,
+    LineRange,
+    Progress,
+    Rejected,
+    iter_items,
+    line_ranges,
+    parse_many,
+    range_items,
+    splittable,
+)
 from .engine import ScoredChunk, score_chunk
 from .errors import AnswerError, ParoleScreenError
 from .loader import load_pack
@@ -79,6 +90,9 @@ class ChunkOut(NamedTuple):
     counts: Counter[str]
     stopped: bool  # fail_fast hit a rejected record; ``data`` ends with its row
     spool: str | None = None  # a worker's rows are in this file instead of ``data``
+
+
+_EMPTY = ChunkOut(b"", 0, 0, 0, Counter(), False)  # a range of blank lines
 
 
 @dataclass(frozen=True)
@@ -364,8 +378,9 @@ def _load_same(path: str, expected: str | None) -> RulePack:
     return pack
 
 
-def _worker_chunk(number: int, items: list[Item]) -> ChunkOut:
-    """Score a chunk and leave its rows in a private spool file.
+def _worker_chunk(number: int, task: list[Item] | LineRange) -> ChunkOut:
+    """Score a chunk (its items, or the lines of a file range) and leave its rows in a
+    private spool file.
 
     Rows are ~20 KB per record: piping them back through the pool (pickled, copied four
     times) cost the main process more CPU than it saved. A file written once and handed
@@ -373,7 +388,8 @@ def _worker_chunk(number: int, items: list[Item]) -> ChunkOut:
     """
     if not isinstance(_WORKER, Scorer):
         raise _WORKER or ParoleScreenError("internal error: worker not initialised")
-    result = _WORKER.chunk(items)
+    items = list(range_items(task)) if isinstance(task, LineRange) else task
+    result = _WORKER.chunk(items) if items else _EMPTY
     path = os.path.join(_SPOOL, f"{number}.part")  # noqa: PTH118 - a plain string for pickling
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
@@ -427,6 +443,18 @@ def tuned_gc() -> Iterator[None]:
 
 
 # -- the runner ------------------------------------------------------------------------------
+
+
+def _tasks(sources: Sequence[InputSource], progress: Progress | None,
+           size: int) -> Iterator[list[Item] | LineRange]:
+    """What workers are sent: ranges of ``size`` lines of regular JSONL files, which they
+    read themselves, and chunks of ``size`` items of everything else (stdin, pipes, JSON
+    arrays, folders), which the main process reads."""
+    for source in sources:
+        if splittable(source):
+            yield from line_ranges(source, size, progress)
+        else:
+            yield from _chunks(iter_items([source], progress), size)
 
 
 def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
@@ -520,7 +548,6 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
     categories = [entry.category.id for entry in pack.categories]
     writer = _Writer(out, options.output_format,
                      csv_header(categories, compare=baseline is not None))
-    chunks = _chunks(iter_items(sources, progress), options.chunk_records)
 
     def take(result: ChunkOut) -> bool:
         if result.spool is not None:
@@ -541,18 +568,20 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
 
     if jobs <= 1:
         scorer = Scorer(pack, options, baseline)
-        for chunk in chunks:
+        for chunk in _chunks(iter_items(sources, progress), options.chunk_records):
             if not take(scorer.chunk(chunk)):
                 break
     else:
-        _run_pool(pack, baseline, options, jobs, chunks, take)
+        _run_pool(pack, baseline, options, jobs,
+                  _tasks(sources, progress, options.chunk_records), take)
     writer.close()
     stats.seconds = time.perf_counter() - started
     return stats
 
 
 def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, jobs: int,
-              chunks: Iterator[list[Item]], take: Callable[[ChunkOut], bool]) -> None:
+              chunks: Iterator[list[Item] | LineRange],
+              take: Callable[[ChunkOut], bool]) -> None:
     """Score chunks in ``jobs`` processes, writing them in order.
 
     ``Pool.imap`` would do, except that its feeder thread drains the input iterator as fast

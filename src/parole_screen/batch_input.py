@@ -7,12 +7,13 @@ import contextlib
 import json
 import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, NamedTuple, Protocol
 
 from .errors import ParoleScreenError
 from .files import MAX_ANSWERS_BYTES
@@ -160,16 +161,21 @@ def _sniff(stream: Any) -> str:
     return "json" if head.startswith(b"[") else "jsonl"
 
 
-def _jsonl_items(label: str, stream: IO[bytes], tally: Progress, cap: int) -> Iterator[Item]:
+class _Reads(Protocol):
+    def read(self, size: int, /) -> bytes: ...
+
+
+def _jsonl_items(label: str, stream: _Reads, tally: Progress, cap: int, *,
+                 number: int = 0, first: bool = True) -> Iterator[Item]:
     """One item per non-blank line; CRLF and a leading UTF-8 BOM are fine.
 
     Reads blocks and splits them (a record costs no Python call of its own); a line longer
     than ``cap`` becomes a ``too_large`` item and is skipped without being kept whole.
+    ``stream`` may start at a line in the middle of a file: ``number`` lines came before
+    it, and ``first`` says whether it starts at the file's first byte (where a BOM may be).
     """
-    number = 0  # lines before the current block
     pending = b""  # the start of a line the next block continues
     skipping = False  # inside an over-long line
-    first = True
     while True:
         block = stream.read(_READ_BLOCK)
         tally.bytes_read += len(block)
@@ -194,6 +200,120 @@ def _jsonl_items(label: str, stream: IO[bytes], tally: Progress, cap: int) -> It
         yield from _line_items(label, lines, number, first, cap)
         number += len(lines)
         first = first and not lines
+
+
+# -- JSONL files by ranges of lines ----------------------------------------------------------
+#
+# With --jobs N, a worker reads the lines of a regular JSONL file itself: the main process
+# only finds where each run of lines starts and ends (and how many lines came before, for
+# the line numbers in error rows and CSV), so no record crosses a pipe. A range starts at a
+# line's first byte and ends just after a newline (or at the end of the file), so reading
+# it with _jsonl_items gives exactly the items the whole file would: a newline byte never
+# occurs inside a multi-byte UTF-8 character, and a BOM can only be at offset 0.
+
+#: What the main process reads at a time while it looks for range boundaries.
+_SCAN_BLOCK = 1024 * 1024
+
+
+class LineRange(NamedTuple):
+    """Whole lines of a JSONL file: bytes ``start`` to ``end``, after ``lines_before`` lines."""
+
+    path: str
+    label: str
+    start: int
+    end: int
+    lines_before: int
+    identity: tuple[int, int]  # (st_dev, st_ino) of the file the range was cut from
+
+
+def splittable(source: InputSource) -> bool:
+    """True for a regular file read as JSONL, which workers can read by ranges."""
+    if source.name == STDIN or source.kind not in ("jsonl", "auto"):
+        return False
+    path = Path(source.name)
+    try:
+        # Checked before opening: opening a FIFO would wait for a writer.
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False  # a FIFO or a device: read once, in order, by the main process
+        if source.kind == "jsonl":
+            return True
+        with path.open("rb") as handle:
+            return _sniff(handle) == "jsonl"
+    except OSError:
+        return False  # the ordinary reader reports it
+
+
+def line_ranges(source: InputSource, lines: int, tally: Progress | None = None
+                ) -> Iterator[LineRange]:
+    """Cut a regular JSONL file into ranges of ``lines`` lines (the last may be shorter).
+
+    Reads the file a block at a time and keeps only offsets, so a line of any length costs
+    no memory here; ``tally`` counts the bytes scanned.
+    """
+    tally = tally or Progress()
+    try:
+        handle = Path(source.name).open("rb", buffering=0)  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise ParoleScreenError(f"{source.label}: cannot read: {error.strerror}") from None
+    with handle:
+        info = os.fstat(handle.fileno())
+        identity = (info.st_dev, info.st_ino)
+        start = 0  # where the current range starts
+        offset = 0  # file offset of the current block
+        before = 0  # lines before the current range
+        counted = 0  # newlines seen in the current range
+        while block := handle.read(_SCAN_BLOCK):
+            tally.bytes_read += len(block)
+            find = block.find
+            pos = 0
+            while True:
+                found = find(b"\n", pos)
+                if found < 0:
+                    break
+                pos = found + 1
+                counted += 1
+                if counted == lines:
+                    yield LineRange(source.name, source.label, start, offset + pos, before,
+                                    identity)
+                    start, before, counted = offset + pos, before + lines, 0
+            offset += len(block)
+        if start < offset:
+            yield LineRange(source.name, source.label, start, offset, before, identity)
+
+
+def range_items(task: LineRange, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Item]:
+    """The items of one range, as :func:`iter_items` gives them for those lines."""
+    try:
+        handle = Path(task.path).open("rb", buffering=0)  # noqa: SIM115 - closed below
+    except OSError as error:
+        raise ParoleScreenError(f"{task.label}: cannot read: {error.strerror}") from None
+    with handle:
+        info = os.fstat(handle.fileno())
+        if (info.st_dev, info.st_ino) != task.identity:
+            raise ParoleScreenError(f"{task.label}: the file was replaced while the batch "
+                                    "was reading it")
+        stream = _Slice(handle.fileno(), task.start, task.end)
+        yield from _jsonl_items(task.label, stream, Progress(), max_record_bytes,
+                                number=task.lines_before, first=task.start == 0)
+
+
+class _Slice:
+    """Bytes ``start`` to ``end`` of an open file, read with ``pread``."""
+
+    def __init__(self, fd: int, start: int, end: int) -> None:
+        self.fd = fd
+        self.pos = start
+        self.end = end
+
+    def read(self, size: int) -> bytes:
+        size = min(size, self.end - self.pos)
+        if size <= 0:
+            return b""
+        data = os.pread(self.fd, size, self.pos)
+        self.pos += len(data)
+        if not data:  # the file got shorter: what is left of the range is gone
+            self.end = self.pos
+        return data
 
 
 def _line_items(label: str, lines: list[bytes], number: int, first: bool,
