@@ -6,8 +6,6 @@ compiles it, which gives sharper messages ("operator 'gte' does not fit a yes/no
 question") than a schema union could.
 """
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Annotated, Any, Literal
 
@@ -81,7 +79,7 @@ class Bands(Model):
     possible: StrictInt = 45
 
     @model_validator(mode="after")
-    def _ordered(self) -> Bands:
+    def _ordered(self) -> "Bands":
         if not 0 <= self.possible < self.strong <= 100:
             raise ValueError("need 0 <= possible < strong <= 100")
         return self
@@ -97,7 +95,8 @@ class PackMeta(Model):
     jurisdiction: Text
     disclaimer: Text
     always: tuple[Text, ...] = Field(default=(), description="Points every report prints.")
-    bands: Bands = Bands()
+    # A factory, not Bands(): an instance here would build Bands' validator at import.
+    bands: Bands = Field(default_factory=Bands)
 
 
 class Choice(Model):
@@ -123,7 +122,7 @@ class Question(Model):
     max: float | None = None
 
     @model_validator(mode="after")
-    def _choices_fit_type(self) -> Question:
+    def _choices_fit_type(self) -> "Question":
         has_choices = self.type in ("choice", "multi_choice")
         if has_choices and not self.choices:
             raise ValueError(f"a {self.type} question needs choices")
@@ -219,7 +218,7 @@ class Fact(Model):
     values: tuple[FactValue, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
-    def _dated_in_order(self) -> Fact:
+    def _dated_in_order(self) -> "Fact":
         dates = [value.effective_from for value in self.values]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             raise ValueError("values must be listed oldest first, one per effective_from date")
