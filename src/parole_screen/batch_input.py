@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import compress, repeat
 from pathlib import Path
-from typing import IO, Any, NamedTuple, Protocol
+from typing import IO, Any, BinaryIO, NamedTuple, Protocol
 
 from .errors import ParoleScreenError
 from .files import MAX_ANSWERS_BYTES
@@ -251,11 +251,7 @@ def line_ranges(source: InputSource, lines: int, tally: Progress | None = None
     no memory here; ``tally`` counts the bytes scanned.
     """
     tally = tally or Progress()
-    try:
-        handle = Path(source.name).open("rb", buffering=0)  # noqa: SIM115 - closed below
-    except OSError as error:
-        raise ParoleScreenError(f"{source.label}: cannot read: {error.strerror}") from None
-    with handle:
+    with _open_unbuffered(source.name, source.label) as handle:
         info = os.fstat(handle.fileno())
         identity = (info.st_dev, info.st_ino)
         start = 0  # where the current range starts
@@ -281,13 +277,16 @@ def line_ranges(source: InputSource, lines: int, tally: Progress | None = None
             yield LineRange(source.name, source.label, start, offset, before, identity)
 
 
+def _open_unbuffered(path: str, label: str) -> BinaryIO:
+    try:
+        return Path(path).open("rb", buffering=0)
+    except OSError as error:
+        raise ParoleScreenError(f"{label}: cannot read: {error.strerror}") from None
+
+
 def range_items(task: LineRange, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Item]:
     """The items of one range, as :func:`iter_items` gives them for those lines."""
-    try:
-        handle = Path(task.path).open("rb", buffering=0)  # noqa: SIM115 - closed below
-    except OSError as error:
-        raise ParoleScreenError(f"{task.label}: cannot read: {error.strerror}") from None
-    with handle:
+    with _open_unbuffered(task.path, task.label) as handle:
         info = os.fstat(handle.fileno())
         if (info.st_dev, info.st_ino) != task.identity:
             raise ParoleScreenError(f"{task.label}: the file was replaced while the batch "
