@@ -126,7 +126,22 @@ def test_a_replaced_file_is_an_error_not_wrong_rows(tmp_path: Path) -> None:
     other = tmp_path / "other.jsonl"
     other.write_text('{"id": 1}\n{"id": 2}\n')
     other.replace(path)  # same name and bytes, another file
-    with pytest.raises(ParoleScreenError, match="replaced while the batch was reading"):
+    with pytest.raises(ParoleScreenError, match="moved, replaced or cut short while the batch"):
+        list(range_items(task))
+
+
+@pytest.mark.parametrize("change", ["delete", "shorten"])
+def test_a_moved_or_shortened_file_is_an_error_not_wrong_rows(tmp_path: Path,
+                                                              change: str) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_text('{"id": 1}\n{"id": 2}\n')
+    task = ranges_of(path, 1)[1]
+    if change == "delete":
+        path.unlink()
+    else:
+        with path.open("r+b") as handle:  # same file (same inode), fewer bytes
+            handle.truncate(5)
+    with pytest.raises(ParoleScreenError, match="moved, replaced or cut short while the batch"):
         list(range_items(task))
 
 

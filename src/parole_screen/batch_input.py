@@ -285,12 +285,19 @@ def _open_unbuffered(path: str, label: str) -> BinaryIO:
 
 
 def range_items(task: LineRange, max_record_bytes: int = MAX_RECORD_BYTES) -> Iterator[Item]:
-    """The items of one range, as :func:`iter_items` gives them for those lines."""
+    """The items of one range, as :func:`iter_items` gives them for those lines.
+
+    Workers open the file by name, so it must stay in place while the batch runs: a file
+    moved, deleted, replaced or cut short since it was scanned is an error, never wrong rows.
+    """
+    changed = ParoleScreenError(f"{task.label}: the file was moved, replaced or cut short while "
+                                "the batch was reading it; run the batch again")
+    if not Path(task.path).exists():
+        raise changed
     with _open_unbuffered(task.path, task.label) as handle:
         info = os.fstat(handle.fileno())
-        if (info.st_dev, info.st_ino) != task.identity:
-            raise ParoleScreenError(f"{task.label}: the file was replaced while the batch "
-                                    "was reading it")
+        if (info.st_dev, info.st_ino) != task.identity or info.st_size < task.end:
+            raise changed
         stream = _Slice(handle.fileno(), task.start, task.end)
         yield from _jsonl_items(task.label, stream, Progress(), max_record_bytes,
                                 number=task.lines_before, first=task.start == 0)

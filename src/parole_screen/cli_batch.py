@@ -64,7 +64,8 @@ def batch(
     ] = None,
     jobs: Annotated[int, typer.Option(
         "--jobs", "-j", min=0, help="Worker processes; 0 = one per core. Output is identical "
-                                    "for every value.")] = 1,
+                                    "for every value (with more than one, leave the input "
+                                    "files in place until the batch ends).")] = 1,
     fail_fast: Annotated[bool, typer.Option(
         "--fail-fast", help="Stop at the first rejected record (its error row is written).")
     ] = False,
