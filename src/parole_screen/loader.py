@@ -95,7 +95,7 @@ class _Builder:
 
     def build(self) -> RulePack:
         files = self._read_files()
-        key = pack_key((file.name, data) for file, data in files)
+        key = pack_key(self.digest.digest())  # the digest covers every file's name and bytes
         checked = None if self.problems else load_checked(key, (f.name for f, _ in files))
         if checked is not None:
             # A pack that passed before passes again; if a doctored entry makes it fail

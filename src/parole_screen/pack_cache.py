@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
+from .jsonbytes import dumps_plain, loads
 from .safeyaml import LocatedDict
 
 CACHE_ENV = "PAROLE_SCREEN_CACHE"
@@ -63,10 +64,10 @@ def cached_tree(data: bytes, parse: Callable[[], Any]) -> Any:
         return parse()
     entry = folder / (hashlib.sha256(_TREE_TAG + reader + data).hexdigest() + ".json")
     with contextlib.suppress(Exception):  # a missing or doubtful entry is simply a miss
-        return _decode_tree(_json_loads(_read_private(entry)))
+        return _decode_tree(loads(_read_private(entry)))
     tree = parse()
     with contextlib.suppress(_Uncacheable, OSError, TypeError, ValueError):
-        _write_private(folder, entry, _json_dumps(_encode_tree(tree)))
+        _write_private(folder, entry, dumps_plain(_encode_tree(tree)))
     return tree
 
 
@@ -100,16 +101,13 @@ def _decode_tree(node: Any) -> Any:
 
 # -- whole checked packs -----------------------------------------------------------------------
 
-def pack_key(files: Iterable[tuple[str, bytes]]) -> bytes | None:
-    """The cache key of a pack made of ``files`` (name, bytes), checked by this code; None
-    when this code's source cannot be read (then no checked pack is cached)."""
+def pack_key(content: bytes) -> bytes | None:
+    """The cache key of a pack whose files (names and bytes) hash to ``content``, checked by
+    this code; None when this code's source cannot be read (then no pack is cached)."""
     fingerprint = _code_fingerprint()
     if fingerprint is None:
         return None
-    digest = hashlib.sha256(_PACK_TAG + fingerprint)
-    for name, data in files:
-        digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-    return digest.digest()
+    return hashlib.sha256(_PACK_TAG + fingerprint + content).digest()
 
 
 def load_checked(key: bytes | None, names: Iterable[str]) -> CheckedPack | None:
@@ -118,7 +116,7 @@ def load_checked(key: bytes | None, names: Iterable[str]) -> CheckedPack | None:
     if folder is None or key is None:
         return None
     with contextlib.suppress(Exception):  # a missing or doubtful entry is simply a miss
-        stored = _json_loads(_read_private(folder / _pack_entry(key)))
+        stored = loads(_read_private(folder / _pack_entry(key)))
         classes = _stored_classes()
         known = set(names)
         meta = _decode_model(stored["meta"])
@@ -150,7 +148,7 @@ def store_checked(key: bytes | None, checked: CheckedPack) -> None:
                         for kind, items in checked.entries.items()},
             "countries": list(checked.countries.items()),
         }
-        _write_private(folder, folder / _pack_entry(key), _json_dumps(payload))
+        _write_private(folder, folder / _pack_entry(key), dumps_plain(payload))
 
 
 def _pack_entry(key: bytes) -> str:
@@ -183,11 +181,14 @@ def _code_fingerprint() -> bytes | None:
     import pydantic
     import pydantic_core
 
-    from . import conditions, loader, models, safeyaml
+    from . import conditions, loader, models
 
-    digest = hashlib.sha256(f"{pydantic.VERSION} {pydantic_core.__version__}".encode())
+    reader = _reader_fingerprint()  # what a pack's files parse to is part of its checks
+    if reader is None:
+        return None
+    digest = hashlib.sha256(f"{pydantic.VERSION} {pydantic_core.__version__}".encode() + reader)
     try:
-        for module in (conditions, loader, models, safeyaml):
+        for module in (conditions, loader, models):
             digest.update(Path(str(module.__file__)).read_bytes())
         digest.update(Path(__file__).read_bytes())
     except (OSError, TypeError):
@@ -342,24 +343,3 @@ def _write_private(folder: Path, entry: Path, payload: bytes) -> None:
         with contextlib.suppress(OSError):
             if stale.stat().st_mtime < time.time() - 3600:
                 stale.unlink()
-
-
-def _json_loads(data: bytes) -> Any:
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover
-        import json
-
-        return json.loads(data)
-    return orjson.loads(data)
-
-
-def _json_dumps(value: Any) -> bytes:
-    try:
-        import orjson
-    except ImportError:  # pragma: no cover
-        import json
-
-        return json.dumps(value, allow_nan=False).encode()
-    data: bytes = orjson.dumps(value)
-    return data
