@@ -100,6 +100,40 @@ def test_numbers_are_quoted_as_given(shipped_pack: RulePack) -> None:
     assert b'"stay_months":13}' in raw[0] and b'"stay_months":13.0}' in raw[1]
 
 
+def test_notes_remembered_across_chunks_quote_each_record_as_written(
+        shipped_pack: RulePack) -> None:
+    """Notes are kept between chunks by the answers they quote: a later chunk with 13.0,
+    or with another country pair, must not get an earlier chunk's note."""
+    base = {"beneficiary_location": "outside_us", "reason_type": "medical"}
+    pairs = [("SY", "IR"), ("IR", "SY"), ("SY", "SY"), ("ir", "SY")]
+    chunks = [[{"id": f"{number}-{value!r}", "answers": {
+        **base, "stay_months": value, "nationality": nationality,
+        "country_of_birth": birth}} for nationality, birth in pairs]
+        for number, value in enumerate((13, 13.0, 13, 13.0))]
+    for chunk in chunks:
+        scored = score_records(shipped_pack, chunk, DAYS[2])
+        assert [row.json for row in scored if not isinstance(row, AnswerError)] == [
+            canonical(screen_record(shipped_pack, record, DAYS[2])) for record in chunk]
+        for row, record in zip(scored, chunk, strict=True):
+            assert not isinstance(row, AnswerError)
+            months = record["answers"]["stay_months"]
+            spelt = b'"stay_months":' + repr(months).encode() + b"}"
+            assert spelt in row.json, (record["id"], spelt)
+            flags = {flag["id"]: flag["answers"] for flag in row.result()["flags"]}
+            quoted = flags["country_list_risk"]
+            assert (quoted["nationality"], quoted["country_of_birth"]) == (
+                record["answers"]["nationality"].upper(), record["answers"]["country_of_birth"])
+
+
+def test_notes_kept_are_bounded(shipped_pack: RulePack) -> None:
+    """Each rule or flag keeps at most NOTES_KEPT notes, however many answers it meets."""
+    base = {"beneficiary_location": "outside_us", "reason_type": "medical"}
+    chunk = [{"answers": {**base, "stay_months": months / 8}} for months in range(961)]
+    score_records(shipped_pack, chunk, DAYS[2])
+    kept = [len(flag.note.written) for flag in plan.plan_for(shipped_pack).flags.entries]
+    assert 0 < max(kept) <= plan.NOTES_KEPT
+
+
 def _all_conditions(pack: RulePack) -> list[Condition]:
     found: list[Condition] = []
     for entry in pack.questions:

@@ -31,9 +31,7 @@ from .plan import (
     Plan,
     PlanBasis,
     PlanCategory,
-    PlanFactor,
-    PlanFlag,
-    Shown,
+    PlanNote,
     plan_for,
 )
 from .result_json import Writer, add_years, outcome_json
@@ -231,7 +229,8 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
         for tracer in tracers:
             for entry in pack.flags:
                 tracer.flag(entry.flag.id, entry.when, entry.unless)
-    flag_json = _flag_notes(writer, flag_column)
+    flag_json = writer.flag_notes(plan.flags.entries, [condition.masks(lanes)[0]
+                                                        for condition in plan.flags.conditions])
 
     item_json: dict[str, list[bytes]] = {}
     for kind in ITEM_KINDS:
@@ -253,13 +252,6 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
             categories=[column.json for column in categories], flags=flag_json,
             items=item_json, fees=fee_json, deadlines=deadlines, cites=cites,
             traces=None if tracers is None else [tracer.trace for tracer in tracers]))
-
-
-def _flag_notes(writer: Writer, flag_column: list[Shown[PlanFlag]]) -> list[bytes]:
-    """Each record's flags as JSON."""
-    note = writer.note
-    return [b",".join([note(flag.quotes, flag.tail, index) for flag in shown.entries])
-            if shown.entries else b"" for index, shown in enumerate(flag_column)]
 
 
 _CITE = attrgetter("cite")
@@ -342,8 +334,7 @@ _RANKED = {"strong": 0, "possible": 1, "weak": 2}
 _PREFERENCE = {"strong": 0, "possible": 1, "weak": 2, "insufficient_information": 3,
                "not_indicated": 4}
 _BAND_RANK: dict[str, int] = {band: rank for rank, band in enumerate(BANDS)}  # caps go by this
-Note = tuple[PlanFactor, bytes]
-_Weighed = tuple[str, int, PlanBasis, list[Note], list[Note]]
+_Weighed = tuple[str, int, PlanBasis, list[PlanNote], list[PlanNote]]
 
 
 def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
@@ -388,10 +379,10 @@ def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
             weighed = _weigh_basis(basis, pattern, tracer)
             # Every basis weighed is cited, best or not: the report lists what was weighed.
             cite = basis.cite
-            for factor, _ in weighed[3]:
-                cite |= factor.cite
-            for factor, _ in weighed[4]:
-                cite |= factor.cite
+            for note in weighed[3]:
+                cite |= note.cite
+            for note in weighed[4]:
+                cite |= note.cite
             cites[index] |= cite
             key = (_PREFERENCE[weighed[0]], -weighed[1])
             if best_key is None or key < best_key:
@@ -405,11 +396,11 @@ def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
         rank = _RANKED.get(band)
         if rank is not None:
             ranks[index] = (rank, -score, category.priority, category.id)
-        note = writer.note
+        write = writer.note
         json[index] = outcome_json(
             band, score, basis.head, basis.label,
-            [note(factor.quotes, tail, index) for factor, tail in reasons],
-            [note(factor.quotes, tail, index) for factor, tail in concerns],
+            [write(note, index) for note in reasons],
+            [write(note, index) for note in concerns],
             b",".join([evidence.json for evidence in basis.evidence
                        if best_pattern[evidence.slot] == 1]))
     return _CategoryColumn(json, bands, ranks)
@@ -417,18 +408,18 @@ def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
 
 def _weigh_basis(basis: PlanBasis, pattern: bytes, tracer: _Tracer | None) -> _Weighed:
     """One basis that applies: its band and score, and the notes behind them."""
-    reasons: list[Note] = []
-    concerns: list[Note] = []
+    reasons: list[PlanNote] = []
+    concerns: list[PlanNote] = []
     unmet = unknown = False
     for factor in basis.requires:
         result = pattern[factor.slot]
         if tracer is not None:
             tracer.rule(factor.rule_id, factor.condition)
         if result == 1:
-            reasons.append((factor, factor.tail))
+            reasons.append(factor.note)
         elif result == 0:
             unmet = True
-            concerns.append((factor, factor.fail_tail))
+            concerns.append(factor.fail_note)
         else:
             unknown = True
     score = basis.base_score
@@ -437,13 +428,13 @@ def _weigh_basis(basis: PlanBasis, pattern: bytes, tracer: _Tracer | None) -> _W
             tracer.rule(factor.rule_id, factor.condition)
         if pattern[factor.slot] == 1:
             score += factor.weight
-            reasons.append((factor, factor.tail))
+            reasons.append(factor.note)
     for factor in basis.weakens:
         if tracer is not None:
             tracer.rule(factor.rule_id, factor.condition)
         if pattern[factor.slot] == 1:
             score -= factor.weight
-            concerns.append((factor, factor.tail))
+            concerns.append(factor.note)
     score = max(0, min(100, score))
     if unmet:
         return "not_indicated", 0, basis, reasons, concerns
@@ -455,7 +446,7 @@ def _weigh_basis(basis: PlanBasis, pattern: bytes, tracer: _Tracer | None) -> _W
         if tracer is not None:
             tracer.rule(factor.rule_id, factor.condition)
         if pattern[factor.slot] == 1:
-            concerns.append((factor, factor.tail))
+            concerns.append(factor.note)
             cap = factor.cap or "weak"
             if _BAND_RANK[cap] > _BAND_RANK[band]:
                 band = cap

@@ -33,6 +33,7 @@ from .pack import RulePack, fact_value_on, last_confirmed_value
 RESULT_SCHEMA = "parole-screen/result@1"
 SEVERITY_RANK = {"stop": 0, "warn": 1, "info": 2}
 GROUP = 8  # conditions packed per byte
+NOTES_KEPT = 4096  # notes remembered per rule or flag, by the answers they quote
 #: The outcome of a category when no basis applies.
 EMPTY_OUTCOME = {band: dumps({"band": band, "score": 0, "basis": None, "label": None,
                               "cite": [], "reasons": [], "concerns": [], "missing_evidence": []})
@@ -41,33 +42,75 @@ EMPTY_OUTCOME = {band: dumps({"band": band, "score": 0, "basis": None, "label": 
 E = TypeVar("E")
 
 
-class Quotes(NamedTuple):
-    """The answers a note quotes, ready to join: ``{"answers":{"a":1,"b":2}``."""
+class PlanNote:
+    """A note a rule or flag writes: ``{"answers":{"a":1,"b":2},<tail>``.
 
-    first: str | None  # the first question quoted
-    head: bytes  # '{"answers":{"a":' ('{"answers":{' when none)
-    rest: tuple[tuple[str, bytes], ...]  # the others: (qid, ',"b":')
+    ``tail`` is all of it but the answers it quotes. ``written`` keeps the note for each
+    combination of answers met, across chunks; it is bounded (see :meth:`text`).
+    """
+
+    __slots__ = ("cite", "head", "joins", "numbers", "qids", "tail", "written")
+
+    def __init__(self, qids: Sequence[str], tail: bytes, cite: int,
+                 numeric: frozenset[str]) -> None:
+        self.qids = tuple(qids)
+        # Where a number is quoted: its key is (type, value), as 1 and 1.0 are equal keys
+        # spelt differently.
+        self.numbers = tuple(qid in numeric for qid in qids)
+        self.head = b'{"answers":{' + (key(qids[0]) if qids else b"")
+        self.joins = tuple(b"," + key(qid) for qid in qids[1:])  # before each later answer
+        self.tail = tail
+        self.cite = cite  # source bits
+        self.written: dict[tuple[Any, ...], bytes] = {}
+
+    def text(self, values: tuple[Any, ...]) -> bytes:
+        """The note quoting these typed answers (one per question it quotes, in order; a
+        number as ``(type, value)``)."""
+        found = self.written.get(values)
+        if found is None:
+            if len(self.written) >= NOTES_KEPT:  # bounded: a batch's memory stays flat
+                self.written = {}
+            found = self.written[values] = self.spell([
+                answer_json(value[1] if number else value)
+                for value, number in zip(values, self.numbers, strict=True)])
+        return found
+
+    def spell(self, answers: Sequence[bytes]) -> bytes:
+        """The note quoting these answers, each already JSON."""
+        if not self.joins:
+            return b"".join((self.head, *answers, self.tail))
+        parts = [self.head, answers[0]]
+        for join, answer in zip(self.joins, answers[1:], strict=True):
+            parts += (join, answer)
+        parts.append(self.tail)
+        return b"".join(parts)
+
+
+def answer_json(value: Any) -> bytes:
+    """A typed answer as the JSON a note quotes."""
+    if isinstance(value, dt.date):
+        return dumps(value.isoformat())
+    if isinstance(value, frozenset):
+        return dumps(sorted(value))
+    return dumps(value)
 
 
 class PlanFactor:
     """A rule of a basis. A plain slotted class: read per record, where slot attributes
     are the fastest (a NamedTuple's are slower there, a dataclass slower to define)."""
 
-    __slots__ = ("cap", "cite", "condition", "fail_tail", "quotes", "rule_id", "slot", "tail",
-                 "weight")
+    __slots__ = ("cap", "cite", "condition", "fail_note", "note", "rule_id", "slot", "weight")
 
     def __init__(self, *, rule_id: str, condition: Condition, slot: int, weight: int,
-                 cap: str | None, cite: int, quotes: Quotes, tail: bytes,
-                 fail_tail: bytes) -> None:
+                 cap: str | None, cite: int, note: PlanNote, fail_note: PlanNote) -> None:
         self.rule_id = rule_id
         self.condition = condition  # when, except unless
         self.slot = slot  # in its basis
         self.weight = weight
         self.cap = cap
         self.cite = cite  # source bits
-        self.quotes = quotes
-        self.tail = tail  # the note after its answers, with the rule's text
-        self.fail_tail = fail_tail  # the same with the text shown when a requirement is unmet
+        self.note = note  # with the rule's text
+        self.fail_note = fail_note  # with the text shown when a requirement is unmet
 
 
 class PlanEvidence(NamedTuple):
@@ -103,16 +146,15 @@ class PlanCategory(NamedTuple):
 class PlanFlag:
     """A flag, read per record like :class:`PlanFactor`."""
 
-    __slots__ = ("cite", "id", "quotes", "tail", "unless", "when")
+    __slots__ = ("cite", "id", "note", "unless", "when")
 
     def __init__(self, *, id: str, when: Condition, unless: Condition | None, cite: int,
-                 quotes: Quotes, tail: bytes) -> None:
+                 note: PlanNote) -> None:
         self.id = id
         self.when = when
         self.unless = unless
         self.cite = cite
-        self.quotes = quotes
-        self.tail = tail
+        self.note = note
 
 
 class Shown(NamedTuple, Generic[E]):
@@ -266,13 +308,6 @@ def _cite_bits(source_bits: Mapping[str, int], cite: Sequence[str]) -> int:
     return found
 
 
-def _quotes(qids: Sequence[str]) -> Quotes:
-    if not qids:
-        return Quotes(None, b'{"answers":{', ())
-    return Quotes(qids[0], b'{"answers":{' + key(qids[0]),
-                  tuple((qid, b"," + key(qid)) for qid in qids[1:]))
-
-
 def _note_tail(cite: Sequence[str], rule: str, text: str) -> bytes:
     return b"}," + members({"cite": list(cite), "rule": rule, "text": text}) + b"}"
 
@@ -286,6 +321,9 @@ def plan_for(pack: RulePack) -> Plan:
     def bits(cite: Sequence[str]) -> int:
         return _cite_bits(source_bits, cite)
 
+    numeric = frozenset(entry.question.id for entry in pack.questions
+                        if entry.question.type in ("number", "money"))
+
     categories = []
     for compiled in pack.categories:
         bases = []
@@ -297,13 +335,15 @@ def plan_for(pack: RulePack) -> Plan:
                 model = rule.factor
                 condition = except_when(rule.when, rule.unless)
                 slots.append(condition)
+                cite = bits(model.cite)
                 return PlanFactor(
                     rule_id=rule.rule_id, condition=condition, slot=len(slots) - 1,
-                    weight=model.weight, cap=model.cap, cite=bits(model.cite),
-                    quotes=_quotes(rule.reads), tail=_note_tail(model.cite, rule.rule_id,
-                                                               model.text),
-                    fail_tail=_note_tail(model.cite, rule.rule_id,
-                                         model.fail_text or model.text))
+                    weight=model.weight, cap=model.cap, cite=cite,
+                    note=PlanNote(rule.reads, _note_tail(model.cite, rule.rule_id, model.text),
+                                  cite, numeric),
+                    fail_note=PlanNote(rule.reads, _note_tail(model.cite, rule.rule_id,
+                                                              model.fail_text or model.text),
+                                       cite, numeric))
 
             requires = tuple(map(factor, entry.requires))
             strengthens = tuple(map(factor, entry.strengthens))
@@ -330,9 +370,9 @@ def plan_for(pack: RulePack) -> Plan:
         flag = flag_entry.flag
         flags.append((except_when(flag_entry.when, flag_entry.unless), PlanFlag(
             id=flag.id, when=flag_entry.when, unless=flag_entry.unless, cite=bits(flag.cite),
-            quotes=_quotes(flag_entry.reads),
-            tail=b"}," + members({"cite": list(flag.cite), "id": flag.id,
-                                  "severity": flag.severity, "text": flag.text}) + b"}"),
+            note=PlanNote(flag_entry.reads, b"}," + members(
+                {"cite": list(flag.cite), "id": flag.id, "severity": flag.severity,
+                 "text": flag.text}) + b"}", bits(flag.cite), numeric)),
                       bits(flag.cite), b""))
 
     items: dict[str, Section[None]] = {}
@@ -372,8 +412,7 @@ def plan_for(pack: RulePack) -> Plan:
         flags=_section(flags, keep=8192),  # no JSON kept (small), and codes vary a lot
         items=items, fees=_section(fee_bits), deadlines=deadlines,
         source_json=source_json, static=static, source_bits=source_bits,
-        numeric=frozenset(entry.question.id for entry in pack.questions
-                          if entry.question.type in ("number", "money")))
+        numeric=numeric)
 
 
 @lru_cache(maxsize=64)

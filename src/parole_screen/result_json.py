@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from itertools import compress
 from typing import Any
 
 from .jsonbytes import dumps, dumps_plain
 from .lanes import Lanes, positions
-from .plan import Plan, PlanDeadline, Quotes
+from .plan import Plan, PlanDeadline, PlanFlag, PlanNote
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -33,10 +34,9 @@ class Writer:
         self.plan = plan
         self.lanes = lanes
         self.as_of_json = dumps(lanes.ctx.as_of.isoformat())
-        self._answers: dict[str, list[bytes]] = {}
         # The note writer must not hold this writer: kept here it would make a reference
         # cycle, and each chunk's columns would wait for the cycle collector to go.
-        self.note = _NoteWriter(lanes, plan.numeric, self._answers)
+        self.note = _NoteWriter(lanes, plan.numeric)
 
     def deadlines(self, cites: list[int]) -> list[list[bytes]]:
         """Each record's deadlines, computed from its dates, in date order."""
@@ -70,6 +70,21 @@ class Writer:
             "id": deadline.id, "label": deadline.label, "date": day.isoformat(),
             "days_from_as_of": days_left, "status": status, "soon": soon,
             "confidence": deadline.confidence, "cite": list(deadline.cite)})
+
+    def flag_notes(self, flags: Sequence[PlanFlag], masks: Sequence[int]) -> list[bytes]:
+        """Each record's flags as JSON: the notes of the flags it shows, in order.
+
+        ``masks`` holds each flag's true mask. Each flag shown somewhere gets a column of
+        notes, and each record picks its own out of them, all at C speed.
+        """
+        n = self.lanes.n
+        shown = [(flag.note, mask.to_bytes(n, "little"))
+                 for flag, mask in zip(flags, masks, strict=True) if mask]
+        if not shown:
+            return [b""] * n
+        columns = [self.note.column(note, picks) for note, picks in shown]
+        picked = zip(*[picks for _, picks in shown], strict=True)
+        return list(map(b",".join, map(compress, zip(*columns, strict=True), picked)))
 
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
                  tops: Sequence[str | None], categories: Sequence[list[bytes]],
@@ -128,95 +143,93 @@ def _merged(template: list[bytes | list[bytes]]) -> list[bytes | list[bytes]]:
 
 
 class _NoteWriter:
-    """``note(quotes, tail, index)``: ``{"answers":{...},<tail>``, a reason, concern or flag
-    with the answers it read (some 14 per record, so kept lean)."""
+    """``note(plan_note, index)``: record ``index``'s note (a reason, concern or flag) with
+    the answers it quotes (some 14 per record, so kept lean)."""
 
-    __slots__ = ("lanes", "numeric", "tables", "written")
+    __slots__ = ("keys", "lanes", "numeric", "tables")
 
-    def __init__(self, lanes: Lanes, numeric: frozenset[str],
-                 written: dict[str, list[bytes]]) -> None:
-        self.lanes, self.numeric, self.written = lanes, numeric, written
-        # By note tail: the codes of the answers it quotes and its note per combination of
-        # codes, when those answers are coded (most are); False when not.
-        self.tables: dict[bytes, Any] = {}
+    def __init__(self, lanes: Lanes, numeric: frozenset[str]) -> None:
+        self.lanes, self.numeric = lanes, numeric
+        # By note, for this chunk: the codes of the answers it quotes, the value of each
+        # code, and its note by code (or tuple of codes), when those answers are coded
+        # (most are); the note itself when it quotes none; False when not coded.
+        self.tables: dict[PlanNote, Any] = {}
+        self.keys: dict[str, list[Any]] = {}  # by question: each record's answer as a key
 
-    def __call__(self, quotes: Quotes, tail: bytes, index: int) -> bytes:
-        table = self.tables.get(tail)
+    def __call__(self, note: PlanNote, index: int) -> bytes:
+        table = self.tables.get(note)
         if table is None:
-            table = self.tables[tail] = self._table(quotes)
-        # Two rules may share a tail (same id, cite and text in two lists of a basis) yet
-        # quote different answers: the table is the first one's, the other writes its own.
-        if table is False or table[2] is not quotes:
-            return self._write(quotes, tail, index)
-        codes, notes, _ = table
+            table = self.tables[note] = self._table(note)
+        if table is False:
+            keys = self.keys
+            return note.text(tuple([(keys.get(qid) or self._keys(qid))[index]
+                                    for qid in note.qids]))
+        if type(table) is bytes:
+            return table
+        codes, values, notes = table
         if type(codes) is bytes:  # one quoted answer: its code indexes a list
-            key: Any = codes[index]
-        else:  # several: their codes, one byte each, make an int
-            key = 0
-            for column in codes:
-                key = key << 8 | column[index]
-        found = notes.get(key) if type(notes) is dict else notes[key]
+            code = codes[index]
+            found: bytes | None = notes[code]
+            if found is None:
+                found = notes[code] = note.text((values[code],))
+            return found
+        key = tuple([column[index] for column in codes])
+        found = notes.get(key)
         if found is None:
-            found = notes[key] = self._write(quotes, tail, index)
+            found = notes[key] = note.text(tuple(map(_value_of, values, key)))
         return found
 
-    def _table(self, quotes: Quotes) -> Any:
-        """(codes, notes by code, quotes) when every answer the note quotes is coded, else
-        False."""
-        qids = [qid for qid, _ in quotes.rest]
-        if quotes.first is None:
-            return False
-        qids.insert(0, quotes.first)
+    def column(self, note: PlanNote, picks: bytes) -> list[bytes | None]:
+        """The note of every record of the chunk: right where ``picks`` (one byte per
+        record) is 1, anything elsewhere. At C speed but for each new combination of
+        answers: for notes that many records show (flags)."""
+        table = self.tables.get(note)
+        if table is None:
+            table = self.tables[note] = self._table(note)
+        n = self.lanes.n
+        if type(table) is bytes:
+            return [table] * n
+        if table is False:
+            keys = list(zip(*[self.keys.get(qid) or self._keys(qid) for qid in note.qids],
+                            strict=True))
+            text = note.text
+            found = {key: text(key) for key in set(compress(keys, picks))}
+            return list(map(found.get, keys))
+        codes, values, notes = table
+        if type(codes) is bytes:
+            for code in set(compress(codes, picks)):
+                if notes[code] is None:
+                    notes[code] = note.text((values[code],))
+            return list(map(notes.__getitem__, codes))
+        keys = list(zip(*codes, strict=True))
+        for key in set(compress(keys, picks)).difference(notes):
+            notes[key] = note.text(tuple(map(_value_of, values, key)))
+        return list(map(notes.get, keys))
+
+    def _table(self, note: PlanNote) -> Any:
+        if not note.qids:
+            return note.head + note.tail
         coded = []
-        for qid in qids:
+        for qid in note.qids:
             found = None if qid in self.numeric else self.lanes.encoded(qid)
             if found is None:
                 return False
             coded.append(found)
         if len(coded) == 1:
-            return coded[0][0], [None] * len(coded[0][1]), quotes
-        return [codes for codes, _ in coded], {}, quotes
+            codes, values = coded[0]
+            return codes, values, [None] * len(values)
+        return [codes for codes, _ in coded], [values for _, values in coded], {}
 
-    def _write(self, quotes: Quotes, tail: bytes, index: int) -> bytes:
-        qid = quotes.first
-        if qid is None:
-            return quotes.head + tail
-        written = self.written
-        first = (written.get(qid) or _answer_column(self.lanes, self.numeric, written, qid))
-        if not quotes.rest:
-            return b"".join((quotes.head, first[index], tail))
-        parts = [quotes.head, first[index]]
-        for other, name in quotes.rest:
-            parts.append(name)
-            parts.append((written.get(other)
-                          or _answer_column(self.lanes, self.numeric, written, other))[index])
-        parts.append(tail)
-        return b"".join(parts)
+    def _keys(self, qid: str) -> list[Any]:
+        """Each record's answer to ``qid`` as a key of :meth:`PlanNote.text`."""
+        column = self.lanes.column(qid)
+        if qid in self.numeric:
+            column = list(zip(map(type, column), column, strict=True))
+        self.keys[qid] = column
+        return column
 
 
-def _answer_column(lanes: Lanes, numeric: frozenset[str], written: dict[str, list[bytes]],
-                   qid: str) -> list[bytes]:
-    """The JSON of every record's answer to ``qid``, kept in ``written``."""
-    coded = None if qid in numeric else lanes.encoded(qid)
-    if coded is not None:
-        codes, values = coded
-        found = list(map([_answer_json(value) for value in values].__getitem__, codes))
-    elif qid not in numeric:  # too many distinct answers to code: spell each one once
-        column = lanes.column(qid)
-        spelt = {value: _answer_json(value) for value in set(column)}
-        found = list(map(spelt.__getitem__, column))
-    else:  # 1.0 equals 1 as a key but is spelt differently: spell every number as given
-        found = list(map(_answer_json, lanes.column(qid)))
-    written[qid] = found
-    return found
-
-
-def _answer_json(value: Any) -> bytes:
-    if isinstance(value, dt.date):
-        return dumps(value.isoformat())
-    if isinstance(value, frozenset):
-        return dumps(sorted(value))
-    return dumps(value)
+_value_of = list.__getitem__  # (values, code) -> the value a code stands for
 
 
 def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Sequence[bytes],
