@@ -132,8 +132,9 @@ def test_notes_kept_are_bounded(shipped_pack: RulePack, monkeypatch: pytest.Monk
     base = {"beneficiary_location": "outside_us", "reason_type": "medical"}
     chunk = [{"answers": {**base, "stay_months": months / 8}} for months in range(961)]
     scored = score_records(shipped_pack, chunk, DAYS[2])
-    kept = [len(flag.note.written) for flag in plan.plan_for(shipped_pack).flags.entries]
-    assert 0 < max(kept) <= 50
+    flag = next(flag for flag in plan.plan_for(shipped_pack).flags.entries
+                if flag.id == "stay_over_one_year")
+    assert 0 < len(flag.note.written) <= 50
     for row, record in list(zip(scored, chunk, strict=True))[::97]:
         assert not isinstance(row, AnswerError)
         assert row.json == canonical(screen_record(shipped_pack, record, DAYS[2]))
