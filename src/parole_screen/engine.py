@@ -223,14 +223,13 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
     categories = [_category_column(category, lanes, writer, tracers, cites)
                   for category in plan.categories]
 
-    flag_column = plan.flags.column(lanes)
-    cites = list(map(or_, cites, map(_CITE, flag_column)))
+    flag_ids, flag_cites, flag_json = writer.flags(plan.flags.entries, [
+        condition.masks(lanes)[0] for condition in plan.flags.conditions])
+    cites = list(map(or_, cites, flag_cites))
     if tracers is not None:
         for tracer in tracers:
             for entry in pack.flags:
                 tracer.flag(entry.flag.id, entry.when, entry.unless)
-    flag_json = writer.flag_notes(plan.flags.entries, [condition.masks(lanes)[0]
-                                                        for condition in plan.flags.conditions])
 
     item_json: dict[str, list[bytes]] = {}
     for kind in ITEM_KINDS:
@@ -246,7 +245,7 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
         ids=list(ids), missing=missing, tops=tops,
         bands={category.id: column.bands for category, column in
                zip(plan.categories, categories, strict=True)},
-        flags=[tuple([flag.id for flag in shown.entries]) for shown in flag_column],
+        flags=flag_ids,
         document=writer.document(
             ids=ids, missing=missing, tops=tops,
             categories=[column.json for column in categories], flags=flag_json,

@@ -409,7 +409,7 @@ def plan_for(pack: RulePack) -> Plan:
                         for entry in pack.questions),
         categories=tuple(categories),
         category_keys=tuple((position, key(categories[position].id)) for position in order),
-        flags=_section(flags, keep=8192),  # no JSON kept (small), and codes vary a lot
+        flags=_section(flags),  # read mask by mask (see Writer.flags): codes vary a lot
         items=items, fees=_section(fee_bits), deadlines=deadlines,
         source_json=source_json, static=static, source_bits=source_bits,
         numeric=numeric)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from itertools import compress
+from functools import reduce
+from itertools import compress, repeat
+from operator import or_
 from typing import Any
 
 from .jsonbytes import dumps, dumps_plain
@@ -71,20 +73,27 @@ class Writer:
             "days_from_as_of": days_left, "status": status, "soon": soon,
             "confidence": deadline.confidence, "cite": list(deadline.cite)})
 
-    def flag_notes(self, flags: Sequence[PlanFlag], masks: Sequence[int]) -> list[bytes]:
-        """Each record's flags as JSON: the notes of the flags it shows, in order.
+    def flags(self, flags: Sequence[PlanFlag], masks: Sequence[int]
+              ) -> tuple[list[tuple[str, ...]], list[int], list[bytes]]:
+        """Each record's flags: their ids, their citations and their notes as JSON.
 
-        ``masks`` holds each flag's true mask. Each flag shown somewhere gets a column of
-        notes, and each record picks its own out of them, all at C speed.
+        ``masks`` holds each flag's true mask. Flags vary a lot from record to record, so
+        each flag shown somewhere gets a column of notes and each record picks its own
+        out of the columns, all at C speed.
         """
         n = self.lanes.n
-        shown = [(flag.note, mask.to_bytes(n, "little"))
+        shown = [(flag, mask.to_bytes(n, "little"))
                  for flag, mask in zip(flags, masks, strict=True) if mask]
         if not shown:
-            return [b""] * n
-        columns = [self.note.column(note, picks) for note, picks in shown]
-        picked = zip(*[picks for _, picks in shown], strict=True)
-        return list(map(b",".join, map(compress, zip(*columns, strict=True), picked)))
+            return [()] * n, [0] * n, [b""] * n
+        picked = list(zip(*[picks for _, picks in shown], strict=True))
+        ids = tuple(flag.id for flag, _ in shown)
+        cites = tuple(flag.cite for flag, _ in shown)
+        notes = zip(*[self.note.column(flag.note, picks) for flag, picks in shown],
+                    strict=True)
+        return (list(map(tuple, map(compress, repeat(ids), picked))),
+                list(map(reduce, repeat(or_), map(compress, repeat(cites), picked), repeat(0))),
+                list(map(b",".join, map(compress, notes, picked))))
 
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
                  tops: Sequence[str | None], categories: Sequence[list[bytes]],
