@@ -275,29 +275,36 @@ class Plan:
         self.numeric = numeric  # number and money questions: 1 and 1.0 are spelt differently
         # For each byte of a citation set, the sources each of its 256 values names, joined;
         # filled as met (building them all up front was most of a plan's cost for one record).
-        self.source_bytes: tuple[list[bytes | None], ...] = tuple(
-            [None] * 256 for _ in range(0, len(source_json), 8))
+        self.source_bytes = tuple(_Sources(source_json[first:first + 8])
+                                  for first in range(0, len(source_json), 8))
 
     def cite_bits(self, cite: Sequence[str]) -> int:
         return _cite_bits(self.source_bits, cite)
 
     def sources_json(self, cite: int) -> bytes:
         """The ``sources`` object for a set of citations (bit k: the k-th source by id)."""
-        tables = self.source_bytes
-        data = cite.to_bytes(len(tables), "little")
-        return b"{" + b",".join([tables[position][value] or self._sources(position, value)
-                                 for position, value in enumerate(data) if value]) + b"}"
-
-    def _sources(self, position: int, value: int) -> bytes:
-        """The sources one byte of a citation set names, joined (and kept)."""
-        joined = b",".join([self.source_json[8 * position + bit] for bit in range(8)
-                            if value >> bit & 1])
-        self.source_bytes[position][value] = joined
-        return joined
+        data = cite.to_bytes(len(self.source_bytes), "little")
+        return b"{" + b",".join(filter(None, map(_getitem, self.source_bytes, data))) + b"}"
 
     def fee_rows(self, as_of: dt.date) -> tuple[tuple[bytes, bytes, int] | None, ...]:
         """Each fee's row as of a date, without and with its exception, and its citations."""
         return _fee_rows(self, as_of)
+
+
+class _Sources(dict[int, bytes]):
+    """The sources named by each value of one byte of a citation set, joined, made as met."""
+
+    def __init__(self, sources: Sequence[bytes]) -> None:
+        super().__init__({0: b""})
+        self.sources = sources  # '"S1":{...}', by bit
+
+    def __missing__(self, value: int) -> bytes:
+        joined = self[value] = b",".join([source for bit, source in enumerate(self.sources)
+                                          if value >> bit & 1])
+        return joined
+
+
+_getitem = dict.__getitem__
 
 
 def _cite_bits(source_bits: Mapping[str, int], cite: Sequence[str]) -> int:

@@ -10,10 +10,11 @@ exactly ``orjson.dumps(result, option=OPT_SORT_KEYS)`` of the same dict, which
 from __future__ import annotations
 
 import datetime as dt
+from collections import deque
 from collections.abc import Mapping, Sequence
 from functools import reduce
 from itertools import compress, repeat
-from operator import or_
+from operator import attrgetter, or_
 from typing import Any
 
 from .jsonbytes import dumps, dumps_plain
@@ -77,23 +78,23 @@ class Writer:
               ) -> tuple[list[tuple[str, ...]], list[int], list[bytes]]:
         """Each record's flags: their ids, their citations and their notes as JSON.
 
-        ``masks`` holds each flag's true mask. Flags vary a lot from record to record, so
-        each flag shown somewhere gets a column of notes and each record picks its own
-        out of the columns, all at C speed.
+        ``masks`` holds each flag's true mask. Flag by flag, the records it is shown for
+        get its note appended to their lists, all at C speed (flags vary a lot from record
+        to record, so looking up what a record's combination means would not pay).
         """
         n = self.lanes.n
-        shown = [(flag, mask.to_bytes(n, "little"))
-                 for flag, mask in zip(flags, masks, strict=True) if mask]
-        if not shown:
-            return [()] * n, [0] * n, [b""] * n
-        picked = list(zip(*[picks for _, picks in shown], strict=True))
-        ids = tuple(flag.id for flag, _ in shown)
-        cites = tuple(flag.cite for flag, _ in shown)
-        notes = zip(*[self.note.column(flag.note, picks) for flag, picks in shown],
-                    strict=True)
-        return (list(map(tuple, map(compress, repeat(ids), picked))),
-                list(map(reduce, repeat(or_), map(compress, repeat(cites), picked), repeat(0))),
-                list(map(b",".join, map(compress, notes, picked))))
+        shown: list[list[PlanFlag]] = [[] for _ in range(n)]
+        notes: list[list[bytes]] = [[] for _ in range(n)]
+        for flag, mask in zip(flags, masks, strict=True):
+            if mask:
+                picks = mask.to_bytes(n, "little")
+                where = list(compress(range(n), picks))
+                deque(map(list.append, map(shown.__getitem__, where), repeat(flag)), 0)
+                deque(map(list.append, map(notes.__getitem__, where),
+                          self.note.picked(flag.note, picks)), 0)
+        return (list(map(tuple, map(map, repeat(_ID), shown))),
+                list(map(reduce, repeat(or_), map(map, repeat(_CITE), shown), repeat(0))),
+                list(map(b",".join, notes)))
 
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
                  tops: Sequence[str | None], categories: Sequence[list[bytes]],
@@ -188,32 +189,33 @@ class _NoteWriter:
             found = notes[key] = note.text(tuple(map(_value_of, values, key)))
         return found
 
-    def column(self, note: PlanNote, picks: bytes) -> list[bytes | None]:
-        """The note of every record of the chunk: right where ``picks`` (one byte per
-        record) is 1, anything elsewhere. At C speed but for each new combination of
-        answers: for notes that many records show (flags)."""
+    def picked(self, note: PlanNote, picks: bytes) -> list[bytes]:
+        """The notes of the records where ``picks`` (one byte per record) is 1, in order.
+
+        At C speed but for each new combination of answers: for flags, which many records
+        show."""
         table = self.tables.get(note)
         if table is None:
             table = self.tables[note] = self._table(note)
-        n = self.lanes.n
         if type(table) is bytes:
-            return [table] * n
+            return [table] * picks.count(1)
         if table is False:
-            keys = list(zip(*[self.keys.get(qid) or self._keys(qid) for qid in note.qids],
-                            strict=True))
+            keys = list(compress(zip(*[self.keys.get(qid) or self._keys(qid)
+                                       for qid in note.qids], strict=True), picks))
             text = note.text
-            found = {key: text(key) for key in set(compress(keys, picks))}
-            return list(map(found.get, keys))
+            found = {key: text(key) for key in set(keys)}
+            return list(map(found.__getitem__, keys))
         codes, values, notes = table
         if type(codes) is bytes:
-            for code in set(compress(codes, picks)):
+            chosen = bytes(compress(codes, picks))
+            for code in set(chosen):
                 if notes[code] is None:
                     notes[code] = note.text((values[code],))
-            return list(map(notes.__getitem__, codes))
-        keys = list(zip(*codes, strict=True))
-        for key in set(compress(keys, picks)).difference(notes):
+            return list(map(notes.__getitem__, chosen))
+        keys = list(compress(zip(*codes, strict=True), picks))
+        for key in set(keys).difference(notes):
             notes[key] = note.text(tuple(map(_value_of, values, key)))
-        return list(map(notes.get, keys))
+        return list(map(notes.__getitem__, keys))
 
     def _table(self, note: PlanNote) -> Any:
         if not note.qids:
@@ -239,6 +241,8 @@ class _NoteWriter:
 
 
 _value_of = list.__getitem__  # (values, code) -> the value a code stands for
+_ID = attrgetter("id")
+_CITE = attrgetter("cite")
 
 
 def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Sequence[bytes],
