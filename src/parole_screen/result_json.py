@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
 from itertools import compress, repeat
 from operator import attrgetter, or_
@@ -39,7 +39,8 @@ class Writer:
         self.as_of_json = dumps(lanes.ctx.as_of.isoformat())
         # The note writer must not hold this writer: kept here it would make a reference
         # cycle, and each chunk's columns would wait for the cycle collector to go.
-        self.note = _NoteWriter(lanes, plan.numeric)
+        self.notes = _NoteWriter(lanes, plan.numeric)
+        self.note = self.notes.write
 
     def deadlines(self, cites: list[int]) -> list[list[bytes]]:
         """Each record's deadlines, computed from its dates, in date order."""
@@ -91,7 +92,7 @@ class Writer:
                 where = list(compress(range(n), picks))
                 deque(map(list.append, map(shown.__getitem__, where), repeat(flag)), 0)
                 deque(map(list.append, map(notes.__getitem__, where),
-                          self.note.picked(flag.note, picks)), 0)
+                          self.notes.picked(flag.note, picks)), 0)
         return (list(map(tuple, map(map, repeat(_ID), shown))),
                 list(map(reduce, repeat(or_), map(map, repeat(_CITE), shown), repeat(0))),
                 list(map(b",".join, notes)))
@@ -153,10 +154,10 @@ def _merged(template: list[bytes | list[bytes]]) -> list[bytes | list[bytes]]:
 
 
 class _NoteWriter:
-    """``note(plan_note, index)``: record ``index``'s note (a reason, concern or flag) with
-    the answers it quotes (some 14 per record, so kept lean)."""
+    """The notes (reasons, concerns, flags) of a chunk's records, with the answers they
+    quote: ``write(note, index)`` for one record, :meth:`picked` for many."""
 
-    __slots__ = ("keys", "lanes", "numeric", "tables")
+    __slots__ = ("keys", "lanes", "numeric", "tables", "write")
 
     def __init__(self, lanes: Lanes, numeric: frozenset[str]) -> None:
         self.lanes, self.numeric = lanes, numeric
@@ -165,29 +166,7 @@ class _NoteWriter:
         # (most are); the note itself when it quotes none; False when not coded.
         self.tables: dict[PlanNote, Any] = {}
         self.keys: dict[str, list[Any]] = {}  # by question: each record's answer as a key
-
-    def __call__(self, note: PlanNote, index: int) -> bytes:
-        table = self.tables.get(note)
-        if table is None:
-            table = self.tables[note] = self._table(note)
-        if table is False:
-            keys = self.keys
-            return note.text(tuple([(keys.get(qid) or self._keys(qid))[index]
-                                    for qid in note.qids]))
-        if type(table) is bytes:
-            return table
-        codes, values, notes = table
-        if type(codes) is bytes:  # one quoted answer: its code indexes a list
-            code = codes[index]
-            found: bytes | None = notes[code]
-            if found is None:
-                found = notes[code] = note.text((values[code],))
-            return found
-        key = tuple([column[index] for column in codes])
-        found = notes.get(key)
-        if found is None:
-            found = notes[key] = note.text(tuple(map(_value_of, values, key)))
-        return found
+        self.write = _note_writer(self.tables, self.keys, lanes, numeric)
 
     def picked(self, note: PlanNote, picks: bytes) -> list[bytes]:
         """The notes of the records where ``picks`` (one byte per record) is 1, in order.
@@ -196,11 +175,12 @@ class _NoteWriter:
         show."""
         table = self.tables.get(note)
         if table is None:
-            table = self.tables[note] = self._table(note)
+            table = self.tables[note] = _table(note, self.lanes, self.numeric)
         if type(table) is bytes:
             return [table] * picks.count(1)
         if table is False:
-            keys = list(compress(zip(*[self.keys.get(qid) or self._keys(qid)
+            keys = list(compress(zip(*[self.keys.get(qid) or _keys(qid, self.lanes, self.numeric,
+                                                                   self.keys)
                                        for qid in note.qids], strict=True), picks))
             text = note.text
             found = {key: text(key) for key in set(keys)}
@@ -217,27 +197,62 @@ class _NoteWriter:
             notes[key] = note.text(tuple(map(_value_of, values, key)))
         return list(map(notes.__getitem__, keys))
 
-    def _table(self, note: PlanNote) -> Any:
-        if not note.qids:
-            return note.head + note.tail
-        coded = []
-        for qid in note.qids:
-            found = None if qid in self.numeric else self.lanes.encoded(qid)
-            if found is None:
-                return False
-            coded.append(found)
-        if len(coded) == 1:
-            codes, values = coded[0]
-            return codes, values, [None] * len(values)
-        return [codes for codes, _ in coded], [values for _, values in coded], {}
 
-    def _keys(self, qid: str) -> list[Any]:
-        """Each record's answer to ``qid`` as a key of :meth:`PlanNote.text`."""
-        column = self.lanes.column(qid)
-        if qid in self.numeric:
-            column = list(zip(map(type, column), column, strict=True))
-        self.keys[qid] = column
-        return column
+def _note_writer(tables: dict[PlanNote, Any], keys: dict[str, list[Any]], lanes: Lanes,
+                 numeric: frozenset[str]) -> Callable[[PlanNote, int], bytes]:
+    """``write(note, index)``: record ``index``'s note. Some 6 calls a record, so a plain
+    function (calls to it are cheaper than to an object's ``__call__``), which holds no
+    writer: a reference cycle would keep each chunk's columns until the cycle collector."""
+
+    def write(note: PlanNote, index: int) -> bytes:
+        table = tables.get(note)
+        if table is None:
+            table = tables[note] = _table(note, lanes, numeric)
+        if table is False:
+            return note.text(tuple([(keys.get(qid) or _keys(qid, lanes, numeric, keys))[index]
+                                    for qid in note.qids]))
+        if type(table) is bytes:
+            return table
+        codes, values, notes = table
+        if type(codes) is bytes:  # one quoted answer: its code indexes a list
+            code = codes[index]
+            found: bytes | None = notes[code]
+            if found is None:
+                found = notes[code] = note.text((values[code],))
+            return found
+        key = tuple([column[index] for column in codes])
+        found = notes.get(key)
+        if found is None:
+            found = notes[key] = note.text(tuple(map(_value_of, values, key)))
+        return found
+
+    return write
+
+
+def _table(note: PlanNote, lanes: Lanes, numeric: frozenset[str]) -> Any:
+    """A note's table for a chunk (see ``_NoteWriter.tables``)."""
+    if not note.qids:
+        return note.head + note.tail
+    coded = []
+    for qid in note.qids:
+        found = None if qid in numeric else lanes.encoded(qid)
+        if found is None:
+            return False
+        coded.append(found)
+    if len(coded) == 1:
+        codes, values = coded[0]
+        return codes, values, [None] * len(values)
+    return [codes for codes, _ in coded], [values for _, values in coded], {}
+
+
+def _keys(qid: str, lanes: Lanes, numeric: frozenset[str], keys: dict[str, list[Any]]
+          ) -> list[Any]:
+    """Each record's answer to ``qid`` as a key of :meth:`PlanNote.text` (kept in ``keys``)."""
+    column = lanes.column(qid)
+    if qid in numeric:
+        column = list(zip(map(type, column), column, strict=True))
+    keys[qid] = column
+    return column
 
 
 _value_of = list.__getitem__  # (values, code) -> the value a code stands for
