@@ -281,10 +281,11 @@ class Plan:
     def cite_bits(self, cite: Sequence[str]) -> int:
         return _cite_bits(self.source_bits, cite)
 
-    def sources_json(self, cite: int) -> bytes:
-        """The ``sources`` object for a set of citations (bit k: the k-th source by id)."""
+    def sources_members(self, cite: int) -> bytes:
+        """The members of the ``sources`` object for a set of citations (bit k: the k-th
+        source by id), without the braces: some 7 KiB a record, so not copied again."""
         data = cite.to_bytes(len(self.source_bytes), "little")
-        return b"{" + b",".join(filter(None, map(_getitem, self.source_bytes, data))) + b"}"
+        return b",".join(filter(None, map(_getitem, self.source_bytes, data)))
 
     def fee_rows(self, as_of: dt.date) -> tuple[tuple[bytes, bytes, int] | None, ...]:
         """Each fee's row as of a date, without and with its exception, and its citations."""

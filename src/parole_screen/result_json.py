@@ -127,8 +127,8 @@ class Writer:
             b'],"missing":', list(map(dumps_plain, missing)),
             b',"next_steps":[', items["next_step"],
             b'],"rule_pack":' + static["rule_pack"] + b',"schema":' + static["schema"]
-            + b',"sources":', list(map(plan.sources_json, cites)),
-            b',"status":', [_INCOMPLETE if record_missing else _COMPLETE
+            + b',"sources":{', list(map(plan.sources_members, cites)),
+            b'},"status":', [_INCOMPLETE if record_missing else _COMPLETE
                             for record_missing in missing],
             b',"top_category":', list(map(dumps_plain, tops)),
         ]
