@@ -14,7 +14,7 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
 from itertools import compress, repeat
-from operator import attrgetter, or_
+from operator import or_
 from typing import Any
 
 from .jsonbytes import dumps, dumps_plain
@@ -84,17 +84,17 @@ class Writer:
         to record, so looking up what a record's combination means would not pay).
         """
         n = self.lanes.n
-        shown: list[list[PlanFlag]] = [[] for _ in range(n)]
+        ids: list[list[str]] = [[] for _ in range(n)]
+        cites: list[list[int]] = [[] for _ in range(n)]
         notes: list[list[bytes]] = [[] for _ in range(n)]
         for flag, mask in zip(flags, masks, strict=True):
             if mask:
                 picks = mask.to_bytes(n, "little")
-                where = list(compress(range(n), picks))
-                deque(map(list.append, map(shown.__getitem__, where), repeat(flag)), 0)
-                deque(map(list.append, map(notes.__getitem__, where),
+                deque(map(list.append, compress(ids, picks), repeat(flag.id)), 0)
+                deque(map(list.append, compress(cites, picks), repeat(flag.cite)), 0)
+                deque(map(list.append, compress(notes, picks),
                           self.notes.picked(flag.note, picks)), 0)
-        return (list(map(tuple, map(map, repeat(_ID), shown))),
-                list(map(reduce, repeat(or_), map(map, repeat(_CITE), shown), repeat(0))),
+        return (list(map(tuple, ids)), list(map(reduce, repeat(or_), cites, repeat(0))),
                 list(map(b",".join, notes)))
 
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
@@ -256,8 +256,6 @@ def _keys(qid: str, lanes: Lanes, numeric: frozenset[str], keys: dict[str, list[
 
 
 _value_of = list.__getitem__  # (values, code) -> the value a code stands for
-_ID = attrgetter("id")
-_CITE = attrgetter("cite")
 
 
 def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Sequence[bytes],
