@@ -400,8 +400,7 @@ def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
             band, score, basis.head, basis.label,
             [write(note, index) for note in reasons],
             [write(note, index) for note in concerns],
-            b",".join([evidence.json for evidence in basis.evidence
-                       if best_pattern[evidence.slot] == 1]))
+            basis.missing_evidence(best_pattern))
     return _CategoryColumn(json, bands, ranks)
 
 

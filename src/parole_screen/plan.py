@@ -34,6 +34,7 @@ RESULT_SCHEMA = "parole-screen/result@1"
 SEVERITY_RANK = {"stop": 0, "warn": 1, "info": 2}
 GROUP = 8  # conditions packed per byte
 NOTES_KEPT = 4096  # notes remembered per rule or flag, by the answers they quote
+DEADLINE_ROWS_KEPT = 4096  # rows remembered per deadline, by start date
 #: The outcome of a category when no basis applies.
 EMPTY_OUTCOME = {band: dumps({"band": band, "score": 0, "basis": None, "label": None,
                               "cite": [], "reasons": [], "concerns": [], "missing_evidence": []})
@@ -131,6 +132,19 @@ class PlanBasis(NamedTuple):
     evidence: tuple[PlanEvidence, ...]
     head: bytes  # "basis":...,"cite":...
     label: bytes  # "label":...
+    evidence_from: int  # the first evidence slot: the rest of the slots are evidence
+    # The missing evidence rows, joined, by the evidence slots' results (few combinations).
+    missing: dict[bytes, bytes]
+
+    def missing_evidence(self, pattern: bytes) -> bytes:
+        """The JSON rows of the evidence a record with these slot results lacks."""
+        found = self.missing.get(results := pattern[self.evidence_from:])
+        if found is None:
+            if len(self.missing) >= NOTES_KEPT:
+                self.missing.clear()
+            found = self.missing[results] = b",".join([
+                evidence.json for evidence in self.evidence if pattern[evidence.slot] == 1])
+        return found
 
     @property
     def applies(self) -> Condition:
@@ -244,6 +258,8 @@ class PlanDeadline(NamedTuple):
     deadline: Deadline
     when: Condition
     cite: int
+    # By as-of date (ordinal): (date, id, JSON row) by start date, or None past the calendar.
+    rows: dict[int, dict[Any, tuple[str, str, bytes] | None]]
 
 
 class Plan:
@@ -358,6 +374,7 @@ def plan_for(pack: RulePack) -> Plan:
             weakens = tuple(map(factor, entry.weakens))
             blocks = tuple(map(factor, entry.blocks))
             evidence = []
+            evidence_from = len(slots)
             for proof in entry.evidence:
                 slots.append(except_when(proof.needed, proof.have or NEVER))
                 evidence.append(PlanEvidence(len(slots) - 1, dumps(
@@ -369,7 +386,7 @@ def plan_for(pack: RulePack) -> Plan:
                 requires=requires, strengthens=strengthens, weakens=weakens, blocks=blocks,
                 evidence=tuple(evidence),
                 head=members({"basis": basis.id, "cite": list(basis.cite)}),
-                label=members({"label": basis.label})))
+                label=members({"label": basis.label}), evidence_from=evidence_from, missing={}))
         categories.append(PlanCategory(compiled.category.id, compiled.category.priority,
                                        tuple(bases)))
 
@@ -402,8 +419,8 @@ def plan_for(pack: RulePack) -> Plan:
         fee_bits += [(fee_entry.when or ALWAYS, position, 0, b""),
                      (fee_entry.exception or NEVER, position, 0, b"")]
 
-    deadlines = tuple(PlanDeadline(entry.deadline, entry.when or ALWAYS, bits(entry.deadline.cite))
-                      for entry in pack.deadlines)
+    deadlines = tuple(PlanDeadline(entry.deadline, entry.when or ALWAYS, bits(entry.deadline.cite),
+                                   {}) for entry in pack.deadlines)
     source_json = tuple(key(sid) + dumps({"title": pack.sources[sid].title,
                                           "url": pack.sources[sid].url,
                                           "dated": pack.sources[sid].dated})

@@ -14,12 +14,13 @@ from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
 from itertools import compress, repeat
-from operator import or_
+from operator import mul, or_
 from typing import Any
 
 from .jsonbytes import dumps, dumps_plain
-from .lanes import Lanes, positions
-from .plan import Plan, PlanDeadline, PlanFlag, PlanNote
+from .lanes import Lanes
+from .models import BANDS
+from .plan import DEADLINE_ROWS_KEPT, Plan, PlanDeadline, PlanFlag, PlanNote
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -44,20 +45,28 @@ class Writer:
 
     def deadlines(self, cites: list[int]) -> list[list[bytes]]:
         """Each record's deadlines, computed from its dates, in date order."""
-        found: list[list[tuple[str, str, bytes]]] = [[] for _ in range(self.lanes.n)]
+        lanes = self.lanes
+        n = lanes.n
+        found: list[list[tuple[str, str, bytes]]] = [[] for _ in range(n)]
         for entry in self.plan.deadlines:
             deadline = entry.deadline
-            column = self.lanes.column(deadline.from_question)
-            shown = entry.when.masks(self.lanes)[0] & self.lanes.known(deadline.from_question)
-            written: dict[dt.date, tuple[str, str, bytes] | None] = {}
-            for index in positions(shown, self.lanes.n):
-                start = column[index]
-                if start not in written:
-                    written[start] = self._deadline(entry, start)
-                row = written[start]
-                if row is not None:
-                    found[index].append(row)
-                    cites[index] |= entry.cite
+            shown = entry.when.masks(lanes)[0] & lanes.known(deadline.from_question)
+            if not shown:
+                continue
+            picks = shown.to_bytes(n, "little")
+            starts = list(compress(lanes.column(deadline.from_question), picks))
+            # Rows by start date, kept across chunks for this as-of date (bounded).
+            written = entry.rows.get(lanes.ctx.as_of_ordinal)
+            if written is None or len(written) > DEADLINE_ROWS_KEPT:
+                entry.rows.clear()
+                written = entry.rows[lanes.ctx.as_of_ordinal] = {}
+            for start in set(starts).difference(written):
+                written[start] = self._deadline(entry, start)
+            rows = list(map(written.__getitem__, starts))
+            if None in rows:  # a date past the calendar's end: belt and braces
+                picks = _narrowed(picks, bytes(row is not None for row in rows))
+            deque(map(list.append, compress(found, picks), filter(None, rows)), 0)
+            cites[:] = map(or_, cites, map(mul, picks, repeat(entry.cite)))
         return [[json for _, _, json in sorted(rows)] if len(rows) > 1 else [rows[0][2]]
                 if rows else [] for rows in found]
 
@@ -255,13 +264,23 @@ def _keys(qid: str, lanes: Lanes, numeric: frozenset[str], keys: dict[str, list[
     return column
 
 
+def _narrowed(picks: bytes, keep: bytes) -> bytes:
+    """``picks`` (a byte per record) less the picked records whose ``keep`` byte is 0."""
+    kept = iter(keep)
+    return bytes(next(kept) if pick else 0 for pick in picks)
+
+
 _value_of = list.__getitem__  # (values, code) -> the value a code stands for
 
 
 def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Sequence[bytes],
                  concerns: Sequence[bytes], missing_evidence: bytes) -> bytes:
-    """A category's outcome object."""
+    """A category's outcome object (``score`` from 0 to 100)."""
     return b"".join((
-        b'{"band":"', band.encode(), b'",', head, b',"concerns":[', b",".join(concerns),
-        b"],", label, b',"missing_evidence":[', missing_evidence, b'],"reasons":[',
-        b",".join(reasons), b'],"score":', str(score).encode(), b"}"))
+        _BAND_OPEN[band], head, b',"concerns":[', b",".join(concerns), b"],", label,
+        b',"missing_evidence":[', missing_evidence, b'],"reasons":[', b",".join(reasons),
+        _SCORE_CLOSE[score]))
+
+
+_BAND_OPEN: dict[str, bytes] = {band: b'{"band":"' + band.encode() + b'",' for band in BANDS}
+_SCORE_CLOSE = [b'],"score":' + str(score).encode() + b"}" for score in range(101)]
