@@ -51,6 +51,27 @@ def test_a_chunk_scores_exactly_as_one_record_at_a_time(shipped_pack: RulePack,
         assert list(scored.flags) == [flag["id"] for flag in alone["flags"]]
 
 
+def test_what_is_kept_between_chunks_never_leaks_into_another_date(
+        records: list[dict[str, Any]]) -> None:
+    """Notes, deadline rows and date tests are kept from chunk to chunk. Scoring the same
+    records at other dates in between must give the bytes a freshly loaded pack gives."""
+    # Over 255 distinct dates a chunk: the date tests take the path that keeps results.
+    paroled = {"beneficiary_location": "inside_us", "in_us_status": "paroled",
+               "reason_type": "medical", "date_needed_by": "2026-01-20"}
+    dated = [{"id": f"p{number}", "answers": {
+        **paroled, "parole_expires_on": (DAYS[0] + dt.timedelta(days=3 * number - 400)).isoformat(),
+        "last_arrival_date": (DAYS[0] - dt.timedelta(days=2 * number)).isoformat()}}
+        for number in range(300)]
+    churned = load_pack(REPO / "rules")
+    for day in (DAYS[0], DAYS[2], DAYS[1], DAYS[0]):
+        rows = score_records(churned, records, day) + score_records(churned, dated, day)
+        fresh_pack = load_pack(REPO / "rules")
+        fresh = score_records(fresh_pack, records, day) + score_records(fresh_pack, dated, day)
+        assert [row.json for row in rows if not isinstance(row, AnswerError)] == [
+            row.json for row in fresh if not isinstance(row, AnswerError)], day
+        assert len(rows) == len(fresh) == len(records) + len(dated)
+
+
 def test_explain_traces_match_in_a_chunk(shipped_pack: RulePack,
                                          records: list[dict[str, Any]]) -> None:
     some = records[:40]
