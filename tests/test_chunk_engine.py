@@ -53,9 +53,9 @@ def test_a_chunk_scores_exactly_as_one_record_at_a_time(shipped_pack: RulePack,
 
 def test_what_is_kept_between_chunks_never_leaks_into_another_date(
         records: list[dict[str, Any]]) -> None:
-    """Notes, deadline rows and date tests are kept from chunk to chunk. Scoring the same
-    records at other dates in between must give the bytes a freshly loaded pack gives."""
-    # Over 255 distinct dates a chunk: the date tests take the path that keeps results.
+    """Notes and deadline rows are kept from chunk to chunk. Scoring the same records at
+    other dates in between must give the bytes a freshly loaded pack gives."""
+    # Over 255 distinct dates a chunk, and dates near each as-of date.
     paroled = {"beneficiary_location": "inside_us", "in_us_status": "paroled",
                "reason_type": "medical", "date_needed_by": "2026-01-20"}
     dated = [{"id": f"p{number}", "answers": {

@@ -423,16 +423,13 @@ class _Answered(_Leaf):
 class _Days(_Leaf):
     """``days_until`` / ``days_since``: the answer's distance from the as-of date."""
 
-    __slots__ = ("high", "low", "sign", "truth")
+    __slots__ = ("high", "low", "sign")
 
     def __init__(self, qid: str, op: str, operand: Any) -> None:
         super().__init__(qid, op, operand)
         self.sign = 1 if op == "days_until" else -1
         self.low = max(operand.get("gte", -10**9), operand.get("gt", -10**9 - 1) + 1)
         self.high = min(operand.get("lte", 10**9), operand.get("lt", 10**9 + 1) - 1)
-        # (as-of ordinal, the test's result by date): dates take hundreds of values a chunk,
-        # and a batch meets the same ones again.
-        self.truth: tuple[int, dict[Any, int]] = (0, {None: 0})
 
     def _masks(self, lanes: Lanes) -> Masks:
         # low <= sign * (day - as_of) <= high, as a range of day ordinals
@@ -441,14 +438,7 @@ class _Days(_Leaf):
             first, last = base + self.low, base + self.high
         else:
             first, last = base - self.high, base - self.low
-        as_of, truth = self.truth
-        if as_of != base or len(truth) > _TRUTH_KEPT:  # bounded: memory stays flat
-            truth = {None: 0}
-            self.truth = (base, truth)
-        return lanes.test(self.qid, lambda day: first <= day.toordinal() <= last, truth)
-
-
-_TRUTH_KEPT = 16_384  # dates remembered per days_until / days_since test: about 45 years
+        return lanes.test(self.qid, lambda day: first <= day.toordinal() <= last)
 
 
 class _InList(_Leaf):

@@ -103,13 +103,8 @@ class Lanes:
             self._known[qid] = found
         return found
 
-    def test(self, qid: str, predicate: Callable[[Any], bool],
-             truth: dict[Any, int] | None = None) -> Masks:
-        """The masks of ``predicate(value)`` over the answered records of column ``qid``.
-
-        ``truth``, if given, remembers ``predicate`` (1 or 0) by value from chunk to chunk,
-        and holds ``None: 0``: for answers with many values, such as dates.
-        """
+    def test(self, qid: str, predicate: Callable[[Any], bool]) -> Masks:
+        """The masks of ``predicate(value)`` over the answered records of column ``qid``."""
         coded = self.encoded(qid)
         if coded is not None:
             codes, values = coded
@@ -120,10 +115,9 @@ class Lanes:
             true = int.from_bytes(codes.translate(table), "little")
         else:  # too many distinct answers to code: still test each one once
             column = self.column(qid)
-            if truth is None:
-                truth = {None: 0}
-            for value in set(column).difference(truth):
-                truth[value] = 1 if predicate(value) else 0
+            truth = {value: 1 if predicate(value) else 0 for value in set(column)
+                     if value is not None}
+            truth[None] = 0
             true = int.from_bytes(bytes(map(truth.__getitem__, column)), "little")
         return true, self.known(qid) & ~true
 
