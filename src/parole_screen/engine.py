@@ -359,13 +359,15 @@ def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
     matrices = [b"".join([lanes.tri_bytes(condition.masks(lanes)) for condition in basis.slots])
                 if masks[0] or tracers is not None else b""
                 for basis, masks in zip(bases, applies, strict=True)]
+    weighed_bases = list(zip(bases, codes, matrices, strict=True))
+    write = writer.note
     for index in todo:
         tracer = None if tracers is None else tracers[index]
         best: _Weighed | None = None
         best_key: tuple[int, int] | None = None
         best_pattern = b""
         unknown_gate = False
-        for basis, basis_codes, matrix in zip(bases, codes, matrices, strict=True):
+        for basis, basis_codes, matrix in weighed_bases:
             if tracer is not None:
                 tracer.rule(basis.rule_id, basis.applies)
             result = basis_codes[index]
@@ -395,7 +397,6 @@ def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
         rank = _RANKED.get(band)
         if rank is not None:
             ranks[index] = (rank, -score, category.priority, category.id)
-        write = writer.note
         json[index] = outcome_json(
             band, score, basis.head, basis.label,
             [write(note, index) for note in reasons],
