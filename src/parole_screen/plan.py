@@ -360,14 +360,14 @@ def plan_for(pack: RulePack) -> Plan:
                 condition = except_when(rule.when, rule.unless)
                 slots.append(condition)
                 cite = bits(model.cite)
+                note = PlanNote(rule.reads, _note_tail(model.cite, rule.rule_id, model.text),
+                                cite, numeric)
                 return PlanFactor(
                     rule_id=rule.rule_id, condition=condition, slot=len(slots) - 1,
-                    weight=model.weight, cap=model.cap, cite=cite,
-                    note=PlanNote(rule.reads, _note_tail(model.cite, rule.rule_id, model.text),
-                                  cite, numeric),
-                    fail_note=PlanNote(rule.reads, _note_tail(model.cite, rule.rule_id,
-                                                              model.fail_text or model.text),
-                                       cite, numeric))
+                    weight=model.weight, cap=model.cap, cite=cite, note=note,
+                    fail_note=note if not model.fail_text else PlanNote(
+                        rule.reads, _note_tail(model.cite, rule.rule_id, model.fail_text),
+                        cite, numeric))
 
             requires = tuple(map(factor, entry.requires))
             strengthens = tuple(map(factor, entry.strengthens))
