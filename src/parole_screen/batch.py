@@ -5,7 +5,7 @@
 # The pipeline, one stage per concern:
 #
 #     readers  ->  chunks of (source, line, index, payload)  ->  scorer  ->  encoded bytes  ->  out
-#     (main process: I/O only)          (in-process, or one of N worker processes)      (main)
+#     (main process: I/O only)          (in-process, or one of N worker processes)  (see below)
 #
 # * Readers (batch_input.iter_items) yield one item per record and never hold more than one
 #   record (plus a read buffer) in memory: JSONL line by line with a size cap per line, JSON
@@ -15,8 +15,10 @@
 #   chunk, and counts what the summary needs; with a baseline pack, batch_compare keeps only
 #   the records whose decision changed. The same code runs in-process (jobs=1) and in
 #   workers, so every --jobs value gives the same bytes.
-# * The runner (run_batch) keeps at most a few chunks in flight, writes them in input order
-#   and stops early for fail_fast.
+# * The runner (run_batch) keeps at most a few chunks in flight, has them written in input
+#   order and stops early for fail_fast. Forked workers write their chunks to the output's
+#   descriptor themselves, taking turns (_DirectOutput); otherwise the main process writes
+#   them (spool files from workers, bytes from the in-process scorer).
 #
 # Error rows never contain answer values: messages name the source, line or index, record id
 # and field (the engine's own messages list the allowed values, never the given one).
@@ -31,6 +33,7 @@ import gc
 import io
 import json
 import os
+import select
 import shutil
 import tempfile
 import time
@@ -90,6 +93,7 @@ class ChunkOut(NamedTuple):
     counts: Counter[str]
     stopped: bool  # fail_fast hit a rejected record; ``data`` ends with its row
     spool: str | None = None  # a worker's rows are in this file instead of ``data``
+    written: bool = False  # a worker wrote its rows to the output itself (``data`` is empty)
 
 
 _EMPTY = ChunkOut(b"", 0, 0, 0, Counter(), False)  # a range of blank lines
@@ -340,13 +344,15 @@ def _as_input(record: Any) -> Any:
 
 _WORKER: Scorer | ParoleScreenError | None = None
 _SPOOL = ""
+_DIRECT: _DirectOutput | None = None
 # The packs the parent loaded, for workers it forks: they start scoring at once instead of
 # loading the pack again (a process started with "spawn" finds this empty and loads it).
 _FORKED: dict[str, RulePack] = {}
 
 
 def _worker_init(pack_path: str, pack_hash: str, baseline_path: str | None,
-                 baseline_hash: str | None, options: BatchOptions, spool: str) -> None:
+                 baseline_hash: str | None, options: BatchOptions, spool: str,
+                 direct: _DirectOutput | None = None) -> None:
     """Load the pack(s) once per worker, from their paths, and refuse a pack that changed.
 
     A failure is kept and raised by the first chunk: an initializer that raises would make
@@ -354,9 +360,10 @@ def _worker_init(pack_path: str, pack_hash: str, baseline_path: str | None,
     """
     import signal
 
-    global _WORKER, _SPOOL
+    global _WORKER, _SPOOL, _DIRECT
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
     _SPOOL = spool
+    _DIRECT = direct
     try:
         pack = _FORKED.get(pack_hash) or _load_same(pack_path, pack_hash)
         baseline = None
@@ -379,22 +386,98 @@ def _load_same(path: str, expected: str | None) -> RulePack:
 
 
 def _worker_chunk(number: int, task: list[Item] | LineRange) -> ChunkOut:
-    """Score a chunk (its items, or the lines of a file range) and leave its rows in a
-    private spool file.
+    """Score a chunk (its items, or the lines of a file range) and hand its rows on: to the
+    output itself when the main process shares its descriptor, else to a private spool file.
 
     Rows are ~20 KB per record: piping them back through the pool (pickled, copied four
-    times) cost the main process more CPU than it saved. A file written once and handed
-    to the output with ``sendfile`` costs almost nothing.
+    times) cost the main process more CPU than it saved, and even a spool file costs a
+    copy into the page cache; only the counts travel back.
     """
     if not isinstance(_WORKER, Scorer):
         raise _WORKER or ParoleScreenError("internal error: worker not initialised")
     items = list(range_items(task)) if isinstance(task, LineRange) else task
     result = _WORKER.chunk(items) if items else _EMPTY
+    if _DIRECT is not None:
+        _DIRECT.write(number, result.data, stop=result.stopped)
+        return result._replace(data=b"", written=True)
     path = os.path.join(_SPOOL, f"{number}.part")  # noqa: PTH118 - a plain string for pickling
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(result.data)
     return result._replace(data=b"", spool=path)
+
+
+class _DirectOutput:
+    """The output descriptor, shared with forked workers that write their chunks to it
+    themselves, one at a time and in input order.
+
+    Shared state, guarded by one lock: whose turn it is (the number of the next chunk to
+    write, or ``_CLOSED``) and how many chunks with rows were written (JSON framing needs
+    to know the first). A chunk is written whole while its writer holds the lock, and the
+    turn passes on only after a complete write, so the output is always whole chunks in
+    input order, whatever fails or stops: the main process closes the turns (taking the
+    lock, so after any write under way) before the workers are stopped.
+
+    Once the turns are closed (fail_fast's last chunk, a failed write, the main process
+    leaving), a chunk whose turn never comes waits, holding nothing, until the pool stops
+    its worker: a worker that returned instead could be killed while it puts its result on
+    the pool's queue, and leave that queue's lock taken for good (Pool.terminate hangs).
+    """
+
+    _CLOSED = -1
+    _NEXT, _WRITTEN = 0, 1
+    #: How long the main process waits for a write under way when the batch ends early
+    #: (a write blocked on a stalled pipe must not hang Ctrl-C).
+    CLOSE_WAIT = 5.0
+
+    def __init__(self, ctx: Any, fd: int, fmt: str) -> None:
+        self.fd = fd
+        self.json = fmt == "json"
+        self._turn = ctx.Condition(ctx.Lock())
+        self._state = ctx.RawArray("q", 2)  # _NEXT, _WRITTEN; the lock guards both
+
+    def write(self, number: int, data: bytes, *, stop: bool = False) -> None:
+        """In a worker: wait for chunk ``number``'s turn, write it whole, pass the turn on
+        (or close the turns after fail_fast's last chunk)."""
+        state = self._state
+        with self._turn:
+            self._turn.wait_for(lambda: state[self._NEXT] == number)
+            try:
+                if data:
+                    if self.json:
+                        _write_all(self.fd, _separator(first=not state[self._WRITTEN]))
+                    _write_all(self.fd, data)
+                    state[self._WRITTEN] += 1
+                state[self._NEXT] = self._CLOSED if stop else number + 1
+            except BaseException:
+                state[self._NEXT] = self._CLOSED  # never write after half a chunk
+                raise
+            finally:
+                self._turn.notify_all()
+
+    def close(self) -> None:
+        """In the main process: let no further chunk be written, once any write under way
+        has finished (or ``CLOSE_WAIT`` has passed)."""
+        if not self._turn.acquire(True, self.CLOSE_WAIT):
+            return  # a worker is stuck writing (or died holding the lock): give up on it
+        try:
+            self._state[self._NEXT] = self._CLOSED  # no one to wake: no turn comes now
+        finally:
+            self._turn.release()
+
+    @property
+    def wrote_rows(self) -> bool:
+        return bool(self._state[self._WRITTEN])
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data``: a write to a pipe can take less than asked."""
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view):]
+        except BlockingIOError:  # a non-blocking descriptor (a parent's choice) that is full
+            select.select([], [fd], [])
 
 
 def resolve_jobs(jobs: int) -> int:
@@ -512,8 +595,20 @@ class _Writer:
 
     def _frame(self) -> None:
         if self.fmt == "json":
-            self.out.write(b"[\n" if self.first else b",\n")
+            self.out.write(_separator(first=self.first))
         self.first = False
+
+    def share(self) -> int | None:
+        """The descriptor workers may write to themselves, with what is buffered here
+        written out first; None when ``out`` is not plainly a file (see :func:`_descriptor`)."""
+        fd = _descriptor(self.out)
+        if fd is not None:
+            self.out.flush()
+        return fd
+
+    def shared(self, wrote_rows: bool) -> None:
+        """Workers wrote the chunks: frame the end of the output accordingly."""
+        self.first = self.first and not wrote_rows
 
     def close(self) -> None:
         if self.fmt == "json":
@@ -521,12 +616,26 @@ class _Writer:
         self.out.flush()
 
 
+def _separator(*, first: bool) -> bytes:
+    """What goes before a chunk of rows in a JSON array."""
+    return b"[\n" if first else b",\n"
+
+
+#: Writers whose bytes go to their descriptor unchanged. A wrapper that transforms them
+#: (gzip.GzipFile) may still answer ``fileno()`` with the descriptor beneath it.
+_PLAIN_WRITERS = (io.BufferedWriter, io.FileIO)
+
+
 def _descriptor(out: IO[bytes]) -> int | None:
+    """The OS descriptor behind ``out`` when bytes written to it there are what ``out``
+    would have written, else None (BytesIO and friends, wrappers, subclasses)."""
     if not hasattr(os, "sendfile"):  # pragma: no cover - not on Linux or macOS
+        return None
+    if type(out) not in _PLAIN_WRITERS:
         return None
     try:
         return out.fileno()
-    except (AttributeError, OSError, ValueError):  # BytesIO and friends
+    except (OSError, ValueError):  # closed, or detached
         return None
 
 
@@ -553,7 +662,7 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
         if result.spool is not None:
             writer.write_file(result.spool)
             Path(result.spool).unlink()
-        else:
+        elif not result.written:  # else a worker wrote its rows to the output itself
             writer.write(result.data)
         stats.records += result.records
         stats.rejected += result.rejected
@@ -573,7 +682,7 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
                 break
     else:
         _run_pool(pack, baseline, options, jobs,
-                  _tasks(sources, progress, options.chunk_records), take)
+                  _tasks(sources, progress, options.chunk_records), take, writer)
     writer.close()
     stats.seconds = time.perf_counter() - started
     return stats
@@ -581,39 +690,60 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
 
 def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, jobs: int,
               chunks: Iterator[list[Item] | LineRange],
-              take: Callable[[ChunkOut], bool]) -> None:
+              take: Callable[[ChunkOut], bool], writer: _Writer) -> None:
     """Score chunks in ``jobs`` processes, writing them in order.
 
-    ``Pool.imap`` would do, except that its feeder thread drains the input iterator as fast
-    as it can, so memory would grow with the input. Here at most ``2 * jobs`` chunks are in
-    flight: the reader waits for the writer, and memory stays flat.
+    Forked workers write their chunks to the output's descriptor themselves, taking turns
+    (:class:`_DirectOutput`); otherwise (no descriptor, or workers that are not forked and
+    so do not share it) they leave them in spool files that the main process copies out.
     """
     import multiprocessing
 
-    spool = tempfile.mkdtemp(prefix="parole-screen-batch-")  # 0700; rows hold answers
+    ctx = multiprocessing.get_context()
+    fd = writer.share() if ctx.get_start_method() == "fork" else None
+    direct = _DirectOutput(ctx, fd, writer.fmt) if fd is not None else None
+    # The spool folder is 0700: rows hold answers.
+    spool = "" if direct is not None else tempfile.mkdtemp(prefix="parole-screen-batch-")
     init_args = (str(pack.path), pack.content_hash,
                  str(baseline.path) if baseline else None,
-                 baseline.content_hash if baseline else None, options, spool)
-    window = 2 * jobs
+                 baseline.content_hash if baseline else None, options, spool, direct)
     try:
         for loaded in (pack, baseline):
             if loaded is not None:
                 plan_for(loaded)  # built once here; forked workers inherit it
                 _FORKED[loaded.content_hash] = loaded
-        with multiprocessing.Pool(jobs, initializer=_worker_init, initargs=init_args) as pool:
-            pending: deque[Any] = deque()
-            for number, chunk in enumerate(chunks):
-                pending.append(pool.apply_async(_worker_chunk, (number, chunk)))
-                if len(pending) >= window and not take(pending.popleft().get()):
-                    return
-            while pending:
-                if not take(pending.popleft().get()):
-                    return
+        with ctx.Pool(jobs, initializer=_worker_init, initargs=init_args) as pool:
+            try:
+                _feed(pool, chunks, take, 2 * jobs)
+            finally:
+                if direct is not None:
+                    direct.close()  # before the pool's exit stops the workers
     finally:
         for loaded in (pack, baseline):
             if loaded is not None:
                 _FORKED.pop(loaded.content_hash, None)
-        shutil.rmtree(spool, ignore_errors=True)
+        if spool:
+            shutil.rmtree(spool, ignore_errors=True)
+    if direct is not None:
+        writer.shared(direct.wrote_rows)
+
+
+def _feed(pool: Any, chunks: Iterator[list[Item] | LineRange],
+          take: Callable[[ChunkOut], bool], window: int) -> None:
+    """Send chunks to the pool and take their results in order, until the end or a stop.
+
+    ``Pool.imap`` would do, except that its feeder thread drains the input iterator as fast
+    as it can, so memory would grow with the input. Here at most ``window`` chunks are in
+    flight: the reader waits for the writer, and memory stays flat.
+    """
+    pending: deque[Any] = deque()
+    for number, chunk in enumerate(chunks):
+        pending.append(pool.apply_async(_worker_chunk, (number, chunk)))
+        if len(pending) >= window and not take(pending.popleft().get()):
+            return
+    while pending:
+        if not take(pending.popleft().get()):
+            return
 
 
 # -- output ----------------------------------------------------------------------------------

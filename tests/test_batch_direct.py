@@ -1,0 +1,493 @@
+"""--jobs N with forked workers writing their chunks straight to the output's descriptor.
+
+Whatever the format and the output (a file, a pipe, stdout, ``-o``), the bytes must be
+those of one in-process job: chunks whole and in input order, nothing after the row that
+stops a --fail-fast batch, and only whole chunks when the batch fails. Anything that is not
+plainly a file (a BytesIO, a gzip wrapper) or workers that are not forked take the spool
+files instead, with the same bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import gzip
+import io
+import json
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import pytest
+import yaml
+
+from conftest import MINIMAL, REPO, cli_command, record_generator, run_cli
+from parole_screen import batch, load_pack
+from parole_screen.batch import BatchOptions, BatchStats, Scorer, run_batch
+from parole_screen.batch_input import Item, resolve_inputs
+from parole_screen.errors import ParoleScreenError
+from parole_screen.pack import RulePack
+
+pytestmark = pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
+                                reason="workers share the output only when forked")
+
+AS_OF = dt.date(2026, 2, 1)
+FORMATS = ["jsonl", "csv", "json"]
+BAD = '{"id": "bad%d", "answers": {"zzz": 1}}'  # an unknown question: an error row
+
+RecordGenerator = record_generator()
+
+
+def lines_of(pack: RulePack, count: int, bad: tuple[int, ...] = (), seed: int = 5) -> list[str]:
+    """``count`` JSONL records from the pack's catalogue; those at ``bad`` are rejected."""
+    lines = [json.dumps(record) for record in RecordGenerator(pack, seed=seed).records(count)]
+    for place in bad:
+        lines[place] = BAD % place
+    return lines
+
+
+def write_input(tmp_path: Path, lines: list[str]) -> Path:
+    path = tmp_path / "in.jsonl"
+    path.write_text("".join(line + "\n" for line in lines))
+    return path
+
+
+def run_into(pack: RulePack, path: Path, out: IO[bytes], jobs: int,
+             baseline: RulePack | None = None, **options: Any) -> BatchStats:
+    return run_batch(pack, resolve_inputs([str(path)]), out,
+                     BatchOptions(as_of=AS_OF, **options), jobs=jobs, baseline=baseline)
+
+
+def in_memory(pack: RulePack, path: Path, jobs: int, **options: Any) -> tuple[bytes, BatchStats]:
+    out = io.BytesIO()
+    stats = run_into(pack, path, out, jobs, **options)
+    return out.getvalue(), stats
+
+
+def in_file(pack: RulePack, path: Path, jobs: int, **options: Any) -> tuple[bytes, BatchStats]:
+    target = path.with_name(f"out-{jobs}.{options.get('output_format', 'jsonl')}")
+    with target.open("wb") as out:
+        stats = run_into(pack, path, out, jobs, **options)
+    return target.read_bytes(), stats
+
+
+def same(one: BatchStats, other: BatchStats) -> bool:
+    return (one.records, one.rejected, one.rows, one.counts, one.stopped_early) == (
+        other.records, other.rejected, other.rows, other.counts, other.stopped_early)
+
+
+@pytest.fixture
+def no_spool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The direct path must be the one taken: any spool folder or copy fails the test."""
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a spool file was used")
+
+    monkeypatch.setattr(batch.tempfile, "mkdtemp", refuse)
+    monkeypatch.setattr(batch._Writer, "write_file", refuse)
+
+
+# -- byte for byte, in-process ------------------------------------------------------------------
+
+
+@pytest.mark.usefixtures("no_spool")
+@pytest.mark.parametrize("jobs", [2, 3])
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_workers_write_what_one_job_writes(minimal_pack: RulePack, tmp_path: Path, fmt: str,
+                                           jobs: int) -> None:
+    """Error rows (bad JSON, unknown questions) at chunk edges and inside chunks."""
+    lines = lines_of(minimal_pack, 90, bad=(0, 6, 7, 40))
+    lines[13] = '{"id": '
+    lines[50] = ""  # a blank line keeps its number
+    path = write_input(tmp_path, lines)
+    one, one_stats = in_memory(minimal_pack, path, 1, output_format=fmt, chunk_records=7)
+    assert one_stats.rejected == 5
+    direct, stats = in_file(minimal_pack, path, jobs, output_format=fmt, chunk_records=7)
+    assert direct == one and same(stats, one_stats)
+
+
+@pytest.mark.usefixtures("no_spool")
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("bad", [0, 3, 4, 9, 20, 39])
+def test_fail_fast_writes_nothing_after_the_first_rejected_row(minimal_pack: RulePack,
+                                                               tmp_path: Path, fmt: str,
+                                                               bad: int) -> None:
+    """Chunks of 4: the first record, the last of a chunk, the first of the second and of a
+    later chunk, the last record; later chunks (another bad one among them) are scored by
+    the other workers meanwhile, and must not be written."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 40, bad=(bad, min(bad + 6, 39))))
+    one, one_stats = in_memory(minimal_pack, path, 1, output_format=fmt, chunk_records=4,
+                               fail_fast=True)
+    assert one_stats.stopped_early and one_stats.records == bad + 1
+    for jobs in (2, 3):
+        direct, stats = in_file(minimal_pack, path, jobs, output_format=fmt, chunk_records=4,
+                                fail_fast=True)
+        assert direct == one and same(stats, one_stats), f"--jobs {jobs}"
+
+
+@pytest.mark.usefixtures("no_spool")
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("text", ["", "\n\n\n", "\n" * 9 + '{"id": "only"}\n'])
+def test_empty_and_blank_inputs(minimal_pack: RulePack, tmp_path: Path, fmt: str,
+                                text: str) -> None:
+    """No rows at all ("[]" for JSON, the header for CSV), and chunks of blank lines only."""
+    path = tmp_path / "in.jsonl"
+    path.write_text(text)
+    one, _ = in_memory(minimal_pack, path, 1, output_format=fmt, chunk_records=3)
+    direct, _ = in_file(minimal_pack, path, 2, output_format=fmt, chunk_records=3)
+    assert direct == one
+    if not text.strip():
+        nothing = {"jsonl": b"", "json": b"[]\n", "csv": one.split(b"\n")[0] + b"\n"}
+        assert one == nothing[fmt] and (fmt != "csv" or one.startswith(b"id,source,"))
+
+
+@pytest.mark.usefixtures("no_spool")
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_compare_mode_through_the_direct_path(shipped_pack: RulePack, tmp_path: Path,
+                                              fmt: str) -> None:
+    """--changed-since: most chunks have no change rows, and still pass the turn on."""
+    old = tmp_path / "old-rules"
+    shutil.copytree(REPO / "rules", old, ignore=shutil.ignore_patterns("tests", "locales"))
+    meta = yaml.safe_load((old / "pack.yaml").read_text())
+    meta["bands"] = {"strong": 99, "possible": 90}  # stricter: some decisions change
+    (old / "pack.yaml").write_text(yaml.safe_dump(meta, sort_keys=False))
+    baseline = load_pack(old)
+    path = write_input(tmp_path, lines_of(shipped_pack, 120, bad=(30,)))
+    options = {"output_format": fmt, "chunk_records": 6}
+    one = io.BytesIO()
+    one_stats = run_into(shipped_pack, path, one, 1, baseline=baseline, **options)
+    assert 0 < one_stats.counts["compare:changed"] < 60
+    target = tmp_path / "out"
+    with target.open("wb") as out:
+        stats = run_into(shipped_pack, path, out, 2, baseline=baseline, **options)
+    assert target.read_bytes() == one.getvalue() and same(stats, one_stats)
+
+
+# -- pipes and partial writes ------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def roomy_pipe(size: int = 1024 * 1024) -> Iterator[tuple[int, IO[bytes]]]:
+    """A pipe that holds the whole output, so no reader thread is needed."""
+    read, write = os.pipe()
+    fcntl.fcntl(write, fcntl.F_SETPIPE_SZ, size)
+    try:
+        with open(write, "wb", closefd=True) as out:  # noqa: PTH123 - a descriptor
+            yield read, out
+    finally:
+        os.close(read)
+
+
+def drain(fd: int) -> bytes:
+    os.set_blocking(fd, False)
+    pieces = []
+    with contextlib.suppress(BlockingIOError):
+        while piece := os.read(fd, 65536):
+            pieces.append(piece)
+    return b"".join(pieces)
+
+
+@pytest.mark.usefixtures("no_spool")
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_short_writes_to_a_pipe_are_completed(minimal_pack: RulePack, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              fmt: str) -> None:
+    """os.write may write less than asked (a pipe, a signal): every byte still goes out, once."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 60, bad=(11,)))
+    one, _ = in_memory(minimal_pack, path, 1, output_format=fmt, chunk_records=5)
+    real_write = os.write
+    monkeypatch.setattr(os, "write", lambda fd, data: real_write(fd, bytes(data[:999])))
+    with roomy_pipe() as (read, out):
+        run_into(minimal_pack, path, out, 2, output_format=fmt, chunk_records=5)
+        assert drain(read) == one
+
+
+@pytest.mark.usefixtures("no_spool")
+def test_a_closed_pipe_ends_the_batch_with_broken_pipe(minimal_pack: RulePack,
+                                                       tmp_path: Path) -> None:
+    """A worker's failed write comes back as the error, not a hang (the CLI then exits 1)."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 60))
+    read, write = os.pipe()
+    os.close(read)
+    with open(write, "wb") as out, pytest.raises(BrokenPipeError):  # noqa: PTH123
+        run_into(minimal_pack, path, out, 2, chunk_records=5)
+
+
+# -- failures leave whole chunks in order ------------------------------------------------------
+
+
+@pytest.mark.usefixtures("no_spool")
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_a_failing_chunk_leaves_only_the_chunks_before_it(minimal_pack: RulePack,
+                                                          tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          fmt: str) -> None:
+    """Chunk 5 of 10 raises in its worker: the output holds chunks 0-4, whole, and nothing
+    of the chunks after it that other workers scored meanwhile."""
+    size, failing = 6, 5
+    lines = lines_of(minimal_pack, 60)
+    path = write_input(tmp_path, lines[:size * failing])  # the same name: CSV rows carry it
+    prefix, _ = in_memory(minimal_pack, path, 1, output_format=fmt)
+    write_input(tmp_path, lines)
+    scored = Scorer.chunk
+
+    def failing_chunk(self: Scorer, items: list[Item]) -> Any:
+        if items[0].line == size * failing + 1:
+            raise ParoleScreenError("boom")
+        return scored(self, items)
+
+    monkeypatch.setattr(Scorer, "chunk", failing_chunk)  # forked workers inherit it
+    target = tmp_path / "out"
+    with target.open("wb") as out, pytest.raises(ParoleScreenError, match="boom"):
+        run_into(minimal_pack, path, out, 2, output_format=fmt, chunk_records=size)
+    assert target.read_bytes() == prefix
+
+
+def waits_for_good(ctx: Any, turns: Any, number: int, data: bytes) -> bool:
+    """Whether chunk ``number`` waits (in a forked worker, as in a batch) instead of being
+    written; the worker is then stopped, as the pool stops it."""
+    worker = ctx.Process(target=turns.write, args=(number, data))
+    worker.start()
+    worker.join(0.5)
+    waiting = worker.is_alive()
+    worker.terminate()
+    worker.join()
+    return waiting
+
+
+def test_turns_write_whole_chunks_in_order_and_nothing_after_the_end(tmp_path: Path) -> None:
+    """The turn-taking on its own, with threads finishing their chunks in reverse order."""
+    ctx = multiprocessing.get_context("fork")
+    target = tmp_path / "out"
+    with target.open("wb") as out:
+        turns = batch._DirectOutput(ctx, out.fileno(), "json")
+        threads = [threading.Thread(target=turns.write, args=(n, b"%d" % n))
+                   for n in reversed(range(5))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        turns.write(5, b"")  # a chunk with no rows passes the turn on
+        turns.write(6, b"six", stop=True)
+        assert waits_for_good(ctx, turns, 7, b"seven")
+    assert target.read_bytes() == b"[\n0,\n1,\n2,\n3,\n4,\nsix"
+    assert turns.wrote_rows
+
+
+def test_a_failed_write_or_the_end_of_the_batch_ends_the_turns() -> None:
+    """After half a chunk nothing more may be written, nor once the main process closed
+    the turns (when the batch ends early)."""
+    ctx = multiprocessing.get_context("fork")
+    read, write = os.pipe()
+    try:
+        failing = batch._DirectOutput(ctx, write, "jsonl")
+        os.close(read)
+        with pytest.raises(BrokenPipeError):
+            failing.write(0, b"rows\n")
+        assert waits_for_good(ctx, failing, 1, b"more\n")
+        read, other = os.pipe()
+        closed = batch._DirectOutput(ctx, other, "jsonl")
+        closed.close()
+        assert waits_for_good(ctx, closed, 0, b"rows\n")
+        os.close(other)
+        assert os.read(read, 100) == b"" and not closed.wrote_rows
+    finally:
+        os.close(write)
+        os.close(read)
+
+
+# -- the fallback: spool files -----------------------------------------------------------------
+
+
+@pytest.fixture
+def spools(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The spool folders made, to show the fallback was taken."""
+    made: list[str] = []
+    real = batch.tempfile.mkdtemp
+
+    def spy(*args: Any, **kwargs: Any) -> str:
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(batch.tempfile, "mkdtemp", spy)
+    return made
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_bytesio_takes_the_spool_files(minimal_pack: RulePack, tmp_path: Path,
+                                         spools: list[str], fmt: str) -> None:
+    path = write_input(tmp_path, lines_of(minimal_pack, 50, bad=(10,)))
+    one, one_stats = in_memory(minimal_pack, path, 1, output_format=fmt, chunk_records=7)
+    assert spools == []
+    two, stats = in_memory(minimal_pack, path, 2, output_format=fmt, chunk_records=7)
+    assert two == one and same(stats, one_stats)
+    assert len(spools) == 1 and not Path(spools[0]).exists()
+
+
+def test_a_wrapper_with_a_descriptor_beneath_is_written_through(minimal_pack: RulePack,
+                                                                tmp_path: Path,
+                                                                spools: list[str]) -> None:
+    """gzip.GzipFile answers fileno() with the file beneath it: writing there would skip
+    the compression, so its rows go through the wrapper."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 50))
+    one, _ = in_memory(minimal_pack, path, 1, chunk_records=7)
+    target = tmp_path / "out.jsonl.gz"
+    with gzip.open(target, "wb") as out:
+        run_into(minimal_pack, path, out, 2, chunk_records=7)
+    assert gzip.decompress(target.read_bytes()) == one and len(spools) == 1
+
+
+class _NotForking:
+    """The fork context, claiming another start method."""
+
+    def __init__(self, ctx: Any) -> None:
+        self.ctx = ctx
+
+    def get_start_method(self) -> str:
+        return "spawn"
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.ctx, name)
+
+
+def test_workers_that_are_not_forked_take_the_spool_files(minimal_pack: RulePack,
+                                                          tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          spools: list[str]) -> None:
+    """Only a forked worker has the descriptor: any other start method takes the spool."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 50))
+    one, _ = in_memory(minimal_pack, path, 1, chunk_records=7)
+    not_forking = _NotForking(multiprocessing.get_context("fork"))
+    monkeypatch.setattr(multiprocessing, "get_context", lambda *args: not_forking)
+    assert in_file(minimal_pack, path, 2, chunk_records=7)[0] == one
+    assert len(spools) == 1
+
+
+# -- the CLI: stdout, -o, stdin, mixed inputs --------------------------------------------------
+
+
+def cli(*args: str, input: str | None = None, env: dict[str, str] | None = None
+        ) -> subprocess.CompletedProcess[str]:
+    return run_cli("--rules", str(MINIMAL), "batch", "--as-of", AS_OF.isoformat(), *args,
+                   input=input, env=env)
+
+
+@pytest.fixture
+def mixed(minimal_pack: RulePack, tmp_path: Path) -> tuple[list[str], str]:
+    """A file of 1,300 records (several 512-record chunks, errors at their edges), stdin,
+    a JSON array and a folder."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 1300, bad=(0, 511, 512, 1299)))
+    array = tmp_path / "array.json"
+    array.write_text(json.dumps([{"id": "a1", "answers": {}}, 5, {"id": "a3"}]))
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "b.json").write_text('{"id": "f1", "answers": {}}')
+    (folder / "a.json").write_text("{not json")
+    stdin = "".join(line + "\n" for line in lines_of(minimal_pack, 700, bad=(3,), seed=9))
+    return [str(path), "-", str(array), str(folder)], stdin
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_cli_stdout_and_out_file_match_one_job(mixed: tuple[list[str], str], tmp_path: Path,
+                                               fmt: str) -> None:
+    inputs, stdin = mixed
+    one = cli(*inputs, "-f", fmt, "--jobs", "1", input=stdin)
+    assert one.returncode == 3, one.stderr
+    for jobs in ("2", "3"):
+        out = tmp_path / f"out-{jobs}.{fmt}"
+        to_stdout = cli(*inputs, "-f", fmt, "--jobs", jobs, input=stdin)
+        to_file = cli(*inputs, "-f", fmt, "--jobs", jobs, "-o", str(out), input=stdin)
+        assert to_stdout.returncode == to_file.returncode == 3, to_stdout.stderr
+        assert to_stdout.stdout == one.stdout, f"--jobs {jobs} to stdout"
+        assert out.read_text() == one.stdout, f"--jobs {jobs} -o"
+        assert summary(to_stdout.stderr) == summary(one.stderr)
+
+
+def summary(stderr: str) -> list[str]:
+    """The summary without its timing."""
+    lines = stderr.splitlines()
+    return [lines[0].split(" in ")[0], *lines[1:]]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_cli_fail_fast_on_the_first_row_of_a_later_chunk(minimal_pack: RulePack,
+                                                         tmp_path: Path, fmt: str) -> None:
+    path = write_input(tmp_path, lines_of(minimal_pack, 1800, bad=(1024, 1100)))
+    one = cli(str(path), "-f", fmt, "--fail-fast")
+    assert one.returncode == 3 and "--fail-fast" in one.stderr
+    out = tmp_path / f"out.{fmt}"
+    two = cli(str(path), "-f", fmt, "--fail-fast", "--jobs", "2")
+    three = cli(str(path), "-f", fmt, "--fail-fast", "--jobs", "3", "-o", str(out))
+    assert two.returncode == three.returncode == 3
+    assert two.stdout == one.stdout and out.read_text() == one.stdout
+    assert "bad1024" in one.stdout and "bad1100" not in one.stdout
+
+
+def test_cli_workers_leave_no_spool_files(minimal_pack: RulePack, tmp_path: Path) -> None:
+    """Looked at mid-run, while the workers wait on a full pipe: $TMPDIR holds nothing of
+    the batch's (a spool folder would be there from the start to the end)."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 3000, bad=(700,)))
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    one = cli(str(path))
+    env = {**os.environ, "NO_COLOR": "1", "TMPDIR": str(temp)}
+    env.pop("PAROLE_SCREEN_RULES", None)
+    command = [*cli_command(), "--rules", str(MINIMAL), "batch", "--as-of",
+               AS_OF.isoformat(), str(path), "--jobs", "2"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=env) as child:
+        assert child.stdout is not None and child.stderr is not None
+        first = child.stdout.readline()  # the batch has started, and is now blocked
+        during = [entry.name for entry in temp.iterdir()]
+        rest = child.stdout.read()
+        child.stderr.read()
+    assert child.returncode == 3
+    assert not [name for name in during if name.startswith("parole-screen-batch-")], during
+    assert (first + rest).decode() == one.stdout and len(one.stdout) > 1024 * 1024
+
+
+def test_cli_reader_going_away_ends_the_batch_quietly(minimal_pack: RulePack,
+                                                      tmp_path: Path) -> None:
+    """`| head -1`: a worker's write fails, and the batch stops with exit 1, no traceback."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 3000))
+    env = {**os.environ, "NO_COLOR": "1"}
+    command = [*cli_command(), "--rules", str(MINIMAL), "batch", "--as-of",
+               AS_OF.isoformat(), str(path), "--jobs", "2"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env=env) as child:
+        assert child.stdout is not None and child.stderr is not None
+        child.stdout.readline()
+        child.stdout.close()
+        errors = child.stderr.read().decode()
+    assert child.returncode == 1 and "Traceback" not in errors
+
+
+def test_cli_ctrl_c_leaves_whole_chunks_in_order(minimal_pack: RulePack, tmp_path: Path) -> None:
+    """Interrupted mid-run with stdout on a file: exit 130, and the file holds the first
+    chunks of what one job writes, each whole (the main process waits for a write under
+    way before the workers are stopped)."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 500) * 120)  # 60,000 records
+    whole = tmp_path / "whole.jsonl"
+    assert cli(str(path), "-o", str(whole)).returncode == 0
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("PAROLE_SCREEN_RULES", None)
+    command = [*cli_command(), "--rules", str(MINIMAL), "batch", "--as-of",
+               AS_OF.isoformat(), str(path), "--jobs", "2"]
+    target = tmp_path / "out.jsonl"
+    with target.open("wb") as out, subprocess.Popen(command, stdout=out,
+                                                    stderr=subprocess.PIPE, env=env) as child:
+        while not target.stat().st_size and child.poll() is None:
+            time.sleep(0.01)  # until the first chunk is out
+        child.send_signal(signal.SIGINT)
+        child.communicate(timeout=60)
+    assert child.returncode == 130
+    rows = target.read_bytes()
+    assert whole.read_bytes().startswith(rows)
+    assert 0 < rows.count(b"\n") < 60_000 and rows.count(b"\n") % 512 == 0
