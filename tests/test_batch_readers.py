@@ -187,8 +187,9 @@ def test_a_worker_that_cannot_load_the_pack_fails_the_run(minimal_pack: RulePack
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
 def test_workers_write_the_same_bytes_into_any_file(minimal_pack: RulePack, tmp_path: Path,
                                                     fmt: str) -> None:
-    """Worker rows come back through spool files: by sendfile into a real file, by copying
-    into anything else; either way the bytes are those of one in-process job."""
+    """Into an in-memory stream, worker rows come back through spool files (a real file
+    gets them straight from the workers: tests/test_batch_direct.py); either way the bytes
+    are those of one in-process job."""
     path = tmp_path / "in.jsonl"
     path.write_text("".join(f'{{"id": "r{n}", "answers": {{}}}}\n' for n in range(600))
                     + '{"id": "bad", "answers": {"zzz": 1}}\n')
