@@ -263,3 +263,12 @@ def test_rules_sharing_a_note_tail_quote_their_own_answers(tmp_path: Path) -> No
              if note["rule"] == "public_benefit.law_enforcement.date_set"]
     assert sorted(map(str, (note["answers"] for note in notes))) == [
         "{'court_date_set': True}", "{'prior_removal': True}"]
+
+
+def test_narrowed_picks_drop_only_the_records_asked() -> None:
+    """Deadline rows past the calendar's end are dropped from the records that had them."""
+    from parole_screen.result_json import _narrowed
+
+    picks = bytes([0, 1, 1, 0, 1, 1])
+    assert _narrowed(picks, bytes([1, 0, 1, 0])) == bytes([0, 1, 0, 0, 1, 0])
+    assert _narrowed(picks, bytes([1, 1, 1, 1])) == picks
