@@ -33,7 +33,9 @@ from .pack import RulePack, fact_value_on, last_confirmed_value
 RESULT_SCHEMA = "parole-screen/result@1"
 SEVERITY_RANK = {"stop": 0, "warn": 1, "info": 2}
 GROUP = 8  # conditions packed per byte
-NOTES_KEPT = 4096  # notes remembered per rule or flag, by the answers they quote
+# Notes remembered per rule or flag, by the answers they quote. A pack has a few hundred
+# notes, most with a handful of combinations; the bound keeps a batch's memory flat.
+NOTES_KEPT = 1024
 DEADLINE_ROWS_KEPT = 4096  # rows remembered per deadline, by start date
 #: The outcome of a category when no basis applies.
 EMPTY_OUTCOME = {band: dumps({"band": band, "score": 0, "basis": None, "label": None,
