@@ -153,7 +153,7 @@ def test_notes_kept_are_bounded(shipped_pack: RulePack, monkeypatch: pytest.Monk
     base = {"beneficiary_location": "outside_us", "reason_type": "medical"}
     chunk = [{"answers": {**base, "stay_months": months / 8}} for months in range(961)]
     scored = score_records(shipped_pack, chunk, DAYS[2])
-    flag = next(flag for flag in plan.plan_for(shipped_pack).flags.entries
+    flag = next(flag for flag in plan.plan_for(shipped_pack).flags
                 if flag.id == "stay_over_one_year")
     assert 0 < len(flag.note.written) <= 50
     for row, record in list(zip(scored, chunk, strict=True))[::97]:
@@ -208,7 +208,7 @@ def test_memos_stay_bounded_and_answers_stay_right(shipped_pack: RulePack,
     expected = [row.json for row in score_records(shipped_pack, records[:200], DAYS[2])
                 if not isinstance(row, AnswerError)]
     the_plan = plan.plan_for(shipped_pack)
-    sections = [the_plan.flags, the_plan.fees, *the_plan.items.values()]
+    sections = [the_plan.fees, *the_plan.items.values()]
     kept = [section.keep for section in sections]
     for section in sections:
         object.__setattr__(section, "keep", 3)  # frozen: set for this test only

@@ -4,10 +4,11 @@ The engine evaluates every condition over a whole chunk of records (bit masks, s
 :mod:`parole_screen.lanes`) and then writes each record's result from pieces this plan
 holds ready:
 
-* Flags, the items of each kind and fees are :class:`Section` s. Over a chunk, a section's
+* The items of each kind and fees are :class:`Section` s. Over a chunk, a section's
   conditions pack into one code per record (bit j: entry j is shown), and the section
   keeps what each code means: the entries, their citations and their JSON. Few codes
   occur (which items apply follows from a few answers), so most records reuse one.
+  Flags vary too much for that: each is read through its own mask.
 * Each basis of a category keeps its conditions in order (applies, requirements,
   strengtheners, weakeners, blocks, evidence): its *slots*. A record's slot results,
   one byte each (0 false, 1 true, 2 unknown), decide the basis.
@@ -24,6 +25,7 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, Generic, NamedTuple, TypeVar
 
+from .answers import to_json_value
 from .conditions import ALWAYS, NEVER, Condition, except_when
 from .jsonbytes import dumps, key, members
 from .lanes import Lanes
@@ -91,11 +93,7 @@ class PlanNote:
 
 def answer_json(value: Any) -> bytes:
     """A typed answer as the JSON a note quotes."""
-    if isinstance(value, dt.date):
-        return dumps(value.isoformat())
-    if isinstance(value, frozenset):
-        return dumps(sorted(value))
-    return dumps(value)
+    return dumps(to_json_value(value))
 
 
 class PlanFactor:
@@ -160,15 +158,13 @@ class PlanCategory(NamedTuple):
 
 
 class PlanFlag:
-    """A flag, read per record like :class:`PlanFactor`."""
+    """A flag, read chunk by chunk through its mask (see ``Writer.flags``)."""
 
-    __slots__ = ("cite", "id", "note", "unless", "when")
+    __slots__ = ("cite", "id", "note", "shown")
 
-    def __init__(self, *, id: str, when: Condition, unless: Condition | None, cite: int,
-                 note: PlanNote) -> None:
+    def __init__(self, *, id: str, shown: Condition, cite: int, note: PlanNote) -> None:
         self.id = id
-        self.when = when
-        self.unless = unless
+        self.shown = shown  # when, except unless
         self.cite = cite
         self.note = note
 
@@ -249,11 +245,9 @@ class Section(Generic[E]):
         return list(map(shown.__getitem__, codes))
 
 
-def _section(entries: Sequence[tuple[Condition, E, int, bytes]], keep: int = 1024
-             ) -> Section[E]:
+def _section(entries: Sequence[tuple[Condition, E, int, bytes]]) -> Section[E]:
     return Section(tuple(entry[0] for entry in entries), tuple(entry[1] for entry in entries),
-                   tuple(entry[2] for entry in entries), tuple(entry[3] for entry in entries),
-                   keep)
+                   tuple(entry[2] for entry in entries), tuple(entry[3] for entry in entries))
 
 
 class PlanDeadline(NamedTuple):
@@ -274,7 +268,7 @@ class Plan:
     def __init__(self, *, pack: RulePack,
                  questions: tuple[tuple[str, Condition | None, bool], ...],
                  categories: tuple[PlanCategory, ...],
-                 category_keys: tuple[tuple[int, bytes], ...], flags: Section[PlanFlag],
+                 category_keys: tuple[tuple[int, bytes], ...], flags: tuple[PlanFlag, ...],
                  items: Mapping[str, Section[None]], fees: Section[int],
                  deadlines: tuple[PlanDeadline, ...], source_json: tuple[bytes, ...],
                  static: Mapping[str, bytes], source_bits: Mapping[str, int],
@@ -395,12 +389,11 @@ def plan_for(pack: RulePack) -> Plan:
     flags = []
     for flag_entry in sorted(pack.flags, key=lambda entry: SEVERITY_RANK[entry.flag.severity]):
         flag = flag_entry.flag
-        flags.append((except_when(flag_entry.when, flag_entry.unless), PlanFlag(
-            id=flag.id, when=flag_entry.when, unless=flag_entry.unless, cite=bits(flag.cite),
-            note=PlanNote(flag_entry.reads, b"}," + members(
+        flags.append(PlanFlag(
+            id=flag.id, shown=except_when(flag_entry.when, flag_entry.unless),
+            cite=bits(flag.cite), note=PlanNote(flag_entry.reads, b"}," + members(
                 {"cite": list(flag.cite), "id": flag.id, "severity": flag.severity,
-                 "text": flag.text}) + b"}", bits(flag.cite), numeric)),
-                      bits(flag.cite), b""))
+                 "text": flag.text}) + b"}", bits(flag.cite), numeric)))
 
     items: dict[str, Section[None]] = {}
     for kind in ITEM_KINDS:
@@ -436,7 +429,7 @@ def plan_for(pack: RulePack) -> Plan:
                         for entry in pack.questions),
         categories=tuple(categories),
         category_keys=tuple((position, key(categories[position].id)) for position in order),
-        flags=_section(flags),  # read mask by mask (see Writer.flags): codes vary a lot
+        flags=tuple(flags),
         items=items, fees=_section(fee_bits), deadlines=deadlines,
         source_json=source_json, static=static, source_bits=source_bits,
         numeric=numeric)

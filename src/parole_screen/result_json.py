@@ -84,19 +84,20 @@ class Writer:
             "days_from_as_of": days_left, "status": status, "soon": soon,
             "confidence": deadline.confidence, "cite": list(deadline.cite)})
 
-    def flags(self, flags: Sequence[PlanFlag], masks: Sequence[int]
+    def flags(self, flags: Sequence[PlanFlag]
               ) -> tuple[list[tuple[str, ...]], list[int], list[bytes]]:
         """Each record's flags: their ids, their citations and their notes as JSON.
 
-        ``masks`` holds each flag's true mask. Flag by flag, the records it is shown for
-        get its note appended to their lists, all at C speed (flags vary a lot from record
-        to record, so looking up what a record's combination means would not pay).
+        Flag by flag, the records its mask shows it for get its note appended to their
+        lists, all at C speed (flags vary a lot from record to record, so looking up what a
+        record's combination means would not pay).
         """
         n = self.lanes.n
         ids: list[list[str]] = [[] for _ in range(n)]
         cites: list[list[int]] = [[] for _ in range(n)]
         notes: list[list[bytes]] = [[] for _ in range(n)]
-        for flag, mask in zip(flags, masks, strict=True):
+        for flag in flags:
+            mask = flag.shown.masks(self.lanes)[0]
             if mask:
                 picks = mask.to_bytes(n, "little")
                 deque(map(list.append, compress(ids, picks), repeat(flag.id)), 0)
