@@ -188,10 +188,12 @@ class _NoteWriter:
             table = self.tables[note] = _table(note, self.lanes, self.numeric)
         if type(table) is bytes:
             return [table] * picks.count(1)
+        # Each column is narrowed to the picked records before its keys are zipped: a flag
+        # is shown for a fraction of them.
         if table is False:
-            keys = list(compress(zip(*[self.keys.get(qid) or _keys(qid, self.lanes, self.numeric,
-                                                                   self.keys)
-                                       for qid in note.qids], strict=True), picks))
+            keys = list(zip(*[compress(self.keys.get(qid) or
+                                       _keys(qid, self.lanes, self.numeric, self.keys), picks)
+                              for qid in note.qids]))
             text = note.text
             found = {key: text(key) for key in set(keys)}
             return list(map(found.__getitem__, keys))
@@ -202,7 +204,7 @@ class _NoteWriter:
                 if notes[code] is None:
                     notes[code] = note.text((values[code],))
             return list(map(notes.__getitem__, chosen))
-        keys = list(compress(zip(*codes, strict=True), picks))
+        keys = list(zip(*[compress(column, picks) for column in codes]))
         for key in set(keys).difference(notes):
             notes[key] = note.text(tuple(map(_value_of, values, key)))
         return list(map(notes.__getitem__, keys))
