@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import chain, repeat
 from typing import Any, NamedTuple
@@ -134,15 +134,20 @@ def _fast_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
     columns = Columns({}, {})
     plain = all(type(record) is dict for record in records)
     fixed = _fixed_codes(pack) if plain else {}
+    gathered = _gathered(records, coercers) if plain and not suspects else None
     for qid, coerce_column in _column_coercers(pack).items():
+        if gathered is not None:
+            column = gathered[qid]
+        elif plain:
+            column = list(map(dict.get, records, repeat(qid)))  # type: ignore[arg-type]
+        else:
+            column = [record.get(qid) for record in records]
         codes_of = fixed.get(qid)
         if codes_of is not None:
-            fixed_column = _fixed_column(codes_of, records, qid)
+            fixed_column = _fixed_column(codes_of, column)
             if fixed_column is not None:  # no column: Lanes builds it from the codes if asked
                 columns.coded[qid] = fixed_column
                 continue
-        column = (list(map(dict.get, records, repeat(qid))) if plain  # type: ignore[arg-type]
-                  else [record.get(qid) for record in records])
         coded = coerce_column(column)
         if coded is None:
             coerce = coercers[qid]
@@ -158,26 +163,31 @@ def _fast_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
     return columns, suspects
 
 
-FixedCodes = tuple[dict[Any, int], list[Any], bool]  # answer -> code, typed values, check types
+def _gathered(records: Sequence[Mapping[str, Any]], qids: Iterable[str]) -> dict[str, list[Any]]:
+    """Each question's column of answers (None where unanswered), record by record: a
+    record holds a fraction of the questions, so this visits fewer cells than asking every
+    record for every question (2.5 times fewer with the benchmark's records)."""
+    n = len(records)
+    columns = {qid: [None] * n for qid in qids}
+    for index, record in enumerate(records):
+        for qid, value in record.items():
+            columns[qid][index] = value
+    return columns
 
 
-def _fixed_column(codes_of: FixedCodes, records: Sequence[Any], qid: str
-                  ) -> tuple[bytes, list[Any]] | None:
+FixedCodes = tuple[dict[Any, int], list[Any], bool]  # answer -> code, typed values, by id
+
+
+def _fixed_column(codes_of: FixedCodes, column: list[Any]) -> tuple[bytes, list[Any]] | None:
     """A yes/no, choice or country column coded in one pass, when every answer is one of
     the question's own (else None, and the column is checked the general way)."""
-    mapping, values, check_types = codes_of
+    mapping, values, by_identity = codes_of
     try:
-        if check_types:  # True == 1: a yes/no answer must be a bool, not just equal to one
-            column = list(map(dict.get, records, repeat(qid)))
-            if not _BOOL_TYPES.issuperset(map(type, column)):
-                return None
-            return bytes(map(mapping.__getitem__, column)), values
-        return bytes(map(mapping.__getitem__, map(dict.get, records, repeat(qid)))), values
+        if by_identity:  # True == 1: a yes/no answer must be the bool itself, not equal to it
+            return bytes(map(mapping.__getitem__, map(id, column))), values
+        return bytes(map(mapping.__getitem__, column)), values
     except (KeyError, TypeError):  # an answer that is not one of them, or unhashable
         return None
-
-
-_BOOL_TYPES = frozenset({bool, type(None)})
 
 
 @lru_cache(maxsize=8)
@@ -188,7 +198,10 @@ def _fixed_codes(pack: RulePack) -> dict[str, FixedCodes]:
     for entry in pack.questions:
         question = entry.question
         if question.type == "yes_no":
-            found[question.id] = ({None: 0, False: 1, True: 2}, [None, False, True], True)
+            # Keyed by identity: None, False and True are singletons, and 1 or 1.0 (equal
+            # to True) must not pass for one.
+            found[question.id] = ({id(None): 0, id(False): 1, id(True): 2},
+                                  [None, False, True], True)
         elif question.type == "choice" and len(question.choices) < 256:
             values = [None, *(choice.value for choice in question.choices)]
             found[question.id] = ({value: code for code, value in enumerate(values)}, values,
