@@ -411,6 +411,23 @@ class _Test(_Leaf):
         return lanes.test(self.qid, self.predicate)
 
 
+class _Contains(_Test):
+    """``contains`` / ``contains_any`` on a multi-choice answer: the union of the masks of
+    the records holding each choice named."""
+
+    __slots__ = ("members",)
+
+    def __init__(self, qid: str, op: str, operand: Any, predicate: Callable[[Any], bool]) -> None:
+        super().__init__(qid, op, operand, predicate)
+        self.members = tuple(operand) if op == "contains_any" else (operand,)
+
+    def _masks(self, lanes: Lanes) -> Masks:
+        true = 0
+        for member in self.members:
+            true |= lanes.holding(self.qid, member)
+        return true, lanes.known(self.qid) & ~true
+
+
 class _Answered(_Leaf):
     __slots__ = ()
 
@@ -456,6 +473,8 @@ def _make_leaf(qid: str, op: str, operand: Any) -> Condition:
         return _Days(qid, op, operand)
     if op == "in_list":
         return _InList(qid, op, operand)
+    if op in ("contains", "contains_any"):
+        return _Contains(qid, op, operand, _predicate(op, operand))
     return _Test(qid, op, operand, _predicate(op, operand))
 
 

@@ -19,12 +19,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from itertools import repeat
-from operator import is_not
+from operator import contains, is_not
 from typing import Any, NamedTuple
 
 Masks = tuple[int, int]  # (true, false); the rest of the chunk is unknown
 Tri = bool | None
 _NOT_NONE = bytes([0, *([1] * 255)])  # code 0 is always None's (see Lanes.encoded)
+_NO_MEMBERS: frozenset[Any] = frozenset()
 
 
 class EvalContext(NamedTuple):
@@ -43,7 +44,7 @@ class Lanes:
     through :meth:`drop`, which the engine uses before anything reads that question.
     """
 
-    __slots__ = ("_codes", "_known", "columns", "ctx", "full", "memo", "n")
+    __slots__ = ("_codes", "_known", "_members", "columns", "ctx", "full", "memo", "n")
 
     def __init__(self, columns: dict[str, list[Any]], n: int, ctx: EvalContext,
                  coded: Mapping[str, tuple[bytes, list[Any]]] | None = None) -> None:
@@ -55,6 +56,7 @@ class Lanes:
         # Codes already made while checking the answers (see answers.Columns).
         self._codes: dict[str, tuple[bytes, list[Any]] | None] = dict(coded or {})
         self._known: dict[str, int] = {}
+        self._members: dict[tuple[str, Any], int] = {}
 
     @classmethod
     def of_one(cls, answers: Mapping[str, Any], ctx: EvalContext) -> Lanes:
@@ -121,6 +123,26 @@ class Lanes:
             true = int.from_bytes(bytes(map(truth.__getitem__, column)), "little")
         return true, self.known(qid) & ~true
 
+    def holding(self, qid: str, member: Any) -> int:
+        """The mask of records whose answer to ``qid`` (a set: multi-choice) holds ``member``.
+
+        Many-choice answers seldom repeat within a chunk (too many to code), so each member
+        is looked up in every record's set at C speed instead of testing each distinct set.
+        """
+        key = (qid, member)
+        found = self._members.get(key)
+        if found is None:
+            coded = self.encoded(qid)
+            if coded is not None:
+                codes, values = coded
+                table = bytes([0, *(member in value for value in values[1:])]).ljust(256, b"\0")
+                found = int.from_bytes(codes.translate(table), "little")
+            else:
+                sets = [_NO_MEMBERS if value is None else value for value in self.column(qid)]
+                found = int.from_bytes(bytes(map(contains, sets, repeat(member))), "little")
+            self._members[key] = found
+        return found
+
     def drop(self, qid: str, mask: int) -> None:
         """Forget the answers of ``qid`` in the records of ``mask`` (not asked for them)."""
         column = self.column(qid)
@@ -128,6 +150,8 @@ class Lanes:
             column[index] = None
         self._codes.pop(qid, None)
         self._known.pop(qid, None)
+        for key in [key for key in self._members if key[0] == qid]:
+            del self._members[key]
 
     def tri_bytes(self, masks: Masks) -> bytes:
         """One byte per record: 0 false, 1 true, 2 unknown."""

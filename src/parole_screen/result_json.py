@@ -193,7 +193,7 @@ class _NoteWriter:
         if table is False:
             keys = list(zip(*[compress(self.keys.get(qid) or
                                        _keys(qid, self.lanes, self.numeric, self.keys), picks)
-                              for qid in note.qids]))
+                              for qid in note.qids], strict=True))
             text = note.text
             found = {key: text(key) for key in set(keys)}
             return list(map(found.__getitem__, keys))
@@ -204,7 +204,7 @@ class _NoteWriter:
                 if notes[code] is None:
                     notes[code] = note.text((values[code],))
             return list(map(notes.__getitem__, chosen))
-        keys = list(zip(*[compress(column, picks) for column in codes]))
+        keys = list(zip(*[compress(column, picks) for column in codes], strict=True))
         for key in set(keys).difference(notes):
             notes[key] = note.text(tuple(map(_value_of, values, key)))
         return list(map(notes.__getitem__, keys))
