@@ -83,10 +83,15 @@ _COMMA_LINE = (b",\n",)
 _CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
 
 
+#: A chunk's rows: bytes, or pieces whose join they are (written as they are, with
+#: ``os.writev`` where the output is a descriptor: a chunk of results is some 20 MB).
+Rows = bytes | list[bytes]
+
+
 class ChunkOut(NamedTuple):
     """What scoring one chunk gives back to the runner."""
 
-    data: bytes
+    data: Rows
     rows: int
     records: int
     rejected: int
@@ -243,7 +248,7 @@ class Scorer:
         errors = {place: self._error_row(items[place], records[place], error, counts)
                   for place, error in outcome.errors.items() if place < stop}
         if not errors and scored is not None and self.fmt == "jsonl":
-            data = scored.jsonl()  # the usual case: every record scored, one copy
+            data: Rows = scored.jsonl_pieces()  # the usual case: every record scored
         else:
             data = self._rows(scored, outcome.places, errors, items, stop)
         rows = kept + len(errors)
@@ -402,8 +407,10 @@ def _worker_chunk(number: int, task: list[Item] | LineRange) -> ChunkOut:
         return result._replace(data=b"", written=True)
     path = os.path.join(_SPOOL, f"{number}.part")  # noqa: PTH118 - a plain string for pickling
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(result.data)
+    try:
+        write_rows(fd, result.data)
+    finally:
+        os.close(fd)
     return result._replace(data=b"", spool=path)
 
 
@@ -436,7 +443,7 @@ class _DirectOutput:
         self._turn = ctx.Condition(ctx.Lock())
         self._state = ctx.RawArray("q", 2)  # _NEXT, _WRITTEN; the lock guards both
 
-    def write(self, number: int, data: bytes, *, stop: bool = False) -> None:
+    def write(self, number: int, data: Rows, *, stop: bool = False) -> None:
         """In a worker: wait for chunk ``number``'s turn, write it whole, pass the turn on
         (or close the turns after fail_fast's last chunk)."""
         state = self._state
@@ -446,7 +453,7 @@ class _DirectOutput:
                 if data:
                     if self.json:
                         _write_all(self.fd, _separator(first=not state[self._WRITTEN]))
-                    _write_all(self.fd, data)
+                    write_rows(self.fd, data)
                     state[self._WRITTEN] += 1
                 state[self._NEXT] = self._CLOSED if stop else number + 1
             except BaseException:
@@ -478,6 +485,26 @@ def _write_all(fd: int, data: bytes) -> None:
             view = view[os.write(fd, view):]
         except BlockingIOError:  # a non-blocking descriptor (a parent's choice) that is full
             select.select([], [fd], [])
+
+
+#: Buffers per ``writev`` call (the system's limit, often 1,024).
+_IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") else 16
+
+
+def write_rows(fd: int, data: Rows) -> None:
+    """Write all of a chunk's rows to a descriptor, its pieces gathered by ``writev``
+    rather than joined first: one copy of each result less."""
+    if isinstance(data, bytes) or not hasattr(os, "writev"):
+        _write_all(fd, data if isinstance(data, bytes) else b"".join(data))
+        return
+    for first in range(0, len(data), _IOV_MAX):
+        batch = data[first:first + _IOV_MAX]
+        try:
+            written = os.writev(fd, batch)
+        except BlockingIOError:  # a full non-blocking descriptor: nothing was written
+            written = 0
+        if written < sum(map(len, batch)):  # a pipe may take less than asked
+            _write_all(fd, b"".join(batch)[written:])
 
 
 def resolve_jobs(jobs: int) -> int:
@@ -563,11 +590,19 @@ class _Writer:
             csv.writer(text, lineterminator="\n").writerow(header)
             out.write(text.getvalue().encode("utf-8"))
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: Rows) -> None:
         if not data:
             return
         self._frame()
-        self.out.write(data)
+        if isinstance(data, bytes):
+            self.out.write(data)
+            return
+        fd = _descriptor(self.out)
+        if fd is None:
+            self.out.write(b"".join(data))
+            return
+        self.out.flush()  # what is buffered (framing) goes first
+        write_rows(fd, data)
 
     def write_file(self, path: str) -> None:
         """Append a spool file's bytes, by ``sendfile`` when ``out`` is a real file."""

@@ -289,6 +289,10 @@ class ScoredChunk:
         """Every record's document, one per line: one copy of the bytes, not three."""
         return b"".join(chain.from_iterable(self.pieces(b"\n")))
 
+    def jsonl_pieces(self) -> list[bytes]:
+        """:meth:`jsonl` in pieces, for a writer that gathers them (``os.writev``)."""
+        return list(chain.from_iterable(self.pieces(b"\n")))
+
     def __iter__(self) -> Iterator[Scored]:
         names = list(self.bands)
         for record_id, missing, top, bands, flags, pieces in zip(

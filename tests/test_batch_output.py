@@ -1,0 +1,92 @@
+"""Writing a chunk's rows: results come in pieces, gathered by ``writev`` where the output
+is a descriptor and joined where it is not; either way the bytes are the join, whole and in
+order, however little a pipe takes at a time."""
+
+from __future__ import annotations
+
+import io
+import os
+import threading
+from pathlib import Path
+
+import pytest
+
+from parole_screen import batch
+from parole_screen.batch import write_rows
+
+
+def pieces(count: int, size: int = 7) -> list[bytes]:
+    """``count`` distinct pieces, so a piece out of place or lost changes the join."""
+    return [f"{number:0{size}d}|".encode() for number in range(count)]
+
+
+def written_to_file(tmp_path: Path, data: batch.Rows) -> bytes:
+    path = tmp_path / "out"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        write_rows(fd, data)
+    finally:
+        os.close(fd)
+    return path.read_bytes()
+
+
+def test_more_pieces_than_one_writev_takes_are_all_written_in_order(tmp_path: Path) -> None:
+    data = pieces(3 * batch._IOV_MAX + 5)
+    assert written_to_file(tmp_path, data) == b"".join(data)
+
+
+def test_bytes_and_an_empty_list_are_written_as_they_are(tmp_path: Path) -> None:
+    assert written_to_file(tmp_path, b"one row\n") == b"one row\n"
+    assert written_to_file(tmp_path, []) == b""
+
+
+def test_without_writev_the_pieces_are_joined(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(os, "writev")
+    data = pieces(2500)
+    assert written_to_file(tmp_path, data) == b"".join(data)
+
+
+def test_a_full_non_blocking_pipe_takes_the_rest_when_it_drains() -> None:
+    """A pipe holds 64 KiB: writev writes part of a batch, or nothing (EAGAIN)."""
+    data = pieces(60_000, size=60)  # some 3.6 MB
+    read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    received = bytearray()
+
+    def drain() -> None:
+        while chunk := os.read(read_end, 5000):  # slower than the writer
+            received.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        write_rows(write_end, data)
+    finally:
+        os.close(write_end)
+        reader.join(timeout=60)
+        os.close(read_end)
+    assert not reader.is_alive()
+    assert bytes(received) == b"".join(data)
+
+
+def test_the_writer_gathers_into_a_file_after_what_it_buffered(tmp_path: Path) -> None:
+    """JSON framing is buffered in the file object; it must come before the rows."""
+    data = pieces(2100)
+    path = tmp_path / "out.json"
+    with path.open("wb") as out:
+        writer = batch._Writer(out, "json", [])
+        writer.write(data)
+        writer.write(b"tail")
+        writer.close()
+    assert path.read_bytes() == b"[\n" + b"".join(data) + b",\ntail\n]\n"
+
+
+def test_the_writer_joins_for_a_stream_without_a_descriptor() -> None:
+    data = pieces(1500)
+    out = io.BytesIO()
+    writer = batch._Writer(out, "jsonl", [])
+    writer.write(data)
+    writer.write([])
+    writer.close()
+    assert out.getvalue() == b"".join(data)
