@@ -20,7 +20,7 @@ import pytest
 from conftest import REPO, record_generator
 from parole_screen import AnswerError, RulePack, answers, load_pack, plan, screen, screen_record
 from parole_screen.conditions import Condition
-from parole_screen.engine import score_chunk, score_records
+from parole_screen.engine import effective_answers, score_chunk, score_records
 from parole_screen.lanes import Lanes, positions
 
 DAYS = (dt.date(2025, 10, 15), dt.date(2026, 1, 1), dt.date(2026, 11, 28))
@@ -272,3 +272,39 @@ def test_narrowed_picks_drop_only_the_records_asked() -> None:
     picks = bytes([0, 1, 1, 0, 1, 1])
     assert _narrowed(picks, bytes([1, 0, 1, 0])) == bytes([0, 1, 0, 0, 1, 0])
     assert _narrowed(picks, bytes([1, 1, 1, 1])) == picks
+
+
+def test_flag_sets_name_the_flags_each_record_shows(shipped_pack: RulePack,
+                                                    records: list[dict[str, Any]]) -> None:
+    """A record's flags come from its set of flags, decoded from one byte per 8 flags: each
+    must be exactly the flags whose conditions hold for its answers, with their sources."""
+    the_plan = plan.plan_for(shipped_pack)
+    assert len(the_plan.flags) > 16  # several bytes a set
+    ctx = shipped_pack.context(DAYS[2])
+    shown_somewhere = set()
+    for record, scored in zip(records, score_records(shipped_pack, records, DAYS[2]),
+                              strict=True):
+        assert not isinstance(scored, AnswerError)
+        typed = answers.coerce_answers(shipped_pack, record["answers"])
+        kept, _ = effective_answers(shipped_pack, typed, ctx)
+        expected = [flag.id for flag in the_plan.flags if flag.shown(kept, ctx) is True]
+        assert list(scored.flags) == expected
+        shown_somewhere.update(expected)
+        result = scored.result()
+        for flag in result["flags"]:
+            assert set(flag["cite"]) <= set(result["sources"])
+    assert len(shown_somewhere) > 16
+
+
+def test_flag_sets_kept_are_bounded(shipped_pack: RulePack, records: list[dict[str, Any]],
+                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    expected = [row.json for row in score_records(shipped_pack, records[:120], DAYS[1])]
+    monkeypatch.setattr(plan, "FLAG_SETS_KEPT", 2)
+    sets = plan.plan_for(shipped_pack).flag_sets
+    sets.clear()
+    got = []
+    for first in range(0, 120, 30):
+        got += [row.json for row in score_records(shipped_pack, records[first:first + 30],
+                                                  DAYS[1])]
+        assert len(sets) <= 2  # cleared when full
+    assert got == expected

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from functools import lru_cache
+from functools import lru_cache, reduce
 from itertools import chain
+from operator import or_
 from typing import Any, Generic, NamedTuple, TypeVar
 
 from .answers import to_json_value
@@ -39,6 +40,7 @@ GROUP = 8  # conditions packed per byte
 # notes, most with a handful of combinations; the bound keeps a batch's memory flat.
 NOTES_KEPT = 1024
 DEADLINE_ROWS_KEPT = 4096  # rows remembered per deadline, by start date
+FLAG_SETS_KEPT = 4096
 #: The outcome of a category when no basis applies.
 EMPTY_OUTCOME = {band: dumps({"band": band, "score": 0, "basis": None, "label": None,
                               "cite": [], "reasons": [], "concerns": [], "missing_evidence": []})
@@ -261,9 +263,9 @@ class PlanDeadline(NamedTuple):
 class Plan:
     """What scoring needs from a pack; build one with :func:`plan_for`."""
 
-    __slots__ = ("categories", "category_keys", "deadlines", "fees", "flags", "items",
-                 "numeric", "pack", "questions", "source_bits", "source_bytes", "source_json",
-                 "static")
+    __slots__ = ("categories", "category_keys", "deadlines", "fees", "flag_sets", "flags",
+                 "items", "numeric", "pack", "questions", "source_bits", "source_bytes",
+                 "source_json", "static")
 
     def __init__(self, *, pack: RulePack,
                  questions: tuple[tuple[str, Condition | None, bool], ...],
@@ -278,6 +280,7 @@ class Plan:
         self.categories = categories
         self.category_keys = category_keys  # in key order: (position, '"id":')
         self.flags = flags  # in output order: by severity, then pack order
+        self.flag_sets = FlagSets(flags)
         self.items = items  # by kind, in pack order
         self.fees = fees  # bits 2k, 2k + 1: fee entries[2k] applies, its exception may
         self.deadlines = deadlines
@@ -302,6 +305,28 @@ class Plan:
     def fee_rows(self, as_of: dt.date) -> tuple[tuple[bytes, bytes, int] | None, ...]:
         """Each fee's row as of a date, without and with its exception, and its citations."""
         return _fee_rows(self, as_of)
+
+
+class FlagSets(dict[tuple[int, ...], tuple[tuple[str, ...], int]]):
+    """The ids and citations of each set of flags met, kept across chunks (bounded).
+
+    A set is keyed by its bytes: bit b of byte k stands for flag 8k + b (see
+    ``Writer.flags``). Records share far fewer sets of flags than notes, which quote their
+    answers.
+    """
+
+    def __init__(self, flags: Sequence[PlanFlag]) -> None:
+        super().__init__()
+        self.flags = flags
+
+    def __missing__(self, key: tuple[int, ...]) -> tuple[tuple[str, ...], int]:
+        if len(self) >= FLAG_SETS_KEPT:
+            self.clear()
+        shown = [flag for number, flag in enumerate(self.flags)
+                 if key[number >> 3] >> (number & 7) & 1]
+        found = self[key] = (tuple(flag.id for flag in shown),
+                             reduce(or_, [flag.cite for flag in shown], 0))
+        return found
 
 
 class _Sources(dict[int, bytes]):

@@ -12,9 +12,8 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
-from functools import reduce
 from itertools import compress, repeat
-from operator import mul, or_
+from operator import itemgetter, mul, or_
 from typing import Any
 
 from .jsonbytes import dumps, dumps_plain
@@ -89,22 +88,25 @@ class Writer:
         """Each record's flags: their ids, their citations and their notes as JSON.
 
         Flag by flag, the records its mask shows it for get its note appended to their
-        lists, all at C speed (flags vary a lot from record to record, so looking up what a
-        record's combination means would not pay).
+        lists, at C speed (notes quote answers, so they vary a lot from record to record).
+        The masks of each 8 flags are merged into one byte per record (flag 8k + b is bit b
+        of byte k), and a record's bytes name its set of flags (``plan.flag_sets``).
         """
         n = self.lanes.n
-        ids: list[list[str]] = [[] for _ in range(n)]
-        cites: list[list[int]] = [[] for _ in range(n)]
         notes: list[list[bytes]] = [[] for _ in range(n)]
-        for flag in flags:
-            mask = flag.shown.masks(self.lanes)[0]
-            if mask:
-                picks = mask.to_bytes(n, "little")
-                deque(map(list.append, compress(ids, picks), repeat(flag.id)), 0)
-                deque(map(list.append, compress(cites, picks), repeat(flag.cite)), 0)
-                deque(map(list.append, compress(notes, picks),
-                          self.notes.picked(flag.note, picks)), 0)
-        return (list(map(tuple, ids)), list(map(reduce, repeat(or_), cites, repeat(0))),
+        sets: list[bytes] = []
+        for first in range(0, max(len(flags), 1), 8):  # one byte a record, even for no flags
+            merged = 0
+            for bit, flag in enumerate(flags[first:first + 8]):
+                mask = flag.shown.masks(self.lanes)[0]
+                if mask:
+                    merged |= mask << bit
+                    picks = mask.to_bytes(n, "little")
+                    deque(map(list.append, compress(notes, picks),
+                              self.notes.picked(flag.note, picks)), 0)
+            sets.append(merged.to_bytes(n, "little"))
+        found = list(map(self.plan.flag_sets.__getitem__, zip(*sets, strict=True)))
+        return (list(map(_FIRST, found)), list(map(_SECOND, found)),
                 list(map(b",".join, notes)))
 
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
@@ -148,6 +150,8 @@ class Writer:
         return _merged(template)
 
 
+_FIRST = itemgetter(0)
+_SECOND = itemgetter(1)
 _COMPLETE = b'"complete"'
 _INCOMPLETE = b'"incomplete"'
 
