@@ -274,12 +274,12 @@ def test_narrowed_picks_drop_only_the_records_asked() -> None:
     assert _narrowed(picks, bytes([1, 1, 1, 1])) == picks
 
 
-def test_flag_sets_name_the_flags_each_record_shows(shipped_pack: RulePack,
+def test_flag_bytes_name_the_flags_each_record_shows(shipped_pack: RulePack,
                                                     records: list[dict[str, Any]]) -> None:
-    """A record's flags come from its set of flags, decoded from one byte per 8 flags: each
-    must be exactly the flags whose conditions hold for its answers, with their sources."""
+    """A record's flags are read from one byte per eight flags: they must be exactly the
+    flags whose conditions hold for its answers, with their sources."""
     the_plan = plan.plan_for(shipped_pack)
-    assert len(the_plan.flags) > 16  # several bytes a set
+    assert len(the_plan.flag_bytes) > 2  # several bytes a record
     ctx = shipped_pack.context(DAYS[2])
     shown_somewhere = set()
     for record, scored in zip(records, score_records(shipped_pack, records, DAYS[2]),
@@ -295,16 +295,3 @@ def test_flag_sets_name_the_flags_each_record_shows(shipped_pack: RulePack,
             assert set(flag["cite"]) <= set(result["sources"])
     assert len(shown_somewhere) > 16
 
-
-def test_flag_sets_kept_are_bounded(shipped_pack: RulePack, records: list[dict[str, Any]],
-                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    expected = [row.json for row in score_records(shipped_pack, records[:120], DAYS[1])]
-    monkeypatch.setattr(plan, "FLAG_SETS_KEPT", 2)
-    sets = plan.plan_for(shipped_pack).flag_sets
-    sets.clear()
-    got = []
-    for first in range(0, 120, 30):
-        got += [row.json for row in score_records(shipped_pack, records[first:first + 30],
-                                                  DAYS[1])]
-        assert len(sets) <= 2  # cleared when full
-    assert got == expected

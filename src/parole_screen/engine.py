@@ -223,7 +223,7 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
     categories = [_category_column(category, lanes, writer, tracers, cites)
                   for category in plan.categories]
 
-    flag_ids, flag_cites, flag_json = writer.flags(plan.flags)
+    flag_ids, flag_cites, flag_json = writer.flags()
     cites = list(map(or_, cites, flag_cites))
     if tracers is not None:
         for tracer in tracers:

@@ -40,7 +40,6 @@ GROUP = 8  # conditions packed per byte
 # notes, most with a handful of combinations; the bound keeps a batch's memory flat.
 NOTES_KEPT = 1024
 DEADLINE_ROWS_KEPT = 4096  # rows remembered per deadline, by start date
-FLAG_SETS_KEPT = 4096
 #: The outcome of a category when no basis applies.
 EMPTY_OUTCOME = {band: dumps({"band": band, "score": 0, "basis": None, "label": None,
                               "cite": [], "reasons": [], "concerns": [], "missing_evidence": []})
@@ -263,7 +262,7 @@ class PlanDeadline(NamedTuple):
 class Plan:
     """What scoring needs from a pack; build one with :func:`plan_for`."""
 
-    __slots__ = ("categories", "category_keys", "deadlines", "fees", "flag_sets", "flags",
+    __slots__ = ("categories", "category_keys", "deadlines", "fees", "flag_bytes", "flags",
                  "items", "numeric", "pack", "questions", "source_bits", "source_bytes",
                  "source_json", "static")
 
@@ -280,7 +279,9 @@ class Plan:
         self.categories = categories
         self.category_keys = category_keys  # in key order: (position, '"id":')
         self.flags = flags  # in output order: by severity, then pack order
-        self.flag_sets = FlagSets(flags)
+        # Flags by eights, each eight read from one byte a record (at least one, for none).
+        self.flag_bytes = tuple(FlagByte(flags[first:first + 8])
+                                for first in range(0, max(len(flags), 1), 8))
         self.items = items  # by kind, in pack order
         self.fees = fees  # bits 2k, 2k + 1: fee entries[2k] applies, its exception may
         self.deadlines = deadlines
@@ -307,25 +308,18 @@ class Plan:
         return _fee_rows(self, as_of)
 
 
-class FlagSets(dict[tuple[int, ...], tuple[tuple[str, ...], int]]):
-    """The ids and citations of each set of flags met, kept across chunks (bounded).
-
-    A set is keyed by its bytes: bit b of byte k stands for flag 8k + b (see
-    ``Writer.flags``). Records share far fewer sets of flags than notes, which quote their
-    answers.
-    """
+class FlagByte(dict[int, tuple[tuple[str, ...], int]]):
+    """What one byte of a record's flags names: bit b stands for the b-th of up to 8 flags
+    (see ``Writer.flags``). Each value met maps to those flags' ids and citations."""
 
     def __init__(self, flags: Sequence[PlanFlag]) -> None:
         super().__init__()
         self.flags = flags
 
-    def __missing__(self, key: tuple[int, ...]) -> tuple[tuple[str, ...], int]:
-        if len(self) >= FLAG_SETS_KEPT:
-            self.clear()
-        shown = [flag for number, flag in enumerate(self.flags)
-                 if key[number >> 3] >> (number & 7) & 1]
-        found = self[key] = (tuple(flag.id for flag in shown),
-                             reduce(or_, [flag.cite for flag in shown], 0))
+    def __missing__(self, value: int) -> tuple[tuple[str, ...], int]:
+        shown = [flag for bit, flag in enumerate(self.flags) if value >> bit & 1]
+        found = self[value] = (tuple(flag.id for flag in shown),
+                               reduce(or_, [flag.cite for flag in shown], 0))
         return found
 
 

@@ -13,13 +13,13 @@ import datetime as dt
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from itertools import compress, repeat
-from operator import itemgetter, mul, or_
+from operator import add, itemgetter, mul, or_
 from typing import Any
 
 from .jsonbytes import dumps, dumps_plain
 from .lanes import Lanes
 from .models import BANDS
-from .plan import DEADLINE_ROWS_KEPT, Plan, PlanDeadline, PlanFlag, PlanNote
+from .plan import DEADLINE_ROWS_KEPT, Plan, PlanDeadline, PlanNote
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -83,31 +83,36 @@ class Writer:
             "days_from_as_of": days_left, "status": status, "soon": soon,
             "confidence": deadline.confidence, "cite": list(deadline.cite)})
 
-    def flags(self, flags: Sequence[PlanFlag]
-              ) -> tuple[list[tuple[str, ...]], list[int], list[bytes]]:
+    def flags(self) -> tuple[list[tuple[str, ...]], list[int], list[bytes]]:
         """Each record's flags: their ids, their citations and their notes as JSON.
 
         Flag by flag, the records its mask shows it for get its note appended to their
         lists, at C speed (notes quote answers, so they vary a lot from record to record).
-        The masks of each 8 flags are merged into one byte per record (flag 8k + b is bit b
-        of byte k), and a record's bytes name its set of flags (``plan.flag_sets``).
+        The masks of each eight flags are merged into one byte a record, and each byte
+        value names its flags' ids and citations (``plan.flag_bytes``).
         """
         n = self.lanes.n
         notes: list[list[bytes]] = [[] for _ in range(n)]
-        sets: list[bytes] = []
-        for first in range(0, max(len(flags), 1), 8):  # one byte a record, even for no flags
+        ids: list[tuple[str, ...]] | None = None
+        cites: list[int] = []
+        for eight in self.plan.flag_bytes:
             merged = 0
-            for bit, flag in enumerate(flags[first:first + 8]):
+            for bit, flag in enumerate(eight.flags):
                 mask = flag.shown.masks(self.lanes)[0]
                 if mask:
                     merged |= mask << bit
                     picks = mask.to_bytes(n, "little")
                     deque(map(list.append, compress(notes, picks),
                               self.notes.picked(flag.note, picks)), 0)
-            sets.append(merged.to_bytes(n, "little"))
-        found = list(map(self.plan.flag_sets.__getitem__, zip(*sets, strict=True)))
-        return (list(map(_FIRST, found)), list(map(_SECOND, found)),
-                list(map(b",".join, notes)))
+            if merged or ids is None:
+                named = list(map(eight.__getitem__, merged.to_bytes(n, "little")))
+                if ids is None:
+                    ids, cites = list(map(_FIRST, named)), list(map(_SECOND, named))
+                else:
+                    ids = list(map(add, ids, map(_FIRST, named)))
+                    cites = list(map(or_, cites, map(_SECOND, named)))
+        assert ids is not None  # there is always a first eight
+        return ids, cites, list(map(b",".join, notes))
 
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
                  tops: Sequence[str | None], categories: Sequence[list[bytes]],
