@@ -106,6 +106,18 @@ def test_errors_keep_their_places_and_the_rest_is_scored(shipped_pack: RulePack,
     assert [row.id for row in outcome.scored] == ["R0000000", "R0000001", "R0000002"]
 
 
+@pytest.mark.parametrize("value", [1, 0, 1.0, "true", [True]])
+def test_a_yes_no_answer_must_be_a_bool_not_equal_to_one(shipped_pack: RulePack,
+                                                         records: list[dict[str, Any]],
+                                                         value: Any) -> None:
+    """1 == True and 0 == False: coding a chunk's yes/no column must still refuse them."""
+    bad = {"id": "z", "answers": {"criminal_history": value}}
+    outcome = score_chunk(shipped_pack, [records[0], bad, records[1]], DAYS[0])
+    assert outcome.places == [0, 2]
+    assert outcome.errors[1].field == "criminal_history"
+    assert "true or false" in str(outcome.errors[1])
+
+
 def test_numbers_are_quoted_as_given(shipped_pack: RulePack) -> None:
     """6 and 6.0 are equal keys; a note must still quote each as the record wrote it."""
     base = {"beneficiary_location": "outside_us", "reason_type": "medical"}
