@@ -336,8 +336,10 @@ def _count(scored: ScoredChunk, kept: int, counts: Counter[str]) -> None:
     for cid, bands in scored.bands.items():
         for band, count in Counter(bands[:kept]).items():
             counts[f"band:{cid}:{band}"] += count
-    for flag, count in Counter(chain.from_iterable(scored.flags[:kept])).items():
-        counts["flag:" + flag] += count
+    first = (1 << 8 * kept) - 1  # the masks' bits of the first ``kept`` records
+    for flag, mask in scored.flag_masks:
+        if count := (mask & first).bit_count():
+            counts["flag:" + flag] += count
 
 
 def _as_input(record: Any) -> Any:

@@ -223,7 +223,7 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
     categories = [_category_column(category, lanes, writer, tracers, cites)
                   for category in plan.categories]
 
-    flag_ids, flag_cites, flag_json = writer.flags()
+    flag_ids, flag_cites, flag_json, flag_masks = writer.flags()
     cites = list(map(or_, cites, flag_cites))
     if tracers is not None:
         for tracer in tracers:
@@ -244,7 +244,7 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
         ids=list(ids), missing=missing, tops=tops,
         bands={category.id: column.bands for category, column in
                zip(plan.categories, categories, strict=True)},
-        flags=flag_ids,
+        flags=flag_ids, flag_masks=flag_masks,
         document=writer.document(
             ids=ids, missing=missing, tops=tops,
             categories=[column.json for column in categories], flags=flag_json,
@@ -261,16 +261,20 @@ class ScoredChunk:
 
     ``document`` is the result's JSON as a template: each piece is bytes every record shares
     or a list with one piece per record; record i's document is the join of its pieces.
+    ``flag_masks`` holds each flag shown somewhere, in output order, with its mask: bit
+    ``8 * i`` set if record i shows it.
     """
 
     def __init__(self, *, ids: list[str | None], missing: list[list[str]],
                  tops: list[str | None], bands: dict[str, list[str]],
-                 flags: list[tuple[str, ...]], document: list[bytes | list[bytes]]) -> None:
+                 flags: list[tuple[str, ...]], flag_masks: list[tuple[str, int]],
+                 document: list[bytes | list[bytes]]) -> None:
         self.ids = ids
         self.missing = missing
         self.tops = tops
         self.bands = bands
         self.flags = flags
+        self.flag_masks = flag_masks
         self.document = document
 
     def __len__(self) -> int:

@@ -83,8 +83,9 @@ class Writer:
             "days_from_as_of": days_left, "status": status, "soon": soon,
             "confidence": deadline.confidence, "cite": list(deadline.cite)})
 
-    def flags(self) -> tuple[list[tuple[str, ...]], list[int], list[bytes]]:
-        """Each record's flags: their ids, their citations and their notes as JSON.
+    def flags(self) -> tuple[list[tuple[str, ...]], list[int], list[bytes], list[tuple[str, int]]]:
+        """Each record's flags: their ids, their citations and their notes as JSON; and each
+        flag shown somewhere, with its mask (the records it is shown for).
 
         Flag by flag, the records its mask shows it for get its note appended to their
         lists, at C speed (notes quote answers, so they vary a lot from record to record).
@@ -95,11 +96,13 @@ class Writer:
         notes: list[list[bytes]] = [[] for _ in range(n)]
         ids: list[tuple[str, ...]] | None = None
         cites: list[int] = []
+        shown: list[tuple[str, int]] = []
         for eight in self.plan.flag_bytes:
             merged = 0
             for bit, flag in enumerate(eight.flags):
                 mask = flag.shown.masks(self.lanes)[0]
                 if mask:
+                    shown.append((flag.id, mask))
                     merged |= mask << bit
                     picks = mask.to_bytes(n, "little")
                     deque(map(list.append, compress(notes, picks),
@@ -112,7 +115,7 @@ class Writer:
                     ids = list(map(add, ids, map(_FIRST, named)))
                     cites = list(map(or_, cites, map(_SECOND, named)))
         assert ids is not None  # there is always a first eight
-        return ids, cites, list(map(b",".join, notes))
+        return ids, cites, list(map(b",".join, notes)), shown
 
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
                  tops: Sequence[str | None], categories: Sequence[list[bytes]],
