@@ -14,6 +14,7 @@ import datetime as dt
 import fcntl
 import gzip
 import io
+import itertools
 import json
 import multiprocessing
 import os
@@ -232,14 +233,17 @@ def test_a_failing_chunk_leaves_only_the_chunks_before_it(minimal_pack: RulePack
     """Chunk 5 of 10 raises in its worker: the output holds chunks 0-4, whole, and nothing
     of the chunks after it that other workers scored meanwhile."""
     size, failing = 6, 5
+    # Where chunk 5 starts: the first chunk of two workers is half a chunk (staggered).
+    start = sum(itertools.islice(batch.staggered(size, 2), failing))
+    assert start == 27
     lines = lines_of(minimal_pack, 60)
-    path = write_input(tmp_path, lines[:size * failing])  # the same name: CSV rows carry it
+    path = write_input(tmp_path, lines[:start])  # the same name: CSV rows carry it
     prefix, _ = in_memory(minimal_pack, path, 1, output_format=fmt)
     write_input(tmp_path, lines)
     scored = Scorer.chunk
 
     def failing_chunk(self: Scorer, items: list[Item]) -> Any:
-        if items[0].line == size * failing + 1:
+        if items[0].line == start + 1:
             raise ParoleScreenError("boom")
         return scored(self, items)
 

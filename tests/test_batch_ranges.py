@@ -232,3 +232,24 @@ def test_stdin_and_mixed_inputs_with_jobs(tmp_path: Path) -> None:
     two = run_cli(*args, str(path), "-", str(array), "--jobs", "2", input=lines)
     assert one.returncode == two.returncode == 0, one.stderr
     assert two.stdout == one.stdout and len(one.stdout.splitlines()) == 61
+
+
+@pytest.mark.parametrize(("size", "jobs", "first"), [
+    (2048, 2, [1024, 2048, 2048]), (9, 3, [3, 6, 9, 9]), (10, 1, [10, 10]),
+    (1, 4, [1, 1, 1, 1, 1])])
+def test_the_first_chunks_of_a_pool_are_staggered(size: int, jobs: int,
+                                                  first: list[int]) -> None:
+    sizes = batch.staggered(size, jobs)
+    assert [next(sizes) for _ in first] == first
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_ranges_of_varying_sizes_tile_the_file(tmp_path: Path, seed: int) -> None:
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(messy_jsonl(seed))
+    source = resolve_inputs([str(path)])[0]
+    ranges = list(line_ranges(source, batch.staggered(7, 3)))
+    assert [r.lines_before for r in ranges[:4]] == [0, 2, 6, 13]
+    assert [r.start for r in ranges[1:]] == [r.end for r in ranges[:-1]]
+    items = [item for task in ranges for item in range_items(task)]
+    assert items == list(iter_items([source]))

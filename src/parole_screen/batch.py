@@ -40,7 +40,7 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import chain, repeat
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
@@ -558,24 +558,43 @@ def tuned_gc() -> Iterator[None]:
 
 
 def _tasks(sources: Sequence[InputSource], progress: Progress | None,
-           size: int) -> Iterator[list[Item] | LineRange]:
+           size: int, jobs: int) -> Iterator[list[Item] | LineRange]:
     """What workers are sent: ranges of ``size`` lines of regular JSONL files, which they
     read themselves, and chunks of ``size`` items of everything else (stdin, pipes, JSON
-    arrays, folders), which the main process reads."""
+    arrays, folders), which the main process reads. The first ones are staggered (see
+    :func:`staggered`)."""
+    sizes = staggered(size, jobs)
     for source in sources:
         if splittable(source):
-            yield from line_ranges(source, size, progress)
+            yield from line_ranges(source, sizes, progress)
         else:
-            yield from _chunks(iter_items([source], progress), size)
+            yield from _chunks(iter_items([source], progress), sizes)
 
 
-def _chunks(items: Iterable[Item], size: int) -> Iterator[list[Item]]:
+def staggered(size: int, jobs: int) -> Iterator[int]:
+    """Chunk sizes for ``jobs`` workers: the first ``jobs - 1`` chunks are 1/jobs, 2/jobs,
+    ... of ``size``, then every chunk is ``size``.
+
+    Chunks are written in order, so a worker that finishes a chunk before the one ahead of
+    it is written waits. Workers given equal chunks at the same moment finish them about
+    together, and half the time in the wrong order; started a fraction of a chunk apart,
+    they stay apart, and each chunk ahead is written before the next one is done.
+    """
+    for step in range(1, jobs):
+        yield max(1, size * step // jobs)
+    yield from repeat(size)
+
+
+def _chunks(items: Iterable[Item], sizes: int | Iterator[int]) -> Iterator[list[Item]]:
+    sizes = repeat(sizes) if isinstance(sizes, int) else sizes
+    size = next(sizes)
     chunk: list[Item] = []
     for item in items:
         chunk.append(item)
         if len(chunk) >= size:
             yield chunk
             chunk = []
+            size = next(sizes)
     if chunk:
         yield chunk
 
@@ -719,7 +738,7 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
                 break
     else:
         _run_pool(pack, baseline, options, jobs,
-                  _tasks(sources, progress, options.chunk_records), take, writer)
+                  _tasks(sources, progress, options.chunk_records, jobs), take, writer)
     writer.close()
     stats.seconds = time.perf_counter() - started
     return stats

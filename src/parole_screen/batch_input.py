@@ -243,14 +243,17 @@ def splittable(source: InputSource) -> bool:
         return False  # the ordinary reader reports it
 
 
-def line_ranges(source: InputSource, lines: int, tally: Progress | None = None
-                ) -> Iterator[LineRange]:
-    """Cut a regular JSONL file into ranges of ``lines`` lines (the last may be shorter).
+def line_ranges(source: InputSource, lines: int | Iterator[int],
+                tally: Progress | None = None) -> Iterator[LineRange]:
+    """Cut a regular JSONL file into ranges of ``lines`` lines (the last may be shorter), or
+    of as many lines as each next number of ``lines`` says.
 
     Reads the file a block at a time and keeps only offsets, so a line of any length costs
     no memory here; ``tally`` counts the bytes scanned.
     """
     tally = tally or Progress()
+    sizes = repeat(lines) if isinstance(lines, int) else lines
+    wanted = next(sizes)
     with _open_unbuffered(source.name, source.label) as handle:
         info = os.fstat(handle.fileno())
         identity = (info.st_dev, info.st_ino)
@@ -268,10 +271,11 @@ def line_ranges(source: InputSource, lines: int, tally: Progress | None = None
                     break
                 pos = found + 1
                 counted += 1
-                if counted == lines:
+                if counted == wanted:
                     yield LineRange(source.name, source.label, start, offset + pos, before,
                                     identity)
-                    start, before, counted = offset + pos, before + lines, 0
+                    start, before, counted = offset + pos, before + wanted, 0
+                    wanted = next(sizes)
             offset += len(block)
         if start < offset:
             yield LineRange(source.name, source.label, start, offset, before, identity)
