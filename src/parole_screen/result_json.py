@@ -148,20 +148,36 @@ class Writer:
             b',"next_steps":[', items["next_step"],
             b'],"rule_pack":' + static["rule_pack"] + b',"schema":' + static["schema"]
             + b',"sources":{', list(map(plan.sources_members, cites)),
-            b'},"status":', [_INCOMPLETE if record_missing else _COMPLETE
-                            for record_missing in missing],
-            b',"top_category":', list(map(dumps_plain, tops)),
+            # Status and top category in one piece (few combinations), with the closing
+            # brace unless a trace follows: fewer pieces a record to gather.
+            b'},"status":', list(map((_ENDS if traces is None else _ENDS_OPEN).__getitem__,
+                                     zip(map(bool, missing), tops, strict=True))),
         ]
         if traces is not None:
-            template += [b',"trace":', list(map(dumps, traces))]
-        template.append(b"}")
+            template += [b',"trace":', list(map(dumps, traces)), b"}"]
         return _merged(template)
 
 
 _FIRST = itemgetter(0)
 _SECOND = itemgetter(1)
-_COMPLETE = b'"complete"'
-_INCOMPLETE = b'"incomplete"'
+
+
+class _StatusEnds(dict[tuple[bool, str | None], bytes]):
+    """``"<status>","top_category":<top>`` (and ``}`` if ``closed``), by (incomplete, top)."""
+
+    def __init__(self, *, closed: bool) -> None:
+        super().__init__()
+        self.close = b"}" if closed else b""
+
+    def __missing__(self, key: tuple[bool, str | None]) -> bytes:
+        incomplete, top = key
+        found = self[key] = (b'"incomplete"' if incomplete else b'"complete"') + (
+            b',"top_category":' + dumps_plain(top) + self.close)
+        return found
+
+
+_ENDS = _StatusEnds(closed=True)
+_ENDS_OPEN = _StatusEnds(closed=False)
 
 
 def _merged(template: list[bytes | list[bytes]]) -> list[bytes | list[bytes]]:
