@@ -90,3 +90,20 @@ def test_the_writer_joins_for_a_stream_without_a_descriptor() -> None:
     writer.write([])
     writer.close()
     assert out.getvalue() == b"".join(data)
+
+
+@pytest.mark.parametrize(("reported", "used"), [(1024, 1024), (2048, 1024), (16, 16),
+                                                (-1, 16), (0, 16)])
+def test_the_writev_batch_size_is_sane_whatever_the_system_says(
+        monkeypatch: pytest.MonkeyPatch, reported: int, used: int) -> None:
+    """sysconf says -1 when the limit is indeterminate: batches must still hold pieces."""
+    monkeypatch.setattr(os, "sysconf", lambda name: reported)
+    assert batch._iov_max() == used
+
+
+def test_no_sysconf_means_the_posix_least(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unknown(name: str) -> int:
+        raise ValueError(name)
+
+    monkeypatch.setattr(os, "sysconf", unknown)
+    assert batch._iov_max() == 16

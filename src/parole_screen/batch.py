@@ -489,8 +489,17 @@ def _write_all(fd: int, data: bytes) -> None:
             select.select([], [fd], [])
 
 
-#: Buffers per ``writev`` call (the system's limit, often 1,024).
-_IOV_MAX = min(os.sysconf("SC_IOV_MAX"), 1024) if hasattr(os, "sysconf") else 16
+def _iov_max() -> int:
+    """Buffers per ``writev`` call: the system's limit (often 1,024), at most 1,024, and
+    POSIX's least (16) where the system does not say."""
+    try:
+        found = os.sysconf("SC_IOV_MAX")
+    except (AttributeError, ValueError, OSError):
+        return 16
+    return min(found, 1024) if found >= 16 else 16
+
+
+_IOV_MAX = _iov_max()
 
 
 def write_rows(fd: int, data: Rows) -> None:
