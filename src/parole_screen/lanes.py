@@ -44,7 +44,7 @@ class Lanes:
     through :meth:`drop`, which the engine uses before anything reads that question.
     """
 
-    __slots__ = ("_codes", "_known", "_members", "columns", "ctx", "full", "memo", "n")
+    __slots__ = ("_codes", "_known", "_members", "_sets", "columns", "ctx", "full", "memo", "n")
 
     def __init__(self, columns: dict[str, list[Any]], n: int, ctx: EvalContext,
                  coded: Mapping[str, tuple[bytes, list[Any]]] | None = None) -> None:
@@ -57,6 +57,7 @@ class Lanes:
         self._codes: dict[str, tuple[bytes, list[Any]] | None] = dict(coded or {})
         self._known: dict[str, int] = {}
         self._members: dict[tuple[str, Any], int] = {}
+        self._sets: dict[str, list[Any]] = {}  # by question: each record's set, empty if None
 
     @classmethod
     def of_one(cls, answers: Mapping[str, Any], ctx: EvalContext) -> Lanes:
@@ -138,7 +139,10 @@ class Lanes:
                 table = bytes([0, *(member in value for value in values[1:])]).ljust(256, b"\0")
                 found = int.from_bytes(codes.translate(table), "little")
             else:
-                sets = [_NO_MEMBERS if value is None else value for value in self.column(qid)]
+                sets = self._sets.get(qid)
+                if sets is None:
+                    sets = self._sets[qid] = [_NO_MEMBERS if value is None else value
+                                              for value in self.column(qid)]
                 found = int.from_bytes(bytes(map(contains, sets, repeat(member))), "little")
             self._members[key] = found
         return found
@@ -150,6 +154,7 @@ class Lanes:
             column[index] = None
         self._codes.pop(qid, None)
         self._known.pop(qid, None)
+        self._sets.pop(qid, None)
         for key in [key for key in self._members if key[0] == qid]:
             del self._members[key]
 
