@@ -373,7 +373,7 @@ def test_summary_counts_match_the_rows(shipped_pack: RulePack, jsonl_file: Path)
     assert quiet.stderr == "" and quiet.stdout == done.stdout
 
 
-def test_fail_fast_summary_counts_only_the_rows_written(tmp_path: Path,
+def test_fail_fast_summary_counts_only_the_rows_written(tmp_path: Path, jsonl_file: Path,
                                                        records: list[dict[str, Any]]) -> None:
     """The chunk is scored whole; what the summary counts stops where the output does."""
     lines = [json.dumps(record) for record in records]
@@ -390,16 +390,9 @@ def test_fail_fast_summary_counts_only_the_rows_written(tmp_path: Path,
     counted = {name: int(count.replace(",", "")) for name, count in
                (part.rsplit(" ", 1) for part in flags.split(", "))}
     assert counted == Counter(flag["id"] for row in rows[:20] for flag in row["flags"])
-    everything = Counter(flag["id"] for row in rows_of(batch(str(jsonl_file_of(tmp_path,
-                                                                                records))).stdout)
+    everything = Counter(flag["id"] for row in rows_of(batch(str(jsonl_file)).stdout)
                          for flag in row["flags"])
     assert counted != everything  # the records after the error would have changed them
-
-
-def jsonl_file_of(tmp_path: Path, records: list[dict[str, Any]]) -> Path:
-    path = tmp_path / "all.jsonl"
-    path.write_text(jsonl(records))
-    return path
 
 
 def test_progress_bar_only_on_a_terminal(jsonl_file: Path, tmp_path: Path) -> None:
