@@ -107,3 +107,34 @@ def test_no_sysconf_means_the_posix_least(monkeypatch: pytest.MonkeyPatch) -> No
 
     monkeypatch.setattr(os, "sysconf", unknown)
     assert batch._iov_max() == 16
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_bytes_rows_reach_a_full_non_blocking_pipe_whole(fmt: str) -> None:
+    """CSV and JSON chunks are bytes; they too must survive a pipe that is often full."""
+    data = b"".join(pieces(40_000, size=50))  # some 2 MB, far past a pipe's 64 KiB
+    read_end, write_end = os.pipe()
+    received = bytearray()
+
+    def drain() -> None:
+        while chunk := os.read(read_end, 5000):
+            received.extend(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        with os.fdopen(write_end, "wb") as out:
+            os.set_blocking(write_end, False)
+            writer = batch._Writer(out, fmt, ["id"])
+            writer.write(data)
+            writer.write(data)
+            os.set_blocking(write_end, True)  # what close() flushes is the framing's end
+            writer.close()
+    finally:
+        reader.join(timeout=60)
+        os.close(read_end)
+    assert not reader.is_alive()
+    head = b"id\n" if fmt == "csv" else b"[\n"
+    middle = data + (b",\n" if fmt == "json" else b"") + data
+    tail = b"\n]\n" if fmt == "json" else b""
+    assert bytes(received) == head + middle + tail

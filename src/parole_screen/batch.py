@@ -624,13 +624,12 @@ class _Writer:
         if not data:
             return
         self._frame()
-        if isinstance(data, bytes):
-            self.out.write(data)
-            return
         fd = _descriptor(self.out)
         if fd is None:
-            self.out.write(b"".join(data))
+            self.out.write(data if isinstance(data, bytes) else b"".join(data))
             return
+        # Straight to the descriptor, bytes or pieces: write_rows finishes what a full
+        # non-blocking descriptor leaves, which a buffered writer would drop.
         self.out.flush()  # what is buffered (framing) goes first
         write_rows(fd, data)
 
