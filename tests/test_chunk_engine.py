@@ -306,4 +306,12 @@ def test_flag_bytes_name_the_flags_each_record_shows(shipped_pack: RulePack,
         for flag in result["flags"]:
             assert set(flag["cite"]) <= set(result["sources"])
     assert len(shown_somewhere) > 16
+    # The masks the summary counts from name the same records.
+    chunk = score_chunk(shipped_pack, records, DAYS[2]).scored
+    assert chunk is not None
+    assert [flag_id for flag_id, _ in chunk.flag_masks] == [
+        flag.id for flag in the_plan.flags if flag.id in shown_somewhere]
+    for flag_id, mask in chunk.flag_masks:
+        assert [index for index in positions(mask, len(chunk))] == [
+            index for index, flags in enumerate(chunk.flags) if flag_id in flags]
 
