@@ -8,7 +8,8 @@ holds ready:
   conditions pack into one code per record (bit j: entry j is shown), and the section
   keeps what each code means: the entries, their citations and their JSON. Few codes
   occur (which items apply follows from a few answers), so most records reuse one.
-  Flags vary too much for that: each is read through its own mask.
+  Flags vary too much for that: each is read through its own mask, and a record's flags
+  from one byte per eight flags (:class:`FlagByte`).
 * Each basis of a category keeps its conditions in order (applies, requirements,
   strengtheners, weakeners, blocks, evidence): its *slots*. A record's slot results,
   one byte each (0 false, 1 true, 2 unknown), decide the basis.
@@ -279,9 +280,9 @@ class Plan:
         self.categories = categories
         self.category_keys = category_keys  # in key order: (position, '"id":')
         self.flags = flags  # in output order: by severity, then pack order
-        # Flags by eights, each eight read from one byte a record (at least one, for none).
+        # Flags by eights, each eight read from one byte a record.
         self.flag_bytes = tuple(FlagByte(flags[first:first + 8])
-                                for first in range(0, max(len(flags), 1), 8))
+                                for first in range(0, len(flags), 8))
         self.items = items  # by kind, in pack order
         self.fees = fees  # bits 2k, 2k + 1: fee entries[2k] applies, its exception may
         self.deadlines = deadlines

@@ -94,8 +94,8 @@ class Writer:
         """
         n = self.lanes.n
         notes: list[list[bytes]] = [[] for _ in range(n)]
-        ids: list[tuple[str, ...]] | None = None
-        cites: list[int] = []
+        ids: list[tuple[str, ...]] = [()] * n
+        cites = [0] * n
         shown: list[tuple[str, int]] = []
         for eight in self.plan.flag_bytes:
             merged = 0
@@ -107,14 +107,10 @@ class Writer:
                     picks = mask.to_bytes(n, "little")
                     deque(map(list.append, compress(notes, picks),
                               self.notes.picked(flag.note, picks)), 0)
-            if merged or ids is None:
+            if merged:
                 named = list(map(eight.__getitem__, merged.to_bytes(n, "little")))
-                if ids is None:
-                    ids, cites = list(map(_FIRST, named)), list(map(_SECOND, named))
-                else:
-                    ids = list(map(add, ids, map(_FIRST, named)))
-                    cites = list(map(or_, cites, map(_SECOND, named)))
-        assert ids is not None  # there is always a first eight
+                ids = list(map(add, ids, map(_FIRST, named)))
+                cites = list(map(or_, cites, map(_SECOND, named)))
         return ids, cites, list(map(b",".join, notes)), shown
 
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
