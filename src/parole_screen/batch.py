@@ -609,29 +609,36 @@ def _chunks(items: Iterable[Item], sizes: int | Iterator[int]) -> Iterator[list[
 
 
 class _Writer:
-    """Frames the chunks for the output format (JSON array brackets, CSV header)."""
+    """Frames the chunks for the output format (JSON array brackets, CSV header).
+
+    Where ``out`` is plainly a file (see :func:`_descriptor`), everything goes straight to
+    its descriptor by :func:`write_rows`, framing too: that finishes what a full
+    non-blocking descriptor leaves, where a buffered writer would drop it or fail.
+    """
 
     def __init__(self, out: IO[bytes], fmt: str, header: list[str]) -> None:
         self.out = out
         self.fmt = fmt
         self.first = True
+        self.fd = _descriptor(out)
+        if self.fd is not None:
+            out.flush()  # whatever the caller wrote before goes first
         if fmt == "csv":
             text = io.StringIO()
             csv.writer(text, lineterminator="\n").writerow(header)
-            out.write(text.getvalue().encode("utf-8"))
+            self._put(text.getvalue().encode("utf-8"))
+
+    def _put(self, data: Rows) -> None:
+        if self.fd is None:
+            self.out.write(data if isinstance(data, bytes) else b"".join(data))
+        else:
+            write_rows(self.fd, data)
 
     def write(self, data: Rows) -> None:
         if not data:
             return
         self._frame()
-        fd = _descriptor(self.out)
-        if fd is None:
-            self.out.write(data if isinstance(data, bytes) else b"".join(data))
-            return
-        # Straight to the descriptor, bytes or pieces: write_rows finishes what a full
-        # non-blocking descriptor leaves, which a buffered writer would drop.
-        self.out.flush()  # what is buffered (framing) goes first
-        write_rows(fd, data)
+        self._put(data)
 
     def write_file(self, path: str) -> None:
         """Append a spool file's bytes, by ``sendfile`` when ``out`` is a real file."""
@@ -641,34 +648,29 @@ class _Writer:
                 return
             self._frame()
             sent = 0
-            target = _descriptor(self.out)
-            if target is not None:
-                self.out.flush()
+            if self.fd is not None:
                 try:
                     while sent < size:
-                        step = os.sendfile(target, part.fileno(), sent, size - sent)
+                        step = os.sendfile(self.fd, part.fileno(), sent, size - sent)
                         if not step:
                             break
                         sent += step
                 except OSError as error:
                     if sent or error.errno not in (errno.EINVAL, errno.ENOSYS, errno.EBADF):
                         raise
-            if sent < size:
-                part.seek(sent)
-                shutil.copyfileobj(part, self.out, 1024 * 1024)
+            part.seek(sent)
+            while block := part.read(1024 * 1024):
+                self._put(block)
 
     def _frame(self) -> None:
         if self.fmt == "json":
-            self.out.write(_separator(first=self.first))
+            self._put(_separator(first=self.first))
         self.first = False
 
     def share(self) -> int | None:
-        """The descriptor workers may write to themselves, with what is buffered here
-        written out first; None when ``out`` is not plainly a file (see :func:`_descriptor`)."""
-        fd = _descriptor(self.out)
-        if fd is not None:
-            self.out.flush()
-        return fd
+        """The descriptor workers may write to themselves; None when ``out`` is not plainly
+        a file (see :func:`_descriptor`)."""
+        return self.fd
 
     def shared(self, wrote_rows: bool) -> None:
         """Workers wrote the chunks: frame the end of the output accordingly."""
@@ -676,7 +678,7 @@ class _Writer:
 
     def close(self) -> None:
         if self.fmt == "json":
-            self.out.write(b"[]\n" if self.first else b"\n]\n")
+            self._put(b"[]\n" if self.first else b"\n]\n")
         self.out.flush()
 
 
