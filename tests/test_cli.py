@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import stat
 import subprocess
@@ -356,3 +357,95 @@ def test_batch_out_never_replaces_a_symlink(tmp_path: Path) -> None:
     done = run_cli(*MINI, "batch", str(lines), "-o", str(link), "--force", "-q")
     assert done.returncode == 1 and "not a regular file" in done.stderr
     assert link.is_symlink() and target.read_text() == "keep"
+
+
+# -- leaving without the interpreter's teardown (cli.exit_now) -------------------------------
+
+def _run_main(prelude: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """``cli.main()`` with ``args`` in a fresh interpreter, after running ``prelude``; its
+    standard streams buffered, as they are by default."""
+    script = (f"{prelude}\nimport sys\nsys.argv = ['parole-screen', *{list(args)!r}]\n"
+              "from parole_screen.cli import main\nmain()\n")
+    buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+    return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=buffered, timeout=120, check=False)
+
+
+def test_exit_handlers_run_and_their_output_is_flushed() -> None:
+    # A handler printing after the command's own output: both reach the pipe, in order.
+    done = _run_main("import atexit\natexit.register(print, 'handler ran')",
+                     "questions", "--format", "json")
+    assert done.returncode == 0, done.stderr
+    body, _, last = done.stdout.rstrip("\n").rpartition("\n")
+    assert last == "handler ran"
+    assert len(json.loads(body)) > 10  # the whole JSON, nothing cut short
+
+
+def test_exit_codes_survive_the_quick_exit(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a", "answers": {"location": "nowhere"}}\n')
+    assert _run_main("", "--version").returncode == 0
+    assert _run_main("", *MINI, "batch", str(bad), "--quiet").returncode == 3
+    assert _run_main("", *MINI, "score", str(tmp_path / "missing.json")).returncode == 1
+    assert _run_main("", "no-such-command").returncode == 2
+
+
+def test_a_thread_still_running_is_waited_for() -> None:
+    # The ordinary exit joins threads that are not daemons; a quick exit would kill it.
+    prelude = ("import threading, time\n"
+               "threading.Thread(target=lambda: (time.sleep(0.5), print('thread done'))).start()")
+    done = _run_main(prelude, "--version")
+    assert done.returncode == 0
+    version, *rest = done.stdout.splitlines()
+    assert version.startswith("parole-screen ") and rest == ["thread done"]
+
+
+@pytest.fixture
+def no_exit(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """In-process tests of ``exit_now``: exit handlers recorded, not pytest's own run, and
+    an ``os._exit`` that fails the test instead of ending pytest."""
+    import atexit
+
+    ran: list[str] = []
+    monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: ran.append("exit handlers"))
+
+    def refuse(code: int) -> None:
+        raise AssertionError(f"os._exit({code}) was called")
+
+    monkeypatch.setattr(os, "_exit", refuse)
+    return ran
+
+
+@pytest.mark.parametrize("code", ["a message", ("a", "tuple")])
+def test_an_exit_with_a_message_takes_the_ordinary_way(code: object, no_exit: list[str]) -> None:
+    from parole_screen.cli import exit_now
+
+    leaving = SystemExit(code)
+    with pytest.raises(SystemExit) as raised:
+        exit_now(leaving)
+    assert raised.value is leaving and no_exit == []
+
+
+def test_an_unflushable_stream_takes_the_ordinary_way(monkeypatch: pytest.MonkeyPatch,
+                                                      no_exit: list[str]) -> None:
+    import io
+
+    from parole_screen.cli import exit_now
+
+    class ClosedPipe(io.StringIO):
+        def flush(self) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", ClosedPipe())
+    leaving = SystemExit(0)
+    with pytest.raises(SystemExit) as raised:
+        exit_now(leaving)
+    assert raised.value is leaving and no_exit == ["exit handlers"]
+
+
+def test_the_quick_exit_ends_the_process_with_the_code(no_exit: list[str]) -> None:
+    from parole_screen.cli import exit_now
+
+    with pytest.raises(AssertionError, match=r"os\._exit\(3\)"):
+        exit_now(SystemExit(3))
+    assert no_exit == ["exit handlers"]

@@ -1,10 +1,12 @@
 """The ``parole-screen`` command line: a thin layer over the public Python API."""
 
+import atexit
 import json
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 
@@ -262,3 +264,29 @@ def main() -> None:
         app()
     except KeyboardInterrupt:  # outside any command, e.g. while Typer parses
         sys.exit(130)
+    except SystemExit as leaving:
+        exit_now(leaving)
+
+
+def exit_now(leaving: SystemExit) -> NoReturn:
+    """End the process with ``leaving``'s exit code, skipping the interpreter's teardown.
+
+    Freeing every object of a finished command one by one (modules, the pack, its plan, a
+    batch's caches) took 60 ms after ``--version`` and 150 ms after a one-record batch,
+    for nothing: the system frees a process's memory at once. So, as mypy does, run the
+    exit handlers, flush the standard streams, and leave. Anything out of the ordinary (a
+    message as the exit code, another thread still running, a stream that cannot be
+    flushed) takes the ordinary way out instead.
+    """
+    code = 0 if leaving.code is None else leaving.code
+    threading = sys.modules.get("threading")  # not imported: no other thread was started
+    if not isinstance(code, int) or (threading is not None and threading.active_count() > 1):
+        raise leaving
+    atexit._run_exitfuncs()  # what the teardown runs first (and only once): none is skipped
+    try:
+        for stream in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__):
+            if stream is not None:
+                stream.flush()
+    except (OSError, ValueError):  # a closed pipe or stream: let Python report it as usual
+        raise leaving from None
+    os._exit(code)
