@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from itertools import chain, repeat
-from operator import attrgetter, itemgetter, or_
+from operator import add, attrgetter, itemgetter, or_
 from typing import Any, NamedTuple
 
 from .answers import Columns, coerce_answers, coerce_columns, split_record
@@ -28,6 +28,7 @@ from .models import BANDS, ITEM_KINDS
 from .plan import (
     EMPTY_OUTCOME,
     RESULT_SCHEMA,
+    FlagByte,
     Plan,
     PlanBasis,
     PlanCategory,
@@ -223,7 +224,7 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
     categories = [_category_column(category, lanes, writer, tracers, cites)
                   for category in plan.categories]
 
-    flag_ids, flag_cites, flag_json, flag_masks = writer.flags()
+    flag_codes, flag_cites, flag_json, flag_masks = writer.flags()
     cites = list(map(or_, cites, flag_cites))
     if tracers is not None:
         for tracer in tracers:
@@ -244,7 +245,7 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
         ids=list(ids), missing=missing, tops=tops,
         bands={category.id: column.bands for category, column in
                zip(plan.categories, categories, strict=True)},
-        flags=flag_ids, flag_masks=flag_masks,
+        flag_codes=flag_codes, flag_masks=flag_masks,
         document=writer.document(
             ids=ids, missing=missing, tops=tops,
             categories=[column.json for column in categories], flags=flag_json,
@@ -262,20 +263,33 @@ class ScoredChunk:
     ``document`` is the result's JSON as a template: each piece is bytes every record shares
     or a list with one piece per record; record i's document is the join of its pieces.
     ``flag_masks`` holds each flag shown somewhere, in output order, with its mask: bit
-    ``8 * i`` set if record i shows it.
+    ``8 * i`` set if record i shows it. ``flag_codes`` says the same a byte a record per
+    eight flags (see ``Writer.flags``), from which :attr:`flags` names them.
     """
 
     def __init__(self, *, ids: list[str | None], missing: list[list[str]],
                  tops: list[str | None], bands: dict[str, list[str]],
-                 flags: list[tuple[str, ...]], flag_masks: list[tuple[str, int]],
+                 flag_codes: list[tuple[FlagByte, bytes]], flag_masks: list[tuple[str, int]],
                  document: list[bytes | list[bytes]]) -> None:
         self.ids = ids
         self.missing = missing
         self.tops = tops
         self.bands = bands
-        self.flags = flags
+        self.flag_codes = flag_codes
         self.flag_masks = flag_masks
         self.document = document
+        self._flags: list[tuple[str, ...]] | None = None
+
+    @property
+    def flags(self) -> list[tuple[str, ...]]:
+        """Each record's flag ids, in output order: named when first asked for, as JSONL
+        rows (the usual output) do without them."""
+        if self._flags is None:
+            named: list[tuple[str, ...]] = [()] * len(self.ids)
+            for eight, code in self.flag_codes:
+                named = list(map(add, named, map(eight.ids.__getitem__, code)))
+            self._flags = named
+        return self._flags
 
     def __len__(self) -> int:
         return len(self.ids)

@@ -21,7 +21,7 @@ holds ready:
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache, reduce
 from itertools import chain
 from operator import or_
@@ -281,7 +281,7 @@ class Plan:
         self.category_keys = category_keys  # in key order: (position, '"id":')
         self.flags = flags  # in output order: by severity, then pack order
         # Flags by eights, each eight read from one byte a record.
-        self.flag_bytes = tuple(FlagByte(flags[first:first + 8])
+        self.flag_bytes = tuple(_flag_byte(flags[first:first + 8])
                                 for first in range(0, len(flags), 8))
         self.items = items  # by kind, in pack order
         self.fees = fees  # bits 2k, 2k + 1: fee entries[2k] applies, its exception may
@@ -309,18 +309,35 @@ class Plan:
         return _fee_rows(self, as_of)
 
 
-class FlagByte(dict[int, tuple[tuple[str, ...], int]]):
-    """What one byte of a record's flags names: bit b stands for the b-th of up to 8 flags
-    (see ``Writer.flags``). Each value met maps to those flags' ids and citations."""
+class FlagByte(NamedTuple):
+    """What one byte of a record's flags means: bit b stands for ``flags[b]`` (up to 8; see
+    ``Writer.flags``). ``ids`` and ``cites`` map each byte value met to those flags' ids
+    and to their citations."""
 
-    def __init__(self, flags: Sequence[PlanFlag]) -> None:
+    flags: tuple[PlanFlag, ...]
+    ids: dict[int, tuple[str, ...]]
+    cites: dict[int, int]
+
+
+def _flag_byte(flags: Sequence[PlanFlag]) -> FlagByte:
+    flags = tuple(flags)
+    return FlagByte(flags, _ByFlagBits(flags, lambda shown: tuple(flag.id for flag in shown)),
+                    _ByFlagBits(flags, lambda shown: reduce(or_, [flag.cite for flag in shown],
+                                                            0)))
+
+
+class _ByFlagBits(dict[int, E]):
+    """``make`` of the flags a byte value names, made as met."""
+
+    def __init__(self, flags: tuple[PlanFlag, ...],
+                 make: Callable[[list[PlanFlag]], E]) -> None:
         super().__init__()
         self.flags = flags
+        self.make = make
 
-    def __missing__(self, value: int) -> tuple[tuple[str, ...], int]:
-        shown = [flag for bit, flag in enumerate(self.flags) if value >> bit & 1]
-        found = self[value] = (tuple(flag.id for flag in shown),
-                               reduce(or_, [flag.cite for flag in shown], 0))
+    def __missing__(self, value: int) -> E:
+        found = self[value] = self.make(
+            [flag for bit, flag in enumerate(self.flags) if value >> bit & 1])
         return found
 
 

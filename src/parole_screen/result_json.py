@@ -13,13 +13,13 @@ import datetime as dt
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from itertools import compress, repeat
-from operator import add, itemgetter, mul, or_
+from operator import mul, or_
 from typing import Any
 
 from .jsonbytes import dumps, dumps_plain
 from .lanes import Lanes
 from .models import BANDS
-from .plan import DEADLINE_ROWS_KEPT, Plan, PlanDeadline, PlanNote
+from .plan import DEADLINE_ROWS_KEPT, FlagByte, Plan, PlanDeadline, PlanNote
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -83,18 +83,21 @@ class Writer:
             "days_from_as_of": days_left, "status": status, "soon": soon,
             "confidence": deadline.confidence, "cite": list(deadline.cite)})
 
-    def flags(self) -> tuple[list[tuple[str, ...]], list[int], list[bytes], list[tuple[str, int]]]:
-        """Each record's flags: their ids, their citations and their notes as JSON; and each
-        flag shown somewhere, with its mask (the records it is shown for).
+    def flags(self) -> tuple[list[tuple[FlagByte, bytes]], list[int], list[bytes],
+                             list[tuple[str, int]]]:
+        """Each record's flags: which are shown (one byte a record per eight flags, for
+        :class:`FlagByte` to name), their citations and their notes as JSON; and each flag
+        shown somewhere, with its mask (the records it is shown for).
 
         Flag by flag, the records its mask shows it for get its note appended to their
         lists, at C speed (notes quote answers, so they vary a lot from record to record).
         The masks of each eight flags are merged into one byte a record, and each byte
-        value names its flags' ids and citations (``plan.flag_bytes``).
+        value names its flags' citations (``plan.flag_bytes``); their ids are looked up
+        only where wanted (see ``ScoredChunk.flags``: a JSONL row does without).
         """
         n = self.lanes.n
         notes: list[list[bytes]] = [[] for _ in range(n)]
-        ids: list[tuple[str, ...]] = [()] * n
+        codes: list[tuple[FlagByte, bytes]] = []
         cites = [0] * n
         shown: list[tuple[str, int]] = []
         for eight in self.plan.flag_bytes:
@@ -108,10 +111,10 @@ class Writer:
                     deque(map(list.append, compress(notes, picks),
                               self.notes.picked(flag.note, picks)), 0)
             if merged:
-                named = list(map(eight.__getitem__, merged.to_bytes(n, "little")))
-                ids = list(map(add, ids, map(_FIRST, named)))
-                cites = list(map(or_, cites, map(_SECOND, named)))
-        return ids, cites, list(map(b",".join, notes)), shown
+                code = merged.to_bytes(n, "little")
+                codes.append((eight, code))
+                cites = list(map(or_, cites, map(eight.cites.__getitem__, code)))
+        return codes, cites, list(map(b",".join, notes)), shown
 
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
                  tops: Sequence[str | None], categories: Sequence[list[bytes]],
@@ -152,10 +155,6 @@ class Writer:
         if traces is not None:
             template += [b',"trace":', list(map(dumps, traces)), b"}"]
         return _merged(template)
-
-
-_FIRST = itemgetter(0)
-_SECOND = itemgetter(1)
 
 
 class _StatusEnds(dict[tuple[bool, str | None], bytes]):
