@@ -91,6 +91,10 @@ def test_the_chunk_view_agrees_with_its_rows(shipped_pack: RulePack,
     rows = list(chunk)
     assert chunk.jsonl() == b"".join(row.json + b"\n" for row in rows)
     assert chunk.statuses() == [row.status for row in rows]
+    # The fixed text is folded into the varying parts (see layout): no piece is shared,
+    # and a record is one piece per part, in as few pieces as the layout says.
+    assert all(type(piece) is list and len(piece) == 50 for piece in chunk.document)
+    assert len(chunk.document) == 13 + len(shipped_pack.categories)
 
 
 def test_errors_keep_their_places_and_the_rest_is_scored(shipped_pack: RulePack,

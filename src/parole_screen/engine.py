@@ -24,6 +24,7 @@ from .conditions import Condition, EvalContext, Trace
 from .errors import AnswerError
 from .jsonbytes import loads
 from .lanes import Lanes, positions
+from .layout import Frame
 from .models import BANDS, ITEM_KINDS
 from .plan import (
     EMPTY_OUTCOME,
@@ -221,8 +222,9 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
     tracers = [_Tracer(lanes, index) for index in range(n)] if explain else None
     cites = [0] * n
 
-    categories = [_category_column(category, lanes, writer, tracers, cites)
-                  for category in plan.categories]
+    categories = [_category_column(category, lanes, writer, tracers, cites, frame)
+                  for category, frame in zip(plan.categories, writer.category_frames,
+                                             strict=True)]
 
     flag_codes, flag_cites, flag_json, flag_masks = writer.flags()
     cites = list(map(or_, cites, flag_cites))
@@ -358,12 +360,17 @@ _Weighed = tuple[str, int, PlanBasis, list[PlanNote], list[PlanNote]]
 
 
 def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
-                     tracers: list[_Tracer] | None, cites: list[int]) -> _CategoryColumn:
-    """Decide a category for a chunk: only records where some basis applies are weighed."""
+                     tracers: list[_Tracer] | None, cites: list[int],
+                     frame: Frame) -> _CategoryColumn:
+    """Decide a category for a chunk: only records where some basis applies are weighed.
+
+    Each outcome's JSON comes in ``frame``, the result's fixed text around it."""
     n = lanes.n
     bases = category.bases
     applies = [basis.applies.masks(lanes) for basis in bases]
-    json = [EMPTY_OUTCOME["not_indicated"]] * n
+    empty = {band: b"".join((frame.head, json, frame.tail))
+             for band, json in EMPTY_OUTCOME.items()}
+    json = [empty["not_indicated"]] * n
     bands = ["not_indicated"] * n
     ranks: list[tuple[int, int, int, str] | None] = [None] * n
     some_true = some_unknown = 0
@@ -371,7 +378,7 @@ def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
         some_true |= true
         some_unknown |= lanes.full & ~(true | false)
     for index in positions(some_unknown & ~some_true, n):
-        json[index] = EMPTY_OUTCOME["insufficient_information"]
+        json[index] = empty["insufficient_information"]
         bands[index] = "insufficient_information"
     todo = range(n) if tracers is not None else positions(some_true, n)
     codes = [lanes.tri_bytes(masks) for masks in applies]
@@ -422,7 +429,7 @@ def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
             band, score, basis.head, basis.label,
             [write(note, index) for note in reasons],
             [write(note, index) for note in concerns],
-            basis.missing_evidence(best_pattern))
+            basis.missing_evidence(best_pattern), frame)
     return _CategoryColumn(json, bands, ranks)
 
 
@@ -477,15 +484,18 @@ def _fee_column(plan: Plan, lanes: Lanes, cites: list[int]) -> list[bytes]:
     """Each record's fees (JSON rows, joined), as of the chunk's date; adds their cites."""
     rows = plan.fee_rows(lanes.ctx.as_of)
     codes = plan.fees.codes(lanes)
-    decoded = {code: _decode_fees(plan.fees.entries, code, rows) for code in set(codes)}
+    decoded = {code: _decode_fees(plan.fees.entries, code, rows, plan.fee_frame)
+               for code in set(codes)}
     found = list(map(decoded.__getitem__, codes))
     cites[:] = map(or_, cites, map(itemgetter(1), found))
     return list(map(itemgetter(0), found))
 
 
 def _decode_fees(positions_: Sequence[int], code: tuple[int, ...],
-                 rows: Sequence[tuple[bytes, bytes, int] | None]) -> tuple[bytes, int]:
-    """A fee section code (bits 2k, 2k + 1: fee k applies, its exception may) as JSON rows."""
+                 rows: Sequence[tuple[bytes, bytes, int] | None],
+                 frame: Frame) -> tuple[bytes, int]:
+    """A fee section code (bits 2k, 2k + 1: fee k applies, its exception may) as JSON rows,
+    in their frame."""
     bits = int.from_bytes(bytes(code), "little")
     found = []
     cite = 0
@@ -496,4 +506,4 @@ def _decode_fees(positions_: Sequence[int], code: tuple[int, ...],
         plain, excepted, fee_cite = row
         found.append(excepted if bits >> (pair + 1) & 1 else plain)
         cite |= fee_cite
-    return b",".join(found), cite
+    return b"".join((frame.head, b",".join(found), frame.tail)), cite

@@ -14,8 +14,9 @@ holds ready:
   strengtheners, weakeners, blocks, evidence): its *slots*. A record's slot results,
   one byte each (0 false, 1 true, 2 unknown), decide the basis.
 * The pack's text is encoded to JSON once: item rows, the tail of every note and flag
-  (all of it but the answers it quotes), sources, the fixed members of a result. Sources
-  are numbered in id order, so a set of citations is an integer with a bit per source.
+  (all of it but the answers it quotes), sources, the fixed members of a result (folded
+  into the items' and fees' JSON: see :mod:`parole_screen.layout`). Sources are numbered
+  in id order, so a set of citations is an integer with a bit per source.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .answers import to_json_value
 from .conditions import ALWAYS, NEVER, Condition, except_when
 from .jsonbytes import dumps, key, members
 from .lanes import Lanes
+from .layout import NO_FRAME, Frame, item_frames
 from .models import ITEM_KINDS, Deadline
 from .pack import RulePack, fact_value_on, last_confirmed_value
 
@@ -187,15 +189,18 @@ class Section(Generic[E]):
     code seen so far means. Codes repeat a lot (which items apply follows from a few answers).
     """
 
-    __slots__ = ("cites", "conditions", "entries", "jsons", "keep", "meanings", "parts")
+    __slots__ = ("cites", "conditions", "entries", "frame", "jsons", "keep", "meanings",
+                 "parts")
 
     def __init__(self, conditions: tuple[Condition, ...], entries: tuple[E, ...],
-                 cites: tuple[int, ...], jsons: tuple[bytes, ...], keep: int = 1024) -> None:
+                 cites: tuple[int, ...], jsons: tuple[bytes, ...], keep: int = 1024,
+                 frame: Frame = NO_FRAME) -> None:
         self.conditions = conditions
         self.entries = entries
         self.cites = cites
         self.jsons = jsons
         self.keep = keep  # codes remembered; items' JSON runs to a few KiB per code
+        self.frame = frame  # the result's fixed text around the JSON of a code's entries
         # What each code seen so far means, in a one-slot holder: when it grows too big a
         # new dict replaces it, so a thread still reading the old one is never cut short.
         self.meanings: list[dict[tuple[int, ...], Shown[E]]] = [{}]
@@ -243,13 +248,17 @@ class Section(Generic[E]):
             for part in parts:
                 cite |= part.cite
             shown[code] = Shown(tuple(chain.from_iterable(part.entries for part in parts)),
-                                cite, b",".join([part.json for part in parts if part.json]))
+                                cite, b"".join((self.frame.head, b",".join(
+                                    [part.json for part in parts if part.json]),
+                                    self.frame.tail)))
         return list(map(shown.__getitem__, codes))
 
 
-def _section(entries: Sequence[tuple[Condition, E, int, bytes]]) -> Section[E]:
+def _section(entries: Sequence[tuple[Condition, E, int, bytes]],
+             frame: Frame = NO_FRAME) -> Section[E]:
     return Section(tuple(entry[0] for entry in entries), tuple(entry[1] for entry in entries),
-                   tuple(entry[2] for entry in entries), tuple(entry[3] for entry in entries))
+                   tuple(entry[2] for entry in entries), tuple(entry[3] for entry in entries),
+                   frame=frame)
 
 
 class PlanDeadline(NamedTuple):
@@ -263,17 +272,17 @@ class PlanDeadline(NamedTuple):
 class Plan:
     """What scoring needs from a pack; build one with :func:`plan_for`."""
 
-    __slots__ = ("categories", "category_keys", "deadlines", "fees", "flag_bytes", "flags",
-                 "items", "numeric", "pack", "questions", "source_bits", "source_bytes",
-                 "source_json", "static")
+    __slots__ = ("categories", "category_keys", "deadlines", "fee_frame", "fees", "flag_bytes",
+                 "flags", "items", "numeric", "pack", "questions", "source_bits",
+                 "source_bytes", "source_json")
 
     def __init__(self, *, pack: RulePack,
                  questions: tuple[tuple[str, Condition | None, bool], ...],
                  categories: tuple[PlanCategory, ...],
                  category_keys: tuple[tuple[int, bytes], ...], flags: tuple[PlanFlag, ...],
-                 items: Mapping[str, Section[None]], fees: Section[int],
+                 items: Mapping[str, Section[None]], fees: Section[int], fee_frame: Frame,
                  deadlines: tuple[PlanDeadline, ...], source_json: tuple[bytes, ...],
-                 static: Mapping[str, bytes], source_bits: Mapping[str, int],
+                 source_bits: Mapping[str, int],
                  numeric: frozenset[str]) -> None:
         self.pack = pack
         self.questions = questions
@@ -283,11 +292,11 @@ class Plan:
         # Flags by eights, each eight read from one byte a record.
         self.flag_bytes = tuple(_flag_byte(flags[first:first + 8])
                                 for first in range(0, len(flags), 8))
-        self.items = items  # by kind, in pack order
+        self.items = items  # by kind, in pack order, each in its frame (see layout)
         self.fees = fees  # bits 2k, 2k + 1: fee entries[2k] applies, its exception may
+        self.fee_frame = fee_frame  # around a record's fees (the section has no JSON)
         self.deadlines = deadlines
         self.source_json = source_json  # '"S1":{...}' by bit
-        self.static = static
         self.source_bits = source_bits
         self.numeric = numeric  # number and money questions: 1 and 1.0 are spelt differently
         # For each byte of a citation set, the sources each of its 256 values names, joined;
@@ -432,6 +441,9 @@ def plan_for(pack: RulePack) -> Plan:
                 {"cite": list(flag.cite), "id": flag.id, "severity": flag.severity,
                  "text": flag.text}) + b"}", bits(flag.cite), numeric)))
 
+    static = {"always": dumps(list(pack.meta.always)), "disclaimer": dumps(pack.meta.disclaimer),
+              "rule_pack": dumps(pack.info()), "schema": dumps(RESULT_SCHEMA)}
+    frames = item_frames(static)
     items: dict[str, Section[None]] = {}
     for kind in ITEM_KINDS:
         rows: list[tuple[Condition, None, int, bytes]] = []
@@ -442,7 +454,7 @@ def plan_for(pack: RulePack) -> Plan:
                 if item.url:
                     row["url"] = item.url
                 rows.append((item_entry.when or ALWAYS, None, bits(item.cite), dumps(row)))
-        items[kind] = _section(rows)
+        items[kind] = _section(rows, frames[kind])
 
     # A fee takes two bits: it applies, and an exception may apply. Its JSON depends on the
     # date, so the groups only say which bits are set (see Plan.fee_rows).
@@ -457,8 +469,6 @@ def plan_for(pack: RulePack) -> Plan:
                                           "url": pack.sources[sid].url,
                                           "dated": pack.sources[sid].dated})
                         for sid in source_ids)
-    static = {"always": dumps(list(pack.meta.always)), "disclaimer": dumps(pack.meta.disclaimer),
-              "rule_pack": dumps(pack.info()), "schema": dumps(RESULT_SCHEMA)}
     order = sorted(range(len(categories)), key=lambda position: categories[position].id)
     return Plan(
         pack=pack,
@@ -467,8 +477,8 @@ def plan_for(pack: RulePack) -> Plan:
         categories=tuple(categories),
         category_keys=tuple((position, key(categories[position].id)) for position in order),
         flags=tuple(flags),
-        items=items, fees=_section(fee_bits), deadlines=deadlines,
-        source_json=source_json, static=static, source_bits=source_bits,
+        items=items, fees=_section(fee_bits), fee_frame=frames["fees"], deadlines=deadlines,
+        source_json=source_json, source_bits=source_bits,
         numeric=numeric)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from .jsonbytes import dumps, dumps_plain
 from .lanes import Lanes
+from .layout import NO_FRAME, STATUS_HEAD, Frame, category_frames
 from .models import BANDS
 from .plan import DEADLINE_ROWS_KEPT, FlagByte, Plan, PlanDeadline, PlanNote
 
@@ -37,6 +38,11 @@ class Writer:
         self.plan = plan
         self.lanes = lanes
         self.as_of_json = dumps(lanes.ctx.as_of.isoformat())
+        # Each category's frame (see layout), in the pack's order.
+        frames = category_frames([name for _, name in plan.category_keys], self.as_of_json)
+        self.category_frames: list[Frame] = [NO_FRAME] * len(frames)
+        for (position, _), frame in zip(plan.category_keys, frames, strict=True):
+            self.category_frames[position] = frame
         # The note writer must not hold this writer: kept here it would make a reference
         # cycle, and each chunk's columns would wait for the cycle collector to go.
         self.notes = _NoteWriter(lanes, plan.numeric)
@@ -124,41 +130,30 @@ class Writer:
         """The chunk's documents as a template: bytes shared by every record, or a list of
         one piece per record (see :class:`~parole_screen.engine.ScoredChunk`).
 
-        ``categories`` holds each category's outcome objects, in the pack's order.
+        The parts come in :mod:`~parole_screen.layout`'s order, with the result's fixed text
+        folded into them: ``items``, ``fees`` and ``categories`` (each category's outcome
+        objects, in the pack's order) come framed.
         """
         plan = self.plan
-        static = plan.static
-        template: list[bytes | list[bytes]] = [
-            b'{"after_approval":[', items["after_approval"],
-            b'],"alternatives":[', items["alternative"],
-            b'],"always":' + static["always"] + b',"as_of":' + self.as_of_json
-            + b',"categories":{']
-        for number, (position, name) in enumerate(plan.category_keys):
-            template += [(b"," if number else b"") + name, categories[position]]
+        template: list[bytes | list[bytes]] = [items["after_approval"], items["alternative"]]
+        template += [categories[position] for position, _ in plan.category_keys]
         template += [
-            b'},"deadlines":[', list(map(b",".join, deadlines)),
-            b'],"disclaimer":' + static["disclaimer"] + b',"documents":[', items["document"],
-            b'],"fees":[', fees,
-            b'],"flags":[', flags,
-            b'],"forms":[', items["form"],
-            b'],"id":', list(map(dumps_plain, ids)),
-            b',"if_denied":[', items["if_denied"],
-            b'],"missing":', list(map(dumps_plain, missing)),
-            b',"next_steps":[', items["next_step"],
-            b'],"rule_pack":' + static["rule_pack"] + b',"schema":' + static["schema"]
-            + b',"sources":{', list(map(plan.sources_members, cites)),
+            list(map(b",".join, deadlines)), items["document"], fees, flags, items["form"],
+            list(map(dumps_plain, ids)), items["if_denied"], list(map(dumps_plain, missing)),
+            items["next_step"], list(map(plan.sources_members, cites)),
             # Status and top category in one piece (few combinations), with the closing
-            # brace unless a trace follows: fewer pieces a record to gather.
-            b'},"status":', list(map((_ENDS if traces is None else _ENDS_OPEN).__getitem__,
-                                     zip(map(bool, missing), tops, strict=True))),
+            # brace unless a trace follows.
+            list(map((_ENDS if traces is None else _ENDS_OPEN).__getitem__,
+                     zip(map(bool, missing), tops, strict=True))),
         ]
         if traces is not None:
             template += [b',"trace":', list(map(dumps, traces)), b"}"]
-        return _merged(template)
+        return template
 
 
 class _StatusEnds(dict[tuple[bool, str | None], bytes]):
-    """``"<status>","top_category":<top>`` (and ``}`` if ``closed``), by (incomplete, top)."""
+    """``},"status":"<status>","top_category":<top>`` (and ``}`` if ``closed``), by
+    (incomplete, top)."""
 
     def __init__(self, *, closed: bool) -> None:
         super().__init__()
@@ -166,24 +161,14 @@ class _StatusEnds(dict[tuple[bool, str | None], bytes]):
 
     def __missing__(self, key: tuple[bool, str | None]) -> bytes:
         incomplete, top = key
-        found = self[key] = (b'"incomplete"' if incomplete else b'"complete"') + (
-            b',"top_category":' + dumps_plain(top) + self.close)
+        found = self[key] = b"".join((
+            STATUS_HEAD, b'"incomplete"' if incomplete else b'"complete"', b',"top_category":',
+            dumps_plain(top), self.close))
         return found
 
 
 _ENDS = _StatusEnds(closed=True)
 _ENDS_OPEN = _StatusEnds(closed=False)
-
-
-def _merged(template: list[bytes | list[bytes]]) -> list[bytes | list[bytes]]:
-    """Adjacent shared pieces joined, so a record has as few pieces as possible."""
-    merged: list[bytes | list[bytes]] = []
-    for piece in template:
-        if isinstance(piece, bytes) and merged and isinstance(merged[-1], bytes):
-            merged[-1] += piece
-        else:
-            merged.append(piece)
-    return merged
 
 
 class _NoteWriter:
@@ -300,12 +285,12 @@ _value_of = list.__getitem__  # (values, code) -> the value a code stands for
 
 
 def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Sequence[bytes],
-                 concerns: Sequence[bytes], missing_evidence: bytes) -> bytes:
-    """A category's outcome object (``score`` from 0 to 100)."""
+                 concerns: Sequence[bytes], missing_evidence: bytes, frame: Frame) -> bytes:
+    """A category's outcome object (``score`` from 0 to 100), in ``frame``."""
     return b"".join((
-        _BAND_OPEN[band], head, b',"concerns":[', b",".join(concerns), b"],", label,
-        b',"missing_evidence":[', missing_evidence, b'],"reasons":[', b",".join(reasons),
-        _SCORE_CLOSE[score]))
+        frame.head, _BAND_OPEN[band], head, b',"concerns":[', b",".join(concerns), b"],",
+        label, b',"missing_evidence":[', missing_evidence, b'],"reasons":[',
+        b",".join(reasons), _SCORE_CLOSE[score], frame.tail))
 
 
 _BAND_OPEN: dict[str, bytes] = {band: b'{"band":"' + band.encode() + b'",' for band in BANDS}
