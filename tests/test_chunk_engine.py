@@ -319,3 +319,21 @@ def test_flag_bytes_name_the_flags_each_record_shows(shipped_pack: RulePack,
         assert [index for index in positions(mask, len(chunk))] == [
             index for index, flags in enumerate(chunk.flags) if flag_id in flags]
 
+
+
+def test_the_top_category_is_the_best_ranked_band_then_score_then_priority() -> None:
+    from parole_screen.engine import _tops
+
+    ranks = [  # (band rank: 0 strong, 1 possible, 2 weak; minus the score; priority; id)
+        {0: (1, -80, 2, "medical"), 1: (0, -60, 2, "medical"), 3: (2, -10, 2, "medical")},
+        {0: (1, -90, 1, "humanitarian"), 1: (0, -60, 1, "humanitarian")},
+        {3: (2, -10, 3, "re_parole"), 4: (1, -50, 3, "re_parole")},
+    ]
+    assert _tops(6, ranks) == [
+        "humanitarian",  # the same band: the higher score
+        "humanitarian",  # the same band and score: the lower priority number
+        None,  # no ranked band
+        "medical",  # the same band and score: priority again
+        "re_parole",  # the only one
+        None,
+    ]

@@ -241,8 +241,7 @@ def _score_chunk(pack: Any, columns: Columns, ids: Sequence[str | None],
 
     fee_json = _fee_column(plan, lanes, cites)
     deadlines = writer.deadlines(cites)
-    tops = [min(ranked)[3] if (ranked := [rank for rank in ranks if rank is not None]) else None
-            for ranks in zip(*[column.ranks for column in categories], strict=True)]
+    tops = _tops(n, [column.ranks for column in categories])
     return ScoredChunk(
         ids=list(ids), missing=missing, tops=tops,
         bands={category.id: column.bands for category, column in
@@ -343,12 +342,30 @@ class _Tracer:
         self.trace.append({"rule": flag_id, "result": held and not excepted, "clauses": clauses})
 
 
+_Rank = tuple[int, int, int, str]  # band rank, minus the score, priority, category id
+
+
+def _tops(n: int, ranks: list[dict[int, _Rank]]) -> list[str | None]:
+    """Each record's top category: of its ranked bands, the best (then the highest score,
+    then the category's priority). Only records with a ranked band are looked at."""
+    best: dict[int, _Rank] = {}
+    for category_ranks in ranks:
+        for index, rank in category_ranks.items():
+            held = best.get(index)
+            if held is None or rank < held:
+                best[index] = rank
+    tops: list[str | None] = [None] * n
+    for index, rank in best.items():
+        tops[index] = rank[3]
+    return tops
+
+
 class _CategoryColumn(NamedTuple):
     """A category's outcome for every record of a chunk."""
 
     json: list[bytes]
     bands: list[str]
-    ranks: list[tuple[int, int, int, str] | None]  # for picking the top category
+    ranks: dict[int, _Rank]  # by record, where the band is ranked: for the top category
 
 
 _RANKED = {"strong": 0, "possible": 1, "weak": 2}
@@ -372,7 +389,7 @@ def _category_column(category: PlanCategory, lanes: Lanes, writer: Writer,
              for band, json in EMPTY_OUTCOME.items()}
     json = [empty["not_indicated"]] * n
     bands = ["not_indicated"] * n
-    ranks: list[tuple[int, int, int, str] | None] = [None] * n
+    ranks: dict[int, _Rank] = {}
     some_true = some_unknown = 0
     for true, false in applies:
         some_true |= true
