@@ -48,8 +48,9 @@ class Writer:
         self.notes = _NoteWriter(lanes, plan.numeric)
         self.note = self.notes.write
 
-    def deadlines(self, cites: list[int]) -> list[list[bytes]]:
-        """Each record's deadlines, computed from its dates, in date order."""
+    def deadlines(self, cites: list[int]) -> list[bytes]:
+        """Each record's deadlines (JSON rows, joined), computed from its dates, in date
+        order; adds their citations."""
         lanes = self.lanes
         n = lanes.n
         found: list[list[tuple[str, str, bytes]]] = [[] for _ in range(n)]
@@ -72,8 +73,8 @@ class Writer:
                 picks = _narrowed(picks, bytes(row is not None for row in rows))
             deque(map(list.append, compress(found, picks), filter(None, rows)), 0)
             cites[:] = map(or_, cites, map(mul, picks, repeat(entry.cite)))
-        return [[json for _, _, json in sorted(rows)] if len(rows) > 1 else [rows[0][2]]
-                if rows else [] for rows in found]
+        return [b",".join([json for _, _, json in sorted(rows)]) if len(rows) > 1
+                else rows[0][2] if rows else b"" for rows in found]
 
     def _deadline(self, entry: PlanDeadline, start: dt.date) -> tuple[str, str, bytes] | None:
         deadline = entry.deadline
@@ -125,7 +126,7 @@ class Writer:
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
                  tops: Sequence[str | None], categories: Sequence[list[bytes]],
                  flags: list[bytes], items: Mapping[str, list[bytes]], fees: list[bytes],
-                 deadlines: Sequence[list[bytes]], cites: Sequence[int],
+                 deadlines: list[bytes], cites: Sequence[int],
                  traces: Sequence[list[dict[str, Any]]] | None) -> list[bytes | list[bytes]]:
         """The chunk's documents as a template: bytes shared by every record, or a list of
         one piece per record (see :class:`~parole_screen.engine.ScoredChunk`).
@@ -138,7 +139,7 @@ class Writer:
         template: list[bytes | list[bytes]] = [items["after_approval"], items["alternative"]]
         template += [categories[position] for position, _ in plan.category_keys]
         template += [
-            list(map(b",".join, deadlines)), items["document"], fees, flags, items["form"],
+            deadlines, items["document"], fees, flags, items["form"],
             list(map(dumps_plain, ids)), items["if_denied"], list(map(dumps_plain, missing)),
             items["next_step"], list(map(plan.sources_members, cites)),
             # Status and top category in one piece (few combinations), with the closing
