@@ -361,10 +361,22 @@ def test_batch_out_never_replaces_a_symlink(tmp_path: Path) -> None:
 
 # -- leaving without the interpreter's teardown (cli.exit_now) -------------------------------
 
+# Announces the quick exit on stderr before taking it.
+ANNOUNCE = """
+import os, sys
+_exit = os._exit
+def _announced(code):
+    sys.stderr.write(f"quick exit {code}\\n")
+    sys.stderr.flush()
+    _exit(code)
+os._exit = _announced
+"""
+
+
 def _run_main(prelude: str, *args: str) -> subprocess.CompletedProcess[str]:
     """``cli.main()`` with ``args`` in a fresh interpreter, after running ``prelude``; its
-    standard streams buffered, as they are by default."""
-    script = (f"{prelude}\nimport sys\nsys.argv = ['parole-screen', *{list(args)!r}]\n"
+    standard streams buffered, as they are by default, and its quick exit announced."""
+    script = (f"{ANNOUNCE}\n{prelude}\nimport sys\nsys.argv = ['parole-screen', *{list(args)!r}]\n"
               "from parole_screen.cli import main\nmain()\n")
     buffered = {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
     return subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
@@ -376,6 +388,7 @@ def test_exit_handlers_run_and_their_output_is_flushed() -> None:
     done = _run_main("import atexit\natexit.register(print, 'handler ran')",
                      "questions", "--format", "json")
     assert done.returncode == 0, done.stderr
+    assert done.stderr.endswith("quick exit 0\n")
     body, _, last = done.stdout.rstrip("\n").rpartition("\n")
     assert last == "handler ran"
     assert len(json.loads(body)) > 10  # the whole JSON, nothing cut short
@@ -384,10 +397,12 @@ def test_exit_handlers_run_and_their_output_is_flushed() -> None:
 def test_exit_codes_survive_the_quick_exit(tmp_path: Path) -> None:
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": "a", "answers": {"location": "nowhere"}}\n')
-    assert _run_main("", "--version").returncode == 0
-    assert _run_main("", *MINI, "batch", str(bad), "--quiet").returncode == 3
-    assert _run_main("", *MINI, "score", str(tmp_path / "missing.json")).returncode == 1
-    assert _run_main("", "no-such-command").returncode == 2
+    for args, code in [(["--version"], 0), ([*MINI, "batch", str(bad), "--quiet"], 3),
+                       ([*MINI, "score", str(tmp_path / "missing.json")], 1),
+                       (["no-such-command"], 2)]:
+        done = _run_main("", *args)
+        assert done.returncode == code, args
+        assert done.stderr.endswith(f"quick exit {code}\n"), args
 
 
 def test_a_thread_still_running_is_waited_for() -> None:
@@ -395,19 +410,31 @@ def test_a_thread_still_running_is_waited_for() -> None:
     prelude = ("import threading, time\n"
                "threading.Thread(target=lambda: (time.sleep(0.5), print('thread done'))).start()")
     done = _run_main(prelude, "--version")
-    assert done.returncode == 0
+    assert done.returncode == 0 and "quick exit" not in done.stderr
     version, *rest = done.stdout.splitlines()
     assert version.startswith("parole-screen ") and rest == ["thread done"]
 
 
+def test_a_profiler_gets_its_ordinary_exit(tmp_path: Path) -> None:
+    stats = tmp_path / "profile.out"
+    done = subprocess.run([sys.executable, "-m", "cProfile", "-o", str(stats), "-m",
+                           "parole_screen", "--version"], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert stats.stat().st_size > 0  # written at exit, by the profiler
+
+
 @pytest.fixture
 def no_exit(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """In-process tests of ``exit_now``: exit handlers recorded, not pytest's own run, and
-    an ``os._exit`` that fails the test instead of ending pytest."""
+    """In-process tests of ``exit_now``: exit handlers recorded, not pytest's own run; no
+    other thread seen (pytest may run some); and an ``os._exit`` that fails the test
+    instead of ending pytest."""
     import atexit
+    import threading
 
     ran: list[str] = []
     monkeypatch.setattr(atexit, "_run_exitfuncs", lambda: ran.append("exit handlers"))
+    monkeypatch.setattr(threading, "active_count", lambda: 1)
 
     def refuse(code: int) -> None:
         raise AssertionError(f"os._exit({code}) was called")
@@ -416,8 +443,9 @@ def no_exit(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return ran
 
 
-@pytest.mark.parametrize("code", ["a message", ("a", "tuple")])
-def test_an_exit_with_a_message_takes_the_ordinary_way(code: object, no_exit: list[str]) -> None:
+@pytest.mark.parametrize("code", ["a message", ("a", "tuple"), 256, -1])
+def test_an_exit_code_out_of_the_ordinary_takes_the_ordinary_way(code: object,
+                                                                 no_exit: list[str]) -> None:
     from parole_screen.cli import exit_now
 
     leaving = SystemExit(code)
@@ -443,9 +471,12 @@ def test_an_unflushable_stream_takes_the_ordinary_way(monkeypatch: pytest.Monkey
     assert raised.value is leaving and no_exit == ["exit handlers"]
 
 
-def test_the_quick_exit_ends_the_process_with_the_code(no_exit: list[str]) -> None:
+def test_the_quick_exit_ends_the_process_with_the_code(monkeypatch: pytest.MonkeyPatch,
+                                                       no_exit: list[str]) -> None:
     from parole_screen.cli import exit_now
 
+    monkeypatch.setattr(sys, "gettrace", lambda: None)  # a coverage tool may trace pytest
+    monkeypatch.setattr(sys, "getprofile", lambda: None)
     with pytest.raises(AssertionError, match=r"os\._exit\(3\)"):
         exit_now(SystemExit(3))
     assert no_exit == ["exit handlers"]

@@ -274,13 +274,17 @@ def exit_now(leaving: SystemExit) -> NoReturn:
     Freeing every object of a finished command one by one (modules, the pack, its plan, a
     batch's caches) took 60 ms after ``--version`` and 150 ms after a one-record batch,
     for nothing: the system frees a process's memory at once. So, as mypy does, run the
-    exit handlers, flush the standard streams, and leave. Anything out of the ordinary (a
-    message as the exit code, another thread still running, a stream that cannot be
-    flushed) takes the ordinary way out instead.
+    exit handlers, flush the standard streams, and leave. Anything out of the ordinary
+    takes the ordinary way out instead: an exit code that is a message or out of range,
+    another thread still running, a stream that cannot be flushed, or a profiler or
+    debugger watching (it has work to do at exit). Code that runs the command line inside
+    its own process calls ``app`` rather than this entry point.
     """
     code = 0 if leaving.code is None else leaving.code
     threading = sys.modules.get("threading")  # not imported: no other thread was started
-    if not isinstance(code, int) or (threading is not None and threading.active_count() > 1):
+    if (not isinstance(code, int) or not 0 <= code <= 255 or sys.getprofile() is not None
+            or sys.gettrace() is not None
+            or (threading is not None and threading.active_count() > 1)):
         raise leaving
     atexit._run_exitfuncs()  # what the teardown runs first (and only once): none is skipped
     try:
