@@ -4,9 +4,11 @@ order, however little a pipe takes at a time."""
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -71,15 +73,16 @@ def test_a_full_non_blocking_pipe_takes_the_rest_when_it_drains() -> None:
 
 
 def test_the_writer_gathers_into_a_file_after_what_it_buffered(tmp_path: Path) -> None:
-    """JSON framing is buffered in the file object; it must come before the rows."""
+    """What the caller wrote to the file object before (buffered there) comes first."""
     data = pieces(2100)
     path = tmp_path / "out.json"
     with path.open("wb") as out:
+        out.write(b"before\n")
         writer = batch._Writer(out, "json", [])
         writer.write(data)
         writer.write(b"tail")
         writer.close()
-    assert path.read_bytes() == b"[\n" + b"".join(data) + b",\ntail\n]\n"
+    assert path.read_bytes() == b"before\n[\n" + b"".join(data) + b",\ntail\n]\n"
 
 
 def test_the_writer_joins_for_a_stream_without_a_descriptor() -> None:
@@ -109,15 +112,28 @@ def test_no_sysconf_means_the_posix_least(monkeypatch: pytest.MonkeyPatch) -> No
     assert batch._iov_max() == 16
 
 
+def _fill(fd: int) -> bytes:
+    """Write to a non-blocking pipe until it is full; return what was written."""
+    filler = bytearray()
+    try:
+        while True:
+            filler += b"f" * os.write(fd, b"f" * 4096)
+    except BlockingIOError:
+        return bytes(filler)
+
+
 @pytest.mark.parametrize("fmt", ["csv", "json"])
 def test_bytes_rows_reach_a_full_non_blocking_pipe_whole(fmt: str) -> None:
     """CSV and JSON chunks are bytes; they and their framing (the header, the brackets,
-    the commas between chunks) must survive a pipe that is often full."""
+    the commas between chunks) must survive a non-blocking pipe that is full."""
     data = b"".join(pieces(40_000, size=50))  # some 2 MB, far past a pipe's 64 KiB
     read_end, write_end = os.pipe()
+    os.set_blocking(write_end, False)
+    filler = _fill(write_end)  # full before the first framing is written
     received = bytearray()
 
     def drain() -> None:
+        time.sleep(0.2)  # the writer meets the full pipe first
         while chunk := os.read(read_end, 5000):
             received.extend(chunk)
 
@@ -125,11 +141,10 @@ def test_bytes_rows_reach_a_full_non_blocking_pipe_whole(fmt: str) -> None:
     reader.start()
     try:
         with os.fdopen(write_end, "wb") as out:
-            os.set_blocking(write_end, False)
             writer = batch._Writer(out, fmt, ["id"])
             writer.write(data)
             writer.write(data)
-            writer.close()  # the framing's end, into the same full pipe
+            writer.close()
     finally:
         reader.join(timeout=60)
         os.close(read_end)
@@ -137,4 +152,46 @@ def test_bytes_rows_reach_a_full_non_blocking_pipe_whole(fmt: str) -> None:
     head = b"id\n" if fmt == "csv" else b"[\n"
     middle = data + (b",\n" if fmt == "json" else b"") + data
     tail = b"\n]\n" if fmt == "json" else b""
-    assert bytes(received) == head + middle + tail
+    assert bytes(received) == filler + head + middle + tail
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_every_byte_goes_to_the_descriptor_by_write_rows(tmp_path: Path, fmt: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """Framing included: only ``write_rows`` finishes what a full non-blocking pipe leaves."""
+    sent: list[bytes] = []
+
+    def recorded(fd: int, data: batch.Rows) -> None:
+        sent.append(data if isinstance(data, bytes) else b"".join(data))
+        write_rows(fd, data)
+
+    monkeypatch.setattr(batch, "write_rows", recorded)
+    path = tmp_path / "out"
+    with path.open("wb") as out:
+        writer = batch._Writer(out, fmt, ["id"])
+        writer.write(pieces(3))
+        writer.write(b"row\n")
+        writer.close()
+    assert b"".join(sent) == path.read_bytes() != b""
+
+
+@pytest.mark.parametrize("failure", ["refused", "stops short"])
+def test_a_spool_file_is_copied_whole_when_sendfile_fails(tmp_path: Path, failure: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    spool = tmp_path / "spool"
+    data = b"".join(pieces(300_000))  # more than one block of the copy
+    spool.write_bytes(data)
+    real_sendfile = os.sendfile
+
+    def sendfile(out_fd: int, in_fd: int, offset: int, count: int) -> int:
+        if failure == "refused":
+            raise OSError(errno.EINVAL, "not supported")
+        return 0 if offset else real_sendfile(out_fd, in_fd, offset, 1000)
+
+    monkeypatch.setattr(os, "sendfile", sendfile)
+    path = tmp_path / "out.json"
+    with path.open("wb") as out:
+        writer = batch._Writer(out, "json", [])
+        writer.write_file(str(spool))
+        writer.close()
+    assert path.read_bytes() == b"[\n" + data + b"\n]\n"
