@@ -22,6 +22,7 @@ from parole_screen import AnswerError, RulePack, answers, load_pack, plan, scree
 from parole_screen.conditions import Condition
 from parole_screen.engine import effective_answers, score_chunk, score_records
 from parole_screen.lanes import Lanes, positions
+from parole_screen.models import ITEM_KINDS
 
 DAYS = (dt.date(2025, 10, 15), dt.date(2026, 1, 1), dt.date(2026, 11, 28))
 
@@ -337,3 +338,32 @@ def test_the_top_category_is_the_best_ranked_band_then_score_then_priority() -> 
         "re_parole",  # the only one
         None,
     ]
+
+
+def test_results_are_canonical_where_item_kinds_are_empty(minimal_pack: RulePack) -> None:
+    """The minimal pack lacks some kinds of item: their lists, framed, are still there,
+    empty, and every result is canonical JSON (sorted, compact)."""
+    kinds = {item.item.kind for item in minimal_pack.items}
+    assert set(ITEM_KINDS) - kinds  # some kind has no item
+    records = [{"id": "a", "answers": {"location": "outside_us", "reason": "medical"}},
+               {"id": "b", "answers": {}}]
+    for scored in score_records(minimal_pack, records, DAYS[1]):
+        assert not isinstance(scored, AnswerError)
+        result = orjson.loads(scored.json)
+        assert scored.json == canonical(result)
+        for kind in set(ITEM_KINDS) - kinds:
+            key = {"alternative": "alternatives", "document": "documents", "form": "forms",
+                   "next_step": "next_steps"}.get(kind, kind)
+            assert result[key] == []
+
+
+def test_category_frames_open_and_close_the_categories() -> None:
+    from parole_screen.layout import Frame, category_frames
+
+    assert category_frames([b'"a":'], b'"2026-01-01"') == [
+        Frame(b'"2026-01-01","categories":{"a":', b'},"deadlines":[')]
+    assert category_frames([b'"a":', b'"b":', b'"c":'], b"D") == [
+        Frame(b'D,"categories":{"a":', b""), Frame(b',"b":', b""),
+        Frame(b',"c":', b'},"deadlines":[')]
+    with pytest.raises(ValueError, match="at least one category"):
+        category_frames([], b"D")
