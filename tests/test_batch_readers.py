@@ -304,16 +304,20 @@ def test_parse_many_reads_a_chunk_as_parse_record_would() -> None:
     assert batch_input.parse_many([b'{"s": "\\ud800"}']) == [{"s": "\ud800"}]
 
 
-def test_deep_nesting_that_orjson_refuses_is_read_by_json_not_a_crash(
-        minimal_pack: RulePack) -> None:
-    """orjson raises RecursionError past depth 1024; json reads it (and later checks reject
-    the record), so the batch goes on."""
+def test_deep_nesting_is_one_error_row_not_a_crash(minimal_pack: RulePack) -> None:
+    """Nesting past orjson's limit: older orjson raise RecursionError, newer ones
+    JSONDecodeError, and json then reads the record or finds it nested too deeply. Either
+    way that record is rejected (the answers contract is flat), and the rest are scored."""
     deep = b'{"answers": {"x": ' + b"[" * 1100 + b"]" * 1100 + b"}}"
     parsed = batch_input.parse_many([b"{}", deep])
-    assert parsed[0] == {} and isinstance(parsed[1], dict)
-    assert isinstance(parse_record(deep), dict)
-    outcome = score_chunk(minimal_pack, parsed, dt.date(2026, 2, 1))
-    assert outcome.places == [0] and outcome.errors[1].field == "x"
+    assert parsed[0] == {}
+    if isinstance(parsed[1], Rejected):
+        assert parsed[1].kind == "invalid_json" and "nested too deeply" in parsed[1].reason
+    else:
+        assert isinstance(parsed[1], dict) and isinstance(parse_record(deep), dict)
+    outcome = score_chunk(minimal_pack, [batch._as_input(record) for record in parsed],
+                          dt.date(2026, 2, 1))
+    assert outcome.places == [0] and list(outcome.errors) == [1]
 
 
 @pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
