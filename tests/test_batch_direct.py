@@ -495,3 +495,34 @@ def test_cli_ctrl_c_leaves_whole_chunks_in_order(minimal_pack: RulePack, tmp_pat
     rows = target.read_bytes()
     assert whole.read_bytes().startswith(rows)
     assert 0 < rows.count(b"\n") < 60_000 and rows.count(b"\n") % 512 == 0
+
+
+def test_a_lost_worker_stops_the_wait_for_its_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed mid-run (the OOM killer, say) takes its chunk with it: the wait for
+    that chunk must end with an error, not go on for good."""
+    class Never:
+        waits = 0
+
+        def ready(self) -> bool:
+            return False
+
+        def wait(self, timeout: float) -> None:
+            Never.waits += 1
+            if Never.waits > 100:  # the test fails rather than hangs
+                raise AssertionError("still waiting for the lost chunk")
+            time.sleep(timeout)
+
+    class Pool:
+        def apply_async(self, function: Any, args: Any) -> Never:
+            return Never()
+
+    monkeypatch.setattr(batch, "_LIVENESS_POLL", 0.01)
+    asked: list[bool] = []
+
+    def lost() -> bool:
+        asked.append(True)
+        return len(asked) >= 3  # gone by the third look
+
+    with pytest.raises(ParoleScreenError, match="worker process stopped unexpectedly"):
+        batch._feed(Pool(), iter([[], []]), lambda result: True, 1, lost)
+    assert len(asked) == 3

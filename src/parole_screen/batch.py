@@ -778,9 +778,12 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
             if loaded is not None:
                 plan_for(loaded)  # built once here; forked workers inherit it
                 _FORKED[loaded.content_hash] = loaded
+        before = _children()
         with ctx.Pool(jobs, initializer=_worker_init, initargs=init_args) as pool:
+            workers = _children() - before
             try:
-                _feed(pool, chunks, take, 2 * jobs)
+                # The pool never ends a worker while the batch runs: one gone was killed.
+                _feed(pool, chunks, take, 2 * jobs, lambda: not workers <= _children())
             finally:
                 if direct is not None:
                     direct.close()  # before the pool's exit stops the workers
@@ -795,21 +798,47 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
 
 
 def _feed(pool: Any, chunks: Iterator[list[Item] | LineRange],
-          take: Callable[[ChunkOut], bool], window: int) -> None:
+          take: Callable[[ChunkOut], bool], window: int,
+          lost: Callable[[], bool] = lambda: False) -> None:
     """Send chunks to the pool and take their results in order, until the end or a stop.
 
     ``Pool.imap`` would do, except that its feeder thread drains the input iterator as fast
     as it can, so memory would grow with the input. Here at most ``window`` chunks are in
     flight: the reader waits for the writer, and memory stays flat.
+
+    A pool whose worker dies (killed, out of memory) starts another, but the chunk it held
+    never finishes: while waiting, ``lost()`` is asked whether a worker has gone, and the
+    batch stops with an error instead of waiting for good.
     """
+    def result_of(task: Any) -> ChunkOut:
+        while not task.ready():
+            task.wait(_LIVENESS_POLL)
+            if not task.ready() and lost():
+                raise ParoleScreenError(
+                    "a worker process stopped unexpectedly (killed, or out of memory?); "
+                    "the output is incomplete: run the batch again, with fewer --jobs")
+        result: ChunkOut = task.get()
+        return result
+
     pending: deque[Any] = deque()
     for number, chunk in enumerate(chunks):
         pending.append(pool.apply_async(_worker_chunk, (number, chunk)))
-        if len(pending) >= window and not take(pending.popleft().get()):
+        if len(pending) >= window and not take(result_of(pending.popleft())):
             return
     while pending:
-        if not take(pending.popleft().get()):
+        if not take(result_of(pending.popleft())):
             return
+
+
+#: Seconds between checks that every worker is still there, while a chunk is awaited.
+_LIVENESS_POLL = 0.5
+
+
+def _children() -> set[int | None]:
+    """The process ids of this process's live children (multiprocessing's)."""
+    import multiprocessing
+
+    return {process.pid for process in multiprocessing.active_children()}
 
 
 # -- output ----------------------------------------------------------------------------------
