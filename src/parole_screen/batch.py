@@ -667,11 +667,6 @@ class _Writer:
             self._put(_separator(first=self.first))
         self.first = False
 
-    def share(self) -> int | None:
-        """The descriptor workers may write to themselves; None when ``out`` is not plainly
-        a file (see :func:`_descriptor`)."""
-        return self.fd
-
     def shared(self, wrote_rows: bool) -> None:
         """Workers wrote the chunks: frame the end of the output accordingly."""
         self.first = self.first and not wrote_rows
@@ -766,7 +761,9 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
     import multiprocessing
 
     ctx = multiprocessing.get_context()
-    fd = writer.share() if ctx.get_start_method() == "fork" else None
+    # Forked workers may write to the output's descriptor themselves (None: not plainly a
+    # file, see _descriptor).
+    fd = writer.fd if ctx.get_start_method() == "fork" else None
     direct = _DirectOutput(ctx, fd, writer.fmt) if fd is not None else None
     # The spool folder is 0700: rows hold answers.
     spool = "" if direct is not None else tempfile.mkdtemp(prefix="parole-screen-batch-")
@@ -798,8 +795,7 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
 
 
 def _feed(pool: Any, chunks: Iterator[list[Item] | LineRange],
-          take: Callable[[ChunkOut], bool], window: int,
-          lost: Callable[[], bool] = lambda: False) -> None:
+          take: Callable[[ChunkOut], bool], window: int, lost: Callable[[], bool]) -> None:
     """Send chunks to the pool and take their results in order, until the end or a stop.
 
     ``Pool.imap`` would do, except that its feeder thread drains the input iterator as fast
