@@ -221,6 +221,18 @@ def test_a_closed_pipe_ends_the_batch_with_broken_pipe(minimal_pack: RulePack,
         run_into(minimal_pack, path, out, 2, chunk_records=5)
 
 
+@pytest.mark.usefixtures("no_spool")
+def test_a_failed_write_of_the_only_chunk_is_still_the_error(minimal_pack: RulePack,
+                                                            tmp_path: Path) -> None:
+    """The worker hands its only chunk over and returns its counts before the write fails:
+    no later chunk of that worker raises it, so the main process's last wait must."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 2))  # one chunk (the first is 5 // 2)
+    read, write = os.pipe()
+    os.close(read)
+    with open(write, "wb") as out, pytest.raises(BrokenPipeError):  # noqa: PTH123
+        run_into(minimal_pack, path, out, 2, chunk_records=5)
+
+
 # -- failures leave whole chunks in order ------------------------------------------------------
 
 
@@ -305,6 +317,107 @@ def test_a_failed_write_or_the_end_of_the_batch_ends_the_turns() -> None:
     finally:
         os.close(write)
         os.close(read)
+
+
+def test_a_worker_hands_its_chunk_over_and_goes_on(tmp_path: Path) -> None:
+    """A worker whose chunk's turn has not come does not wait for it: a thread of its own
+    writes the chunk later. A second hand-over waits for the first (at most one waits)."""
+    ctx = multiprocessing.get_context("fork")
+    target = tmp_path / "out"
+    with target.open("wb") as out:
+        turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
+        turns.hand_over(1, b"one\n")  # returns, though chunk 0 is not written yet
+        assert target.read_bytes() == b""
+        second = threading.Thread(target=turns.hand_over, args=(3, b"three\n"))
+        second.start()
+        second.join(0.3)
+        assert second.is_alive()  # waiting for chunk 1, which waits for chunk 0
+        turns.write(0, b"zero\n")  # another worker's chunk
+        second.join(5)
+        assert not second.is_alive()
+        turns.write(2, b"two\n")
+        turns.settle()
+    assert target.read_bytes() == b"zero\none\ntwo\nthree\n"
+
+
+def test_a_failed_hand_over_reaches_the_worker_and_the_main_process() -> None:
+    """The write fails in the worker's thread, after the worker went on: its next hand-over
+    raises the error, and the main process, which may never hear from that worker again,
+    raises it too (BrokenPipeError for a closed pipe, as a write of its own would)."""
+    ctx = multiprocessing.get_context("fork")
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        turns = batch._DirectOutput(ctx, write, "jsonl")
+        turns.hand_over(0, b"rows\n")
+        with pytest.raises(BrokenPipeError):
+            turns.settle()
+        with pytest.raises(BrokenPipeError):
+            turns.check_failure()
+        with pytest.raises(BrokenPipeError):
+            turns.wait_written(5, lambda: None)  # the turns are closed: no waiting
+    finally:
+        os.close(write)
+
+
+def test_a_failure_that_is_not_an_os_error_is_an_internal_error(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(fd: int, data: Any) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(batch, "write_rows", broken)
+    ctx = multiprocessing.get_context("fork")
+    with (tmp_path / "out").open("wb") as out:
+        turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
+        turns.hand_over(0, b"rows\n")
+        with pytest.raises(RuntimeError, match="a bug"):
+            turns.settle()
+        with pytest.raises(ParoleScreenError, match="internal error"):
+            turns.check_failure()
+
+
+def test_the_main_process_waits_until_the_last_chunk_is_written(tmp_path: Path) -> None:
+    """Workers return before their chunks are written: the batch ends (and the pool stops
+    them) only once every chunk is out."""
+    ctx = multiprocessing.get_context("fork")
+    target = tmp_path / "out"
+    with target.open("wb") as out:
+        turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
+        turns.hand_over(1, b"one\n")
+        later = threading.Timer(0.3, turns.write, args=(0, b"zero\n"))
+        later.start()
+        checks: list[bool] = []
+        turns.wait_written(1, lambda: checks.append(True))
+        assert target.read_bytes() == b"zero\none\n"
+        later.join()
+        turns.settle()
+    # Stopped early (fail_fast's chunk closes the turns): the wait ends there too.
+    with target.open("wb") as out:
+        turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
+        turns.hand_over(0, b"stop\n", stop=True)
+        turns.wait_written(0, lambda: None)
+        assert target.read_bytes() == b"stop\n"
+
+
+def test_the_last_wait_gives_up_on_a_worker_that_holds_the_lock(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed while it writes never gives the lock back: the main process must
+    still look at its workers between waits, not wait for the lock for good."""
+    monkeypatch.setattr(batch, "_LIVENESS_POLL", 0.01)
+    ctx = multiprocessing.get_context("fork")
+    with (tmp_path / "out").open("wb") as out:
+        turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
+        assert turns._turn.acquire()  # "the killed worker"
+        looks: list[bool] = []
+
+        def check() -> None:
+            looks.append(True)
+            if len(looks) >= 3:
+                raise ParoleScreenError("a worker process stopped unexpectedly")
+
+        with pytest.raises(ParoleScreenError, match="stopped unexpectedly"):
+            turns.wait_written(0, check)
+        assert len(looks) == 3
 
 
 # -- the fallback: spool files -----------------------------------------------------------------
@@ -517,12 +630,41 @@ def test_a_lost_worker_stops_the_wait_for_its_chunk(monkeypatch: pytest.MonkeyPa
             return Never()
 
     monkeypatch.setattr(batch, "_LIVENESS_POLL", 0.01)
-    asked: list[bool] = []
+    looks: list[bool] = []
 
-    def lost() -> bool:
-        asked.append(True)
-        return len(asked) >= 3  # gone by the third look
+    def check() -> None:
+        looks.append(True)
+        if len(looks) >= 3:  # gone by the third look
+            raise ParoleScreenError("a worker process stopped unexpectedly")
 
     with pytest.raises(ParoleScreenError, match="worker process stopped unexpectedly"):
-        batch._feed(Pool(), iter([[], []]), lambda result: True, 1, lost)
-    assert len(asked) == 3
+        batch._feed(Pool(), iter([[], []]), lambda result: True, 1, check)
+    assert len(looks) == 3
+
+
+@pytest.mark.usefixtures("no_spool")
+def test_a_batch_whose_worker_is_gone_stops_with_an_error(
+        minimal_pack: RulePack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real check, through run_batch: the workers are made to look gone (killing one
+    could leave the pool's queue lock taken, see bpo-22393) while a chunk is awaited."""
+    monkeypatch.setattr(batch, "_LIVENESS_POLL", 0.05)
+    real_children = batch._children
+    looks: list[bool] = []
+
+    def children() -> set[int | None]:
+        looks.append(True)
+        return real_children() if len(looks) <= 2 else set()  # before and after the start
+
+    scored = Scorer.chunk
+
+    def slow_chunk(self: Scorer, items: list[Item]) -> Any:
+        time.sleep(0.5)  # long enough to be looked at while awaited
+        return scored(self, items)
+
+    monkeypatch.setattr(batch, "_children", children)
+    monkeypatch.setattr(Scorer, "chunk", slow_chunk)
+    path = write_input(tmp_path, lines_of(minimal_pack, 20))
+    with (tmp_path / "out").open("wb") as out, pytest.raises(
+            ParoleScreenError, match="worker process stopped unexpectedly"):
+        run_into(minimal_pack, path, out, 2, chunk_records=5)
+    assert len(looks) > 2

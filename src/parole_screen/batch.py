@@ -36,6 +36,7 @@ import os
 import select
 import shutil
 import tempfile
+import threading
 import time
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -98,7 +99,7 @@ class ChunkOut(NamedTuple):
     counts: Counter[str]
     stopped: bool  # fail_fast hit a rejected record; ``data`` ends with its row
     spool: str | None = None  # a worker's rows are in this file instead of ``data``
-    written: bool = False  # a worker wrote its rows to the output itself (``data`` is empty)
+    written: bool = False  # a worker writes its rows to the output itself (``data`` is empty)
 
 
 _EMPTY = ChunkOut(b"", 0, 0, 0, Counter(), False)  # a range of blank lines
@@ -394,7 +395,8 @@ def _load_same(path: str, expected: str | None) -> RulePack:
 
 def _worker_chunk(number: int, task: list[Item] | LineRange) -> ChunkOut:
     """Score a chunk (its items, or the lines of a file range) and hand its rows on: to the
-    output itself when the main process shares its descriptor, else to a private spool file.
+    output itself when the main process shares its descriptor (written in turn, by a thread
+    of this worker's), else to a private spool file.
 
     Rows are ~20 KB per record: piping them back through the pool (pickled, copied four
     times) cost the main process more CPU than it saved, and even a spool file costs a
@@ -405,7 +407,7 @@ def _worker_chunk(number: int, task: list[Item] | LineRange) -> ChunkOut:
     items = list(range_items(task)) if isinstance(task, LineRange) else task
     result = _WORKER.chunk(items) if items else _EMPTY
     if _DIRECT is not None:
-        _DIRECT.write(number, result.data, stop=result.stopped)
+        _DIRECT.hand_over(number, result.data, stop=result.stopped)
         return result._replace(data=b"", written=True)
     path = os.path.join(_SPOOL, f"{number}.part")  # noqa: PTH118 - a plain string for pickling
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -421,20 +423,27 @@ class _DirectOutput:
     themselves, one at a time and in input order.
 
     Shared state, guarded by one lock: whose turn it is (the number of the next chunk to
-    write, or ``_CLOSED``) and how many chunks with rows were written (JSON framing needs
-    to know the first). A chunk is written whole while its writer holds the lock, and the
-    turn passes on only after a complete write, so the output is always whole chunks in
-    input order, whatever fails or stops: the main process closes the turns (taking the
-    lock, so after any write under way) before the workers are stopped.
+    write, or ``_CLOSED``), how many chunks with rows were written (JSON framing needs to
+    know the first) and why the writes failed, if they did. A chunk is written whole while
+    its writer holds the lock, and the turn passes on only after a complete write, so the
+    output is always whole chunks in input order, whatever fails or stops: the main process
+    closes the turns (taking the lock, so after any write under way) before the workers are
+    stopped.
+
+    A worker hands each chunk to a thread of its own that waits for the chunk's turn and
+    writes it, and goes on to score its next chunk meanwhile: a worker that finished before
+    the chunk ahead of it was written would otherwise sit idle. At most one chunk per worker
+    waits, so memory stays bounded.
 
     Once the turns are closed (fail_fast's last chunk, a failed write, the main process
     leaving), a chunk whose turn never comes waits, holding nothing, until the pool stops
-    its worker: a worker that returned instead could be killed while it puts its result on
-    the pool's queue, and leave that queue's lock taken for good (Pool.terminate hangs).
+    its worker.
     """
 
     _CLOSED = -1
-    _NEXT, _WRITTEN = 0, 1
+    _NEXT, _WRITTEN, _FAILED = 0, 1, 2
+    #: ``_FAILED`` for a failure that is not an OSError (which leaves its errno there).
+    _NOT_OS = -1
     #: How long the main process waits for a write under way when the batch ends early
     #: (a write blocked on a stalled pipe must not hang Ctrl-C).
     CLOSE_WAIT = 5.0
@@ -443,11 +452,37 @@ class _DirectOutput:
         self.fd = fd
         self.json = fmt == "json"
         self._turn = ctx.Condition(ctx.Lock())
-        self._state = ctx.RawArray("q", 2)  # _NEXT, _WRITTEN; the lock guards both
+        self._state = ctx.RawArray("q", 3)  # _NEXT, _WRITTEN, _FAILED; the lock guards all
+        # In each worker, its own: the thread writing its last chunk, and how that failed.
+        self._writing: threading.Thread | None = None
+        self._failure: BaseException | None = None
+
+    def hand_over(self, number: int, data: Rows, *, stop: bool = False) -> None:
+        """In a worker: have chunk ``number`` written by this worker's writing thread once
+        its turn comes, and return. The chunk handed over before is waited for first, and
+        its failure, if it failed, is raised here."""
+        self.settle()
+        self._writing = threading.Thread(target=self._write_in_thread, args=(number, data, stop),
+                                         name=f"parole-screen-chunk-{number}", daemon=True)
+        self._writing.start()
+
+    def settle(self) -> None:
+        """In a worker: wait for the chunk handed over last to be written."""
+        if self._writing is not None:
+            self._writing.join()
+            self._writing = None
+        if self._failure is not None:
+            raise self._failure
+
+    def _write_in_thread(self, number: int, data: Rows, stop: bool) -> None:
+        try:
+            self.write(number, data, stop=stop)
+        except BaseException as error:  # the worker raises it at its next hand-over
+            self._failure = error
 
     def write(self, number: int, data: Rows, *, stop: bool = False) -> None:
-        """In a worker: wait for chunk ``number``'s turn, write it whole, pass the turn on
-        (or close the turns after fail_fast's last chunk)."""
+        """Wait for chunk ``number``'s turn, write it whole, pass the turn on (or close the
+        turns after fail_fast's last chunk)."""
         state = self._state
         with self._turn:
             self._turn.wait_for(lambda: state[self._NEXT] == number)
@@ -458,11 +493,42 @@ class _DirectOutput:
                     write_rows(self.fd, data)
                     state[self._WRITTEN] += 1
                 state[self._NEXT] = self._CLOSED if stop else number + 1
-            except BaseException:
+            except BaseException as error:
                 state[self._NEXT] = self._CLOSED  # never write after half a chunk
+                code = error.errno if isinstance(error, OSError) else None
+                state[self._FAILED] = code if code and code > 0 else self._NOT_OS
                 raise
             finally:
                 self._turn.notify_all()
+
+    def wait_written(self, last: int, check: Callable[[], None]) -> None:
+        """In the main process: wait until every chunk up to ``last`` is written (or the
+        turns are closed), calling ``check`` between waits; raise a failed write's error."""
+        state = self._state
+
+        def written() -> bool:
+            turn: int = state[self._NEXT]
+            return turn == self._CLOSED or turn > last
+
+        while True:
+            # A lock held by a worker that was killed is never given back: wait in steps.
+            if self._turn.acquire(True, _LIVENESS_POLL):
+                try:
+                    if self._turn.wait_for(written, _LIVENESS_POLL):
+                        break
+                finally:
+                    self._turn.release()
+            check()
+        self.check_failure()
+
+    def check_failure(self) -> None:
+        """In the main process: raise the error of a worker's failed write, if there was
+        one (a closed pipe raises BrokenPipeError, as it would in the main process)."""
+        code = self._state[self._FAILED]
+        if code == self._NOT_OS:
+            raise ParoleScreenError("internal error: a worker could not write its rows")
+        if code:
+            raise OSError(code, os.strerror(code))
 
     def close(self) -> None:
         """In the main process: let no further chunk be written, once any write under way
@@ -778,9 +844,20 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
         before = _children()
         with ctx.Pool(jobs, initializer=_worker_init, initargs=init_args) as pool:
             workers = _children() - before
-            try:
+
+            def check() -> None:
                 # The pool never ends a worker while the batch runs: one gone was killed.
-                _feed(pool, chunks, take, 2 * jobs, lambda: not workers <= _children())
+                if not workers <= _children():
+                    raise ParoleScreenError(
+                        "a worker process stopped unexpectedly (killed, or out of memory?); "
+                        "the output is incomplete: run the batch again, with fewer --jobs")
+                if direct is not None:
+                    direct.check_failure()
+
+            try:
+                last = _feed(pool, chunks, take, 2 * jobs, check)
+                if direct is not None:
+                    direct.wait_written(last, check)
             finally:
                 if direct is not None:
                     direct.close()  # before the pool's exit stops the workers
@@ -795,35 +872,39 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
 
 
 def _feed(pool: Any, chunks: Iterator[list[Item] | LineRange],
-          take: Callable[[ChunkOut], bool], window: int, lost: Callable[[], bool]) -> None:
-    """Send chunks to the pool and take their results in order, until the end or a stop.
+          take: Callable[[ChunkOut], bool], window: int, check: Callable[[], None]) -> int:
+    """Send chunks to the pool and take their results in order, until the end or a stop;
+    return the number of the last chunk taken (-1 for none).
 
     ``Pool.imap`` would do, except that its feeder thread drains the input iterator as fast
     as it can, so memory would grow with the input. Here at most ``window`` chunks are in
     flight: the reader waits for the writer, and memory stays flat.
 
     A pool whose worker dies (killed, out of memory) starts another, but the chunk it held
-    never finishes: while waiting, ``lost()`` is asked whether a worker has gone, and the
-    batch stops with an error instead of waiting for good.
+    never finishes: while waiting, ``check()`` is called, to raise when the batch cannot go
+    on, instead of waiting for good.
     """
     def result_of(task: Any) -> ChunkOut:
         while not task.ready():
             task.wait(_LIVENESS_POLL)
-            if not task.ready() and lost():
-                raise ParoleScreenError(
-                    "a worker process stopped unexpectedly (killed, or out of memory?); "
-                    "the output is incomplete: run the batch again, with fewer --jobs")
+            if not task.ready():
+                check()
         result: ChunkOut = task.get()
         return result
 
     pending: deque[Any] = deque()
+    taken = -1
     for number, chunk in enumerate(chunks):
         pending.append(pool.apply_async(_worker_chunk, (number, chunk)))
-        if len(pending) >= window and not take(result_of(pending.popleft())):
-            return
+        if len(pending) >= window:
+            taken += 1
+            if not take(result_of(pending.popleft())):
+                return taken
     while pending:
+        taken += 1
         if not take(result_of(pending.popleft())):
-            return
+            break
+    return taken
 
 
 #: Seconds between checks that every worker is still there, while a chunk is awaited.
