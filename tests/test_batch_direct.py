@@ -116,6 +116,43 @@ def test_workers_write_what_one_job_writes(minimal_pack: RulePack, tmp_path: Pat
 
 @pytest.mark.usefixtures("no_spool")
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_chunks_finished_out_of_turn_are_written_in_order(minimal_pack: RulePack,
+                                                          tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          fmt: str) -> None:
+    """The first chunk is the slowest, so the chunks after it are handed to the workers'
+    writing threads: the bytes are still those of one job, and every hand-over waited."""
+    lines = lines_of(minimal_pack, 40, bad=(3, 30))
+    path = write_input(tmp_path, lines)
+    one, one_stats = in_memory(minimal_pack, path, 1, output_format=fmt, chunk_records=6)
+    scored = Scorer.chunk
+
+    def first_is_slow(self: Scorer, items: list[Item]) -> Any:
+        if items[0].line == 1:
+            time.sleep(0.5)
+        return scored(self, items)
+
+    in_thread = batch._DirectOutput._write_in_thread
+
+    def counted(self: Any, number: int, data: Any, stop: bool) -> None:
+        os.write(write_end, b"%d," % number)  # from a forked worker: a pipe, not a list
+        in_thread(self, number, data, stop)
+
+    read_end, write_end = os.pipe()
+    try:
+        monkeypatch.setattr(Scorer, "chunk", first_is_slow)
+        monkeypatch.setattr(batch._DirectOutput, "_write_in_thread", counted)
+        direct, stats = in_file(minimal_pack, path, 2, output_format=fmt, chunk_records=6)
+        waited = drain(read_end)
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+    assert direct == one and same(stats, one_stats)
+    assert b"1," in waited  # the chunk after the slow one waited for its turn in a thread
+
+
+@pytest.mark.usefixtures("no_spool")
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("bad", [0, 3, 4, 9, 20, 39])
 def test_fail_fast_writes_nothing_after_the_first_rejected_row(minimal_pack: RulePack,
                                                                tmp_path: Path, fmt: str,
@@ -321,7 +358,8 @@ def test_a_failed_write_or_the_end_of_the_batch_ends_the_turns() -> None:
 
 def test_a_worker_hands_its_chunk_over_and_goes_on(tmp_path: Path) -> None:
     """A worker whose chunk's turn has not come does not wait for it: a thread of its own
-    writes the chunk later. A second hand-over waits for the first (at most one waits)."""
+    writes the chunk later. A second hand-over waits for the first (at most one waits), and
+    a chunk whose turn has come is written at once."""
     ctx = multiprocessing.get_context("fork")
     target = tmp_path / "out"
     with target.open("wb") as out:
@@ -337,25 +375,35 @@ def test_a_worker_hands_its_chunk_over_and_goes_on(tmp_path: Path) -> None:
         assert not second.is_alive()
         turns.write(2, b"two\n")
         turns.settle()
-    assert target.read_bytes() == b"zero\none\ntwo\nthree\n"
+        assert target.read_bytes() == b"zero\none\ntwo\nthree\n"
+        turns.hand_over(4, b"four\n")
+        assert target.read_bytes().endswith(b"three\nfour\n")  # before any settle
+        assert turns._writing is None
 
 
 def test_a_failed_hand_over_reaches_the_worker_and_the_main_process() -> None:
-    """The write fails in the worker's thread, after the worker went on: its next hand-over
-    raises the error, and the main process, which may never hear from that worker again,
+    """A write that fails in the worker's thread, after the worker went on, is raised by
+    its next hand-over; the main process, which may never hear from that worker again,
     raises it too (BrokenPipeError for a closed pipe, as a write of its own would)."""
     ctx = multiprocessing.get_context("fork")
     read, write = os.pipe()
     os.close(read)
     try:
         turns = batch._DirectOutput(ctx, write, "jsonl")
-        turns.hand_over(0, b"rows\n")
+        turns.hand_over(1, b"rows\n")  # its thread waits for chunk 0
+        turns.write(0, b"")  # a chunk without rows passes the turn on, writing nothing
         with pytest.raises(BrokenPipeError):
             turns.settle()
         with pytest.raises(BrokenPipeError):
             turns.check_failure()
         with pytest.raises(BrokenPipeError):
             turns.wait_written(5, lambda: None)  # the turns are closed: no waiting
+        # Written at once (its turn had come), the failure is the worker's own error.
+        at_once = batch._DirectOutput(ctx, write, "jsonl")
+        with pytest.raises(BrokenPipeError):
+            at_once.hand_over(0, b"rows\n")
+        with pytest.raises(BrokenPipeError):
+            at_once.check_failure()
     finally:
         os.close(write)
 
@@ -369,7 +417,8 @@ def test_a_failure_that_is_not_an_os_error_is_an_internal_error(
     ctx = multiprocessing.get_context("fork")
     with (tmp_path / "out").open("wb") as out:
         turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
-        turns.hand_over(0, b"rows\n")
+        turns.hand_over(1, b"rows\n")
+        turns.write(0, b"")
         with pytest.raises(RuntimeError, match="a bug"):
             turns.settle()
         with pytest.raises(ParoleScreenError, match="internal error"):

@@ -462,6 +462,11 @@ class _DirectOutput:
         its turn comes, and return. The chunk handed over before is waited for first, and
         its failure, if it failed, is raised here."""
         self.settle()
+        if self._state[self._NEXT] == number:
+            # Its turn already (no one else can take it): written at once, which spares a
+            # thread, and the GIL passing between it and the scoring at each write.
+            self.write(number, data, stop=stop)
+            return
         self._writing = threading.Thread(target=self._write_in_thread, args=(number, data, stop),
                                          name=f"parole-screen-chunk-{number}", daemon=True)
         self._writing.start()
