@@ -17,12 +17,14 @@ import io
 import itertools
 import json
 import multiprocessing
+import multiprocessing.pool
 import os
 import shutil
 import signal
 import subprocess
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
@@ -303,18 +305,6 @@ def test_a_failing_chunk_leaves_only_the_chunks_before_it(minimal_pack: RulePack
     assert target.read_bytes() == prefix
 
 
-def waits_for_good(ctx: Any, turns: Any, number: int, data: bytes) -> bool:
-    """Whether chunk ``number`` waits (in a forked worker, as in a batch) instead of being
-    written; the worker is then stopped, as the pool stops it."""
-    worker = ctx.Process(target=turns.write, args=(number, data))
-    worker.start()
-    worker.join(0.5)
-    waiting = worker.is_alive()
-    worker.terminate()
-    worker.join()
-    return waiting
-
-
 def test_turns_write_whole_chunks_in_order_and_nothing_after_the_end(tmp_path: Path) -> None:
     """The turn-taking on its own, with threads finishing their chunks in reverse order."""
     ctx = multiprocessing.get_context("fork")
@@ -329,14 +319,15 @@ def test_turns_write_whole_chunks_in_order_and_nothing_after_the_end(tmp_path: P
             thread.join()
         turns.write(5, b"")  # a chunk with no rows passes the turn on
         turns.write(6, b"six", stop=True)
-        assert waits_for_good(ctx, turns, 7, b"seven")
+        turns.write(7, b"seven")  # after the end: dropped, and no waiting for good
+        assert turns.closed
     assert target.read_bytes() == b"[\n0,\n1,\n2,\n3,\n4,\nsix"
     assert turns.wrote_rows
 
 
 def test_a_failed_write_or_the_end_of_the_batch_ends_the_turns() -> None:
     """After half a chunk nothing more may be written, nor once the main process closed
-    the turns (when the batch ends early)."""
+    the turns (when the batch ends early); a chunk waiting for its turn then is dropped."""
     ctx = multiprocessing.get_context("fork")
     read, write = os.pipe()
     try:
@@ -344,16 +335,75 @@ def test_a_failed_write_or_the_end_of_the_batch_ends_the_turns() -> None:
         os.close(read)
         with pytest.raises(BrokenPipeError):
             failing.write(0, b"rows\n")
-        assert waits_for_good(ctx, failing, 1, b"more\n")
+        failing.write(1, b"more\n")  # dropped: nothing written, nothing raised
         read, other = os.pipe()
         closed = batch._DirectOutput(ctx, other, "jsonl")
-        closed.close()
-        assert waits_for_good(ctx, closed, 0, b"rows\n")
+        waiting = threading.Thread(target=closed.write, args=(1, b"one\n"))
+        waiting.start()
+        closed.close(time.monotonic() + 5)
+        waiting.join(5)
+        assert not waiting.is_alive()  # woken by the close, and gone without writing
+        closed.write(0, b"rows\n")
         os.close(other)
         assert os.read(read, 100) == b"" and not closed.wrote_rows
     finally:
         os.close(write)
         os.close(read)
+
+
+def test_a_closed_batch_scores_no_more_chunks(minimal_pack: RulePack,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunks still queued when the batch ends are not scored: the workers only empty
+    the queue, so the main process can collect them quickly."""
+    ctx = multiprocessing.get_context("fork")
+    read, write = os.pipe()
+    try:
+        turns = batch._DirectOutput(ctx, write, "jsonl")
+        turns.close(time.monotonic() + 5)
+
+        def refuse(self: Scorer, items: Any) -> Any:
+            raise AssertionError("scored after the end")
+
+        monkeypatch.setattr(Scorer, "chunk", refuse)
+        monkeypatch.setattr(batch, "_WORKER", Scorer(minimal_pack, BatchOptions(as_of=AS_OF)))
+        monkeypatch.setattr(batch, "_DIRECT", turns)
+        item = Item("in.jsonl", 1, None, b'{"answers": {}}')
+        result = batch._worker_chunk(4, [item])
+        assert result.written and result.records == 0 and not result.data
+    finally:
+        os.close(read)
+        os.close(write)
+
+
+@pytest.mark.usefixtures("no_spool")
+def test_an_early_end_collects_the_chunks_in_flight_before_the_pool_stops(
+        minimal_pack: RulePack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pool stops its workers with SIGTERM: one stopped while it hands a result back
+    keeps the pool's queue lock, and the pool's exit hangs on it. So when --fail-fast ends
+    the batch while later chunks are still being scored, their results are in before the
+    pool is stopped (the pool's cache of awaited results is empty)."""
+    lines = lines_of(minimal_pack, 60, bad=(16,))
+    path = write_input(tmp_path, lines)
+    one, _ = in_memory(minimal_pack, path, 1, fail_fast=True, chunk_records=3)
+    scored = Scorer.chunk
+
+    def later_is_slow(self: Scorer, items: list[Item]) -> Any:
+        if items[0].line > 17:
+            time.sleep(0.3)  # still being scored when the stop comes
+        return scored(self, items)
+
+    awaited: list[int] = []
+    real_terminate = multiprocessing.pool.Pool.terminate
+
+    def terminate(pool: Any) -> None:
+        awaited.append(len(pool._cache))
+        real_terminate(pool)
+
+    monkeypatch.setattr(Scorer, "chunk", later_is_slow)
+    monkeypatch.setattr(multiprocessing.pool.Pool, "terminate", terminate)
+    direct, stats = in_file(minimal_pack, path, 2, fail_fast=True, chunk_records=3)
+    assert direct == one and stats.stopped_early
+    assert awaited == [0]
 
 
 def test_a_worker_hands_its_chunk_over_and_goes_on(tmp_path: Path) -> None:
@@ -686,9 +736,11 @@ def test_a_lost_worker_stops_the_wait_for_its_chunk(monkeypatch: pytest.MonkeyPa
         if len(looks) >= 3:  # gone by the third look
             raise ParoleScreenError("a worker process stopped unexpectedly")
 
+    pending: deque[Any] = deque()
     with pytest.raises(ParoleScreenError, match="worker process stopped unexpectedly"):
-        batch._feed(Pool(), iter([[], []]), lambda result: True, 1, check)
+        batch._feed(Pool(), iter([[], []]), lambda result: True, 1, check, pending)
     assert len(looks) == 3
+    assert len(pending) == 1  # the chunk awaited is still in flight, for _collect
 
 
 @pytest.mark.usefixtures("no_spool")
@@ -717,3 +769,27 @@ def test_a_batch_whose_worker_is_gone_stops_with_an_error(
             ParoleScreenError, match="worker process stopped unexpectedly"):
         run_into(minimal_pack, path, out, 2, chunk_records=5)
     assert len(looks) > 2
+
+
+def test_collecting_the_chunks_in_flight_gives_up_on_a_stuck_or_lost_one(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write stuck on a stalled pipe, or a killed worker's chunk, never finishes: the
+    collection ends at its deadline, or at once when a worker is gone."""
+    class Stuck:
+        def ready(self) -> bool:
+            return False
+
+        def wait(self, timeout: float) -> None:
+            time.sleep(timeout)
+
+    class Done:
+        def ready(self) -> bool:
+            return True
+
+    monkeypatch.setattr(batch, "_LIVENESS_POLL", 0.01)
+    started = time.monotonic()
+    batch._collect(deque([Done(), Stuck()]), lambda: False, started + 0.3)
+    assert 0.3 <= time.monotonic() - started < 5
+    started = time.monotonic()
+    batch._collect(deque([Stuck()]), lambda: True, started + 30)
+    assert time.monotonic() - started < 5

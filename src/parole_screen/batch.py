@@ -404,6 +404,8 @@ def _worker_chunk(number: int, task: list[Item] | LineRange) -> ChunkOut:
     """
     if not isinstance(_WORKER, Scorer):
         raise _WORKER or ParoleScreenError("internal error: worker not initialised")
+    if _DIRECT is not None and _DIRECT.closed:
+        return _EMPTY._replace(written=True)  # the batch is ending: this chunk is not wanted
     items = list(range_items(task)) if isinstance(task, LineRange) else task
     result = _WORKER.chunk(items) if items else _EMPTY
     if _DIRECT is not None:
@@ -430,23 +432,21 @@ class _DirectOutput:
     closes the turns (taking the lock, so after any write under way) before the workers are
     stopped.
 
-    A worker hands each chunk to a thread of its own that waits for the chunk's turn and
-    writes it, and goes on to score its next chunk meanwhile: a worker that finished before
-    the chunk ahead of it was written would otherwise sit idle. At most one chunk per worker
-    waits, so memory stays bounded.
+    A worker writes a chunk whose turn has come at once. Otherwise it hands the chunk to a
+    thread of its own that waits for the turn and writes it, and goes on to score its next
+    chunk meanwhile: a worker that finished before the chunk ahead of it was written would
+    otherwise sit idle. At most one chunk per worker waits, so memory stays bounded.
 
     Once the turns are closed (fail_fast's last chunk, a failed write, the main process
-    leaving), a chunk whose turn never comes waits, holding nothing, until the pool stops
-    its worker.
+    leaving), a chunk whose turn has not come is dropped, unwritten, and its worker goes on
+    (scoring nothing more): so every chunk in flight finishes, and the main process can
+    collect their results before the pool stops the workers (see :func:`_collect`).
     """
 
     _CLOSED = -1
     _NEXT, _WRITTEN, _FAILED = 0, 1, 2
     #: ``_FAILED`` for a failure that is not an OSError (which leaves its errno there).
     _NOT_OS = -1
-    #: How long the main process waits for a write under way when the batch ends early
-    #: (a write blocked on a stalled pipe must not hang Ctrl-C).
-    CLOSE_WAIT = 5.0
 
     def __init__(self, ctx: Any, fd: int, fmt: str) -> None:
         self.fd = fd
@@ -458,9 +458,9 @@ class _DirectOutput:
         self._failure: BaseException | None = None
 
     def hand_over(self, number: int, data: Rows, *, stop: bool = False) -> None:
-        """In a worker: have chunk ``number`` written by this worker's writing thread once
-        its turn comes, and return. The chunk handed over before is waited for first, and
-        its failure, if it failed, is raised here."""
+        """In a worker: write chunk ``number`` now if its turn has come, else have a thread
+        write it when it comes, and return. The chunk handed over before is waited for
+        first, and its failure, if it failed, is raised here."""
         self.settle()
         if self._state[self._NEXT] == number:
             # Its turn already (no one else can take it): written at once, which spares a
@@ -487,10 +487,12 @@ class _DirectOutput:
 
     def write(self, number: int, data: Rows, *, stop: bool = False) -> None:
         """Wait for chunk ``number``'s turn, write it whole, pass the turn on (or close the
-        turns after fail_fast's last chunk)."""
+        turns after fail_fast's last chunk). Once the turns are closed, write nothing."""
         state = self._state
         with self._turn:
-            self._turn.wait_for(lambda: state[self._NEXT] == number)
+            self._turn.wait_for(lambda: state[self._NEXT] in (number, self._CLOSED))
+            if state[self._NEXT] == self._CLOSED:
+                return
             try:
                 if data:
                     if self.json:
@@ -535,15 +537,20 @@ class _DirectOutput:
         if code:
             raise OSError(code, os.strerror(code))
 
-    def close(self) -> None:
+    def close(self, deadline: float) -> None:
         """In the main process: let no further chunk be written, once any write under way
-        has finished (or ``CLOSE_WAIT`` has passed)."""
-        if not self._turn.acquire(True, self.CLOSE_WAIT):
+        has finished (or the ``time.monotonic()`` deadline has passed)."""
+        if not self._turn.acquire(True, max(0.0, deadline - time.monotonic())):
             return  # a worker is stuck writing (or died holding the lock): give up on it
         try:
-            self._state[self._NEXT] = self._CLOSED  # no one to wake: no turn comes now
+            self._state[self._NEXT] = self._CLOSED
+            self._turn.notify_all()  # chunks waiting for their turn are dropped
         finally:
             self._turn.release()
+
+    @property
+    def closed(self) -> bool:
+        return bool(self._state[self._NEXT] == self._CLOSED)
 
     @property
     def wrote_rows(self) -> bool:
@@ -850,22 +857,30 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
         with ctx.Pool(jobs, initializer=_worker_init, initargs=init_args) as pool:
             workers = _children() - before
 
-            def check() -> None:
+            def lost() -> bool:
                 # The pool never ends a worker while the batch runs: one gone was killed.
-                if not workers <= _children():
+                return not workers <= _children()
+
+            def check() -> None:
+                if lost():
                     raise ParoleScreenError(
                         "a worker process stopped unexpectedly (killed, or out of memory?); "
                         "the output is incomplete: run the batch again, with fewer --jobs")
                 if direct is not None:
                     direct.check_failure()
 
+            pending: deque[Any] = deque()
             try:
-                last = _feed(pool, chunks, take, 2 * jobs, check)
+                last = _feed(pool, chunks, take, 2 * jobs, check, pending)
                 if direct is not None:
                     direct.wait_written(last, check)
             finally:
+                # Before the pool's exit stops the workers.
+                deadline = time.monotonic() + _CLOSE_WAIT
                 if direct is not None:
-                    direct.close()  # before the pool's exit stops the workers
+                    direct.close(deadline)
+                if not lost():
+                    _collect(pending, lost, deadline)
     finally:
         for loaded in (pack, baseline):
             if loaded is not None:
@@ -877,9 +892,11 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
 
 
 def _feed(pool: Any, chunks: Iterator[list[Item] | LineRange],
-          take: Callable[[ChunkOut], bool], window: int, check: Callable[[], None]) -> int:
+          take: Callable[[ChunkOut], bool], window: int, check: Callable[[], None],
+          pending: deque[Any]) -> int:
     """Send chunks to the pool and take their results in order, until the end or a stop;
-    return the number of the last chunk taken (-1 for none).
+    return the number of the last chunk taken (-1 for none). ``pending`` holds the tasks
+    sent whose results were not taken: when the batch stops early, those still in flight.
 
     ``Pool.imap`` would do, except that its feeder thread drains the input iterator as fast
     as it can, so memory would grow with the input. Here at most ``window`` chunks are in
@@ -897,23 +914,46 @@ def _feed(pool: Any, chunks: Iterator[list[Item] | LineRange],
         result: ChunkOut = task.get()
         return result
 
-    pending: deque[Any] = deque()
+    def take_first() -> bool:
+        result = result_of(pending[0])  # left in ``pending`` until its result is in
+        pending.popleft()
+        return take(result)
+
     taken = -1
     for number, chunk in enumerate(chunks):
         pending.append(pool.apply_async(_worker_chunk, (number, chunk)))
         if len(pending) >= window:
             taken += 1
-            if not take(result_of(pending.popleft())):
+            if not take_first():
                 return taken
     while pending:
         taken += 1
-        if not take(result_of(pending.popleft())):
+        if not take_first():
             break
     return taken
 
 
+def _collect(pending: deque[Any], lost: Callable[[], bool], deadline: float) -> None:
+    """Wait, until the ``time.monotonic()`` deadline, for the chunks still in flight when
+    the batch stopped early, and drop their results.
+
+    The pool stops its workers with SIGTERM: one stopped while it puts a result on the
+    pool's queue leaves that queue's lock taken for good, and ``Pool.terminate`` hangs on
+    it. A worker with nothing left in flight is idle, holding no lock the pool needs.
+    """
+    for task in pending:
+        while not task.ready():
+            left = deadline - time.monotonic()
+            if left <= 0 or lost():
+                return  # a stuck write, or a killed worker whose chunk never finishes
+            task.wait(min(left, _LIVENESS_POLL))
+
+
 #: Seconds between checks that every worker is still there, while a chunk is awaited.
 _LIVENESS_POLL = 0.5
+#: How long the main process waits, when the batch ends early, for a write under way and
+#: the chunks in flight (a write blocked on a stalled pipe must not hang Ctrl-C).
+_CLOSE_WAIT = 5.0
 
 
 def _children() -> set[int | None]:
