@@ -276,13 +276,16 @@ def test_a_failed_write_of_the_only_chunk_is_still_the_error(minimal_pack: RuleP
 
 
 @pytest.mark.usefixtures("no_spool")
+@pytest.mark.parametrize("slow", [False, True])
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_a_failing_chunk_leaves_only_the_chunks_before_it(minimal_pack: RulePack,
                                                           tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch,
-                                                          fmt: str) -> None:
-    """Chunk 5 of 10 raises in its worker: the output holds chunks 0-4, whole, and nothing
-    of the chunks after it that other workers scored meanwhile."""
+                                                          fmt: str, slow: bool) -> None:
+    """Chunk 5 of 10 raises in its worker: the output holds chunks 0-4, whole, as with one
+    job, and nothing of the chunks after it that other workers scored meanwhile. With
+    chunk 3 slow, chunk 4 is handed to a thread (slow to start) that has not written it
+    when chunk 5 fails: it is still written before the batch ends."""
     size, failing = 6, 5
     # Where chunk 5 starts: the first chunk of two workers is half a chunk (staggered).
     start = sum(itertools.islice(batch.staggered(size, 2), failing))
@@ -296,9 +299,19 @@ def test_a_failing_chunk_leaves_only_the_chunks_before_it(minimal_pack: RulePack
     def failing_chunk(self: Scorer, items: list[Item]) -> Any:
         if items[0].line == start + 1:
             raise ParoleScreenError("boom")
+        if slow and items[0].line == 16:  # chunk 3
+            time.sleep(0.3)
         return scored(self, items)
 
     monkeypatch.setattr(Scorer, "chunk", failing_chunk)  # forked workers inherit it
+    in_thread = batch._DirectOutput._write_in_thread
+
+    def late(self: Any, number: int, data: Any, stop: bool) -> None:
+        time.sleep(1.0)
+        in_thread(self, number, data, stop)
+
+    if slow:
+        monkeypatch.setattr(batch._DirectOutput, "_write_in_thread", late)
     target = tmp_path / "out"
     with target.open("wb") as out, pytest.raises(ParoleScreenError, match="boom"):
         run_into(minimal_pack, path, out, 2, output_format=fmt, chunk_records=size)
@@ -517,6 +530,10 @@ def test_the_last_wait_gives_up_on_a_worker_that_holds_the_lock(
         with pytest.raises(ParoleScreenError, match="stopped unexpectedly"):
             turns.wait_written(0, check)
         assert len(looks) == 3
+        # With a deadline (the batch is failing anyway), the wait ends there, quietly.
+        started = time.monotonic()
+        turns.wait_written(0, lambda: None, started + 0.1)
+        assert 0.1 <= time.monotonic() - started < 5
 
 
 # -- the fallback: spool files -----------------------------------------------------------------
@@ -736,11 +753,11 @@ def test_a_lost_worker_stops_the_wait_for_its_chunk(monkeypatch: pytest.MonkeyPa
         if len(looks) >= 3:  # gone by the third look
             raise ParoleScreenError("a worker process stopped unexpectedly")
 
-    pending: deque[Any] = deque()
+    flight = batch._InFlight()
     with pytest.raises(ParoleScreenError, match="worker process stopped unexpectedly"):
-        batch._feed(Pool(), iter([[], []]), lambda result: True, 1, check, pending)
+        batch._feed(Pool(), iter([[], []]), lambda result: True, 1, check, flight)
     assert len(looks) == 3
-    assert len(pending) == 1  # the chunk awaited is still in flight, for _collect
+    assert len(flight.tasks) == 1 and flight.taken == -1  # still in flight, for _collect
 
 
 @pytest.mark.usefixtures("no_spool")

@@ -32,6 +32,7 @@ import errno
 import gc
 import io
 import json
+import math
 import os
 import select
 import shutil
@@ -508,9 +509,11 @@ class _DirectOutput:
             finally:
                 self._turn.notify_all()
 
-    def wait_written(self, last: int, check: Callable[[], None]) -> None:
+    def wait_written(self, last: int, check: Callable[[], None],
+                     deadline: float = math.inf) -> None:
         """In the main process: wait until every chunk up to ``last`` is written (or the
-        turns are closed), calling ``check`` between waits; raise a failed write's error."""
+        turns are closed), calling ``check`` between waits; raise a failed write's error.
+        Past the ``time.monotonic()`` deadline, stop waiting, and raise nothing."""
         state = self._state
 
         def written() -> bool:
@@ -526,6 +529,8 @@ class _DirectOutput:
                 finally:
                     self._turn.release()
             check()
+            if time.monotonic() >= deadline:
+                return
         self.check_failure()
 
     def check_failure(self) -> None:
@@ -869,18 +874,26 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
                 if direct is not None:
                     direct.check_failure()
 
-            pending: deque[Any] = deque()
+            flight = _InFlight()
             try:
-                last = _feed(pool, chunks, take, 2 * jobs, check, pending)
+                _feed(pool, chunks, take, 2 * jobs, check, flight)
+            except Exception:
+                # As with one job, the chunks before the one that failed are all out
+                # (Ctrl-C, not an Exception, stops at once).
                 if direct is not None:
-                    direct.wait_written(last, check)
+                    with contextlib.suppress(Exception):
+                        direct.wait_written(flight.taken, check, time.monotonic() + _CLOSE_WAIT)
+                raise
+            else:
+                if direct is not None:
+                    direct.wait_written(flight.taken, check)
             finally:
                 # Before the pool's exit stops the workers.
                 deadline = time.monotonic() + _CLOSE_WAIT
                 if direct is not None:
                     direct.close(deadline)
                 if not lost():
-                    _collect(pending, lost, deadline)
+                    _collect(flight.tasks, lost, deadline)
     finally:
         for loaded in (pack, baseline):
             if loaded is not None:
@@ -891,12 +904,20 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
         writer.shared(direct.wrote_rows)
 
 
+@dataclass
+class _InFlight:
+    """The chunks sent to the pool whose results are not taken yet (when the batch stops
+    early, those still in flight), and the number of the last chunk taken."""
+
+    tasks: deque[Any] = field(default_factory=deque)
+    taken: int = -1
+
+
 def _feed(pool: Any, chunks: Iterator[list[Item] | LineRange],
           take: Callable[[ChunkOut], bool], window: int, check: Callable[[], None],
-          pending: deque[Any]) -> int:
-    """Send chunks to the pool and take their results in order, until the end or a stop;
-    return the number of the last chunk taken (-1 for none). ``pending`` holds the tasks
-    sent whose results were not taken: when the batch stops early, those still in flight.
+          flight: _InFlight) -> None:
+    """Send chunks to the pool and take their results in order, until the end or a stop,
+    keeping ``flight`` up to date.
 
     ``Pool.imap`` would do, except that its feeder thread drains the input iterator as fast
     as it can, so memory would grow with the input. Here at most ``window`` chunks are in
@@ -906,31 +927,26 @@ def _feed(pool: Any, chunks: Iterator[list[Item] | LineRange],
     never finishes: while waiting, ``check()`` is called, to raise when the batch cannot go
     on, instead of waiting for good.
     """
-    def result_of(task: Any) -> ChunkOut:
+    tasks = flight.tasks
+
+    def take_first() -> bool:
+        task = tasks[0]  # left in flight until its result is in
         while not task.ready():
             task.wait(_LIVENESS_POLL)
             if not task.ready():
                 check()
         result: ChunkOut = task.get()
-        return result
-
-    def take_first() -> bool:
-        result = result_of(pending[0])  # left in ``pending`` until its result is in
-        pending.popleft()
+        tasks.popleft()
+        flight.taken += 1
         return take(result)
 
-    taken = -1
     for number, chunk in enumerate(chunks):
-        pending.append(pool.apply_async(_worker_chunk, (number, chunk)))
-        if len(pending) >= window:
-            taken += 1
-            if not take_first():
-                return taken
-    while pending:
-        taken += 1
+        tasks.append(pool.apply_async(_worker_chunk, (number, chunk)))
+        if len(tasks) >= window and not take_first():
+            return
+    while tasks:
         if not take_first():
-            break
-    return taken
+            return
 
 
 def _collect(pending: deque[Any], lost: Callable[[], bool], deadline: float) -> None:
