@@ -667,10 +667,11 @@ def staggered(size: int, jobs: int) -> Iterator[int]:
     """Chunk sizes for ``jobs`` workers: the first ``jobs - 1`` chunks are 1/jobs, 2/jobs,
     ... of ``size``, then every chunk is ``size``.
 
-    Chunks are written in order, so a worker that finishes a chunk before the one ahead of
-    it is written waits. Workers given equal chunks at the same moment finish them about
-    together, and half the time in the wrong order; started a fraction of a chunk apart,
-    they stay apart, and each chunk ahead is written before the next one is done.
+    Chunks are written in order, so a chunk finished before the one ahead of it is written
+    waits (in a thread of its worker's, holding its memory). Workers given equal chunks at
+    the same moment finish them about together, and half the time in the wrong order;
+    started a fraction of a chunk apart, they stay apart, and each chunk ahead is written
+    before the next one is done.
     """
     for step in range(1, jobs):
         yield max(1, size * step // jobs)
@@ -806,7 +807,8 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
         if result.spool is not None:
             writer.write_file(result.spool)
             Path(result.spool).unlink()
-        elif not result.written:  # else a worker wrote its rows to the output itself
+        elif not result.written:  # else a worker writes its rows to the output itself
+            # (perhaps not yet: the counts may run a chunk or two ahead of the output)
             writer.write(result.data)
         stats.records += result.records
         stats.rejected += result.rejected
@@ -867,12 +869,12 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
                 return not workers <= _children()
 
             def check() -> None:
+                # A failed write needs no check here: the failing worker's next chunk
+                # raises it, or the last wait_written does.
                 if lost():
                     raise ParoleScreenError(
                         "a worker process stopped unexpectedly (killed, or out of memory?); "
                         "the output is incomplete: run the batch again, with fewer --jobs")
-                if direct is not None:
-                    direct.check_failure()
 
             flight = _InFlight()
             try:
