@@ -22,6 +22,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import deque
@@ -810,3 +811,62 @@ def test_collecting_the_chunks_in_flight_gives_up_on_a_stuck_or_lost_one(
     started = time.monotonic()
     batch._collect(deque([Stuck()]), lambda: True, started + 30)
     assert time.monotonic() - started < 5
+
+
+#: A batch whose first worker to hand back a second result is stuck there, holding the
+#: pool's result queue lock, until the test kills it (as the OOM killer might).
+KILLED_HOLDING_THE_LOCK = """
+import datetime as dt, multiprocessing.queues, os, sys, time
+from parole_screen import batch, load_pack
+from parole_screen.batch import BatchOptions, run_batch
+from parole_screen.batch_input import resolve_inputs
+from parole_screen.errors import ParoleScreenError
+
+main, mark = os.getpid(), sys.argv[4]
+batch._STOP_WAIT = 1.0
+sent = []
+
+def put(self, obj):
+    obj = multiprocessing.queues._ForkingPickler.dumps(obj)
+    with self._wlock:
+        sent.append(1)
+        if os.getpid() != main and len(sent) == 2:
+            with open(mark, "w") as handle:
+                handle.write(str(os.getpid()))
+            time.sleep(60)
+        self._writer.send_bytes(obj)
+
+multiprocessing.queues.SimpleQueue.put = put
+pack, path, target = load_pack(sys.argv[1]), sys.argv[2], sys.argv[3]
+with open(target, "wb") as out:
+    try:
+        run_batch(pack, resolve_inputs([path]), out,
+                  BatchOptions(as_of=dt.date(2026, 2, 1), chunk_records=5), jobs=2)
+    except ParoleScreenError as error:
+        print(error)
+"""
+
+
+def test_a_worker_killed_holding_a_pool_lock_does_not_hang_the_batch(
+        minimal_pack: RulePack, tmp_path: Path) -> None:
+    """Pool.terminate waits for good on a queue lock a killed worker held: the batch stops
+    the workers itself instead, and ends with the lost-worker error."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 200))
+    mark = tmp_path / "stuck"
+    command = [sys.executable, "-c", KILLED_HOLDING_THE_LOCK, str(MINIMAL), str(path),
+               str(tmp_path / "out.jsonl"), str(mark)]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          start_new_session=True) as child:
+        try:
+            deadline = time.monotonic() + 30
+            while not mark.exists() or not mark.read_text():
+                assert time.monotonic() < deadline and child.poll() is None
+                time.sleep(0.05)
+            os.kill(int(mark.read_text()), signal.SIGKILL)
+            out, errors = child.communicate(timeout=30)
+        except (subprocess.TimeoutExpired, AssertionError):
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            pytest.fail("the batch hung, or never got stuck as planned")
+    assert child.returncode == 0, errors.decode()
+    assert b"worker process stopped unexpectedly" in out

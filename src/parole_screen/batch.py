@@ -36,6 +36,7 @@ import math
 import os
 import select
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -861,7 +862,8 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
                 plan_for(loaded)  # built once here; forked workers inherit it
                 _FORKED[loaded.content_hash] = loaded
         before = _children()
-        with ctx.Pool(jobs, initializer=_worker_init, initargs=init_args) as pool:
+        pool = ctx.Pool(jobs, initializer=_worker_init, initargs=init_args)
+        try:
             workers = _children() - before
 
             def lost() -> bool:
@@ -890,12 +892,14 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
                 if direct is not None:
                     direct.wait_written(flight.taken, check)
             finally:
-                # Before the pool's exit stops the workers.
+                # Before _stop ends the workers.
                 deadline = time.monotonic() + _CLOSE_WAIT
                 if direct is not None:
                     direct.close(deadline)
                 if not lost():
                     _collect(flight.tasks, lost, deadline)
+        finally:
+            _stop(pool, before)
     finally:
         for loaded in (pack, baseline):
             if loaded is not None:
@@ -967,11 +971,31 @@ def _collect(pending: deque[Any], lost: Callable[[], bool], deadline: float) -> 
             task.wait(min(left, _LIVENESS_POLL))
 
 
+def _stop(pool: Any, before: set[int | None]) -> None:
+    """Stop the pool's workers (``Pool.terminate``), giving up after ``_STOP_WAIT`` seconds.
+
+    ``Pool.terminate`` waits for good on a queue lock that a killed worker held (CPython
+    issue 22393): then the workers still there (the children not in ``before``) are killed
+    instead, and the pool's own threads, stuck on that lock, are left behind (daemons).
+    """
+    stopping = threading.Thread(target=pool.terminate, name="parole-screen-pool-stop",
+                                daemon=True)
+    stopping.start()
+    stopping.join(_STOP_WAIT)
+    if stopping.is_alive():
+        for pid in _children() - before:
+            if pid is not None:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+
+
 #: Seconds between checks that every worker is still there, while a chunk is awaited.
 _LIVENESS_POLL = 0.5
 #: How long the main process waits, when the batch ends early, for a write under way and
 #: the chunks in flight (a write blocked on a stalled pipe must not hang Ctrl-C).
 _CLOSE_WAIT = 5.0
+#: How long the pool may take to stop its workers (in milliseconds, unless it is stuck).
+_STOP_WAIT = 10.0
 
 
 def _children() -> set[int | None]:
