@@ -727,6 +727,37 @@ def test_cli_ctrl_c_leaves_whole_chunks_in_order(minimal_pack: RulePack, tmp_pat
     assert 0 < rows.count(b"\n") < 60_000 and rows.count(b"\n") % 512 == 0
 
 
+def test_cli_a_killed_worker_ends_the_batch_with_an_error(minimal_pack: RulePack,
+                                                        tmp_path: Path) -> None:
+    """A worker killed mid-run (the OOM killer, say): exit 1 with one line, no traceback,
+    and the output so far is whole chunks of what one job writes."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 500) * 120)  # 60,000 records
+    whole = tmp_path / "whole.jsonl"
+    assert cli(str(path), "-o", str(whole)).returncode == 0
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("PAROLE_SCREEN_RULES", None)
+    command = [*cli_command(), "--rules", str(MINIMAL), "batch", "--as-of",
+               AS_OF.isoformat(), str(path), "--jobs", "2"]
+    target = tmp_path / "out.jsonl"
+    with target.open("wb") as out, subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE,
+                                                    env=env, start_new_session=True) as child:
+        try:
+            while not target.stat().st_size and child.poll() is None:
+                time.sleep(0.01)  # until the first chunk is out
+            workers = Path(f"/proc/{child.pid}/task/{child.pid}/children").read_text().split()
+            os.kill(int(workers[0]), signal.SIGKILL)
+            _, errors = child.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            pytest.fail("the batch hung after a worker was killed")
+    message = errors.decode()
+    assert child.returncode == 1, message
+    assert "worker process stopped unexpectedly" in message and "Traceback" not in message
+    assert len(message.strip().splitlines()) == 1
+    assert whole.read_bytes().startswith(target.read_bytes())
+
+
 def test_a_lost_worker_stops_the_wait_for_its_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
     """A worker killed mid-run (the OOM killer, say) takes its chunk with it: the wait for
     that chunk must end with an error, not go on for good."""
