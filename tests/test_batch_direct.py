@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import fcntl
 import gzip
 import io
@@ -901,3 +902,41 @@ def test_a_worker_killed_holding_a_pool_lock_does_not_hang_the_batch(
             pytest.fail("the batch hung, or never got stuck as planned")
     assert child.returncode == 0, errors.decode()
     assert b"worker process stopped unexpectedly" in out
+
+
+@pytest.mark.usefixtures("no_spool")
+def test_a_failed_write_in_a_thread_stops_the_batch_soon(minimal_pack: RulePack,
+                                                         tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """Chunk 1 waits for its turn in a thread, whose write then fails (a reader gone) while
+    its worker is idle, the input being slow: the batch stops within a few chunks, rather
+    than send every chunk left to be skipped (with stdin that never ends, for good)."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 50) * 40)  # 2,000 records
+    scored = Scorer.chunk
+    real_write_rows = batch.write_rows
+    real_tasks = batch._tasks
+    sent: list[Any] = []
+
+    def first_is_slow(self: Scorer, items: list[Item]) -> Any:
+        if items[0].line == 1:
+            time.sleep(0.3)
+        return scored(self, items)
+
+    def gone_in_threads(fd: int, data: Any) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+        real_write_rows(fd, data)
+
+    def counted(*args: Any) -> Any:
+        for task in real_tasks(*args):
+            if len(sent) == 2:
+                time.sleep(0.6)  # input slow to come: the workers idle while chunk 1 fails
+            sent.append(task)
+            yield task
+
+    monkeypatch.setattr(Scorer, "chunk", first_is_slow)
+    monkeypatch.setattr(batch, "write_rows", gone_in_threads)
+    monkeypatch.setattr(batch, "_tasks", counted)
+    with (tmp_path / "out").open("wb") as out, pytest.raises(BrokenPipeError):
+        run_into(minimal_pack, path, out, 2, chunk_records=5)
+    assert 2 <= len(sent) < 50  # of 401 chunks

@@ -407,6 +407,7 @@ def _worker_chunk(number: int, task: list[Item] | LineRange) -> ChunkOut:
     if not isinstance(_WORKER, Scorer):
         raise _WORKER or ParoleScreenError("internal error: worker not initialised")
     if _DIRECT is not None and _DIRECT.closed:
+        _DIRECT.settle()  # raises this worker's failed write, if that is why
         return _EMPTY._replace(written=True)  # the batch is ending: this chunk is not wanted
     items = list(range_items(task)) if isinstance(task, LineRange) else task
     result = _WORKER.chunk(items) if items else _EMPTY
@@ -871,16 +872,22 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
                 return not workers <= _children()
 
             def check() -> None:
-                # A failed write needs no check here: the failing worker's next chunk
-                # raises it, or the last wait_written does.
                 if lost():
                     raise ParoleScreenError(
                         "a worker process stopped unexpectedly (killed, or out of memory?); "
                         "the output is incomplete: run the batch again, with fewer --jobs")
+                if direct is not None:
+                    direct.check_failure()  # a worker's failed write: nothing more can go out
+
+            def take_checked(result: ChunkOut) -> bool:
+                going_on = take(result)
+                if direct is not None:
+                    direct.check_failure()  # as soon as it is known: stop sending chunks
+                return going_on
 
             flight = _InFlight()
             try:
-                _feed(pool, chunks, take, 2 * jobs, check, flight)
+                _feed(pool, chunks, take_checked, 2 * jobs, check, flight)
             except Exception:
                 # As with one job, the chunks before the one that failed are all out
                 # (Ctrl-C, not an Exception, stops at once).
@@ -994,7 +1001,7 @@ _LIVENESS_POLL = 0.5
 #: How long the main process waits, when the batch ends early, for a write under way and
 #: the chunks in flight (a write blocked on a stalled pipe must not hang Ctrl-C).
 _CLOSE_WAIT = 5.0
-#: How long the pool may take to stop its workers (in milliseconds, unless it is stuck).
+#: How long the pool may take to stop its workers (it normally takes milliseconds).
 _STOP_WAIT = 10.0
 
 
