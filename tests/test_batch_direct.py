@@ -704,17 +704,24 @@ def test_cli_reader_going_away_ends_the_batch_quietly(minimal_pack: RulePack,
     assert child.returncode == 1 and "Traceback" not in errors
 
 
-def test_cli_ctrl_c_leaves_whole_chunks_in_order(minimal_pack: RulePack, tmp_path: Path) -> None:
-    """Interrupted mid-run with stdout on a file: exit 130, and the file holds the first
-    chunks of what one job writes, each whole (the main process waits for a write under
-    way before the workers are stopped)."""
-    path = write_input(tmp_path, lines_of(minimal_pack, 500) * 120)  # 60,000 records
+def long_jobs_2_batch(pack: RulePack, tmp_path: Path) -> tuple[Path, list[str], dict[str, str]]:
+    """60,000 records: the file one job writes for them, and the CLI command (and its
+    environment) that scores them with two workers, to be stopped mid-run."""
+    path = write_input(tmp_path, lines_of(pack, 500) * 120)
     whole = tmp_path / "whole.jsonl"
     assert cli(str(path), "-o", str(whole)).returncode == 0
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("PAROLE_SCREEN_RULES", None)
     command = [*cli_command(), "--rules", str(MINIMAL), "batch", "--as-of",
                AS_OF.isoformat(), str(path), "--jobs", "2"]
+    return whole, command, env
+
+
+def test_cli_ctrl_c_leaves_whole_chunks_in_order(minimal_pack: RulePack, tmp_path: Path) -> None:
+    """Interrupted mid-run with stdout on a file: exit 130, and the file holds the first
+    chunks of what one job writes, each whole (the main process waits for a write under
+    way before the workers are stopped)."""
+    whole, command, env = long_jobs_2_batch(minimal_pack, tmp_path)
     target = tmp_path / "out.jsonl"
     with target.open("wb") as out, subprocess.Popen(command, stdout=out,
                                                     stderr=subprocess.PIPE, env=env) as child:
@@ -732,13 +739,7 @@ def test_cli_a_killed_worker_ends_the_batch_with_an_error(minimal_pack: RulePack
                                                         tmp_path: Path) -> None:
     """A worker killed mid-run (the OOM killer, say): exit 1 with one line, no traceback,
     and the output so far is whole chunks of what one job writes."""
-    path = write_input(tmp_path, lines_of(minimal_pack, 500) * 120)  # 60,000 records
-    whole = tmp_path / "whole.jsonl"
-    assert cli(str(path), "-o", str(whole)).returncode == 0
-    env = {**os.environ, "NO_COLOR": "1"}
-    env.pop("PAROLE_SCREEN_RULES", None)
-    command = [*cli_command(), "--rules", str(MINIMAL), "batch", "--as-of",
-               AS_OF.isoformat(), str(path), "--jobs", "2"]
+    whole, command, env = long_jobs_2_batch(minimal_pack, tmp_path)
     target = tmp_path / "out.jsonl"
     with target.open("wb") as out, subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE,
                                                     env=env, start_new_session=True) as child:

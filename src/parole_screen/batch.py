@@ -889,8 +889,8 @@ def _run_pool(pack: RulePack, baseline: RulePack | None, options: BatchOptions, 
             try:
                 _feed(pool, chunks, take_checked, 2 * jobs, check, flight)
             except Exception:
-                # As with one job, the chunks before the one that failed are all out
-                # (Ctrl-C, not an Exception, stops at once).
+                # As with one job, the chunks taken before the failure go out, if they
+                # can within _CLOSE_WAIT (Ctrl-C, not an Exception, stops at once).
                 if direct is not None:
                     with contextlib.suppress(Exception):
                         direct.wait_written(flight.taken, check, time.monotonic() + _CLOSE_WAIT)
