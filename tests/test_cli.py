@@ -327,15 +327,44 @@ def test_pack_urls_must_be_web_addresses(tmp_path: Path) -> None:
     assert done.returncode == 1 and "sources.0.url" in done.stderr
 
 
-def test_batch_survives_deeply_nested_records(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("depth", "record_id", "kind"), [
+    (990, "deep", "wrong_type"),  # read: "note" wants text
+    (200_000, None, "invalid_json"),  # refused as nested too deeply: its id is unread
+])
+def test_batch_survives_deeply_nested_records(tmp_path: Path, depth: int, record_id: str | None,
+                                              kind: str) -> None:
+    """200,000 levels (400 KB, well under the size cap) crashed orjson before 3.9.15 with a
+    segmentation fault: the whole batch died, exit 139, nothing written."""
     lines = tmp_path / "cases.jsonl"
-    deep = "[" * 990 + "]" * 990
+    deep = "[" * depth + "]" * depth
     lines.write_text(json.dumps({"id": "ok", "answers": MEDICAL}) + "\n"
-                     + '{"id": "deep", "answers": {"note": ' + deep + "}}\n")
-    done = run_cli(*MINI, "batch", str(lines), "--as-of", "2026-02-01", "-q")
-    assert done.returncode == 3, done.stderr
-    rows = [json.loads(line) for line in done.stdout.splitlines()]
-    assert rows[0]["top_category"] == "medical" and rows[1]["status"] == "error"
+                     + '{"id": "deep", "answers": {"note": ' + deep + "}}\n"
+                     + json.dumps({"id": "after", "answers": MEDICAL}) + "\n")
+    for jobs in ("1", "2"):
+        done = run_cli(*MINI, "batch", str(lines), "--as-of", "2026-02-01", "-q", "-j", jobs)
+        assert done.returncode == 3, (jobs, done.returncode, done.stderr)
+        rows = [json.loads(line) for line in done.stdout.splitlines()]
+        assert [row["id"] for row in rows] == ["ok", record_id, "after"], jobs
+        assert rows[0]["top_category"] == rows[2]["top_category"] == "medical", jobs
+        assert rows[1]["line"] == 2 and rows[1]["error"]["kind"] == kind, rows[1]
+
+
+def test_compare_rules_names_a_question_one_pack_lacks_as_unknown(tmp_path: Path) -> None:
+    """Either way round: the kind was "wrong_type" when only the old pack lacked it."""
+    newer = tmp_path / "newer"
+    shutil.copytree(MINIMAL, newer)
+    with (newer / "questions.yaml").open("a") as questions:
+        questions.write("  - id: extra_q\n    type: yes_no\n    text: Only the newer pack asks?\n")
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text('{"id": "r1", "answers": {"extra_q": true}}\n')
+    for current, old, said in ((newer, MINIMAL, "under the old rules: unknown question id"),
+                               (MINIMAL, newer, "field 'extra_q': unknown question id")):
+        done = run_cli("--rules", str(current), "batch", str(cases), "--compare-rules", str(old))
+        assert done.returncode == 3, done.stderr
+        error = json.loads(done.stdout)["error"]
+        assert error["kind"] == "unknown_question" and error["field"] == "extra_q", error
+        assert said in error["message"]
+        assert "1 rejected" in done.stderr and "unknown_question" in done.stderr
 
 
 def test_batch_error_rows_survive_unencodable_ids(tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ def coerce_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
         try:
             coerce_answers(pack, records[index])
         except AnswerError as error:
-            errors[index] = error
+            errors[index] = error.detached()
     kept = [record for index, record in enumerate(records) if index not in errors]
     columns, suspects = _fast_columns(pack, kept)
     if suspects:  # pragma: no cover - the fast checks reject only what coerce_answers does

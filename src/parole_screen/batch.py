@@ -143,18 +143,6 @@ class BatchStats:
 # -- error rows ------------------------------------------------------------------------------
 
 
-def error_kind(error: AnswerError) -> str:
-    """Classify an engine :class:`AnswerError` for the summary."""
-    reason = error.reason
-    if reason.startswith("unknown question id"):
-        return "unknown_question"
-    if reason == "a record must be a JSON object":
-        return "not_an_object"
-    if error.field in ("id", "answers") or reason.startswith("unexpected top-level key"):
-        return "bad_record"
-    return "wrong_type"
-
-
 def _record_id(record: Any) -> str | None:
     if isinstance(record, Mapping):
         value = record.get("id")
@@ -261,7 +249,7 @@ class Scorer:
     # rows ---------------------------------------------------------------------------------
 
     def _rows(self, scored: ScoredChunk | None, places: list[int], errors: dict[int, Any],
-              items: Sequence[Item], stop: int) -> bytes:
+              items: Sequence[Item], stop: int) -> Rows:
         """The chunk's rows in input order, results and error rows, up to ``stop``."""
         rows: list[Any] = [None] * stop
         for place, row in errors.items():
@@ -294,7 +282,7 @@ class Scorer:
             kind, field_name = record.kind, None
             message = str(AnswerError(record.reason, source=item.source, record=where))
         else:
-            kind, field_name = error_kind(error), error.field
+            kind, field_name = error.kind, error.field
             message = str(error.located(source=item.source, record=where))
         counts["error:" + kind] += 1
         counts["status:error"] += 1
@@ -310,7 +298,9 @@ class Scorer:
                       "error": {"kind": kind, "field": field_name, "message": message}},
                      self.lines)
 
-    def _join(self, rows: list[Any]) -> bytes:
+    def _join(self, rows: list[Any]) -> Rows:
+        """The rows as the writer takes them: CSV as bytes, JSON rows as their pieces (not
+        joined: a chunk with an error row then costs no more memory than one without)."""
         if not rows:
             return b""
         if self.fmt == "csv":
@@ -327,7 +317,7 @@ class Scorer:
         else:
             for row in rows:
                 pieces += [row, _NEWLINE] if isinstance(row, tuple) else [(row,)]
-        return b"".join(chain.from_iterable(pieces))
+        return list(chain.from_iterable(pieces))
 
 def _count(scored: ScoredChunk, kept: int, counts: Counter[str]) -> None:
     """Add what the summary counts of the first ``kept`` scored records: statuses, top

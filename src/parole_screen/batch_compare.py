@@ -31,7 +31,7 @@ def _compare_chunk(scorer: Scorer, items: Sequence[Item], records: list[Any]) ->
             else:
                 assert isinstance(before, AnswerError)
                 problem = AnswerError(f"under the old rules: {before.reason}",
-                                      field=before.field)
+                                      field=before.field, kind=before.kind)
             rejected += 1
             rows.append(scorer._error_row(item, record, problem, counts))
             if scorer.options.fail_fast:

@@ -146,7 +146,7 @@ def score_chunk(pack: Any, records: Sequence[Any], as_of: dt.date, *,
         try:
             record_id, answers = split_record(record)
         except AnswerError as error:
-            errors[place] = error
+            errors[place] = error.detached()
             continue
         ids.append(record_id)
         answer_maps.append(answers)

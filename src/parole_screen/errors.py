@@ -20,16 +20,21 @@ class PackError(ParoleScreenError):
 
 
 class AnswerError(ParoleScreenError):
-    """An answers record is malformed: names the source, record and field, never the value."""
+    """An answers record is malformed: names the source, record and field, never the value.
+
+    ``kind`` sorts it for summaries and error rows: ``unknown_question``, ``not_an_object``,
+    ``bad_record`` (its ``id`` or ``answers``, or a key beside them) or ``wrong_type``.
+    """
 
     def __init__(self, reason: str, *, field: str | None = None, source: str | None = None,
-                 record: str | None = None) -> None:
+                 record: str | None = None, kind: str | None = None) -> None:
         self.reason = reason
         # A field name comes from the input: keep it printable whatever bytes it holds.
         self.field = None if field is None else field.encode(
             "utf-8", "backslashreplace").decode("utf-8")
         self.source = source
         self.record = record
+        self.kind = kind or _answer_error_kind(reason, self.field)
         super().__init__(self._compose())
 
     def _compose(self) -> str:
@@ -41,7 +46,25 @@ class AnswerError(ParoleScreenError):
     def located(self, *, source: str | None = None, record: str | None = None) -> AnswerError:
         """Return a copy of this error that also names where the record came from."""
         return AnswerError(self.reason, field=self.field, source=source or self.source,
-                           record=record or self.record)
+                           record=record or self.record, kind=self.kind)
+
+    def detached(self) -> AnswerError:
+        """A copy without the traceback, for keeping. A caught error's traceback holds the
+        frames it passed through, and they hold it back: kept in those frames' own dict of
+        errors, it made a cycle that kept a batch chunk's records alive until the garbage
+        collector's rare full pass (memory grew with every chunk that had a rejected record).
+        """
+        return self.located()
+
+
+def _answer_error_kind(reason: str, field: str | None) -> str:
+    if reason.startswith("unknown question id"):
+        return "unknown_question"
+    if reason == "a record must be a JSON object":
+        return "not_an_object"
+    if field in ("id", "answers") or reason.startswith("unexpected top-level key"):
+        return "bad_record"
+    return "wrong_type"
 
 
 class OutputExistsError(ParoleScreenError):
