@@ -112,6 +112,30 @@ def test_every_input_format_gives_the_same_rows(tmp_path: Path, jsonl_file: Path
         assert done.stdout == reference, name
 
 
+def test_a_folder_entry_that_cannot_be_read_is_an_error_row(tmp_path: Path,
+                                                           records: list[dict[str, Any]]
+                                                           ) -> None:
+    """A broken link or a FIFO named *.json used to vanish from the caseload without a word
+    (and a FIFO must not be opened for reading: that waits for a writer for good)."""
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps(records[0]))
+    (folder / "b.json").symlink_to(tmp_path / "gone.json")
+    os.mkfifo(folder / "c.json")
+    (folder / "d.json").mkdir()  # a subfolder, skipped as before
+    (folder / "e.json").symlink_to(folder / "a.json")  # a link to a record is read
+    for jobs in ("1", "2"):
+        done = batch(str(folder), "-f", "csv", "-j", jobs)
+        assert done.returncode == 3, done.stderr
+        table = list(csv.DictReader(io.StringIO(done.stdout)))
+        assert [Path(row["source"]).name for row in table] == ["a.json", "b.json", "c.json",
+                                                               "e.json"]
+        assert [row["error_kind"] for row in table] == ["", "unreadable", "unreadable", ""]
+        assert "No such file or directory" in table[1]["error"]
+        assert "not a regular file" in table[2]["error"]
+        assert "2 rejected" in done.stderr
+
+
 def test_several_inputs_are_read_in_order(tmp_path: Path, records: list[dict[str, Any]]
                                           ) -> None:
     first, second = tmp_path / "a.jsonl", tmp_path / "b.json"

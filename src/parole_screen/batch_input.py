@@ -103,8 +103,11 @@ def resolve_inputs(names: Sequence[str], input_format: str | None = None) -> lis
 
 
 def _folder_files(folder: Path) -> list[Path]:
+    """Every ``*.json`` entry but subfolders: one that cannot be read (a broken link, a FIFO)
+    becomes an error row, rather than a record missing from the caseload without a word."""
     try:
-        return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".json" and p.is_file())
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".json"
+                      and not p.is_dir())
     except OSError as error:
         raise ParoleScreenError(f"{folder}: cannot list folder: {error.strerror}") from None
 
@@ -356,10 +359,12 @@ def _folder_items(folder: Path, tally: Progress, cap: int) -> Iterator[Item]:
     for path in _folder_files(folder):
         label = str(path)
         try:
-            with path.open("rb") as handle:
-                data = handle.read(cap + 1)
+            data = _read_regular(path, cap + 1)
         except OSError as error:
             yield Item(label, 1, None, Rejected("unreadable", f"cannot read: {error.strerror}"))
+            continue
+        if data is None:
+            yield Item(label, 1, None, Rejected("unreadable", "not a regular file"))
             continue
         tally.bytes_read += len(data)
         if len(data) > cap:
@@ -367,6 +372,16 @@ def _folder_items(folder: Path, tally: Progress, cap: int) -> Iterator[Item]:
                 "too_large", f"larger than the {cap // 1024} KiB limit for one record"))
             continue
         yield Item(label, 1, None, data.removeprefix(_BOM))
+
+
+def _read_regular(path: Path, size: int) -> bytes | None:
+    """Up to ``size`` bytes of ``path``, or None when it is not a regular file. Opened
+    without blocking, so a FIFO never waits for a writer."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with open(fd, "rb", closefd=True) as handle:  # noqa: PTH123 - a descriptor, not a path
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return handle.read(size)
 
 
 class _ArrayReader:
