@@ -376,6 +376,30 @@ def test_batch_error_rows_survive_unencodable_ids(tmp_path: Path) -> None:
         assert "valid Unicode" in done.stdout
 
 
+def test_batch_out_never_replaces_an_input_even_with_force(tmp_path: Path) -> None:
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text(json.dumps(MEDICAL) + "\n")
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    (folder / "a.json").write_text(json.dumps(MEDICAL))
+    for inputs, out in (([str(lines)], lines), ([str(folder)], folder / "a.json"),
+                        ([str(lines), str(folder)], folder / "a.json")):
+        done = run_cli(*MINI, "batch", *inputs, "-o", str(out), "--force", "-f", "jsonl")
+        assert done.returncode == 1, done.stderr
+        assert done.stderr == f"error: {out}: is an input of this batch; write the rows elsewhere\n"
+    assert lines.read_text() == (folder / "a.json").read_text() + "\n"  # both untouched
+    beside = run_cli(*MINI, "batch", str(folder), "-o", str(folder / "rows.jsonl"), "--force")
+    assert beside.returncode == 0 and "1 record as of" in beside.stderr  # one record: singular
+
+
+def test_batch_out_to_a_folder_says_why_force_would_not_help(tmp_path: Path) -> None:
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text(json.dumps(MEDICAL) + "\n")
+    done = run_cli(*MINI, "batch", str(lines), "-o", str(tmp_path))
+    assert done.returncode == 1 and "not a regular file" in done.stderr, done.stderr
+    assert "--force" not in done.stderr
+
+
 def test_batch_out_never_replaces_a_symlink(tmp_path: Path) -> None:
     lines = tmp_path / "cases.jsonl"
     lines.write_text(json.dumps(MEDICAL) + "\n")

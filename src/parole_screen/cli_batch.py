@@ -9,7 +9,7 @@ exit code.
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -28,7 +28,7 @@ from .cli_common import (
 
 if TYPE_CHECKING:
     from .batch import BatchStats
-    from .batch_input import Progress
+    from .batch_input import InputSource, Progress
     from .pack import RulePack
 
 
@@ -96,6 +96,8 @@ def batch(
         pack = load_pack_for(ctx)
         baseline = load_pack(compare_rules) if compare_rules is not None else None
         sources = resolve_inputs(inputs, input_format.value if input_format else None)
+        if out is not None:
+            _refuse_an_input_as_output(out, sources)
         options = BatchOptions(as_of=day, fail_fast=fail_fast,
                                output_format=output_format_for(fmt.value if fmt else None, out))
         workers = resolve_jobs(jobs)
@@ -115,6 +117,29 @@ def batch(
             _summary(current, stats, pack, baseline, day.isoformat(), out)
     if stats.rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _refuse_an_input_as_output(out: Path, sources: "Sequence[InputSource]") -> None:
+    """``-o`` must not name an input (or a record file in an input folder): even with
+    --force, replacing it would lose the answers that the rows came from."""
+    from .batch_input import STDIN
+    from .errors import ParoleScreenError
+
+    for source in sources:
+        if source.name == STDIN:
+            continue
+        named = Path(source.name)
+        inside = source.kind == "folder" and out.suffix.lower() == ".json"
+        if _same_file(out, named) or (inside and _same_file(out.parent, named)):
+            raise ParoleScreenError(f"{out}: is an input of this batch; write the rows "
+                                    "elsewhere")
+
+
+def _same_file(first: Path, second: Path) -> bool:
+    try:
+        return first.samefile(second)
+    except OSError:  # one of them does not exist
+        return False
 
 
 @contextlib.contextmanager
@@ -181,7 +206,8 @@ def _summary(current: State, stats: "BatchStats", pack: "RulePack", baseline: "R
     console = make_console(current, stderr=True)
     rate = stats.records / stats.seconds if stats.seconds > 0 else 0.0
     lines: list[tuple[str, str]] = []
-    head = (f"{stats.records:,} records as of {day} with {pack.meta.id} {pack.meta.version} in "
+    noun = "record" if stats.records == 1 else "records"
+    head = (f"{stats.records:,} {noun} as of {day} with {pack.meta.id} {pack.meta.version} in "
             f"{stats.seconds:.2f} s ({rate:,.0f} records/s): {stats.scored:,} scored, "
             f"{stats.rejected:,} rejected")
     if baseline is not None:

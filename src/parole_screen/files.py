@@ -111,11 +111,12 @@ def private_output(path: Path, *, force: bool = False) -> Iterator[IO[bytes]]:
     """
     # Not check_output_path: batch's --out keeps its own messages (a hint to redirect
     # stdout instead); like it, a symlink, device or FIFO is never replaced.
-    if (path.exists() or path.is_symlink()) and not force:
-        raise OutputExistsError(f"{path}: already exists; use --force to replace it")
+    # What --force could never replace is said first, so it is not suggested in vain.
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise ParoleScreenError(f"{path}: not a regular file; write to stdout and redirect "
                                 "instead")
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path}: already exists; use --force to replace it")
     directory = path.parent if str(path.parent) else Path()
     try:
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
