@@ -136,6 +136,22 @@ def test_a_folder_entry_that_cannot_be_read_is_an_error_row(tmp_path: Path,
         assert "2 rejected" in done.stderr
 
 
+def test_json_lines_in_a_json_file_get_a_hint(tmp_path: Path,
+                                              records: list[dict[str, Any]]) -> None:
+    lines = tmp_path / "export.json"
+    lines.write_text(jsonl(records[:3]).replace("\n", "\r\n"))
+    done = batch(str(lines), "-f", "csv")
+    assert done.returncode == 3
+    (row,) = csv.DictReader(io.StringIO(done.stdout))
+    assert row["error_kind"] == "invalid_json"
+    assert "one record per line" in row["error"] and "--input-format jsonl" in row["error"]
+    assert batch(str(lines), "--input-format", "jsonl").stdout == batch(
+        "-", input=jsonl(records[:3])).stdout
+    pretty = tmp_path / "one.json"  # objects on later lines, parted by commas: no hint
+    pretty.write_text(json.dumps({"id": "p", "answers": records[0]["answers"]}, indent=2))
+    assert batch(str(pretty)).returncode == 0
+
+
 def test_several_inputs_are_read_in_order(tmp_path: Path, records: list[dict[str, Any]]
                                           ) -> None:
     first, second = tmp_path / "a.jsonl", tmp_path / "b.json"
@@ -316,7 +332,7 @@ def test_exit_codes(tmp_path: Path, jsonl_file: Path) -> None:
     assert batch(str(jsonl_file), "--format", "xml").returncode == 2
     assert run_cli("batch", str(jsonl_file), "--as-of", "soon").returncode == 2
     twice = batch("-", "-", input="")
-    assert twice.returncode == 1 and "only once" in twice.stderr
+    assert twice.returncode == 2 and "only once" in twice.stderr  # a usage error
 
 
 def test_output_file_is_private_and_never_overwritten(jsonl_file: Path, tmp_path: Path) -> None:
@@ -486,6 +502,8 @@ def test_compare_rules_lists_only_records_that_change(shipped_pack: RulePack, tm
     assert [row["id"] for row in table] == list(changing)
     first = table[0]
     before, after, _ = changing[first["id"]]
+    by_id = {row["id"]: row for row in rows}
+    assert all(line["changes"] == ";".join(by_id[line["id"]]["changes"]) for line in table)
     assert first["top_category_old"] == (before["top_category"] or "")
     assert first["top_category_new"] == (after["top_category"] or "")
 

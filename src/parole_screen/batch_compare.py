@@ -63,7 +63,7 @@ def _change_row(scorer: Scorer, item: Item, before: dict[str, Any],
     for cid in scorer.category_ids:
         bands += [before["categories"].get(cid, {}).get("band", ""),
                   after["categories"][cid]["band"]]
-    return [_cell(after["id"] or ""), _cell(item.source), item.line, " ".join(change),
+    return [_cell(after["id"] or ""), _cell(item.source), item.line, ";".join(change),
             before["top_category"] or "", after["top_category"] or "", *bands,
             ";".join(sorted(new_flags - old_flags)), ";".join(sorted(old_flags - new_flags)),
             before["status"], after["status"], "", ""]

@@ -577,7 +577,13 @@ class _ArrayReader:
             yield Item(self.label, 1, None, Rejected(
                 "too_large", f"larger than the {self.cap // 1024} KiB limit for one record"))
             return
-        yield Item(self.label, 1, None, self.buf[self.pos:])
+        payload = self.buf[self.pos:]
+        if _NEXT_LINE_RECORD.search(payload):
+            yield Item(self.label, 1, None, Rejected(
+                "invalid_json", "invalid JSON: it holds one record per line (JSON lines); "
+                                "name the file .jsonl, or pass --input-format jsonl"))
+            return
+        yield Item(self.label, 1, None, payload)
 
     def _tail(self, index: int) -> Iterator[Item]:
         if self._skip_ws():
@@ -588,6 +594,11 @@ class _ArrayReader:
         return Item(self.label, line, index, Rejected(
             "invalid_json", f"invalid JSON at line {line}, column {column}: {message}; "
                             "the rest of the file was not read"))
+
+
+#: An object closed, then another opened on a later line: never valid JSON (a newline cannot
+#: stand in a string, and values in an array are parted by commas), but JSON lines.
+_NEXT_LINE_RECORD = re.compile(r"}[ \t\r]*\n\s*{")
 
 
 class _Unreadable(Exception):

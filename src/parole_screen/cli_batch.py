@@ -86,6 +86,8 @@ def batch(
     unreadable input, output exists).
     """
     day = parse_as_of(as_of)
+    if inputs.count("-") > 1:
+        raise typer.BadParameter("stdin (-) can be read only once", param_hint="INPUT")
     if out is not None and str(out) == "-":
         out = None
     with handled(ctx) as current:
