@@ -140,16 +140,44 @@ def test_json_lines_in_a_json_file_get_a_hint(tmp_path: Path,
                                               records: list[dict[str, Any]]) -> None:
     lines = tmp_path / "export.json"
     lines.write_text(jsonl(records[:3]).replace("\n", "\r\n"))
-    done = batch(str(lines), "-f", "csv")
+    large = tmp_path / "large.json"  # over the 1 MiB cap for one record
+    large.write_text(jsonl(records) * (2 * 1024 * 1024 // len(jsonl(records)) + 1))
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    shutil.copy(lines, folder / "a.json")
+    typo = tmp_path / "typo.json"  # a comma missing between objects: no hint, the real error
+    typo.write_text('{\n "id": "t",\n "answers": {\n  "x": [\n   {"a": 1}\n   {"b": 2}\n  ]\n }\n}')
+    done = batch(str(lines), str(large), str(folder), str(typo), "-f", "csv")
     assert done.returncode == 3
-    (row,) = csv.DictReader(io.StringIO(done.stdout))
-    assert row["error_kind"] == "invalid_json"
-    assert "one record per line" in row["error"] and "--input-format jsonl" in row["error"]
+    table = list(csv.DictReader(io.StringIO(done.stdout)))
+    assert [row["error_kind"] for row in table] == ["invalid_json", "too_large",
+                                                    "invalid_json", "invalid_json"]
+    hint = "it looks like one record per line (JSON lines): name the file .jsonl, or pass"
+    assert "at line 2, column 1: Extra data; " + hint in table[0]["error"]
+    assert "KiB limit for one record; " + hint in table[1]["error"]
+    assert "Extra data; " + hint in table[2]["error"]
+    assert table[3]["error"].endswith("invalid JSON at line 6, column 4: Expecting ',' delimiter")
     assert batch(str(lines), "--input-format", "jsonl").stdout == batch(
         "-", input=jsonl(records[:3])).stdout
-    pretty = tmp_path / "one.json"  # objects on later lines, parted by commas: no hint
+    pretty = tmp_path / "one.json"  # objects on later lines, parted by commas: read as ever
     pretty.write_text(json.dumps({"id": "p", "answers": records[0]["answers"]}, indent=2))
     assert batch(str(pretty)).returncode == 0
+
+
+def test_a_change_row_parts_its_changes_with_semicolons(shipped_pack: RulePack,
+                                                        records: list[dict[str, Any]]) -> None:
+    from parole_screen.batch import BatchOptions, Scorer
+    from parole_screen.batch_compare import _change_row, compare_results
+    from parole_screen.batch_input import Item
+
+    day = __import__("datetime").date.fromisoformat(AS_OF)
+    results = [screen_record(shipped_pack, record, day) for record in records]
+    before, after = next((one, other) for one in results for other in results
+                         if len(compare_results(one, other)) >= 3)
+    change = compare_results(before, after)
+    scorer = Scorer(shipped_pack, BatchOptions(as_of=day, output_format="csv"), shipped_pack)
+    row = _change_row(scorer, Item("cases.jsonl", 1, None, b""), before, after, change)
+    assert row[3] == ";".join(change) and row[3].count(";") == len(change) - 1 >= 2
 
 
 def test_several_inputs_are_read_in_order(tmp_path: Path, records: list[dict[str, Any]]
@@ -502,8 +530,6 @@ def test_compare_rules_lists_only_records_that_change(shipped_pack: RulePack, tm
     assert [row["id"] for row in table] == list(changing)
     first = table[0]
     before, after, _ = changing[first["id"]]
-    by_id = {row["id"]: row for row in rows}
-    assert all(line["changes"] == ";".join(by_id[line["id"]]["changes"]) for line in table)
     assert first["top_category_old"] == (before["top_category"] or "")
     assert first["top_category_new"] == (after["top_category"] or "")
 

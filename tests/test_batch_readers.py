@@ -9,6 +9,7 @@ import gc
 import io
 import json
 import multiprocessing
+import types
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -339,3 +340,15 @@ def test_forked_workers_use_the_loaded_pack(minimal_pack: RulePack, tmp_path: Pa
     run_batch(minimal_pack, resolve_inputs([str(path)]), two, options, jobs=2)
     assert two.getvalue() == one.getvalue()
     assert batch._FORKED == {}  # not kept after the run
+
+
+@pytest.mark.parametrize(("version", "usable"), [
+    ("3.8.3", False), ("3.9.14", False), ("3.9.15", True), ("3.10.0", True),
+    ("3.13.0", True), ("4.0.0rc1", True), ("", False), (None, False),
+])
+def test_an_orjson_that_crashes_on_deep_nesting_is_not_used(version: str | None,
+                                                           usable: bool) -> None:
+    fake = types.SimpleNamespace() if version is None else types.SimpleNamespace(
+        __version__=version)
+    assert (batch_input.usable_orjson(fake) is fake) is usable
+    assert batch_input.usable_orjson(None) is None

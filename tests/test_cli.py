@@ -382,12 +382,22 @@ def test_batch_out_never_replaces_an_input_even_with_force(tmp_path: Path) -> No
     folder = tmp_path / "saved"
     folder.mkdir()
     (folder / "a.json").write_text(json.dumps(MEDICAL))
-    for inputs, out in (([str(lines)], lines), ([str(folder)], folder / "a.json"),
-                        ([str(lines), str(folder)], folder / "a.json")):
+    an_input = "is an input of this batch"
+    in_folder = f"is in {folder}, an input folder of this batch, where it would be read"
+    for inputs, out, said in (([str(lines)], lines, an_input),
+                              ([str(folder)], folder / "a.json", in_folder),
+                              ([str(lines), str(folder)], folder / "a.json", in_folder),
+                              ([str(folder)], folder / "new.json", in_folder)):
         done = run_cli(*MINI, "batch", *inputs, "-o", str(out), "--force", "-f", "jsonl")
         assert done.returncode == 1, done.stderr
-        assert done.stderr == f"error: {out}: is an input of this batch; write the rows elsewhere\n"
+        assert done.stderr.startswith(f"error: {out}: {said}"), done.stderr
+    with lines.open("rb") as stdin:  # stdin redirected from the file named by -o
+        done = subprocess.run([*cli_command(), *MINI, "batch", "-", "-o", str(lines),
+                               "--force"], stdin=stdin, capture_output=True, text=True,
+                              timeout=60)
+    assert done.returncode == 1 and f"{an_input} (<stdin>)" in done.stderr, done.stderr
     assert lines.read_text() == (folder / "a.json").read_text() + "\n"  # both untouched
+    assert not (folder / "new.json").exists()
     beside = run_cli(*MINI, "batch", str(folder), "-o", str(folder / "rows.jsonl"), "--force")
     assert beside.returncode == 0 and "1 record as of" in beside.stderr  # one record: singular
 

@@ -18,11 +18,21 @@ from typing import IO, Any, BinaryIO, NamedTuple, Protocol
 from .errors import ParoleScreenError
 from .files import MAX_ANSWERS_BYTES
 
+
+def usable_orjson(module: Any) -> Any:
+    """``module`` (orjson), or None where it is older than 3.9.15: those versions crash the
+    process on deeply nested JSON (CVE-2024-27454). The dependency asks for a newer one, but
+    an environment may keep an old one; json then reads the records, more slowly."""
+    found = re.match(r"(\d+)\.(\d+)\.(\d+)", str(getattr(module, "__version__", "")))
+    return module if found and tuple(map(int, found.groups())) >= (3, 9, 15) else None
+
+
 orjson: Any
 try:  # orjson is a dependency; the fallback keeps a source checkout without it working.
     import orjson
 except ImportError:  # pragma: no cover - exercised only where orjson is missing
     orjson = None
+orjson = usable_orjson(orjson)
 
 INPUT_FORMATS = ("json", "jsonl")
 INPUT_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl"}
@@ -38,6 +48,10 @@ _JSON_WS = b" \t\r\n"
 _STRUCTURE = re.compile(r'["\[\]{}]')
 _STRING_STOP = re.compile(r'["\\]')
 _SCALAR_END = re.compile(r"[,\]\s]")
+#: After a whole JSON value: the next one, an object, starting on a later line.
+_NEXT_LINE_OBJECT = re.compile(r"[ \t\r]*\n\s*{")
+_JSON_LINES_HINT = ("; it looks like one record per line (JSON lines): name the file .jsonl, "
+                    "or pass --input-format jsonl")
 
 
 class Rejected(NamedTuple):
@@ -375,9 +389,12 @@ def _folder_items(folder: Path, tally: Progress, cap: int) -> Iterator[Item]:
 
 
 def _read_regular(path: Path, size: int) -> bytes | None:
-    """Up to ``size`` bytes of ``path``, or None when it is not a regular file. Opened
-    without blocking, so a FIFO never waits for a writer."""
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    """Up to ``size`` bytes of ``path``, or None when it is not a regular file: a FIFO,
+    socket or device is never opened. Should one take the file's place between the look
+    and the open, the open does not block and the check is made again on what was opened."""
+    if not stat.S_ISREG(path.stat().st_mode):
+        return None
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
     with open(fd, "rb", closefd=True) as handle:  # noqa: PTH123 - a descriptor, not a path
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None
@@ -574,16 +591,11 @@ class _ArrayReader:
         while len(self.buf) <= self.cap and self._more():
             pass
         if len(self.buf) > self.cap:
+            reason = f"larger than the {self.cap // 1024} KiB limit for one record"
             yield Item(self.label, 1, None, Rejected(
-                "too_large", f"larger than the {self.cap // 1024} KiB limit for one record"))
+                "too_large", reason + _json_lines_hint(self.buf, self.pos)))
             return
-        payload = self.buf[self.pos:]
-        if _NEXT_LINE_RECORD.search(payload):
-            yield Item(self.label, 1, None, Rejected(
-                "invalid_json", "invalid JSON: it holds one record per line (JSON lines); "
-                                "name the file .jsonl, or pass --input-format jsonl"))
-            return
-        yield Item(self.label, 1, None, payload)
+        yield Item(self.label, 1, None, self.buf[self.pos:])
 
     def _tail(self, index: int) -> Iterator[Item]:
         if self._skip_ws():
@@ -596,9 +608,14 @@ class _ArrayReader:
                             "the rest of the file was not read"))
 
 
-#: An object closed, then another opened on a later line: never valid JSON (a newline cannot
-#: stand in a string, and values in an array are parted by commas), but JSON lines.
-_NEXT_LINE_RECORD = re.compile(r"}[ \t\r]*\n\s*{")
+def _json_lines_hint(text: str, start: int = 0) -> str:
+    """A hint for a file meant to hold one JSON value that holds JSON lines: when the value
+    at ``start`` is whole and an object follows it on a later line; else ''."""
+    try:
+        _, end = json.JSONDecoder().raw_decode(text, start)
+    except (json.JSONDecodeError, RecursionError):
+        return ""
+    return _JSON_LINES_HINT if _NEXT_LINE_OBJECT.match(text, end) else ""
 
 
 class _Unreadable(Exception):
@@ -643,7 +660,8 @@ def parse_record(payload: bytes | str) -> Any:
     except json.JSONDecodeError as error:
         where = (f"column {error.colno}" if error.lineno == 1
                  else f"line {error.lineno}, column {error.colno}")
-        raise _Unreadable("invalid_json", f"invalid JSON at {where}: {error.msg}") from None
+        hint = _json_lines_hint(text) if error.msg == "Extra data" else ""
+        raise _Unreadable("invalid_json", f"invalid JSON at {where}: {error.msg}{hint}") from None
     except RecursionError:
         raise _Unreadable("invalid_json", "JSON is nested too deeply") from None
 

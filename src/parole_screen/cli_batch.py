@@ -9,7 +9,7 @@ exit code.
 import contextlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, Any
@@ -27,6 +27,8 @@ from .cli_common import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from .batch import BatchStats
     from .batch_input import InputSource, Progress
     from .pack import RulePack
@@ -122,26 +124,37 @@ def batch(
 
 
 def _refuse_an_input_as_output(out: Path, sources: "Sequence[InputSource]") -> None:
-    """``-o`` must not name an input (or a record file in an input folder): even with
-    --force, replacing it would lose the answers that the rows came from."""
+    """``-o`` must not name an input, even with --force: replacing it would lose the answers
+    the rows came from. Nor a ``*.json`` in an input folder: the next run would read the
+    rows as a record."""
     from .batch_input import STDIN
     from .errors import ParoleScreenError
 
+    try:
+        target = out.stat()
+    except OSError:  # not there yet
+        target = None
     for source in sources:
         if source.name == STDIN:
-            continue
-        named = Path(source.name)
-        inside = source.kind == "folder" and out.suffix.lower() == ".json"
-        if _same_file(out, named) or (inside and _same_file(out.parent, named)):
-            raise ParoleScreenError(f"{out}: is an input of this batch; write the rows "
-                                    "elsewhere")
+            named = _stat_or_none(lambda: os.fstat(sys.stdin.fileno()))
+        else:
+            named = _stat_or_none(Path(source.name).stat)
+        if target is not None and named is not None and os.path.samestat(target, named):
+            raise ParoleScreenError(f"{out}: is an input of this batch ({source.label}); "
+                                    "write the rows elsewhere")
+        folder = _stat_or_none(out.parent.stat)
+        if (source.kind == "folder" and out.suffix.lower() == ".json" and named is not None
+                and folder is not None and os.path.samestat(folder, named)):
+            raise ParoleScreenError(f"{out}: is in {source.label}, an input folder of this "
+                                    "batch, where it would be read as a record; write the "
+                                    "rows elsewhere")
 
 
-def _same_file(first: Path, second: Path) -> bool:
+def _stat_or_none(look: "Callable[[], os.stat_result]") -> os.stat_result | None:
     try:
-        return first.samefile(second)
-    except OSError:  # one of them does not exist
-        return False
+        return look()
+    except (OSError, ValueError):  # gone, or no descriptor behind stdin
+        return None
 
 
 @contextlib.contextmanager
