@@ -490,8 +490,11 @@ class _ArrayReader:
             if first == "{":  # a .json file holding one record
                 yield from self._single()
                 return
+            if not first:  # empty, or only white space: no records, as in an empty .jsonl
+                return
             if first != "[":
-                yield self._bad(0, self.pos, "expected a JSON array of records")
+                yield self._bad(0, self.pos, "expected a JSON array of records, or one "
+                                             "record (an object)")
                 return
             self.pos += 1
             if self._skip_ws() == "]":
@@ -610,12 +613,14 @@ class _ArrayReader:
 
 def _json_lines_hint(text: str, start: int = 0) -> str:
     """A hint for a file meant to hold one JSON value that holds JSON lines: when the value
-    at ``start`` is whole and an object follows it on a later line; else ''."""
+    at ``start`` is whole and on one line, and an object follows it on a later line; else
+    '' (records pretty-printed one after another are not JSON lines)."""
     try:
         _, end = json.JSONDecoder().raw_decode(text, start)
     except (json.JSONDecodeError, RecursionError):
         return ""
-    return _JSON_LINES_HINT if _NEXT_LINE_OBJECT.match(text, end) else ""
+    one_line = "\n" not in text[start:end]
+    return _JSON_LINES_HINT if one_line and _NEXT_LINE_OBJECT.match(text, end) else ""
 
 
 class _Unreadable(Exception):
