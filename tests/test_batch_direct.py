@@ -735,6 +735,37 @@ def test_cli_ctrl_c_leaves_whole_chunks_in_order(minimal_pack: RulePack, tmp_pat
     assert 0 < rows.count(b"\n") < 60_000 and rows.count(b"\n") % 512 == 0
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("stop", ["SIGTERM to the batch", "SIGHUP to its process group"])
+def test_cli_sigterm_and_sighup_stop_like_ctrl_c(minimal_pack: RulePack, tmp_path: Path,
+                                                 jobs: str, stop: str) -> None:
+    """`timeout`, `kill` or a closed terminal: exit 130 with one line, and with -o no file
+    is left behind (the default action left a hidden temporary file of rows beside it, and
+    with two jobs, worker tracebacks)."""
+    _, command, env = long_jobs_2_batch(minimal_pack, tmp_path)
+    folder = tmp_path / "rows"
+    folder.mkdir()
+    command = [*command[:-1], jobs, "-o", str(folder / "out.jsonl")]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
+                          start_new_session=True) as child:
+        try:
+            while child.poll() is None and not any(
+                    part.stat().st_size for part in folder.glob(".out.jsonl.*.tmp")):
+                time.sleep(0.01)  # until rows are being written
+            if stop.startswith("SIGTERM"):
+                child.send_signal(signal.SIGTERM)
+            else:
+                os.killpg(child.pid, signal.SIGHUP)
+            out, errors = child.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.communicate()
+            pytest.fail("the batch did not stop")
+    assert child.returncode == 130, errors
+    assert errors.decode() == "interrupted\n" and out == b""
+    assert list(folder.iterdir()) == []
+
+
 def test_cli_a_killed_worker_ends_the_batch_with_an_error(minimal_pack: RulePack,
                                                         tmp_path: Path) -> None:
     """A worker killed mid-run (the OOM killer, say): exit 1 with one line, no traceback,

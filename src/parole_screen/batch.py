@@ -358,10 +358,13 @@ def _worker_init(pack_path: str, pack_hash: str, baseline_path: str | None,
     A failure is kept and raised by the first chunk: an initializer that raises would make
     the pool start new workers forever.
     """
-    import signal
-
     global _WORKER, _SPOOL, _DIRECT
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the main process handles Ctrl-C
+    # The main process handles Ctrl-C and a closed terminal, and stops the workers with
+    # SIGTERM, which must end them as it does by default (the CLI's main process has it
+    # raise KeyboardInterrupt instead, and a forked worker would inherit that).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _SPOOL = spool
     _DIRECT = direct
     try:

@@ -8,6 +8,7 @@ exit code.
 
 import contextlib
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
@@ -92,7 +93,7 @@ def batch(
         raise typer.BadParameter("stdin (-) can be read only once", param_hint="INPUT")
     if out is not None and str(out) == "-":
         out = None
-    with handled(ctx) as current:
+    with handled(ctx) as current, _stopped_like_ctrl_c(signal.SIGTERM, signal.SIGHUP):
         from .batch import BatchOptions, output_format_for, resolve_jobs, run_batch, tuned_gc
         from .batch_input import Progress, resolve_inputs
         from .loader import load_pack
@@ -121,6 +122,22 @@ def batch(
             _summary(current, stats, pack, baseline, day.isoformat(), out)
     if stats.rejected:
         raise typer.Exit(EXIT_REJECTED)
+
+
+@contextlib.contextmanager
+def _stopped_like_ctrl_c(*signals: signal.Signals) -> Iterator[None]:
+    """While the batch runs, ``signals`` stop it as Ctrl-C does: the workers are stopped
+    and a half-written ``-o`` file is removed (the default action, ending the process at
+    once, left a hidden temporary file of rows, answers in them, beside the output)."""
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    before = {number: signal.signal(number, interrupt) for number in signals}
+    try:
+        yield
+    finally:
+        for number, handler in before.items():
+            signal.signal(number, handler)
 
 
 def _refuse_an_input_as_output(out: Path, sources: "Sequence[InputSource]") -> None:
