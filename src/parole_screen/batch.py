@@ -319,6 +319,7 @@ class Scorer:
                 pieces += [row, _NEWLINE] if isinstance(row, tuple) else [(row,)]
         return list(chain.from_iterable(pieces))
 
+
 def _count(scored: ScoredChunk, kept: int, counts: Counter[str]) -> None:
     """Add what the summary counts of the first ``kept`` scored records: statuses, top
     categories, bands and flags."""
@@ -363,8 +364,9 @@ def _worker_init(pack_path: str, pack_hash: str, baseline_path: str | None,
     # SIGTERM, which must end them as it does by default (the CLI's main process has it
     # raise KeyboardInterrupt instead, and a forked worker would inherit that).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if hasattr(signal, "SIGHUP"):  # POSIX
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
     _SPOOL = spool
     _DIRECT = direct
     try:

@@ -394,7 +394,7 @@ def _read_regular(path: Path, size: int) -> bytes | None:
     and the open, the open does not block and the check is made again on what was opened."""
     if not stat.S_ISREG(path.stat().st_mode):
         return None
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY)
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     with open(fd, "rb", closefd=True) as handle:  # noqa: PTH123 - a descriptor, not a path
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return None

@@ -93,7 +93,7 @@ def batch(
         raise typer.BadParameter("stdin (-) can be read only once", param_hint="INPUT")
     if out is not None and str(out) == "-":
         out = None
-    with handled(ctx) as current, _stopped_like_ctrl_c(signal.SIGTERM, signal.SIGHUP):
+    with handled(ctx) as current, _stopped_like_ctrl_c("SIGTERM", "SIGHUP"):
         from .batch import BatchOptions, output_format_for, resolve_jobs, run_batch, tuned_gc
         from .batch_input import Progress, resolve_inputs
         from .loader import load_pack
@@ -125,14 +125,16 @@ def batch(
 
 
 @contextlib.contextmanager
-def _stopped_like_ctrl_c(*signals: signal.Signals) -> Iterator[None]:
-    """While the batch runs, ``signals`` stop it as Ctrl-C does: the workers are stopped
-    and a half-written ``-o`` file is removed (the default action, ending the process at
-    once, left a hidden temporary file of rows, answers in them, beside the output)."""
+def _stopped_like_ctrl_c(*names: str) -> Iterator[None]:
+    """While the batch runs, the signals ``names`` (those the system has) stop it as Ctrl-C
+    does: the workers are stopped and a half-written ``-o`` file is removed (the default
+    action, ending the process at once, left a hidden temporary file of rows, answers in
+    them, beside the output)."""
     def interrupt(signum: int, frame: object) -> None:
         raise KeyboardInterrupt
 
-    before = {number: signal.signal(number, interrupt) for number in signals}
+    found = [getattr(signal, name) for name in names if hasattr(signal, name)]
+    before = {number: signal.signal(number, interrupt) for number in found}
     try:
         yield
     finally:
@@ -147,10 +149,8 @@ def _refuse_an_input_as_output(out: Path, sources: "Sequence[InputSource]") -> N
     from .batch_input import STDIN
     from .errors import ParoleScreenError
 
-    try:
-        target = out.stat()
-    except OSError:  # not there yet
-        target = None
+    target = _stat_or_none(out.stat)  # None: not there yet
+    folder = _stat_or_none(out.parent.stat)
     for source in sources:
         if source.name == STDIN:
             named = _stat_or_none(lambda: os.fstat(sys.stdin.fileno()))
@@ -159,7 +159,6 @@ def _refuse_an_input_as_output(out: Path, sources: "Sequence[InputSource]") -> N
         if target is not None and named is not None and os.path.samestat(target, named):
             raise ParoleScreenError(f"{out}: is an input of this batch ({source.label}); "
                                     "write the rows elsewhere")
-        folder = _stat_or_none(out.parent.stat)
         if (source.kind == "folder" and out.suffix.lower() == ".json" and named is not None
                 and folder is not None and os.path.samestat(folder, named)):
             raise ParoleScreenError(f"{out}: is in {source.label}, an input folder of this "
