@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import sysconfig
 import venv
 import zipfile
 from pathlib import Path
@@ -31,11 +32,27 @@ def test_wheel_contains_the_pack_and_its_scenarios(wheel: Path) -> None:
     assert "parole_screen/py.typed" in names
 
 
+def _see_running_dependencies(python: Path) -> None:
+    """Let a new environment import the running environment's packages, not its source tree.
+
+    The running interpreter may be a virtual environment (the README's set-up) or the system's
+    (packages installed globally); ``system_site_packages`` would only see the latter. Plain
+    folder lines in a .pth file are not scanned for .pth files of their own, so an editable
+    install of this repository stays out of sight and ``parole_screen`` comes from the wheel.
+    """
+    folders = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    found = subprocess.run([str(python), "-c", "import sysconfig; "
+                            "print(sysconfig.get_paths()['purelib'])"],
+                           capture_output=True, text=True, check=True)
+    own = Path(found.stdout.strip())
+    (own / "running-environment.pth").write_text("".join(f"{f}\n" for f in folders))
+
+
 def test_fresh_install_runs_from_another_folder(wheel: Path, tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    # Dependencies come from the running interpreter; the package itself only from the wheel.
-    venv.create(env_dir, system_site_packages=True, with_pip=False)
+    venv.create(env_dir, with_pip=False)
     python = env_dir / "bin" / "python"
+    _see_running_dependencies(python)
     subprocess.run([sys.executable, "-m", "pip", "--python", str(python), "install", "-q",
                     "--no-deps", "--force-reinstall", str(wheel)], check=True,
                    capture_output=True)

@@ -1,6 +1,6 @@
 """Batch scoring: stream many answers records through the engine, in order, into one output."""
 
-# No terminal I/O here: parole_screen.cli_batch owns the progress bar and the summary.
+# No terminal I/O here: parole_screen.cli.batch owns the progress bar and the summary.
 #
 # The pipeline, one stage per concern:
 #

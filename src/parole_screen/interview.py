@@ -2,7 +2,7 @@
 
 No I/O happens here. A front end shows :meth:`Interview.current` (or the review list),
 reads a line, and passes it to :meth:`Interview.handle`, which returns a :class:`Step`
-saying what happened. The CLI in :mod:`parole_screen.cli_interview` is one such front end;
+saying what happened. The CLI in :mod:`parole_screen.cli.interview` is one such front end;
 tests drive the same machine with plain strings.
 
 Parsing typed lines lives in :mod:`parole_screen.answer_text` (re-exported here). Answers

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
-from .cli_common import (
+from .common import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
@@ -38,10 +38,10 @@ from .cli_common import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from .interview import Interview, Step
-    from .models import Question
-    from .pack import RulePack
-    from .session import Session
+    from ..interview import Interview, Step
+    from ..models import Question
+    from ..pack import RulePack
+    from ..session import Session
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ru": "Russian"}
 _REDRAW_AFTER = frozenset({"answered", "skipped", "back", "edit", "review", "resume"})
@@ -158,8 +158,8 @@ def interview(
     fixed_day = parse_as_of(as_of) if as_of else None
     report_format(fmt.value if fmt else None, out)  # an unknown --out extension fails now
     with handled(ctx) as current:
-        from .files import check_output_path
-        from .session import default_session_path
+        from ..files import check_output_path
+        from ..session import default_session_path
 
         if resume and answers:
             raise fail("--answers starts a new interview; it cannot be used with --resume",
@@ -178,7 +178,7 @@ def interview(
 
         saved: Session | None = None
         if resume:
-            from .session import load_session
+            from ..session import load_session
 
             saved = load_session(path)
         elif not no_input and path.exists() and not new:
@@ -212,7 +212,7 @@ def interview(
 
 
 def _language_notices(ui: "_Ui", lang: str, report_lang: str | None) -> None:
-    from .interview import TRANSLATED
+    from ..interview import TRANSLATED
 
     for what, code in (("interview", lang), ("report", report_lang)):
         if code and code not in TRANSLATED:
@@ -222,10 +222,10 @@ def _language_notices(ui: "_Ui", lang: str, report_lang: str | None) -> None:
 
 
 def _start(pack: "RulePack", answers_file: str | None, day: dt.date) -> "Interview":
-    from .answers import split_record
-    from .errors import AnswerError
-    from .files import read_json_record
-    from .interview import Interview
+    from ..answers import split_record
+    from ..errors import AnswerError
+    from ..files import read_json_record
+    from ..interview import Interview
 
     if answers_file is None:
         return Interview(pack, day)
@@ -256,7 +256,7 @@ class _Store:
         self.options = options
 
     def save(self, state: "Interview") -> None:
-        from .session import Session, save_session
+        from ..session import Session, save_session
 
         snapshot = Session.of(state, as_of=self.as_of, lang=self.options.lang)
         with _sigint_deferred():
@@ -322,8 +322,8 @@ def _finish(ctx: typer.Context, pack: "RulePack", state: "Interview", day: dt.da
     """Score with the same ``screen()`` as ``score``, then print or save the report."""
     import json
 
-    from .engine import screen
-    from .files import write_private
+    from ..engine import screen
+    from ..files import write_private
 
     answers = state.json_answers()
     result = screen(pack, answers, day)
@@ -370,7 +370,7 @@ class _Ui:
         self.say(text, "bold red", wrap=False)
 
     def banner(self, pack: "RulePack", state: "Interview", path: Path, *, resumed: bool) -> None:
-        from .interview import COMMANDS_HELP
+        from ..interview import COMMANDS_HELP
 
         self.say(f"Parole screening interview ({pack.meta.id} {pack.meta.version}). "
                  "This is a screening, not legal advice.", "bold")
@@ -388,7 +388,7 @@ class _Ui:
                  "(a private file only you can read).", "dim")
 
     def question(self, state: "Interview", question: "Question") -> None:
-        from .interview import answer_hint, choice_number
+        from ..interview import answer_hint, choice_number
 
         self.newline()
         self.say(str(state.progress()), "dim")

@@ -17,7 +17,7 @@ from typing import IO, TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from .cli_common import (
+from .common import (
     EXIT_ERROR,
     EXIT_REJECTED,
     State,
@@ -30,9 +30,9 @@ from .cli_common import (
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from .batch import BatchStats
-    from .batch_input import InputSource, Progress
-    from .pack import RulePack
+    from ..batch import BatchStats
+    from ..batch_input import InputSource, Progress
+    from ..pack import RulePack
 
 
 class OutputFormat(StrEnum):
@@ -94,9 +94,9 @@ def batch(
     if out is not None and str(out) == "-":
         out = None
     with handled(ctx) as current, _stopped_like_ctrl_c("SIGTERM", "SIGHUP"):
-        from .batch import BatchOptions, output_format_for, resolve_jobs, run_batch, tuned_gc
-        from .batch_input import Progress, resolve_inputs
-        from .loader import load_pack
+        from ..batch import BatchOptions, output_format_for, resolve_jobs, run_batch, tuned_gc
+        from ..batch_input import Progress, resolve_inputs
+        from ..loader import load_pack
 
         pack = load_pack_for(ctx)
         baseline = load_pack(compare_rules) if compare_rules is not None else None
@@ -146,8 +146,8 @@ def _refuse_an_input_as_output(out: Path, sources: "Sequence[InputSource]") -> N
     """``-o`` must not name an input, even with --force: replacing it would lose the answers
     the rows came from. Nor a ``*.json`` in an input folder: the next run would read the
     rows as a record."""
-    from .batch_input import STDIN
-    from .errors import ParoleScreenError
+    from ..batch_input import STDIN
+    from ..errors import ParoleScreenError
 
     target = _stat_or_none(out.stat)  # None: not there yet
     folder = _stat_or_none(out.parent.stat)
@@ -176,7 +176,7 @@ def _stat_or_none(look: "Callable[[], os.stat_result]") -> os.stat_result | None
 @contextlib.contextmanager
 def _destination(out: Path | None, force: bool) -> Iterator[IO[bytes]]:
     """The output file (atomic, 0600) or stdout; a closed pipe ends the run quietly."""
-    from .files import private_output
+    from ..files import private_output
 
     if out is not None:
         with private_output(out, force=force) as handle:
@@ -232,7 +232,7 @@ def _summary(current: State, stats: "BatchStats", pack: "RulePack", baseline: "R
              day: str, out: Path | None) -> None:
     from rich.text import Text
 
-    from .models import BANDS
+    from ..models import BANDS
 
     console = make_console(current, stderr=True)
     rate = stats.records / stats.seconds if stats.seconds > 0 else 0.0

@@ -10,8 +10,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from .cli_batch import batch
-from .cli_common import (
+from .batch import batch
+from .common import (
     EXIT_ERROR,
     ReportFormat,
     State,
@@ -25,7 +25,7 @@ from .cli_common import (
     state,
     wants_plain,
 )
-from .cli_interview import interview
+from .interview import interview
 
 app = typer.Typer(
     name="parole-screen",
@@ -93,9 +93,9 @@ def score(
     day = parse_as_of(as_of)
     report = report_format(fmt.value if fmt else None, out)
     with handled(ctx):
-        from .engine import screen_record
-        from .errors import AnswerError
-        from .files import read_json_record
+        from ..engine import screen_record
+        from ..errors import AnswerError
+        from ..files import read_json_record
 
         label = "<stdin>" if file == "-" else file
         pack = load_pack_for(ctx)
@@ -149,7 +149,7 @@ def questions(
 def schema(ctx: typer.Context) -> None:
     """Print the JSON Schema of an answers record (the input contract)."""
     with handled(ctx):
-        from .schema import answers_schema
+        from ..schema import answers_schema
 
         typer.echo(json.dumps(answers_schema(load_pack_for(ctx)), indent=2, ensure_ascii=False))
 
@@ -167,7 +167,7 @@ def rules_check(
 ) -> None:
     """Load and lint a rule pack; print every problem as file:line: message."""
     with handled(ctx):
-        from .errors import PackError
+        from ..errors import PackError
 
         try:
             pack = load_pack_for(ctx, directory)
@@ -196,8 +196,8 @@ def rules_test(
 ) -> None:
     """Run the pack's scenario tests (DIR/tests/*.yaml); print pass/fail per case."""
     with handled(ctx):
-        from .scenarios import TESTS_DIR, load_scenarios, run_scenarios
-        from .scenarios import coverage as measure
+        from ..scenarios import TESTS_DIR, load_scenarios, run_scenarios
+        from ..scenarios import coverage as measure
 
         pack = load_pack_for(ctx, directory)
         cases = load_scenarios(pack.path / TESTS_DIR)
@@ -237,7 +237,7 @@ def rules_facts(
     """List every dated fact with its value in force, source and confidence."""
     day = parse_as_of(as_of)
     with handled(ctx):
-        from .facts import fact_rows
+        from ..facts import fact_rows
 
         pack = load_pack_for(ctx)
         rows = fact_rows(pack, day, unverified=unverified)
