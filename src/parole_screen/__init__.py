@@ -6,8 +6,9 @@ A screening, not legal advice. The public API::
     pack = load_pack()                        # the bundled rule pack, or a directory
     result = screen(pack, {"reason_type": "medical", ...}, as_of=date(2026, 1, 1))
 
-Names are imported on first use, so ``parole-screen --version`` stays as fast as a bare
-``import typer``.
+Everything the command line uses is here too: the command line imports nothing else from
+the package, so it can do only what the library can. Names are imported on first use, so
+``parole-screen --version`` stays as fast as a bare ``import typer``.
 """
 
 from __future__ import annotations
@@ -26,10 +27,36 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
         screen_record,
     )
     from .errors import AnswerError, OutputExistsError, PackError, ParoleScreenError, SessionError
+    from .facts import fact_rows
+    from .files import check_output_path, read_json_record, write_private
+    from .interview import (
+        COMMANDS_HELP,
+        TRANSLATED,
+        Interview,
+        Step,
+        answer_hint,
+        choice_number,
+    )
     from .loader import default_pack_path, load_pack
+    from .models import Question
     from .pack import RulePack
-    from .report import render
+    from .report import glossary, print_rich, render
+    from .scenarios import TESTS_DIR as SCENARIO_DIR
+    from .scenarios import Coverage, ScenarioOutcome, load_scenarios, run_scenarios
+    from .scenarios import coverage as scenario_coverage
+    from .schema import answers_schema
+    from .session import (
+        InterviewStart,
+        Session,
+        SessionExistsError,
+        begin_interview,
+        default_session_path,
+        load_session,
+        save_answers_file,
+        save_session,
+    )
 
+# public name -> "module" (same name there) or "module:name"
 _EXPORTS = {
     "coerce_answers": "answers",
     "split_record": "answers",
@@ -44,31 +71,87 @@ _EXPORTS = {
     "PackError": "errors",
     "ParoleScreenError": "errors",
     "SessionError": "errors",
+    "fact_rows": "facts",
+    "check_output_path": "files",
+    "read_json_record": "files",
+    "write_private": "files",
+    "COMMANDS_HELP": "interview",
+    "TRANSLATED": "interview",
+    "Interview": "interview",
+    "Step": "interview",
+    "answer_hint": "interview",
+    "choice_number": "interview",
     "default_pack_path": "loader",
     "load_pack": "loader",
+    "Question": "models",
     "RulePack": "pack",
+    "glossary": "report",
+    "print_rich": "report",
     "render": "report",
+    "SCENARIO_DIR": "scenarios:TESTS_DIR",
+    "Coverage": "scenarios",
+    "ScenarioOutcome": "scenarios",
+    "load_scenarios": "scenarios",
+    "run_scenarios": "scenarios",
+    "scenario_coverage": "scenarios:coverage",
+    "answers_schema": "schema",
+    "InterviewStart": "session",
+    "Session": "session",
+    "SessionExistsError": "session",
+    "begin_interview": "session",
+    "default_session_path": "session",
+    "load_session": "session",
+    "save_answers_file": "session",
+    "save_session": "session",
 }
 
 __all__ = [
+    "COMMANDS_HELP",
     "RESULT_SCHEMA",
+    "SCENARIO_DIR",
+    "TRANSLATED",
     "AnswerError",
+    "Coverage",
+    "Interview",
+    "InterviewStart",
     "OutputExistsError",
     "PackError",
     "ParoleScreenError",
+    "Question",
     "Result",
     "RulePack",
+    "ScenarioOutcome",
+    "Session",
     "SessionError",
+    "SessionExistsError",
+    "Step",
     "__version__",
+    "answer_hint",
+    "answers_schema",
+    "begin_interview",
+    "check_output_path",
+    "choice_number",
     "coerce_answers",
     "default_pack_path",
+    "default_session_path",
     "effective_answers",
+    "fact_rows",
+    "glossary",
     "load_pack",
+    "load_scenarios",
+    "load_session",
+    "print_rich",
+    "read_json_record",
     "render",
+    "run_scenarios",
+    "save_answers_file",
+    "save_session",
+    "scenario_coverage",
     "screen",
     "screen_many",
     "screen_record",
     "split_record",
+    "write_private",
 ]
 
 
@@ -80,7 +163,12 @@ def __getattr__(name: str) -> Any:
             return version("parole-screen")
         except PackageNotFoundError:  # a source tree that is not installed
             return "0.0.0"
-    module = _EXPORTS.get(name)
-    if module is None:
+    where = _EXPORTS.get(name)
+    if where is None:
         raise AttributeError(f"module 'parole_screen' has no attribute '{name}'")
-    return getattr(import_module(f".{module}", __name__), name)
+    module, _, attribute = where.partition(":")
+    return getattr(import_module(f".{module}", __name__), attribute or name)
+
+
+def __dir__() -> list[str]:
+    return __all__

@@ -14,11 +14,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from .answers import coerce_answers
+from .answers import coerce_answers, split_record
 from .errors import AnswerError, ParoleScreenError, SessionError
-from .files import write_atomic
+from .files import read_json_record, write_atomic, write_private
 from .interview import Interview
 from .pack import RulePack
 
@@ -87,6 +87,64 @@ class Session:
 
     def pack_changed(self, pack: RulePack) -> bool:
         return self.pack.get("hash") != pack.content_hash
+
+
+class SessionExistsError(SessionError):
+    """A saved interview is at the path, and the caller asked neither to continue nor to
+    start over: the answers in it are never replaced silently."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(f"a saved interview already exists at {path}")
+        self.path = path
+
+
+class InterviewStart(NamedTuple):
+    """Where an interview begins, and what the person should be told about it."""
+
+    interview: Interview
+    saved: Session | None  # the session being continued; None for a new interview
+    as_of: dt.date  # the date the screening speaks for
+    fixed_as_of: dt.date | None  # the date chosen by the user (kept with the session)
+    lang: str | None  # the language the saved session was held in
+    dropped: list[str]  # saved answers the rule pack no longer accepts (asked again)
+    pack_changed: bool  # the rules changed since the session was saved
+
+
+def begin_interview(pack: RulePack, session_path: Path, *, resume: bool = False,
+                    new: bool = False, answers_file: str | None = None,
+                    as_of: dt.date | None = None) -> InterviewStart:
+    """Continue the saved interview at ``session_path`` or start a new one.
+
+    With ``resume`` the saved session is read (:class:`SessionError` if it is missing or
+    damaged); otherwise a session already there raises :class:`SessionExistsError` unless
+    ``new`` says to start over. A new interview may be prefilled from ``answers_file`` (an
+    answers JSON file); only what is missing is then asked. ``as_of`` defaults to the date a
+    resumed session was started with, else today.
+    """
+    if resume:
+        saved = load_session(session_path)
+        fixed = as_of or saved.fixed_as_of()
+        day = fixed or dt.date.today()
+        interview, dropped = saved.restore(pack, day)
+        return InterviewStart(interview, saved, day, fixed, saved.lang, dropped,
+                              saved.pack_changed(pack))
+    if not new and session_path.exists():
+        raise SessionExistsError(session_path)
+    day = as_of or dt.date.today()
+    if answers_file is None:
+        return InterviewStart(Interview(pack, day), None, day, as_of, None, [], False)
+    try:
+        _, raw = split_record(read_json_record(answers_file))
+        interview = Interview.from_json(pack, raw, day)
+    except AnswerError as error:
+        raise error.located(source=answers_file) from None
+    return InterviewStart(interview, None, day, as_of, None, [], False)
+
+
+def save_answers_file(path: Path, answers: Mapping[str, Any], *, force: bool = False) -> None:
+    """Save final answers as an answers file for ``score`` (atomic, mode 0600)."""
+    text = json.dumps({"answers": dict(answers)}, indent=2, ensure_ascii=False) + "\n"
+    write_private(path, text, force=force)
 
 
 def save_session(path: Path, session: Session) -> None:

@@ -93,9 +93,7 @@ def score(
     day = parse_as_of(as_of)
     report = report_format(fmt.value if fmt else None, out)
     with handled(ctx):
-        from ..engine import screen_record
-        from ..errors import AnswerError
-        from ..files import read_json_record
+        from parole_screen import AnswerError, read_json_record, screen_record
 
         label = "<stdin>" if file == "-" else file
         pack = load_pack_for(ctx)
@@ -149,7 +147,7 @@ def questions(
 def schema(ctx: typer.Context) -> None:
     """Print the JSON Schema of an answers record (the input contract)."""
     with handled(ctx):
-        from ..schema import answers_schema
+        from parole_screen import answers_schema
 
         typer.echo(json.dumps(answers_schema(load_pack_for(ctx)), indent=2, ensure_ascii=False))
 
@@ -167,7 +165,7 @@ def rules_check(
 ) -> None:
     """Load and lint a rule pack; print every problem as file:line: message."""
     with handled(ctx):
-        from ..errors import PackError
+        from parole_screen import PackError
 
         try:
             pack = load_pack_for(ctx, directory)
@@ -196,13 +194,13 @@ def rules_test(
 ) -> None:
     """Run the pack's scenario tests (DIR/tests/*.yaml); print pass/fail per case."""
     with handled(ctx):
-        from ..scenarios import TESTS_DIR, load_scenarios, run_scenarios
-        from ..scenarios import coverage as measure
+        from parole_screen import SCENARIO_DIR, load_scenarios, run_scenarios
+        from parole_screen import scenario_coverage as measure
 
         pack = load_pack_for(ctx, directory)
-        cases = load_scenarios(pack.path / TESTS_DIR)
+        cases = load_scenarios(pack.path / SCENARIO_DIR)
         if not cases:
-            raise fail(f"no scenario tests found in {pack.path / TESTS_DIR}")
+            raise fail(f"no scenario tests found in {pack.path / SCENARIO_DIR}")
         outcomes = run_scenarios(pack, cases, explain=coverage)
         failed = [outcome for outcome in outcomes if not outcome.passed]
         for outcome in outcomes:
@@ -237,7 +235,7 @@ def rules_facts(
     """List every dated fact with its value in force, source and confidence."""
     day = parse_as_of(as_of)
     with handled(ctx):
-        from ..facts import fact_rows
+        from parole_screen import fact_rows
 
         pack = load_pack_for(ctx)
         rows = fact_rows(pack, day, unverified=unverified)

@@ -21,7 +21,7 @@ import typer
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ..pack import RulePack
+    from parole_screen import RulePack
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -64,7 +64,7 @@ def handled(ctx: typer.Context) -> Iterator[State]:
 
     With ``--debug`` the original exception and its traceback propagate instead.
     """
-    from ..errors import ParoleScreenError
+    from parole_screen import ParoleScreenError
 
     current = state(ctx)
     try:
@@ -95,7 +95,7 @@ def handled(ctx: typer.Context) -> Iterator[State]:
 
 def load_pack_for(ctx: typer.Context, directory: str | Path | None = None) -> RulePack:
     """Load the pack named by the argument, --rules, $PAROLE_SCREEN_RULES or the default."""
-    from ..loader import load_pack
+    from parole_screen import load_pack
 
     return load_pack(directory or state(ctx).rules)
 
@@ -152,8 +152,7 @@ def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path 
 
     With the ``pack`` the result came from, answers are shown as questions and choices.
     """
-    from ..files import write_private
-    from ..report import glossary, print_rich, render
+    from parole_screen import glossary, print_rich, render, write_private
 
     current = state(ctx)
     words = glossary(pack) if pack is not None else None

@@ -38,10 +38,7 @@ from .common import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from ..interview import Interview, Step
-    from ..models import Question
-    from ..pack import RulePack
-    from ..session import Session
+    from parole_screen import Interview, InterviewStart, Question, RulePack, Step
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ru": "Russian"}
 _REDRAW_AFTER = frozenset({"answered", "skipped", "back", "edit", "review", "resume"})
@@ -158,8 +155,12 @@ def interview(
     fixed_day = parse_as_of(as_of) if as_of else None
     report_format(fmt.value if fmt else None, out)  # an unknown --out extension fails now
     with handled(ctx) as current:
-        from ..files import check_output_path
-        from ..session import default_session_path
+        from parole_screen import (
+            SessionExistsError,
+            begin_interview,
+            check_output_path,
+            default_session_path,
+        )
 
         if resume and answers:
             raise fail("--answers starts a new interview; it cannot be used with --resume",
@@ -175,22 +176,17 @@ def interview(
                            fmt.value if fmt else None, out, force, save_answers, keep_session)
         pack = load_pack_for(ctx)
         ui = _Ui(make_console(current, stderr=True), wants_plain(current, sys.stderr))
-
-        saved: Session | None = None
-        if resume:
-            from ..session import load_session
-
-            saved = load_session(path)
-        elif not no_input and path.exists() and not new:
-            raise fail(f"a saved interview already exists at {path}; continue it with "
-                       f"`{options.resume_command()}`, or start over with --new")
-        options = options._replace(
-            lang=(lang.value if lang else None) or (saved.lang if saved else "en"))
+        try:
+            # --no-input never saves, so a saved interview is neither continued nor refused.
+            start = begin_interview(pack, path, resume=resume, new=new or no_input,
+                                    answers_file=answers, as_of=fixed_day)
+        except SessionExistsError as error:
+            raise fail(f"{error}; continue it with `{options.resume_command()}`, or start "
+                       "over with --new") from None
+        options = options._replace(lang=(lang.value if lang else None) or start.lang or "en")
         _language_notices(ui, options.lang, options.report_lang)
-        fixed = fixed_day or (saved.fixed_as_of() if saved else None)
-        day = fixed or dt.date.today()
-
-        state = _restore(ui, pack, saved, day) if saved else _start(pack, answers, day)
+        _restore_notices(ui, start)
+        state, day = start.interview, start.as_of
         if no_input:
             missing = state.missing()
             if missing:
@@ -199,8 +195,8 @@ def interview(
             _finish(ctx, pack, state, day, options, remove_session=False)
             return
 
-        store = _Store(path, fixed, options)
-        ui.banner(pack, state, path, resumed=saved is not None)
+        store = _Store(path, start.fixed_as_of, options)
+        ui.banner(pack, state, path, resumed=start.saved is not None)
         try:
             _drive(ui, state, store)
         except KeyboardInterrupt:
@@ -212,7 +208,7 @@ def interview(
 
 
 def _language_notices(ui: "_Ui", lang: str, report_lang: str | None) -> None:
-    from ..interview import TRANSLATED
+    from parole_screen import TRANSLATED
 
     for what, code in (("interview", lang), ("report", report_lang)):
         if code and code not in TRANSLATED:
@@ -221,30 +217,13 @@ def _language_notices(ui: "_Ui", lang: str, report_lang: str | None) -> None:
                       "it will be in English.")
 
 
-def _start(pack: "RulePack", answers_file: str | None, day: dt.date) -> "Interview":
-    from ..answers import split_record
-    from ..errors import AnswerError
-    from ..files import read_json_record
-    from ..interview import Interview
-
-    if answers_file is None:
-        return Interview(pack, day)
-    try:
-        _, raw = split_record(read_json_record(answers_file))
-        return Interview.from_json(pack, raw, day)
-    except AnswerError as error:
-        raise error.located(source=answers_file) from None
-
-
-def _restore(ui: "_Ui", pack: "RulePack", saved: "Session", day: dt.date) -> "Interview":
-    state, dropped = saved.restore(pack, day)
-    if saved.pack_changed(pack):
+def _restore_notices(ui: "_Ui", start: "InterviewStart") -> None:
+    if start.pack_changed:
         ui.notice("note: the rules changed since this interview was saved; your answers were "
                   "kept and any new questions will be asked.")
-    if dropped:
+    if start.dropped:
         ui.notice("note: these saved answers no longer fit the rules and will be asked again: "
-                  + ", ".join(dropped))
-    return state
+                  + ", ".join(start.dropped))
 
 
 class _Store:
@@ -256,7 +235,7 @@ class _Store:
         self.options = options
 
     def save(self, state: "Interview") -> None:
-        from ..session import Session, save_session
+        from parole_screen import Session, save_session
 
         snapshot = Session.of(state, as_of=self.as_of, lang=self.options.lang)
         with _sigint_deferred():
@@ -320,16 +299,12 @@ def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None
 def _finish(ctx: typer.Context, pack: "RulePack", state: "Interview", day: dt.date,
             options: _Options, *, remove_session: bool) -> None:
     """Score with the same ``screen()`` as ``score``, then print or save the report."""
-    import json
-
-    from ..engine import screen
-    from ..files import write_private
+    from parole_screen import save_answers_file, screen
 
     answers = state.json_answers()
     result = screen(pack, answers, day)
     if options.save_answers is not None:
-        text = json.dumps({"answers": answers}, indent=2, ensure_ascii=False) + "\n"
-        write_private(options.save_answers, text, force=options.force)
+        save_answers_file(options.save_answers, answers, force=options.force)
         typer.echo(f"answers saved to {options.save_answers}", err=True)
     emit_report(ctx, result, report_format(options.fmt, options.out), options.out,
                  options.force, pack)
@@ -370,7 +345,7 @@ class _Ui:
         self.say(text, "bold red", wrap=False)
 
     def banner(self, pack: "RulePack", state: "Interview", path: Path, *, resumed: bool) -> None:
-        from ..interview import COMMANDS_HELP
+        from parole_screen import COMMANDS_HELP
 
         self.say(f"Parole screening interview ({pack.meta.id} {pack.meta.version}). "
                  "This is a screening, not legal advice.", "bold")
@@ -388,7 +363,7 @@ class _Ui:
                  "(a private file only you can read).", "dim")
 
     def question(self, state: "Interview", question: "Question") -> None:
-        from ..interview import answer_hint, choice_number
+        from parole_screen import answer_hint, choice_number
 
         self.newline()
         self.say(str(state.progress()), "dim")
