@@ -4,8 +4,6 @@ import atexit
 import json
 import os
 import sys
-from enum import StrEnum
-from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
@@ -13,7 +11,12 @@ import typer
 from .batch import batch
 from .common import (
     EXIT_ERROR,
-    ReportFormat,
+    AsOfOption,
+    ForceOption,
+    ListFormat,
+    ListFormatOption,
+    ReportFormatOption,
+    ReportOutOption,
     State,
     emit_report,
     fail,
@@ -38,11 +41,6 @@ app = typer.Typer(
 rules_app = typer.Typer(help="Check, test and inspect a rule pack.", no_args_is_help=True,
                         rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
-
-
-class ListFormat(StrEnum):
-    table = "table"
-    json = "json"
 
 
 def _version(value: bool) -> None:
@@ -76,18 +74,12 @@ def root(
 def score(
     ctx: typer.Context,
     file: Annotated[str, typer.Argument(metavar="FILE", help="Answers JSON file, or - for stdin.")],
-    fmt: Annotated[ReportFormat | None, typer.Option(
-        "--format", "-f", help="Report format (default: from --out's extension, else text).")
-    ] = None,
+    fmt: ReportFormatOption = None,
     explain: Annotated[bool, typer.Option("--explain", help="Include the full rule trace.")
                        ] = False,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", metavar="DATE", help="Screen as of this date, YYYY-MM-DD (default: today).")
-    ] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", metavar="FILE",
-        help="Save the report to this file (mode 0600) instead of printing it.")] = None,
-    force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
+    as_of: AsOfOption = None,
+    out: ReportOutOption = None,
+    force: ForceOption = False,
 ) -> None:
     """Score one answers record and print the report."""
     day = parse_as_of(as_of)
@@ -108,7 +100,7 @@ def score(
 @app.command()
 def questions(
     ctx: typer.Context,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    fmt: ListFormatOption = ListFormat.table,
 ) -> None:
     """List the interview's questions: id, type, choices and when each is asked."""
     with handled(ctx):
@@ -229,8 +221,8 @@ def rules_facts(
     unverified: Annotated[bool, typer.Option(
         "--unverified", help="List every value marked unverified (confirm before filing).")
     ] = False,
-    as_of: Annotated[str | None, typer.Option("--as-of", metavar="DATE")] = None,
-    fmt: Annotated[ListFormat, typer.Option("--format", "-f")] = ListFormat.table,
+    as_of: AsOfOption = None,
+    fmt: ListFormatOption = ListFormat.table,
 ) -> None:
     """List every dated fact with its value in force, source and confidence."""
     day = parse_as_of(as_of)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -37,6 +37,28 @@ class ReportFormat(StrEnum):
     json = "json"
     markdown = "markdown"
     html = "html"
+
+
+class ListFormat(StrEnum):
+    table = "table"
+    json = "json"
+
+
+# Options several commands take, declared once so they read and behave the same everywhere.
+AsOfOption = Annotated[str | None, typer.Option(
+    "--as-of", metavar="DATE",
+    help="Screen as of this date, YYYY-MM-DD (default: today, or the date a resumed "
+         "interview was started with).")]
+ForceOption = Annotated[bool, typer.Option(
+    "--force", help="Replace output files that already exist.")]
+ReportOutOption = Annotated[Path | None, typer.Option(
+    "--out", "-o", metavar="FILE",
+    help="Save the report to this file (mode 0600) instead of printing it; the format "
+         "follows the extension (.txt, .md, .html, .json).")]
+ReportFormatOption = Annotated[ReportFormat | None, typer.Option(
+    "--format", "-f", help="Report format (default: from --out's extension, else text).")]
+ListFormatOption = Annotated[ListFormat, typer.Option(
+    "--format", "-f", help="table for people, json for programs.")]
 
 
 class State(NamedTuple):

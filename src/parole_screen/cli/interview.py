@@ -23,7 +23,10 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    ReportFormat,
+    AsOfOption,
+    ForceOption,
+    ReportFormatOption,
+    ReportOutOption,
     State,
     emit_report,
     fail,
@@ -116,18 +119,10 @@ def interview(
     report_lang: Annotated[Lang | None, typer.Option(
         "--report-lang", help="Report language (translations are not ready yet: English).")
     ] = None,
-    as_of: Annotated[str | None, typer.Option(
-        "--as-of", metavar="DATE", help="Screen as of this date, YYYY-MM-DD (default: today, "
-                                        "or the date a resumed interview was started with).")
-    ] = None,
-    fmt: Annotated[ReportFormat | None, typer.Option(
-        "--format", "-f", help="Report format (default: from --out's extension, else text).")
-    ] = None,
-    out: Annotated[Path | None, typer.Option(
-        "--out", "-o", help="Save the report to this file (mode 0600) instead of printing it.")
-    ] = None,
-    force: Annotated[bool, typer.Option(
-        help="Replace --out and --save-answers files that exist.")] = False,
+    as_of: AsOfOption = None,
+    fmt: ReportFormatOption = None,
+    out: ReportOutOption = None,
+    force: ForceOption = False,
     save_answers: Annotated[Path | None, typer.Option(
         "--save-answers", metavar="FILE",
         help="Also save the final answers as an answers file (mode 0600) for `score`.")
