@@ -137,34 +137,13 @@ def interview(
     every question; Ctrl-C saves too and prints the command that continues. With stdin not a
     terminal, one answer is read per line.
     """
-    if resume_file is not None:
-        # `--resume FILE`: Click cannot give an option an optional value without swallowing
-        # the next flag, so the file is a positional argument that only --resume accepts.
-        if not resume:
-            raise typer.BadParameter("a session FILE is only accepted with --resume",
-                                     param_hint="FILE")
-        if session is not None and session != resume_file:
-            raise typer.BadParameter("give the session file once: --resume FILE or --session",
-                                     param_hint="FILE")
-        session = resume_file
+    session = _session_argument(resume, resume_file, session)
     fixed_day = parse_as_of(as_of) if as_of else None
     report_format(fmt.value if fmt else None, out)  # an unknown --out extension fails now
     with handled(ctx) as current:
-        from parole_screen import (
-            SessionExistsError,
-            begin_interview,
-            check_output_path,
-            default_session_path,
-        )
+        from parole_screen import SessionExistsError, begin_interview, default_session_path
 
-        if resume and answers:
-            raise fail("--answers starts a new interview; it cannot be used with --resume",
-                       EXIT_USAGE)
-        if answers == "-":
-            raise fail("--answers needs a file: stdin carries the typed answers", EXIT_USAGE)
-        for path in (out, save_answers):
-            if path is not None:
-                check_output_path(path, force=force)
+        _check_usage(resume=resume, answers=answers, outputs=(out, save_answers), force=force)
         path = session or default_session_path()
         options = _Options(current, path, session is None, "en",
                            report_lang.value if report_lang else None,
@@ -181,25 +160,62 @@ def interview(
         options = options._replace(lang=(lang.value if lang else None) or start.lang or "en")
         _language_notices(ui, options.lang, options.report_lang)
         _restore_notices(ui, start)
-        state, day = start.interview, start.as_of
+        state = start.interview
         if no_input:
             missing = state.missing()
             if missing:
                 raise fail("not every needed answer is known; missing, in order: "
                            + ", ".join(missing))
-            _finish(ctx, pack, state, day, options, remove_session=False)
-            return
+        else:
+            _ask(ui, pack, start, options)
+        _finish(ctx, pack, state, start.as_of, options,
+                remove_session=not (no_input or keep_session))
 
-        store = _Store(path, start.fixed_as_of, options)
-        ui.banner(pack, state, path, resumed=start.saved is not None)
-        try:
-            _drive(ui, state, store)
-        except KeyboardInterrupt:
-            store.save(state)
-            ui.newline()
-            ui.paused(store, "Interview paused.")
-            raise typer.Exit(EXIT_INTERRUPTED) from None
-        _finish(ctx, pack, state, day, options, remove_session=not keep_session)
+
+def _session_argument(resume: bool, resume_file: Path | None,
+                      session: Path | None) -> Path | None:
+    """``--resume FILE`` as the session path.
+
+    Click cannot give an option an optional value without swallowing the next flag, so the
+    file is a positional argument that only --resume accepts.
+    """
+    if resume_file is None:
+        return session
+    if not resume:
+        raise typer.BadParameter("a session FILE is only accepted with --resume",
+                                 param_hint="FILE")
+    if session is not None and session != resume_file:
+        raise typer.BadParameter("give the session file once: --resume FILE or --session",
+                                 param_hint="FILE")
+    return resume_file
+
+
+def _check_usage(*, resume: bool, answers: str | None, outputs: tuple[Path | None, ...],
+                 force: bool) -> None:
+    """Refuse option combinations that cannot work, before a single question is asked."""
+    from parole_screen import check_output_path
+
+    if resume and answers:
+        raise fail("--answers starts a new interview; it cannot be used with --resume",
+                   EXIT_USAGE)
+    if answers == "-":
+        raise fail("--answers needs a file: stdin carries the typed answers", EXIT_USAGE)
+    for path in outputs:
+        if path is not None:
+            check_output_path(path, force=force)
+
+
+def _ask(ui: "_Ui", pack: "RulePack", start: "InterviewStart", options: _Options) -> None:
+    """Ask until the review is accepted; Ctrl-C saves and says how to continue."""
+    store = _Store(options.session, start.fixed_as_of, options)
+    ui.banner(pack, start.interview, options.session, resumed=start.saved is not None)
+    try:
+        _drive(ui, start.interview, store)
+    except KeyboardInterrupt:
+        store.save(start.interview)
+        ui.newline()
+        ui.paused(store, "Interview paused.")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _language_notices(ui: "_Ui", lang: str, report_lang: str | None) -> None:
