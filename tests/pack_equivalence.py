@@ -1,0 +1,114 @@
+"""Check that a restructured rule pack scores exactly as the pack it replaced.
+
+Run by hand after reshaping ``rules/`` without changing the law (named conditions,
+``extends``, moving rules between files)::
+
+    python tests/pack_equivalence.py --before main
+
+It unpacks the code and rules of ``--before`` (a git revision) into a temporary folder,
+scores every ``examples/*.json`` there and here with ``parole-screen score -f json`` (plain
+and ``--explain``) on several dates, and compares the result@1 documents byte for byte.
+Only ``rule_pack.hash`` is set aside: it is the hash of the pack's file bytes, which a
+restructure changes by definition. Exit 0 when every document is identical, else 1 with
+the first differing lines of each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DATES = ("2025-06-01", "2026-02-15", "2026-11-28")
+MODES: tuple[tuple[str, ...], ...] = ((), ("--explain",))
+
+
+def _unpack(revision: str, into: Path) -> Path:
+    """The tree of ``revision`` (src and rules only) under ``into``."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", revision,
+                              "src", "rules"], check=True, capture_output=True).stdout
+    tar_path = into / "tree.tar"
+    tar_path.write_bytes(archive)
+    with tarfile.open(tar_path) as tar:
+        tar.extractall(into / "tree", filter="data")
+    return into / "tree"
+
+
+def _score_all(tree: Path, examples: list[Path]) -> dict[str, bytes]:
+    """Every example's result on every date in every mode, scored by ``tree``'s code and pack.
+
+    One interpreter scores them all through the CLI's own command (Typer's runner), so the
+    bytes are those ``parole-screen score -f json`` prints.
+    """
+    program = (
+        "import json, sys\n"
+        "from typer.testing import CliRunner\n"
+        "from parole_screen.cli import app\n"
+        "rules, *jobs = sys.argv[1:]\n"
+        "runner = CliRunner()\n"
+        "out = {}\n"
+        "for job in jobs:\n"
+        "    path, day, *extra = job.split('|')\n"
+        "    got = runner.invoke(app, ['--rules', rules, 'score', '-f', 'json', '--as-of', day,\n"
+        "                              *extra, path])\n"
+        "    out[job] = got.stdout if got.exit_code == 0 else f'exit {got.exit_code}: ' + got.output\n"
+        "sys.stdout.write(json.dumps(out))\n"
+    )
+    jobs = ["|".join((str(path), day, *mode)) for path in examples for day in DATES
+            for mode in MODES]
+    env = {**os.environ, "PYTHONPATH": str(tree / "src"), "PAROLE_SCREEN_CACHE": "off"}
+    env.pop("PAROLE_SCREEN_RULES", None)
+    done = subprocess.run([sys.executable, "-c", program, str(tree / "rules"), *jobs],
+                          check=True, capture_output=True, env=env, cwd=tree)
+    return {job: text.encode() for job, text in json.loads(done.stdout).items()}
+
+
+def _masked(document: bytes) -> bytes:
+    """The document with its pack hash set aside (see the module docstring)."""
+    try:
+        parsed = json.loads(document)
+    except ValueError:
+        return document  # an error message: compared as it is
+    parsed["rule_pack"]["hash"] = "(pack file hash)"
+    return json.dumps(parsed, sort_keys=True, ensure_ascii=False, indent=2).encode()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", default="main", help="git revision to compare with")
+    args = parser.parse_args()
+    examples = sorted((ROOT / "examples").glob("*.json"))
+    with tempfile.TemporaryDirectory() as temp:
+        before = _score_all(_unpack(args.before, Path(temp)), examples)
+    after = _score_all(ROOT, examples)
+    differing = 0
+    for job, old in before.items():
+        new = after[job]
+        if old == new:
+            continue
+        old_masked, new_masked = _masked(old), _masked(new)
+        if old_masked == new_masked:
+            continue
+        differing += 1
+        print(f"DIFFERS: {job}")
+        diff = difflib.unified_diff(old_masked.decode().splitlines(),
+                                    new_masked.decode().splitlines(), lineterm="", n=1)
+        for line in list(diff)[:20]:
+            print("   ", line)
+    hashes = {json.loads(doc)["rule_pack"]["hash"] for doc in (*before.values(), *after.values())
+              if doc.startswith(b"{")}
+    print(f"{len(before)} documents ({len(examples)} examples x {len(DATES)} dates x "
+          f"{len(MODES)} modes): {len(before) - differing} identical, {differing} differ; "
+          f"pack hashes seen: {', '.join(sorted(hashes))}")
+    return 1 if differing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
