@@ -58,7 +58,8 @@ def _score_all(tree: Path, examples: list[Path]) -> dict[str, bytes]:
         "    path, day, *extra = job.split('|')\n"
         "    got = runner.invoke(app, ['--rules', rules, 'score', '-f', 'json', '--as-of', day,\n"
         "                              *extra, path])\n"
-        "    out[job] = got.stdout if got.exit_code == 0 else f'exit {got.exit_code}: ' + got.output\n"
+        "    ok = got.exit_code == 0\n"
+        "    out[job] = got.stdout if ok else f'exit {got.exit_code}: {got.output}'\n"
         "sys.stdout.write(json.dumps(out))\n"
     )
     jobs = ["|".join((str(path), day, *mode)) for path in examples for day in DATES
