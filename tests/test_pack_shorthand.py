@@ -470,3 +470,15 @@ def test_yes_and_no_are_fine_where_a_yes_no_answer_belongs(pack_dir: Path) -> No
     replace(categories, "when: {q: provider, is: true}", "when: {q: provider, is: yes}")
     replace(categories, "when: {q: funded, is: false}", "when: {q: funded, is: No}")
     assert load_pack(pack_dir).categories
+
+
+def test_a_scenario_answer_that_yaml_read_as_a_boolean(pack_dir: Path,
+                                                       minimal_pack: RulePack) -> None:
+    from parole_screen.scenarios import load_scenarios, run_scenarios
+
+    cases = pack_dir / "tests" / "cases.yaml"
+    replace(cases, "nationality: UA", "nationality: NO")
+    [outcome, *_] = run_scenarios(minimal_pack, load_scenarios(cases.parent))
+    [failure] = outcome.failures
+    assert failure.startswith("answers rejected: field 'nationality': ")
+    assert failure.endswith(" (YAML read `NO` as false; quote it: 'NO')")

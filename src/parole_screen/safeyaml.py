@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -35,7 +36,7 @@ class YamlRefused(Exception):
 _BOOL_TAG = "tag:yaml.org,2002:bool"
 # YAML 1.1 reads these as booleans too; true and false are what a reader means by one.
 _PLAIN_BOOLS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
-_NO_SPELLINGS: Mapping[str, str] = {}
+_NO_SPELLINGS: Mapping[str, str] = MappingProxyType({})
 
 
 class LocatedDict(dict[str, Any]):
