@@ -157,8 +157,11 @@ class Expander:
             self.problem(where, f"'use' stands alone, found it beside {others}; combine "
                                 "conditions with 'all' or 'any'")
             return borrow(node)  # reported: the compiler need not say more
-        if not isinstance(name, str) or name not in self.definitions:
-            hint = suggest(str(name), sorted(self.definitions))
+        if not isinstance(name, str):
+            self.problem(where, "'use' takes the id of a definition, e.g. {use: outside_us}")
+            return borrow(node)
+        if name not in self.definitions:
+            hint = suggest(name, sorted(self.definitions))
             self.problem(where, f"unknown definition '{name}'{hint}")
             return borrow(node)
         if name in self.broken:
