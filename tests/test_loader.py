@@ -65,10 +65,13 @@ def test_choice_value_that_does_not_exist(pack_dir: Path) -> None:
 
 
 def test_yaml_one_one_surprises_are_type_errors(pack_dir: Path) -> None:
-    # `is: no` reads as the boolean false in YAML 1.1; comparing a choice with it must fail.
-    replace(pack_dir / "categories.yaml", "is: life_threatening}", "is: no}")
+    # `is: no` reads as the boolean false in YAML 1.1; comparing a choice with it must fail,
+    # and the message says what YAML did.
+    file = pack_dir / "categories.yaml"
+    replace(file, "is: life_threatening}", "is: no}")
     [problem] = problems_of(pack_dir)
-    assert "'False' is not a choice of 'urgency'" in problem
+    assert problem == (f"{file}:{line_of_text(file, 'is: no}')}: rule 'medical.treatment.life' "
+                       "when.is: YAML read `no` as false; quote it: 'no'")
 
 
 def test_dangling_citation(pack_dir: Path) -> None:

@@ -1,4 +1,5 @@
-"""Load a rule pack: safe YAML, schema validation, cross-checks, then compilation.
+"""Load a rule pack: safe YAML, the shorthand written out, schema validation, cross-checks,
+then compilation.
 
 Every problem in every file is collected and reported at once, each as
 ``file:line: message``, so an author fixes a pack in one pass.
@@ -12,10 +13,11 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, get_args
 
 from pydantic import BaseModel, ValidationError
 
+from . import conditions, pack_expand
 from .conditions import Catalogue, Evaluator, compile_condition, referenced_questions, suggest
 from .errors import PackError
 from .models import CATEGORY_IDS, PackFile, PackMeta
@@ -31,12 +33,21 @@ from .pack import (
     CompiledQuestion,
     RulePack,
 )
-from .pack_cache import CheckedPack, cached_tree, load_checked, pack_key, store_checked
-from .safeyaml import MAX_FILE_BYTES, YamlRefused, line_of, parse_yaml
+from .pack_cache import (
+    CheckedPack,
+    cache_folder,
+    cached_tree,
+    load_checked,
+    pack_key,
+    store_checked,
+)
+from .pack_expand import SHORTHAND_KEYS, Expander, is_borrowed
+from .safeyaml import MAX_FILE_BYTES, LocatedDict, YamlRefused, line_of, parse_yaml, yaml_trap
 
 PACK_ENV = "PAROLE_SCREEN_RULES"
 META_FILE = "pack.yaml"
-_MERGED = ("sources", "questions", "categories", "flags", "items", "facts", "fees", "deadlines")
+_MERGED = ("definitions", "sources", "questions", "categories", "flags", "items", "facts",
+           "fees", "deadlines")
 
 
 def default_pack_path() -> Path:
@@ -60,8 +71,13 @@ def pack_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.is_file())
 
 
-def load_pack(path: str | Path | None = None) -> RulePack:
+def load_pack(path: str | Path | None = None, *, cache: bool | Path = False) -> RulePack:
     """Load, check and compile the rule pack in directory ``path``.
+
+    ``cache`` keeps parsed files and checked packs on disk so the next load is faster:
+    ``True`` uses the user's cache folder (``$PAROLE_SCREEN_CACHE``, else the XDG cache;
+    ``PAROLE_SCREEN_CACHE=off`` still turns it off), a path uses that folder. By default
+    nothing is read from or written to disk but the pack.
 
     Raises :class:`~parole_screen.errors.PackError` listing every problem found.
     """
@@ -70,7 +86,13 @@ def load_pack(path: str | Path | None = None) -> RulePack:
         raise PackError([f"{directory}: rule pack directory not found"])
     if not (directory / META_FILE).is_file():
         raise PackError([f"{directory}: not a rule pack (no {META_FILE})"])
-    return _Builder(directory).build()
+    folder = cache_folder() if cache is True else cache or None
+    return _Builder(directory, folder).build()
+
+
+def _checking_code() -> tuple[Path, ...]:
+    """The source files whose checks a cached pack passed (see ``pack_cache.pack_key``)."""
+    return (Path(str(conditions.__file__)), Path(str(pack_expand.__file__)), Path(__file__))
 
 
 class _Entry(NamedTuple):
@@ -85,18 +107,23 @@ class _Entry(NamedTuple):
 
 
 class _Builder:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, cache: Path | None) -> None:
         self.directory = directory
+        self.cache = cache
         self.problems: list[str] = []
         self.digest = hashlib.sha256()
 
     def problem(self, where: str, message: str) -> None:
-        self.problems.append(f"{where}: {message}")
+        line = f"{where}: {message}"
+        if line not in self.problems:  # a rule inherited twice is still one problem
+            self.problems.append(line)
 
     def build(self) -> RulePack:
         files = self._read_files()
-        key = pack_key(self.digest.digest())  # the digest covers every file's name and bytes
-        checked = None if self.problems else load_checked(key, (f.name for f, _ in files))
+        # The digest covers every file's name and bytes.
+        key = pack_key(self.digest.digest(), _checking_code()) if self.cache else None
+        checked = (None if self.problems or key is None
+                   else load_checked(self.cache, key, (f.name for f, _ in files)))
         if checked is not None:
             # A pack that passed before passes again; if a doctored entry makes it fail
             # (or trips on a value of the wrong type), check it afresh.
@@ -108,8 +135,8 @@ class _Builder:
             raise PackError(self.problems or [f"{self.directory}: no usable {META_FILE}"])
         pack = self._assemble(meta, entries, countries, checked=False)
         by_kind = {kind: [(entry.file.name, entry.model) for entry in items]
-                   for kind, items in entries.items()}
-        store_checked(key, CheckedPack(meta, by_kind, countries))
+                   for kind, items in entries.items() if kind != "definitions"}
+        store_checked(self.cache, key, CheckedPack(meta, by_kind, countries))
         return pack
 
     def _assemble(self, meta: PackMeta, entries: dict[str, list[_Entry]],
@@ -180,12 +207,21 @@ class _Builder:
         meta: PackMeta | None = None
         entries: dict[str, list[_Entry]] = {kind: [] for kind in _MERGED}
         countries: dict[str, str] = {}
+        trees: list[tuple[Path, Any]] = []
         for file, data in files:
             try:
-                raw = _parse(data)
+                trees.append((file, _parse(self.cache, data)))
             except YamlRefused as refused:
                 self.problem(f"{file}:{refused.line}", refused.message)
-                continue
+        expander = Expander(self.problem)
+        for file, raw in trees:
+            if file.name != META_FILE:
+                expander.define(file, raw)
+        for file, raw in trees:
+            if file.name != META_FILE:
+                expander.expand(file, raw)
+        expander.finish()
+        for file, raw in trees:
             if file.name == META_FILE:
                 meta = self._validate(PackMeta, raw, file)
                 continue
@@ -314,6 +350,8 @@ class _Builder:
         def at(entry: _Entry, label: str, base: list[str | int] | None = None) -> _Compiler:
             return _Compiler(self, catalogue, entry, label, base or [])
 
+        for entry in entries["definitions"]:  # checked once here, not at every use
+            at(entry, f"definition '{entry.model.id}'").required(entry.model.when, "when")
         questions = []
         for entry in entries["questions"]:
             c = at(entry, f"question '{entry.model.id}'")
@@ -405,7 +443,10 @@ class _Builder:
 
 
 def validate_located(model: type[BaseModel], raw: Any, file: Path) -> Any:
-    """Validate parsed YAML against ``model``; raise PackError with one line per problem."""
+    """Validate parsed YAML against ``model``; raise PackError with one line per problem.
+
+    An unknown key gets a "did you mean" from the keys ``model``'s format knows.
+    """
     if not isinstance(raw, Mapping):
         raise PackError([f"{file}:1: the file must hold a mapping at the top level"])
     try:
@@ -413,6 +454,7 @@ def validate_located(model: type[BaseModel], raw: Any, file: Path) -> Any:
     except ValidationError as error:
         details = error.errors()
     problems = []
+    traps: set[tuple[int, str]] = set()
     nested = [tuple(detail["loc"]) for detail in details]
     for detail in details:
         loc = [step for step in detail["loc"] if isinstance(step, str | int)]
@@ -423,11 +465,18 @@ def validate_located(model: type[BaseModel], raw: Any, file: Path) -> Any:
         # pydantic appends the union member or validator name; keep the data path.
         data_path = _data_path(raw, loc)
         dotted = ".".join(str(step) for step in data_path) or "(top)"
+        line = line_of(raw, data_path)
         message = detail["msg"]
-        if detail["type"] == "extra_forbidden":
+        trap = _trap_at(raw, data_path)
+        if trap is not None:
+            if (line, trap) in traps:
+                continue  # each member of a union refused it: one word, one problem
+            traps.add((line, trap))
+            message = trap
+        elif detail["type"] == "extra_forbidden":
             message = "unknown key" + suggest(str(data_path[-1]) if data_path else "",
-                                              _format_keys())
-        problems.append(f"{file}:{line_of(raw, data_path)}: {dotted}: {message}")
+                                              _format_keys(model))
+        problems.append(f"{file}:{line}: {dotted}: {message}")
     raise PackError(problems)
 
 
@@ -442,8 +491,12 @@ class _Compiler(NamedTuple):
 
     def required(self, spec: Any, key: str) -> Evaluator:
         def on_error(path: list[str | int], message: str) -> None:
-            self.builder.problem(self.entry.where([*self.base, key, *path]),
-                                 f"{self.label} {key}{_render_path(path)}: {message}")
+            full = [*self.base, key, *path]
+            if is_borrowed(self.entry.raw, full):
+                return  # reported where it is written: the definition or the rule inherited
+            trap = _trap_at(self.entry.raw, full)
+            self.builder.problem(self.entry.where(full),
+                                 f"{self.label} {key}{_render_path(path)}: {trap or message}")
         return compile_condition(spec, self.catalogue, on_error)
 
     def optional(self, spec: Any, key: str) -> Evaluator | None:
@@ -469,15 +522,58 @@ def _data_path(raw: Any, loc: list[str | int]) -> list[str | int]:
     return path
 
 
-@lru_cache(maxsize=1)
-def _format_keys() -> tuple[str, ...]:
-    """Every key the pack and scenario formats know, for "did you mean" on an unknown one."""
-    from . import models, scenarios
+def _trap_at(raw: Any, path: list[str | int]) -> str | None:
+    """The YAML 1.1 trap message when the value at ``path`` is a word YAML read as a
+    boolean (``no``, ``on``...), else None."""
+    if not path:
+        return None
+    parent = _node_at(raw, path[:-1])
+    key = path[-1]
+    if isinstance(parent, list) and isinstance(key, int):
+        if len(path) < 2 or not 0 <= key < len(parent):
+            return None
+        value = parent[key]  # a list item: the word is noted on the list's own key
+        holder, key = _node_at(raw, path[:-2]), path[-2]
+    elif isinstance(parent, LocatedDict):
+        holder, value = parent, parent.get(str(key))
+    else:
+        return None
+    if isinstance(value, list):
+        value = next((item for item in value if isinstance(item, bool)), None)
+    if not isinstance(value, bool) or not isinstance(holder, LocatedDict):
+        return None
+    word = holder.spelled.get(str(key))
+    return yaml_trap(word) if word else None
 
-    return tuple(sorted({name for module in (models, scenarios)
-                         for obj in vars(module).values()
-                         if isinstance(obj, type) and issubclass(obj, BaseModel)
-                         for name in obj.model_fields}))
+
+def _node_at(raw: Any, path: list[str | int]) -> Any:
+    node = raw
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
+
+
+@lru_cache(maxsize=8)
+def _format_keys(model: type[BaseModel]) -> tuple[str, ...]:
+    """Every key ``model``'s format knows (its fields and its nested models' fields, and
+    for a pack file the shorthand's keys), for "did you mean" on an unknown one."""
+    found: set[str] = set(SHORTHAND_KEYS) if model is PackFile else set()
+    todo: list[Any] = [model]
+    seen: set[Any] = set()
+    while todo:
+        kind = todo.pop()
+        if isinstance(kind, type) and issubclass(kind, BaseModel):
+            if kind in seen:
+                continue
+            seen.add(kind)
+            found.update(kind.model_fields)
+            todo.extend(field.annotation for field in kind.model_fields.values())
+        else:
+            todo.extend(get_args(kind))
+    return tuple(sorted(found))
 
 
 def _find_cycle(start: str, depends: Mapping[str, set[str]]) -> list[str] | None:
@@ -494,10 +590,12 @@ def _find_cycle(start: str, depends: Mapping[str, set[str]]) -> list[str] | None
     return None
 
 
-def _parse(data: bytes) -> Any:
+def _parse(cache: Path | None, data: bytes) -> Any:
     """:func:`safeyaml.parse_yaml` of a file's bytes (from the cache when they were seen)."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         raise YamlRefused(1, "file is not valid UTF-8 text") from None
-    return cached_tree(data, lambda: parse_yaml(text))
+    if cache is None:
+        return parse_yaml(text)
+    return cached_tree(cache, data, lambda: parse_yaml(text))

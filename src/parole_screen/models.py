@@ -157,7 +157,11 @@ class Evidence(Model):
 
 
 class Basis(Model):
-    """One legal basis within a category, e.g. medical/organ_donor."""
+    """One legal basis within a category, e.g. medical/organ_donor.
+
+    In a pack file a basis may ``extends`` another of its category; the loader writes it
+    out in full before validating it (:mod:`parole_screen.pack_expand`).
+    """
 
     id: QuestionId
     label: Text
@@ -253,9 +257,21 @@ class Deadline(Model):
     warn_within_days: StrictInt | None = None
 
 
+class Definition(Model):
+    """A named condition: ``{use: id}`` stands for ``when`` anywhere a condition may stand.
+
+    The loader writes every ``use`` out before anything else reads the pack
+    (:mod:`parole_screen.pack_expand`); the names are pack-wide.
+    """
+
+    id: QuestionId
+    when: Condition
+
+
 class PackFile(Model):
     """The keys any pack file other than ``pack.yaml`` may hold; lists merge across files."""
 
+    definitions: tuple[Definition, ...] = ()
     sources: tuple[Source, ...] = ()
     questions: tuple[Question, ...] = ()
     categories: tuple[Category, ...] = ()

@@ -14,7 +14,12 @@ they and their folder are owned by this user and writable by nobody else, and th
 regular file. A malformed entry, or one that names anything but the model expected where it
 stands, is a miss, and a miss only costs time. A well-formed entry is trusted like the user's
 own files: whoever can write it can already change the user's packs and Python path.
-``PAROLE_SCREEN_CACHE=DIR`` moves the cache and ``PAROLE_SCREEN_CACHE=off`` turns it off.
+
+The cache is used only when the caller asks for it (``load_pack(cache=True)``, as the CLI
+does): the library writes nothing of its own accord. :func:`cache_folder` says where it
+lives: ``PAROLE_SCREEN_CACHE=DIR`` moves it and ``PAROLE_SCREEN_CACHE=off`` turns it off.
+Every function here takes that folder (None: no cache) and the fingerprint of the code
+that checks packs from its caller, so this module imports nothing of the loader's.
 """
 
 from __future__ import annotations
@@ -31,12 +36,13 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
+from . import models
 from .jsonbytes import dumps_plain, loads
 from .safeyaml import LocatedDict
 
 CACHE_ENV = "PAROLE_SCREEN_CACHE"
 # Bump a tag whenever what is stored under it changes shape.
-_TREE_TAG = b"parole-screen parsed-yaml 2\0"
+_TREE_TAG = b"parole-screen parsed-yaml 3\0"
 _PACK_TAG = b"parole-screen checked-pack 1\0"
 _KEEP = 256  # entries; the oldest go first
 _MAX_BYTES = 8 * 1024 * 1024
@@ -56,9 +62,9 @@ class _Uncacheable(Exception):
 
 # -- parsed YAML, one file at a time -----------------------------------------------------------
 
-def cached_tree(data: bytes, parse: Callable[[], Any]) -> Any:
-    """``parse()`` (the YAML tree of ``data``), from the cache when these bytes were seen."""
-    folder = cache_folder()
+def cached_tree(folder: Path | None, data: bytes, parse: Callable[[], Any]) -> Any:
+    """``parse()`` (the YAML tree of ``data``), from the cache in ``folder`` when these bytes
+    were seen there."""
     reader = _reader_fingerprint()
     if folder is None or reader is None:
         return parse()
@@ -72,9 +78,12 @@ def cached_tree(data: bytes, parse: Callable[[], Any]) -> Any:
 
 
 def _encode_tree(node: Any) -> Any:
-    """A parsed tree as JSON: a mapping carries its line under "\\0", a date is {"\\0d": iso}."""
+    """A parsed tree as JSON: a mapping carries its line under "\\0" (and how YAML 1.1
+    booleans in it were spelled under "\\0b"), a date is {"\\0d": iso}."""
     if isinstance(node, LocatedDict):
         out: dict[str, Any] = {"\0": node.line}
+        if node.spelled:
+            out["\0b"] = dict(node.spelled)
         for key, value in node.items():
             if key.startswith("\0"):
                 raise _Uncacheable(key)
@@ -91,6 +100,9 @@ def _decode_tree(node: Any) -> Any:
             return dt.date.fromisoformat(node["\0d"])
         mapping = LocatedDict()
         mapping.line = node.pop("\0")
+        spelled = node.pop("\0b", None)
+        if spelled:
+            mapping.spelled = {str(key): str(text) for key, text in spelled.items()}
         for key, value in node.items():
             mapping[key] = _decode_tree(value)
         return mapping
@@ -101,18 +113,19 @@ def _decode_tree(node: Any) -> Any:
 
 # -- whole checked packs -----------------------------------------------------------------------
 
-def pack_key(content: bytes) -> bytes | None:
+def pack_key(content: bytes, checkers: Iterable[Path]) -> bytes | None:
     """The cache key of a pack whose files (names and bytes) hash to ``content``, checked by
-    this code; None when this code's source cannot be read (then no pack is cached)."""
-    fingerprint = _code_fingerprint()
+    the code in the source files ``checkers``; None when that source cannot be read (then
+    no pack is cached)."""
+    fingerprint = _code_fingerprint(tuple(checkers))
     if fingerprint is None:
         return None
     return hashlib.sha256(_PACK_TAG + fingerprint + content).digest()
 
 
-def load_checked(key: bytes | None, names: Iterable[str]) -> CheckedPack | None:
-    """The checked pack stored under ``key`` (a pack of the files ``names``), or None."""
-    folder = cache_folder()
+def load_checked(folder: Path | None, key: bytes | None,
+                 names: Iterable[str]) -> CheckedPack | None:
+    """The checked pack stored in ``folder`` under ``key`` (a pack of the files ``names``)."""
     if folder is None or key is None:
         return None
     with contextlib.suppress(Exception):  # a missing or doubtful entry is simply a miss
@@ -136,9 +149,9 @@ def load_checked(key: bytes | None, names: Iterable[str]) -> CheckedPack | None:
     return None
 
 
-def store_checked(key: bytes | None, checked: CheckedPack) -> None:
-    """Keep ``checked`` under ``key``; a pack the cache cannot represent is not kept."""
-    folder = cache_folder()
+def store_checked(folder: Path | None, key: bytes | None, checked: CheckedPack) -> None:
+    """Keep ``checked`` in ``folder`` under ``key``; a pack the cache cannot represent is not
+    kept."""
     if folder is None or key is None:
         return
     with contextlib.suppress(_Uncacheable, OSError, TypeError, ValueError):
@@ -170,9 +183,10 @@ def _reader_fingerprint() -> bytes | None:
     return digest.digest()
 
 
-@lru_cache(maxsize=1)
-def _code_fingerprint() -> bytes | None:
-    """The source of the code whose checks a cached pack passed, and the pydantic version.
+@lru_cache(maxsize=4)
+def _code_fingerprint(checkers: tuple[Path, ...]) -> bytes | None:
+    """The source of the code whose checks a cached pack passed (``checkers``, this module
+    and the models), and the pydantic version.
 
     A changed check (even in an editable install, where the version number stays put) must
     not be skipped for a pack that was only checked by the old code. None when the source
@@ -181,16 +195,13 @@ def _code_fingerprint() -> bytes | None:
     import pydantic
     import pydantic_core
 
-    from . import conditions, loader, models
-
     reader = _reader_fingerprint()  # what a pack's files parse to is part of its checks
     if reader is None:
         return None
     digest = hashlib.sha256(f"{pydantic.VERSION} {pydantic_core.__version__}".encode() + reader)
     try:
-        for module in (conditions, loader, models):
-            digest.update(Path(str(module.__file__)).read_bytes())
-        digest.update(Path(__file__).read_bytes())
+        for source in (*checkers, Path(str(models.__file__)), Path(__file__)):
+            digest.update(source.read_bytes())
     except (OSError, TypeError):
         return None
     return digest.digest()
@@ -199,8 +210,6 @@ def _code_fingerprint() -> bytes | None:
 @lru_cache(maxsize=1)
 def _stored_classes() -> dict[str, type[BaseModel]]:
     """The model that stands for ``meta`` and for each kind of entry in a checked pack."""
-    from . import models
-
     return {"meta": models.PackMeta, "sources": models.Source, "questions": models.Question,
             "categories": models.Category, "flags": models.Flag, "items": models.Item,
             "facts": models.Fact, "fees": models.Fee, "deadlines": models.Deadline}
@@ -209,8 +218,6 @@ def _stored_classes() -> dict[str, type[BaseModel]]:
 @lru_cache(maxsize=1)
 def _model_classes() -> dict[str, type[BaseModel]]:
     """The only classes an entry may name: the models a pack is made of (not PackFile)."""
-    from . import models
-
     return {name: cls for name, cls in vars(models).items()
             if isinstance(cls, type) and issubclass(cls, models.Model)
             and cls not in (models.Model, models.PackFile)}
@@ -232,7 +239,7 @@ def _encode_model(node: Any) -> Any:
     if isinstance(node, list):
         return [_encode_model(value) for value in node]
     if isinstance(node, dict):
-        if type(node) not in (dict, LocatedDict):
+        if type(node) is not dict and not isinstance(node, LocatedDict):
             raise _Uncacheable(type(node))
         return {"\0o": {str(key): _encode_model(value) for key, value in node.items()}}
     return _encode_scalar(node)

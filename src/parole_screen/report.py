@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .engine import Result
+from .models import BANDS, Basis, Factor
 from .pack import RulePack
 
 FORMATS = ("text", "json", "markdown", "html")
@@ -50,18 +51,31 @@ class Section(NamedTuple):
 Glossary = Mapping[str, tuple[str, Mapping[str, str]]]
 
 
-def glossary(pack: RulePack) -> dict[str, tuple[str, dict[str, str]]]:
-    """Question id -> (question text, choice value -> label), to show answers in words."""
-    return {entry.question.id: (entry.question.text,
-                                {choice.value: choice.label for choice in entry.question.choices})
-            for entry in pack.questions}
+class Words(dict[str, tuple[str, dict[str, str]]]):
+    """Question id -> (question text, choice value -> label), and the pack they come from,
+    whose base scores, weights and thresholds explain a result's bands."""
+
+    pack: RulePack | None = None
+
+
+def glossary(pack: RulePack) -> Words:
+    """The pack's words for a report: questions and choices, to show answers in words, and
+    (for an explained result) the arithmetic behind each band."""
+    words = Words({entry.question.id: (entry.question.text,
+                                       {choice.value: choice.label
+                                        for choice in entry.question.choices})
+                   for entry in pack.questions})
+    words.pack = pack
+    return words
 
 
 def render(result: Result, fmt: str, words: Glossary | None = None) -> str:
     """Render ``result`` as ``json``, ``markdown``, ``html`` or plain ``text``.
 
     With ``words`` (see :func:`glossary`) answers and missing questions are shown as the
-    questions and choices the person saw, not as ids; JSON is never changed.
+    questions and choices the person saw, not as ids, and a result scored with
+    ``explain=True`` shows how each band was reached (:func:`band_lines`); JSON is never
+    changed.
     """
     if fmt == "json":
         return render_json(result)
@@ -197,6 +211,12 @@ def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Se
     if result.get("always"):
         sections.append(Section("Keep in mind", [Line(text) for text in result["always"]]))
     if result.get("trace"):
+        pack = getattr(words, "pack", None)
+        if pack is not None:
+            sections.append(Section("How each band was reached",
+                                    [Line(text, "dim") for text in band_lines(result, pack)],
+                                    "The score of the basis shown, the bands' thresholds and "
+                                    "any cap."))
         sections.append(Section("Rule trace", _trace_lines(result["trace"])))
     pack = result["rule_pack"]
     sources = [Line(f"[{sid}] {src['title']} ({src['dated']})", "dim", url=src.get("url"))
@@ -209,6 +229,91 @@ def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Se
     ]))
     title = "Parole screening report" + (f" for {result['id']}" if result.get("id") else "")
     return title, sections
+
+
+def band_lines(result: Result, pack: RulePack) -> list[str]:
+    """One line per category: how its band was reached, from the basis the result shows and
+    the pack's base score, rule weights, band thresholds and caps, e.g.
+    ``medical (treatment): base 40 + life_threatening 15 - no_provider 10 = 45 -> possible
+    (possible >= 45)``."""
+    return [_band_line(cid, result["categories"][cid], pack) for cid in CATEGORY_TITLES]
+
+
+def _band_line(cid: str, outcome: Mapping[str, Any], pack: RulePack) -> str:
+    band = outcome["band"]
+    basis = _basis(pack, cid, outcome.get("basis"))
+    if basis is None:
+        if band == "insufficient_information":
+            return f"{cid}: not enough answers to tell whether a basis applies -> {_said(band)}"
+        return f"{cid}: no basis applies -> {_said(band)}"
+    prefix = f"{cid}.{basis.id}."
+    reasons = {note["rule"] for note in outcome["reasons"]}
+    concerns = {note["rule"] for note in outcome["concerns"]}
+
+    def held(factors: tuple[Factor, ...], notes: set[str]) -> list[Factor]:
+        return [factor for factor in factors if prefix + factor.id in notes]
+
+    head = f"{cid} ({basis.id}): "
+    unmet = held(basis.requires, concerns)
+    score = 0
+    if unmet:
+        found: str = "not_indicated"
+        line = head + f"required but not met: {_ids(unmet)} -> {_said(found)}"
+    else:
+        terms = [f"base {basis.base_score}"]
+        terms += [f"+ {factor.id} {factor.weight}" for factor in held(basis.strengthens, reasons)]
+        terms += [f"- {factor.id} {factor.weight}" for factor in held(basis.weakens, concerns)]
+        raw = (basis.base_score + sum(f.weight for f in held(basis.strengthens, reasons))
+               - sum(f.weight for f in held(basis.weakens, concerns)))
+        score = max(0, min(100, raw))
+        total = f"{raw}, kept within 0-100: {score}" if raw != score else str(score)
+        line = head + " ".join(terms) + f" = {total}"
+        unknown = [factor for factor in basis.requires
+                   if prefix + factor.id not in reasons | concerns]
+        if unknown:
+            found = "insufficient_information"
+            line += f" -> {_said(found)} (required, not answered: {_ids(unknown)})"
+        else:
+            found, threshold = _banded(score, pack)
+            line += f" -> {_said(found)} ({threshold})"
+            for factor in held(basis.blocks, concerns):
+                cap = factor.cap or "weak"
+                if BANDS.index(cap) > BANDS.index(found):
+                    found = cap
+                    line += f" -> {_said(found)} (capped by {factor.id})"
+                else:
+                    line += f" ({factor.id} caps at {_said(cap)}: no change)"
+    if found == "not_indicated" and band == "insufficient_information":
+        found = band
+        line += f" -> {_said(band)} (another basis may apply once more is answered)"
+    if found != band or (not unmet and score != outcome["score"]):
+        line += (f" [the result says {outcome['score']}, {_said(band)}: was it scored with "
+                 "another pack?]")
+    return line
+
+
+def _basis(pack: RulePack, cid: str, basis_id: str | None) -> Basis | None:
+    for entry in pack.categories:
+        if entry.category.id == cid:
+            return next((b for b in entry.category.bases if b.id == basis_id), None)
+    return None
+
+
+def _banded(score: int, pack: RulePack) -> tuple[str, str]:
+    bands = pack.meta.bands
+    if score >= bands.strong:
+        return "strong", f"strong >= {bands.strong}"
+    if score >= bands.possible:
+        return "possible", f"possible >= {bands.possible}"
+    return "weak", f"below possible {bands.possible}"
+
+
+def _said(band: str) -> str:
+    return BAND_TEXT.get(band, band)
+
+
+def _ids(factors: list[Factor]) -> str:
+    return ", ".join(factor.id for factor in factors)
 
 
 def _trace_lines(trace: list[dict[str, Any]]) -> list[Line]:

@@ -4,13 +4,15 @@ Rule packs are untrusted data. On top of PyYAML's safe loader this reader refuse
 explicit tag, every anchor and alias (the "billion laughs" expansion), duplicate keys
 (which safe_load silently resolves to the last value), files over a size cap and nesting
 past a depth cap. Mappings come back as :class:`LocatedDict` so later checks can name the
-line a problem sits on.
+line a problem sits on, and how YAML 1.1 booleans in them were spelled (``no``, ``on``...)
+so they can name that trap too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -31,10 +33,36 @@ class YamlRefused(Exception):
         super().__init__(f"line {line}: {message}")
 
 
+_BOOL_TAG = "tag:yaml.org,2002:bool"
+# YAML 1.1 reads these as booleans too; true and false are what a reader means by one.
+_PLAIN_BOOLS = frozenset({"true", "True", "TRUE", "false", "False", "FALSE"})
+_NO_SPELLINGS: Mapping[str, str] = MappingProxyType({})
+
+
 class LocatedDict(dict[str, Any]):
-    """A mapping that remembers the 1-based line it started on."""
+    """A mapping that remembers the 1-based line it started on.
+
+    ``spelled`` maps a key whose value YAML read as a boolean from a word other than
+    true/false (``no``, ``Yes``, ``on``, ``OFF``...), or whose list of values holds one, to
+    that word as written: where text was meant, a message can say what YAML did.
+    """
 
     line: int = 0
+    spelled: Mapping[str, str] = _NO_SPELLINGS
+
+
+def yaml_trap(text: str) -> str:
+    """The message for a word YAML 1.1 read as a boolean where text was meant."""
+    value = "true" if text.lower() in ("yes", "on", "y") else "false"
+    return f"YAML read `{text}` as {value}; quote it: '{text}'"
+
+
+def _bool_word(node: yaml.Node) -> str | None:
+    """The word of a plain scalar YAML reads as a boolean, if not true/false."""
+    if (isinstance(node, yaml.ScalarNode) and node.tag == _BOOL_TAG
+            and node.value not in _PLAIN_BOOLS):
+        return str(node.value)
+    return None
 
 
 class _PackLoader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -45,14 +73,23 @@ def _construct_mapping(loader: _PackLoader, node: yaml.MappingNode) -> Iterable[
     data = LocatedDict()
     data.line = node.start_mark.line + 1
     yield data
+    spelled: dict[str, str] = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         line = key_node.start_mark.line + 1
+        if isinstance(key, bool) and _bool_word(key_node):
+            raise YamlRefused(line, f"a key must be text: {yaml_trap(key_node.value)}")
         if not isinstance(key, str):
             raise YamlRefused(line, f"key {key!r} must be text; put it in quotes")
         if key in data:
             raise YamlRefused(line, f"duplicate key '{key}'")
         data[key] = loader.construct_object(value_node, deep=True)
+        items = value_node.value if isinstance(value_node, yaml.SequenceNode) else [value_node]
+        word = next((found for item in items if (found := _bool_word(item))), None)
+        if word is not None:
+            spelled[key] = word
+    if spelled:
+        data.spelled = spelled
 
 
 _PackLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)

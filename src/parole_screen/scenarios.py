@@ -6,7 +6,7 @@ They live in ``<pack>/tests/*.yaml`` and run with ``parole-screen rules test`` a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -19,7 +19,7 @@ from .errors import AnswerError, PackError
 from .loader import validate_located
 from .models import Band, CategoryId, ItemId, Model, QuestionId, Text
 from .pack import RulePack
-from .safeyaml import YamlRefused, line_of, read_yaml
+from .safeyaml import LocatedDict, YamlRefused, line_of, read_yaml, yaml_trap
 
 TESTS_DIR = "tests"
 
@@ -59,6 +59,8 @@ class ScenarioFile(Model):
 class LoadedScenario:
     scenario: Scenario
     where: str
+    # Answers YAML read as booleans from yes/no/on/off, as written: question id -> word.
+    spelled: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,7 +100,9 @@ def load_scenarios(directory: Path) -> list[LoadedScenario]:
                 problems.append(f"{where}: duplicate scenario name '{case.name}' "
                                 f"(first at {names[case.name]})")
             names.setdefault(case.name, where)
-            loaded.append(LoadedScenario(case, where))
+            answers = raw["cases"][index].get("answers")
+            spelled = answers.spelled if isinstance(answers, LocatedDict) else {}
+            loaded.append(LoadedScenario(case, where, spelled))
     if problems:
         raise PackError(problems)
     return loaded
@@ -120,7 +124,9 @@ def run_scenarios(pack: RulePack, scenarios: Iterable[LoadedScenario], *,
                                          pack.context(case.as_of))
             outcome.answers = {qid: to_json_value(value) for qid, value in typed.items()}
         except AnswerError as error:
-            outcome.failures.append(f"answers rejected: {error}")
+            word = loaded.spelled.get(error.field or "")
+            hint = f" ({yaml_trap(word)})" if word else ""
+            outcome.failures.append(f"answers rejected: {error}{hint}")
         else:
             outcome.failures = compare(outcome.result, case.expect)
         outcomes.append(outcome)

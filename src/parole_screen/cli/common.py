@@ -116,10 +116,11 @@ def handled(ctx: typer.Context) -> Iterator[State]:
 
 
 def load_pack_for(ctx: typer.Context, directory: str | Path | None = None) -> RulePack:
-    """Load the pack named by the argument, --rules, $PAROLE_SCREEN_RULES or the default."""
+    """Load the pack named by the argument, --rules, $PAROLE_SCREEN_RULES or the default,
+    through the user's pack cache (which keeps ``score`` fast to start)."""
     from parole_screen import load_pack
 
-    return load_pack(directory or state(ctx).rules)
+    return load_pack(directory or state(ctx).rules, cache=True)
 
 
 def parse_as_of(value: str | None) -> dt.date:
