@@ -40,6 +40,7 @@ result.
 from __future__ import annotations
 
 from .asked import AskedQuestions, ask, asked_questions, effective_answers
+from .catalog import CATALOG_SCHEMA, RowError, expand_row, text_catalog
 from .compiled import CompiledPack, compiled_pack
 from .fragments import DETAILS, RESULT_SCHEMA, ROW_SCHEMA, Detail
 from .scoring import (
@@ -54,7 +55,8 @@ from .scoring import (
     screen_record,
 )
 
-__all__ = ["DETAILS", "RESULT_SCHEMA", "ROW_SCHEMA", "AskedQuestions", "ChunkOutcome",
-           "CompiledPack", "Detail", "Result", "Scored", "ScoredChunk", "ask",
-           "asked_questions", "compiled_pack", "effective_answers", "score_chunk",
-           "score_records", "screen", "screen_many", "screen_record"]
+__all__ = ["CATALOG_SCHEMA", "DETAILS", "RESULT_SCHEMA", "ROW_SCHEMA", "AskedQuestions",
+           "ChunkOutcome", "CompiledPack", "Detail", "Result", "RowError", "Scored",
+           "ScoredChunk", "ask", "asked_questions", "compiled_pack", "effective_answers",
+           "expand_row", "score_chunk", "score_records", "screen", "screen_many",
+           "screen_record", "text_catalog"]
