@@ -132,19 +132,9 @@ class Basis(NamedTuple):
     evidence: tuple[Evidence, ...]
     head: bytes  # the outcome's members between band and concerns (see Spelling)
     label: bytes  # the outcome's members between concerns and missing_evidence
-    evidence_from: int  # the first evidence slot: the rest of the slots are evidence
-    # The missing evidence rows, joined, by the evidence slots' results (few combinations).
-    missing: dict[bytes, bytes]
-
-    def missing_evidence(self, pattern: bytes) -> bytes:
-        """The JSON rows of the evidence a record with these slot results lacks."""
-        found = self.missing.get(results := pattern[self.evidence_from:])
-        if found is None:
-            if len(self.missing) >= NOTES_KEPT:
-                self.missing.clear()
-            found = self.missing[results] = b",".join([
-                evidence.json for evidence in self.evidence if pattern[evidence.slot] == 1])
-        return found
+    # The outcome weighed for each pattern of slot results met (few occur), kept across
+    # chunks: ``decide.Weighed`` by pattern.
+    weighed: dict[bytes, Any]
 
     @property
     def applies(self) -> Condition:
@@ -488,7 +478,6 @@ def _basis(entry: CompiledBasis, pack: RulePack, spelling: Spelling,
 
     requires, strengthens, weakens, blocks = map(factors, RULE_GROUPS)
     evidence = []
-    evidence_from = len(slots)
     for proof in entry.evidence:
         slots.append(except_when(proof.needed, proof.have or NEVER))
         evidence.append(Evidence(len(slots) - 1,
@@ -498,7 +487,7 @@ def _basis(entry: CompiledBasis, pack: RulePack, spelling: Spelling,
         base_score=basis.base_score, bands=(pack.meta.bands.strong, pack.meta.bands.possible),
         requires=requires, strengthens=strengthens, weakens=weakens, blocks=blocks,
         evidence=tuple(evidence), head=spelling.basis_head(basis.id, basis.cite),
-        label=spelling.basis_label(basis.label), evidence_from=evidence_from, missing={})
+        label=spelling.basis_label(basis.label), weighed={})
 
 
 @lru_cache(maxsize=64)

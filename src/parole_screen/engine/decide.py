@@ -75,28 +75,43 @@ class CategoryColumn(NamedTuple):
     ranks: dict[int, _Rank]  # by record, where the band is ranked: for the top category
 
 
+class Weighed(NamedTuple):
+    """A basis weighed for one pattern of slot results (see :func:`weigh_basis`)."""
+
+    key: tuple[int, int]  # the preference of the band, minus the score: the least is best
+    band: str
+    score: int
+    basis: Basis
+    reasons: tuple[Note, ...]
+    concerns: tuple[Note, ...]
+    cite: int  # the basis's sources and its notes'
+    missing_evidence: bytes  # the evidence rows lacking, joined
+
+
+PATTERNS_KEPT = 1024  # outcomes remembered per basis, by pattern of slot results
 _RANKED = {"strong": 0, "possible": 1, "weak": 2}
 # Among the bands a category can end with, which outcome to prefer when bases compete.
 _PREFERENCE = {"strong": 0, "possible": 1, "weak": 2, "insufficient_information": 3,
                "not_indicated": 4}
 _BAND_RANK: dict[str, int] = {band: rank for rank, band in enumerate(BANDS)}  # caps go by this
-_Weighed = tuple[str, int, Basis, list[Note], list[Note]]
 
 
 def category_column(category: Category, columns: AnswerColumns, writer: Writer,
-                     tracers: list[Tracer] | None, cites: list[int],
-                     frame: Frame) -> CategoryColumn:
+                    cites: list[int], frame: Frame) -> CategoryColumn:
     """Decide a category for a chunk: only records where some basis applies are weighed.
 
-    Each outcome's JSON comes in ``frame``, the result's fixed text around it."""
+    Basis by basis, each record it applies to gets the basis weighed from its slot results
+    (remembered by pattern: few patterns occur) and keeps the best basis so far; every
+    basis weighed is cited, best or not (the report lists what was weighed). Then the best
+    is written out, its notes quoting the record's answers, in ``frame``, the document's
+    fixed text around it.
+    """
     n = columns.n
-    bases = category.bases
-    applies = [basis.applies.masks(columns) for basis in bases]
+    applies = [basis.applies.masks(columns) for basis in category.bases]
     empty = {band: b"".join((frame.head, json, frame.tail))
              for band, json in writer.compiled.spelling.empty_outcomes.items()}
     json = [empty["not_indicated"]] * n
     bands = ["not_indicated"] * n
-    ranks: dict[int, _Rank] = {}
     some_true = some_unknown = 0
     for true, false in applies:
         some_true |= true
@@ -104,61 +119,83 @@ def category_column(category: Category, columns: AnswerColumns, writer: Writer,
     for index in positions(some_unknown & ~some_true, n):
         json[index] = empty["insufficient_information"]
         bands[index] = "insufficient_information"
-    todo = range(n) if tracers is not None else positions(some_true, n)
-    codes = [columns.tri_bytes(masks) for masks in applies]
-    # Slot-major results of each basis that applies somewhere: slot s of record i is at
-    # s * n + i, so a record's slots are the strided slice [i::n].
-    matrices = [b"".join([columns.tri_bytes(condition.masks(columns)) for condition in basis.slots])
-                if masks[0] or tracers is not None else b""
-                for basis, masks in zip(bases, applies, strict=True)]
-    weighed_bases = list(zip(bases, codes, matrices, strict=True))
-    write = writer.note
-    for index in todo:
-        tracer = None if tracers is None else tracers[index]
-        best: _Weighed | None = None
-        best_key: tuple[int, int] | None = None
-        best_pattern = b""
-        unknown_gate = False
-        for basis, basis_codes, matrix in weighed_bases:
-            if tracer is not None:
-                tracer.rule(basis.rule_id, basis.applies)
-            result = basis_codes[index]
-            if result == 0:
-                continue
-            if result == 2:
-                unknown_gate = True
-                continue
+    best: dict[int, Weighed] = {}
+    for basis, (true, _) in zip(category.bases, applies, strict=True):
+        if not true:
+            continue
+        # Slot-major results: slot s of record i is at s * n + i, so a record's slots are
+        # the strided slice [i::n].
+        matrix = b"".join([columns.tri_bytes(condition.masks(columns))
+                           for condition in basis.slots])
+        weighed_by_pattern = basis.weighed
+        for index in positions(true, n):
             pattern = matrix[index::n]
-            weighed = weigh_basis(basis, pattern, tracer)
-            # Every basis weighed is cited, best or not: the report lists what was weighed.
-            cite = basis.cite
-            for note in weighed[3]:
-                cite |= note.cite
-            for note in weighed[4]:
-                cite |= note.cite
-            cites[index] |= cite
-            key = (_PREFERENCE[weighed[0]], -weighed[1])
-            if best_key is None or key < best_key:
-                best, best_key, best_pattern = weighed, key, pattern
-        if best is None:
-            continue  # the empty outcome set above
-        band, score, basis, reasons, concerns = best
-        if unknown_gate and band == "not_indicated":
+            weighed = weighed_by_pattern.get(pattern)
+            if weighed is None:
+                weighed = _remember(basis, pattern)
+            cites[index] |= weighed.cite
+            held = best.get(index)
+            if held is None or weighed.key < held.key:  # the earlier basis wins a tie
+                best[index] = weighed
+    ranks: dict[int, _Rank] = {}
+    write = writer.note
+    for index, weighed in best.items():
+        band = weighed.band
+        if band == "not_indicated" and some_unknown >> 8 * index & 1:
             band = "insufficient_information"  # another basis might apply once answered
         bands[index] = band
         rank = _RANKED.get(band)
         if rank is not None:
-            ranks[index] = (rank, -score, category.priority, category.id)
+            ranks[index] = (rank, -weighed.score, category.priority, category.id)
+        basis = weighed.basis
         json[index] = outcome_json(
-            band, score, basis.head, basis.label,
-            [write(note, index) for note in reasons],
-            [write(note, index) for note in concerns],
-            basis.missing_evidence(best_pattern), frame)
+            band, weighed.score, basis.head, basis.label,
+            [write(note, index) for note in weighed.reasons],
+            [write(note, index) for note in weighed.concerns],
+            weighed.missing_evidence, frame)
     return CategoryColumn(json, bands, ranks)
 
 
-def weigh_basis(basis: Basis, pattern: bytes, tracer: Tracer | None) -> _Weighed:
-    """One basis that applies: its band and score, and the notes behind them."""
+def _remember(basis: Basis, pattern: bytes) -> Weighed:
+    """Weigh ``basis`` for ``pattern`` and keep the outcome (a bounded number of them)."""
+    band, score, reasons, concerns = weigh_basis(basis, pattern, None)
+    cite = basis.cite
+    for note in (*reasons, *concerns):
+        cite |= note.cite
+    missing = b",".join([evidence.json for evidence in basis.evidence
+                         if pattern[evidence.slot] == 1])
+    if len(basis.weighed) >= PATTERNS_KEPT:  # bounded: a batch's memory stays flat
+        basis.weighed.clear()
+    found = basis.weighed[pattern] = Weighed(
+        (_PREFERENCE[band], -score), band, score, basis, tuple(reasons), tuple(concerns), cite,
+        missing)
+    return found
+
+
+def trace_category(category: Category, columns: AnswerColumns,
+                   tracers: Sequence[Tracer]) -> None:
+    """Add to each record's trace the rules weighed for ``category``, in order: each
+    basis's gate, then, where it applies, its rules."""
+    n = columns.n
+    for basis in category.bases:
+        matrix = b"".join([columns.tri_bytes(condition.masks(columns))
+                           for condition in basis.slots])
+        for index, tracer in enumerate(tracers):
+            tracer.rule(basis.rule_id, basis.applies)
+            if matrix[index] == 1:
+                weigh_basis(basis, matrix[index::n], tracer)
+
+
+def weigh_basis(basis: Basis, pattern: bytes, tracer: Tracer | None
+                ) -> tuple[str, int, list[Note], list[Note]]:
+    """One basis that applies, from its slot results: its band and score, and the notes
+    behind them (reasons, concerns). ``tracer`` records each rule read, in order.
+
+    An unmet requirement makes it ``not_indicated``, an unknown one
+    ``insufficient_information``; otherwise the base score, plus the strengtheners' weights
+    and minus the weakeners', clamped to 0-100, gives the band by the pack's thresholds,
+    and a block that holds caps it.
+    """
     reasons: list[Note] = []
     concerns: list[Note] = []
     unmet = unknown = False
@@ -188,9 +225,9 @@ def weigh_basis(basis: Basis, pattern: bytes, tracer: Tracer | None) -> _Weighed
             concerns.append(factor.note)
     score = max(0, min(100, score))
     if unmet:
-        return "not_indicated", 0, basis, reasons, concerns
+        return "not_indicated", 0, reasons, concerns
     if unknown:
-        return "insufficient_information", score, basis, reasons, concerns
+        return "insufficient_information", score, reasons, concerns
     strong, possible = basis.bands
     band = "strong" if score >= strong else "possible" if score >= possible else "weak"
     for factor in basis.blocks:
@@ -201,7 +238,7 @@ def weigh_basis(basis: Basis, pattern: bytes, tracer: Tracer | None) -> _Weighed
             cap = factor.cap or "weak"
             if _BAND_RANK[cap] > _BAND_RANK[band]:
                 band = cap
-    return band, score, basis, reasons, concerns
+    return band, score, reasons, concerns
 
 
 def fee_column(compiled: CompiledPack, columns: AnswerColumns, cites: list[int]

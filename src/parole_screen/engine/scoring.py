@@ -22,7 +22,14 @@ from ..jsonbytes import loads
 from ..models import ITEM_KINDS
 from .asked import ask
 from .compiled import FlagByte, compiled_pack
-from .decide import Tracer, category_column, fee_column, flag_column, top_categories
+from .decide import (
+    Tracer,
+    category_column,
+    fee_column,
+    flag_column,
+    top_categories,
+    trace_category,
+)
 from .fragments import Detail
 from .result_bytes import Writer
 
@@ -180,9 +187,12 @@ def _score_chunk(pack: Any, typed: TypedColumns, ids: Sequence[str | None],
     tracers = [Tracer(columns, index) for index in range(n)] if explain else None
     cites = [0] * n
 
-    categories = [category_column(category, columns, writer, tracers, cites, frame)
+    categories = [category_column(category, columns, writer, cites, frame)
                   for category, frame in zip(compiled.categories, writer.category_frames,
                                              strict=True)]
+    if tracers is not None:
+        for category in compiled.categories:
+            trace_category(category, columns, tracers)
 
     flags = flag_column(compiled, columns, writer.notes)
     cites = list(map(or_, cites, flags.cites))
