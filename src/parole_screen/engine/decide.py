@@ -189,13 +189,8 @@ def trace_category(category: Category, columns: AnswerColumns,
 def weigh_basis(basis: Basis, pattern: bytes, tracer: Tracer | None
                 ) -> tuple[str, int, list[Note], list[Note]]:
     """One basis that applies, from its slot results: its band and score, and the notes
-    behind them (reasons, concerns). ``tracer`` records each rule read, in order.
-
-    An unmet requirement makes it ``not_indicated``, an unknown one
-    ``insufficient_information``; otherwise the base score, plus the strengtheners' weights
-    and minus the weakeners', clamped to 0-100, gives the band by the pack's thresholds,
-    and a block that holds caps it.
-    """
+    behind them (reasons, concerns), as the module's docstring says. ``tracer`` records
+    each rule read, in order."""
     reasons: list[Note] = []
     concerns: list[Note] = []
     unmet = unknown = False
