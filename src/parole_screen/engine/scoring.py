@@ -20,6 +20,7 @@ from ..columns import AnswerColumns
 from ..errors import AnswerError
 from ..jsonbytes import loads
 from ..models import ITEM_KINDS
+from ..pack import RulePack
 from .asked import ask
 from .compiled import FlagByte, compiled_pack
 from .decide import (
@@ -67,7 +68,7 @@ class Scored(NamedTuple):
 
 
 def screen(
-    pack: Any,
+    pack: RulePack,
     answers: Mapping[str, Any],
     as_of: dt.date | None = None,
     *,
@@ -85,7 +86,7 @@ def screen(
     return next(iter(chunk)).result()
 
 
-def screen_record(pack: Any, record: Any, as_of: dt.date | None = None, *,
+def screen_record(pack: RulePack, record: Any, as_of: dt.date | None = None, *,
                   explain: bool = False) -> Result:
     """Score one answers record: ``{"id": ..., "answers": {...}}`` or a bare mapping."""
     record_id, answers = split_record(record)
@@ -95,7 +96,7 @@ def screen_record(pack: Any, record: Any, as_of: dt.date | None = None, *,
         raise error.located(record=f"record {record_id}" if record_id else None) from None
 
 
-def screen_many(pack: Any, records: Iterable[Any], as_of: dt.date | None = None
+def screen_many(pack: RulePack, records: Iterable[Any], as_of: dt.date | None = None
                 ) -> Iterator[Result | AnswerError]:
     """Score records lazily, yielding a result or the :class:`AnswerError` for each one."""
     day = as_of or dt.date.today()
@@ -122,7 +123,7 @@ class ChunkOutcome(NamedTuple):
     errors: dict[int, AnswerError]  # the others, by place
 
 
-def score_chunk(pack: Any, records: Sequence[Any], as_of: dt.date, *,
+def score_chunk(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
                 detail: Detail = "full", explain: bool = False) -> ChunkOutcome:
     """Score a chunk of records at once; the batch's entry point.
 
@@ -160,7 +161,7 @@ def score_chunk(pack: Any, records: Sequence[Any], as_of: dt.date, *,
     return ChunkOutcome(scored, places, errors)
 
 
-def score_records(pack: Any, records: Sequence[Any], as_of: dt.date, *,
+def score_records(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
                   detail: Detail = "full", explain: bool = False) -> list[Scored | AnswerError]:
     """Score a chunk of records, in order: a :class:`Scored` or an :class:`AnswerError` each.
 
@@ -177,7 +178,7 @@ def score_records(pack: Any, records: Sequence[Any], as_of: dt.date, *,
     return [found for found in out if found is not None]
 
 
-def _score_chunk(pack: Any, typed: TypedColumns, ids: Sequence[str | None],
+def _score_chunk(pack: RulePack, typed: TypedColumns, ids: Sequence[str | None],
                  as_of: dt.date, explain: bool, detail: Detail) -> ScoredChunk:
     compiled = compiled_pack(pack, detail)
     n = len(ids)
