@@ -291,3 +291,24 @@ def test_asked_questions_follow_the_interview_order_rule(shipped_pack: RulePack)
         assert not isinstance(scored, AnswerError) and list(scored.missing) == missing
         dropped += len(typed) - len(kept)
     assert dropped > 200  # the stray answers were there to drop
+
+
+@pytest.mark.parametrize("record", [
+    {"id": "a-1", "answers": MEDICAL}, {"answers": MEDICAL}, {"id": None, "answers": MEDICAL},
+    {"id": 7, "answers": MEDICAL}, {"id": "café", "answers": MEDICAL}, {"id": "", "answers": {}},
+    MEDICAL, {"id": "b", **MEDICAL}, {"id": "b", "answers": MEDICAL, "extra": 1},
+    {"id": True, "answers": MEDICAL}, {"id": "c", "answers": [1]}, {"answer": MEDICAL},
+])
+def test_a_chunk_splits_records_as_one_record_is_split(minimal_pack: RulePack,
+                                                       record: dict[str, Any]) -> None:
+    """Chunks of the usual shape are split at C speed: every shape must come out as
+    screen_record reads it, rejected or not."""
+    from parole_screen.engine import score_records
+
+    for scored in score_records(minimal_pack, [record] * 3, AS_OF):
+        try:
+            alone = screen_record(minimal_pack, record, AS_OF)
+        except AnswerError as error:
+            assert isinstance(scored, AnswerError) and str(scored) == str(error)
+        else:
+            assert not isinstance(scored, AnswerError) and scored.result() == alone

@@ -15,7 +15,13 @@ from itertools import chain, repeat
 from operator import add, attrgetter, or_
 from typing import Any, NamedTuple
 
-from ..answers import TypedColumns, coerce_answers, coerce_columns, split_record
+from ..answers import (
+    TypedColumns,
+    coerce_answers,
+    coerce_columns,
+    split_plain_records,
+    split_record,
+)
 from ..columns import AnswerColumns
 from ..errors import AnswerError
 from ..jsonbytes import loads
@@ -134,6 +140,28 @@ def score_chunk(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
     (:func:`~parole_screen.engine.expand_row` makes the result from it).
     """
     errors: dict[int, AnswerError] = {}
+    plain = split_plain_records(records)
+    if plain is not None:  # the usual case, split at C speed
+        ids, answer_maps = plain
+        places = list(range(len(records)))
+    else:
+        ids, answer_maps, places = _split_each(records, errors)
+    columns, rejected = coerce_columns(pack, answer_maps)
+    for index, problem in rejected.items():
+        record_id = ids[index]
+        errors[places[index]] = problem.located(
+            record=f"record {record_id}" if record_id else None)
+    if rejected:
+        places = [place for index, place in enumerate(places) if index not in rejected]
+        ids = [record_id for index, record_id in enumerate(ids) if index not in rejected]
+    scored = _score_chunk(pack, columns, ids, as_of, explain, detail) if places else None
+    return ChunkOutcome(scored, places, errors)
+
+
+def _split_each(records: Sequence[Any], errors: dict[int, AnswerError]
+                ) -> tuple[list[str | None], list[Mapping[str, Any]], list[int]]:
+    """Split record by record: ids, answers and places of those that split; the errors
+    of the others go into ``errors`` by place."""
     ids: list[str | None] = []
     answer_maps: list[Mapping[str, Any]] = []
     places: list[int] = []
@@ -149,16 +177,7 @@ def score_chunk(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
         ids.append(record_id)
         answer_maps.append(answers)
         places.append(place)
-    columns, rejected = coerce_columns(pack, answer_maps)
-    for index, problem in rejected.items():
-        record_id = ids[index]
-        errors[places[index]] = problem.located(
-            record=f"record {record_id}" if record_id else None)
-    if rejected:
-        places = [place for index, place in enumerate(places) if index not in rejected]
-        ids = [record_id for index, record_id in enumerate(ids) if index not in rejected]
-    scored = _score_chunk(pack, columns, ids, as_of, explain, detail) if places else None
-    return ChunkOutcome(scored, places, errors)
+    return ids, answer_maps, places
 
 
 def score_records(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
