@@ -198,3 +198,8 @@ def test_rules_catalog_prints_the_catalogue() -> None:
     assert printed == json.loads(json.dumps(text_catalog(load_pack(REPO / "rules"))))
     assert done.stdout == json.dumps(printed, indent=2, sort_keys=True,
                                      ensure_ascii=False) + "\n"
+
+
+def test_an_unknown_detail_is_refused(minimal_pack: RulePack) -> None:
+    with pytest.raises(ValueError, match="full, compact"):
+        score_chunk(minimal_pack, [{"answers": {}}], DAYS[0], detail="brief")  # type: ignore[arg-type]

@@ -296,7 +296,8 @@ class CompiledPack:
         self.source_bits = source_bits
         self.numeric = numeric  # number and money questions: 1 and 1.0 are spelt differently
         # For each byte of a citation set, the sources each of its 256 values names, joined;
-        # filled as met (building them all up front was most of a plan's cost for one record).
+        # filled as met (building them all up front was most of the cost of compiling a pack
+        # for one record).
         self.source_bytes = tuple(_Sources(source_json[first:first + 8])
                                   for first in range(0, len(source_json), 8))
 
@@ -389,6 +390,8 @@ def note_ids(pack: RulePack) -> dict[tuple[str, str, bool], str]:
 def compiled_pack(pack: RulePack, detail: Detail = "full") -> CompiledPack:
     """The pack compiled for scoring, its text spelt in ``detail``; built once per pack
     and detail."""
+    if detail not in SPELLINGS:
+        raise ValueError(f"detail must be one of {', '.join(SPELLINGS)}, not {detail!r}")
     return _compiled_pack(pack, detail)
 
 
