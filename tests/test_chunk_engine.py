@@ -19,10 +19,10 @@ import orjson
 import pytest
 
 from conftest import REPO, record_generator
-from parole_screen import AnswerError, RulePack, answers, load_pack, plan, screen, screen_record
+from parole_screen import AnswerError, RulePack, answers, load_pack, screen, screen_record
+from parole_screen.columns import AnswerColumns, positions
 from parole_screen.conditions import Condition
-from parole_screen.engine import effective_answers, score_chunk, score_records
-from parole_screen.lanes import Lanes, positions
+from parole_screen.engine import compiled, effective_answers, score_chunk, score_records
 from parole_screen.models import ITEM_KINDS
 
 DAYS = (dt.date(2025, 10, 15), dt.date(2026, 1, 1), dt.date(2026, 11, 28))
@@ -215,11 +215,11 @@ def test_notes_remembered_across_chunks_quote_each_record_as_written(
 def test_notes_kept_are_bounded(shipped_pack: RulePack, monkeypatch: pytest.MonkeyPatch) -> None:
     """Each rule or flag keeps at most NOTES_KEPT notes, however many answers it meets,
     and notes written after a reset are still right."""
-    monkeypatch.setattr(plan, "NOTES_KEPT", 50)
+    monkeypatch.setattr(compiled, "NOTES_KEPT", 50)
     base = {"beneficiary_location": "outside_us", "reason_type": "medical"}
     chunk = [{"answers": {**base, "stay_months": months / 8}} for months in range(961)]
     scored = score_records(shipped_pack, chunk, DAYS[2])
-    flag = next(flag for flag in plan.plan_for(shipped_pack).flags
+    flag = next(flag for flag in compiled.compiled_pack(shipped_pack).flags
                 if flag.id == "stay_over_one_year")
     assert 0 < len(flag.note.written) <= 50
     for row, record in list(zip(scored, chunk, strict=True))[::97]:
@@ -250,7 +250,7 @@ def test_every_condition_over_a_chunk_equals_one_record_at_a_time(
     qids = {entry.question.id for entry in shipped_pack.questions}
     for coded in (True, False):
         columns = {qid: [row.get(qid) for row in typed] for qid in qids}
-        lanes = Lanes(columns, len(typed), ctx)
+        lanes = AnswerColumns(columns, len(typed), ctx)
         if not coded:  # pretend every column has too many distinct answers to code
             lanes._codes.update(dict.fromkeys(qids))
         for condition in _all_conditions(shipped_pack):
@@ -273,7 +273,7 @@ def test_memos_stay_bounded_and_answers_stay_right(shipped_pack: RulePack,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     expected = [row.json for row in score_records(shipped_pack, records[:200], DAYS[2])
                 if not isinstance(row, AnswerError)]
-    the_plan = plan.plan_for(shipped_pack)
+    the_plan = compiled.compiled_pack(shipped_pack)
     sections = [the_plan.fees, *the_plan.items.values()]
     kept = [section.keep for section in sections]
     for section in sections:
@@ -333,7 +333,7 @@ def test_rules_sharing_a_note_tail_quote_their_own_answers(tmp_path: Path) -> No
 
 def test_narrowed_picks_drop_only_the_records_asked() -> None:
     """Deadline rows past the calendar's end are dropped from the records that had them."""
-    from parole_screen.result_json import _narrowed
+    from parole_screen.engine.result_bytes import _narrowed
 
     picks = bytes([0, 1, 1, 0, 1, 1])
     assert _narrowed(picks, bytes([1, 0, 1, 0])) == bytes([0, 1, 0, 0, 1, 0])
@@ -344,7 +344,7 @@ def test_flag_bytes_name_the_flags_each_record_shows(shipped_pack: RulePack,
                                                     records: list[dict[str, Any]]) -> None:
     """A record's flags are read from one byte per eight flags: they must be exactly the
     flags whose conditions hold for its answers, with their sources."""
-    the_plan = plan.plan_for(shipped_pack)
+    the_plan = compiled.compiled_pack(shipped_pack)
     assert len(the_plan.flag_bytes) > 2  # several bytes a record
     ctx = shipped_pack.context(DAYS[2])
     shown_somewhere = set()
@@ -372,7 +372,7 @@ def test_flag_bytes_name_the_flags_each_record_shows(shipped_pack: RulePack,
 
 
 def test_the_top_category_is_the_best_ranked_band_then_score_then_priority() -> None:
-    from parole_screen.engine import _tops
+    from parole_screen.engine.decide import top_categories as _tops
 
     ranks = [  # (band rank: 0 strong, 1 possible, 2 weak; minus the score; priority; id)
         {0: (1, -80, 2, "medical"), 1: (0, -60, 2, "medical"), 3: (2, -10, 2, "medical")},
@@ -407,7 +407,7 @@ def test_results_are_canonical_where_item_kinds_are_empty(minimal_pack: RulePack
 
 
 def test_category_frames_open_and_close_the_categories() -> None:
-    from parole_screen.layout import Frame, category_frames
+    from parole_screen.engine.fragments import Frame, category_frames
 
     assert category_frames([b'"a":'], b'"2026-01-01"') == [
         Frame(b'"2026-01-01","categories":{"a":', b'},"deadlines":[')]

@@ -253,3 +253,62 @@ def test_unknown_gate_outranks_a_failed_requirement(pack_dir: Any) -> None:
     assert [c["text"] for c in medical["concerns"]] == ["The need is not urgent."]
     answered = screen(pack, {**MEDICAL, "urgency": "not_urgent", "docs": ["passport"]}, AS_OF)
     assert answered["categories"]["medical"]["band"] == "not_indicated"
+
+
+def test_asked_questions_follow_the_interview_order_rule(shipped_pack: RulePack) -> None:
+    """engine.asked, a chunk at once, against the rule spelt out one question at a time:
+    a question is asked where its asked_when holds for the answers kept so far; answers to
+    questions not asked are dropped; required questions asked and unanswered are missing."""
+    from conftest import record_generator
+    from parole_screen import coerce_answers
+    from parole_screen.engine import asked_questions, score_records
+
+    generated = list(record_generator()(shipped_pack, seed=5, skip_rate=0.3).records(240))
+    # Stray answers: another record's answers to questions this one was not asked.
+    records = [{"id": record["id"], "answers": {**generated[-1 - number]["answers"],
+                                                **record["answers"]}}
+               for number, record in enumerate(generated)]
+    ctx = shipped_pack.context(AS_OF)
+    dropped = 0
+    for record, scored in zip(records, score_records(shipped_pack, records, AS_OF),
+                              strict=True):
+        typed = coerce_answers(shipped_pack, record["answers"])
+        kept: dict[str, Any] = {}
+        asked, missing = [], []
+        for entry in shipped_pack.questions:
+            qid = entry.question.id
+            held = True if entry.asked_when is None else entry.asked_when(kept, ctx)
+            if held is True:
+                asked.append(qid)
+                if entry.question.required and qid not in typed:
+                    missing.append(qid)
+            if held is not False and qid in typed:
+                kept[qid] = typed[qid]
+        found = asked_questions(shipped_pack, typed, ctx)
+        assert (found.kept, found.asked, found.missing) == (kept, asked, missing)
+        assert list(found.kept) == [qid for qid in (entry.question.id for entry in
+                                                    shipped_pack.questions) if qid in kept]
+        assert not isinstance(scored, AnswerError) and list(scored.missing) == missing
+        dropped += len(typed) - len(kept)
+    assert dropped > 200  # the stray answers were there to drop
+
+
+@pytest.mark.parametrize("record", [
+    {"id": "a-1", "answers": MEDICAL}, {"answers": MEDICAL}, {"id": None, "answers": MEDICAL},
+    {"id": 7, "answers": MEDICAL}, {"id": "café", "answers": MEDICAL}, {"id": "", "answers": {}},
+    MEDICAL, {"id": "b", **MEDICAL}, {"id": "b", "answers": MEDICAL, "extra": 1},
+    {"id": True, "answers": MEDICAL}, {"id": "c", "answers": [1]}, {"answer": MEDICAL},
+])
+def test_a_chunk_splits_records_as_one_record_is_split(minimal_pack: RulePack,
+                                                       record: dict[str, Any]) -> None:
+    """Chunks of the usual shape are split at C speed: every shape must come out as
+    screen_record reads it, rejected or not."""
+    from parole_screen.engine import score_records
+
+    for scored in score_records(minimal_pack, [record] * 3, AS_OF):
+        try:
+            alone = screen_record(minimal_pack, record, AS_OF)
+        except AnswerError as error:
+            assert isinstance(scored, AnswerError) and str(scored) == str(error)
+        else:
+            assert not isinstance(scored, AnswerError) and scored.result() == alone

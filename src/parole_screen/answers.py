@@ -55,6 +55,31 @@ def split_record(record: Any) -> tuple[str | None, Mapping[str, Any]]:
     return (None if record_id is None else str(record_id)), answers
 
 
+def split_plain_records(records: Sequence[Any]
+                        ) -> tuple[list[str | None], list[Mapping[str, Any]]] | None:
+    """:func:`split_record` for a chunk where every record has the usual shape,
+    ``{"id": <ASCII text>, "answers": {...}}`` (the id may be left out), a few passes at C
+    speed instead of a call a record; None if some record has another shape (then split
+    each)."""
+    if set(map(type, records)) != {dict}:
+        return None
+    answers: list[Any] = list(map(dict.get, records, repeat("answers")))
+    if set(map(type, answers)) != {dict}:
+        return None
+    # Each record holds its answers, and may hold an id: nothing else.
+    if sum(map(len, records)) != len(records) + sum(map(dict.__contains__, records,
+                                                            repeat("id"))):
+        return None
+    ids: list[Any] = list(map(dict.get, records, repeat("id")))
+    if not _ID_TYPES.issuperset(map(type, ids)) or not all(map(str.isascii,
+                                                              filter(None, ids))):
+        return None
+    return ids, answers
+
+
+_ID_TYPES = frozenset({str, type(None)})
+
+
 def is_clean_text(text: str) -> bool:
     """False for strings holding lone surrogates, which no output encoding can carry."""
     try:
@@ -82,11 +107,12 @@ def coerce_answers(pack: RulePack, answers: Mapping[str, Any]) -> dict[str, Any]
     return typed
 
 
-class Columns(NamedTuple):
+class TypedColumns(NamedTuple):
     """Typed answers of many records, one column per question.
 
     ``coded`` holds, for columns with fewer than 256 distinct answers, one code byte per
-    record and the typed value of each code (code 0 is None, unanswered): see ``Lanes``.
+    record and the typed value of each code (code 0 is None, unanswered), as
+    :class:`~parole_screen.columns.AnswerColumns` takes them.
     """
 
     values: dict[str, list[Any]]
@@ -94,7 +120,7 @@ class Columns(NamedTuple):
 
 
 def coerce_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
-                   ) -> tuple[Columns, dict[int, AnswerError]]:
+                   ) -> tuple[TypedColumns, dict[int, AnswerError]]:
     """:func:`coerce_answers` for many records at once, as one column per question.
 
     Returns the columns of the records that pass (in order, the others left out) and the
@@ -115,7 +141,8 @@ def coerce_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
     columns, suspects = _fast_columns(pack, kept)
     if suspects:  # pragma: no cover - the fast checks reject only what coerce_answers does
         typed = [coerce_answers(pack, record) for record in kept]
-        columns = Columns({qid: [row.get(qid) for row in typed] for qid in _coercers(pack)}, {})
+        columns = TypedColumns({qid: [row.get(qid) for row in typed] for qid in _coercers(pack)},
+                               {})
     return columns, errors
 
 
@@ -124,14 +151,14 @@ ColumnCoercer = Callable[[list[Any]], "Coded | None"]
 
 
 def _fast_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
-                  ) -> tuple[Columns, set[int]]:
+                  ) -> tuple[TypedColumns, set[int]]:
     """Typed columns, and the positions of records that may hold a bad answer."""
     coercers = _coercers(pack)
     known = frozenset(coercers)
     # One pass over every key of the chunk; only a chunk with an unknown key looks closer.
     suspects = (set() if known.issuperset(chain.from_iterable(records)) else
                 {index for index, record in enumerate(records) if not known.issuperset(record)})
-    columns = Columns({}, {})
+    columns = TypedColumns({}, {})
     plain = all(type(record) is dict for record in records)
     fixed = _fixed_codes(pack) if plain else {}
     gathered = _gathered(records, coercers) if plain and not suspects else None
@@ -145,7 +172,7 @@ def _fast_columns(pack: RulePack, records: Sequence[Mapping[str, Any]]
         codes_of = fixed.get(qid)
         if codes_of is not None:
             fixed_column = _fixed_column(codes_of, column)
-            if fixed_column is not None:  # no column: Lanes builds it from the codes if asked
+            if fixed_column is not None:  # no column: AnswerColumns builds it from the codes
                 columns.coded[qid] = fixed_column
                 continue
         coded = coerce_column(column)
@@ -243,7 +270,7 @@ def _column_coercer(kind: str, coerce: Coercer) -> ColumnCoercer:
     """Type a whole column by checking each distinct answer once; None if one fails.
 
     Answers checked before are remembered (a bounded number), so most chunks check few.
-    Columns with fewer than 256 distinct answers are coded on the way (see ``Columns``).
+    Columns with fewer than 256 distinct answers are coded on the way (see :class:`TypedColumns`).
     """
     allowed = _COLUMN_TYPES.get(kind, _TEXT_TYPES)
     as_given = kind not in ("multi_choice", "date", "country")  # typed value is the answer

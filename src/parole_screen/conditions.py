@@ -1,5 +1,5 @@
 """Structured conditions: checked against the question catalogue and compiled to objects
-that evaluate a whole chunk of records at once (see :mod:`parole_screen.lanes`).
+that evaluate a whole chunk of records at once (see :mod:`parole_screen.columns`).
 
 The grammar is closed. A condition is one of::
 
@@ -22,7 +22,7 @@ import difflib
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from .lanes import EvalContext, Lanes, Masks, Tri
+from .columns import AnswerColumns, EvalContext, Masks, Tri
 from .models import Question
 
 __all__ = ["ALL_OPERATORS", "ALWAYS", "NEVER", "OPERATORS_BY_TYPE", "Catalogue", "Condition",
@@ -253,31 +253,31 @@ class Condition:
     or for one set of answers by calling it (``condition(answers, ctx, trace)``).
 
     Conditions are interned per pack, so equal sub-conditions are one object and are
-    computed once per chunk (``Lanes.memo``).
+    computed once per chunk (``AnswerColumns.memo``).
     """
 
     __slots__ = ()
 
-    def masks(self, lanes: Lanes) -> Masks:
-        memo = lanes.memo
+    def masks(self, columns: AnswerColumns) -> Masks:
+        memo = columns.memo
         found = memo.get(self)
         if found is None:
-            found = memo[self] = self._masks(lanes)
+            found = memo[self] = self._masks(columns)
         return found
 
-    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+    def explain(self, columns: AnswerColumns, index: int, trace: Trace) -> Tri:
         """Record ``index``'s result, appending the leaves read in evaluation order:
         parts after the one that decides an ``all``/``any`` are not listed."""
         raise NotImplementedError
 
     def __call__(self, answers: Mapping[str, Any], ctx: EvalContext,
                  trace: Trace | None = None) -> Tri:
-        lanes = Lanes.of_one(answers, ctx)
+        columns = AnswerColumns.of_one(answers, ctx)
         if trace is not None:
-            return self.explain(lanes, 0, trace)
-        return result_at(self.masks(lanes), 0)
+            return self.explain(columns, 0, trace)
+        return result_at(self.masks(columns), 0)
 
-    def _masks(self, lanes: Lanes) -> Masks:
+    def _masks(self, columns: AnswerColumns) -> Masks:
         raise NotImplementedError
 
 
@@ -289,10 +289,10 @@ class _Never(Condition):
 
     __slots__ = ()
 
-    def _masks(self, lanes: Lanes) -> Masks:
+    def _masks(self, columns: AnswerColumns) -> Masks:
         return 0, 0
 
-    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+    def explain(self, columns: AnswerColumns, index: int, trace: Trace) -> Tri:
         return None
 
 
@@ -305,18 +305,18 @@ class _All(Condition):
     def __init__(self, parts: tuple[Condition, ...]) -> None:
         self.parts = parts
 
-    def _masks(self, lanes: Lanes) -> Masks:
-        true, false = lanes.full, 0
+    def _masks(self, columns: AnswerColumns) -> Masks:
+        true, false = columns.full, 0
         for part in self.parts:
-            part_true, part_false = part.masks(lanes)
+            part_true, part_false = part.masks(columns)
             true &= part_true
             false |= part_false
         return true, false
 
-    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+    def explain(self, columns: AnswerColumns, index: int, trace: Trace) -> Tri:
         unknown = False
         for part in self.parts:
-            result = part.explain(lanes, index, trace)
+            result = part.explain(columns, index, trace)
             if result is False:
                 return False
             if result is None:
@@ -330,18 +330,18 @@ class _Any(Condition):
     def __init__(self, parts: tuple[Condition, ...]) -> None:
         self.parts = parts
 
-    def _masks(self, lanes: Lanes) -> Masks:
-        true, false = 0, lanes.full
+    def _masks(self, columns: AnswerColumns) -> Masks:
+        true, false = 0, columns.full
         for part in self.parts:
-            part_true, part_false = part.masks(lanes)
+            part_true, part_false = part.masks(columns)
             true |= part_true
             false &= part_false
         return true, false
 
-    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+    def explain(self, columns: AnswerColumns, index: int, trace: Trace) -> Tri:
         unknown = False
         for part in self.parts:
-            result = part.explain(lanes, index, trace)
+            result = part.explain(columns, index, trace)
             if result is True:
                 return True
             if result is None:
@@ -355,12 +355,12 @@ class _Not(Condition):
     def __init__(self, part: Condition) -> None:
         self.part = part
 
-    def _masks(self, lanes: Lanes) -> Masks:
-        true, false = self.part.masks(lanes)
+    def _masks(self, columns: AnswerColumns) -> Masks:
+        true, false = self.part.masks(columns)
         return false, true
 
-    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
-        result = self.part.explain(lanes, index, trace)
+    def explain(self, columns: AnswerColumns, index: int, trace: Trace) -> Tri:
+        result = self.part.explain(columns, index, trace)
         return None if result is None else not result
 
 
@@ -370,16 +370,16 @@ class _AsOf(Condition):
     def __init__(self, low: int, high: int) -> None:
         self.low, self.high = low, high
 
-    def _masks(self, lanes: Lanes) -> Masks:
-        held = self.low <= lanes.ctx.as_of_ordinal <= self.high
-        return (lanes.full, 0) if held else (0, lanes.full)
+    def _masks(self, columns: AnswerColumns) -> Masks:
+        held = self.low <= columns.ctx.as_of_ordinal <= self.high
+        return (columns.full, 0) if held else (0, columns.full)
 
-    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
-        result = self.low <= lanes.ctx.as_of_ordinal <= self.high
+    def explain(self, columns: AnswerColumns, index: int, trace: Trace) -> Tri:
+        result = self.low <= columns.ctx.as_of_ordinal <= self.high
         trace.append({"q": "(as_of)", "op": "between",
                       "operand": [dt.date.fromordinal(max(self.low, 1)).isoformat(),
                                   dt.date.fromordinal(min(self.high, 3652059)).isoformat()],
-                      "value": lanes.ctx.as_of.isoformat(), "result": result})
+                      "value": columns.ctx.as_of.isoformat(), "result": result})
         return result
 
 
@@ -391,10 +391,10 @@ class _Leaf(Condition):
     def __init__(self, qid: str, op: str, operand: Any) -> None:
         self.qid, self.op, self.operand = qid, op, operand
 
-    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
-        result = result_at(self.masks(lanes), index)
+    def explain(self, columns: AnswerColumns, index: int, trace: Trace) -> Tri:
+        result = result_at(self.masks(columns), index)
         operand = dict(self.operand) if isinstance(self.operand, Mapping) else self.operand
-        _clause(trace, self.qid, self.op, operand, lanes.column(self.qid)[index], result)
+        _clause(trace, self.qid, self.op, operand, columns.column(self.qid)[index], result)
         return result
 
 
@@ -407,8 +407,8 @@ class _Test(_Leaf):
         super().__init__(qid, op, operand)
         self.predicate = predicate
 
-    def _masks(self, lanes: Lanes) -> Masks:
-        return lanes.test(self.qid, self.predicate)
+    def _masks(self, columns: AnswerColumns) -> Masks:
+        return columns.test(self.qid, self.predicate)
 
 
 class _Contains(_Test):
@@ -421,19 +421,19 @@ class _Contains(_Test):
         super().__init__(qid, op, operand, predicate)
         self.members = tuple(operand) if op == "contains_any" else (operand,)
 
-    def _masks(self, lanes: Lanes) -> Masks:
+    def _masks(self, columns: AnswerColumns) -> Masks:
         true = 0
         for member in self.members:
-            true |= lanes.holding(self.qid, member)
-        return true, lanes.known(self.qid) & ~true
+            true |= columns.holding(self.qid, member)
+        return true, columns.known(self.qid) & ~true
 
 
 class _Answered(_Leaf):
     __slots__ = ()
 
-    def _masks(self, lanes: Lanes) -> Masks:
-        known = lanes.known(self.qid)
-        unknown = lanes.full & ~known
+    def _masks(self, columns: AnswerColumns) -> Masks:
+        known = columns.known(self.qid)
+        unknown = columns.full & ~known
         return (known, unknown) if self.operand else (unknown, known)
 
 
@@ -448,22 +448,22 @@ class _Days(_Leaf):
         self.low = max(operand.get("gte", -10**9), operand.get("gt", -10**9 - 1) + 1)
         self.high = min(operand.get("lte", 10**9), operand.get("lt", 10**9 + 1) - 1)
 
-    def _masks(self, lanes: Lanes) -> Masks:
+    def _masks(self, columns: AnswerColumns) -> Masks:
         # low <= sign * (day - as_of) <= high, as a range of day ordinals
-        base = lanes.ctx.as_of_ordinal
+        base = columns.ctx.as_of_ordinal
         if self.sign > 0:
             first, last = base + self.low, base + self.high
         else:
             first, last = base - self.high, base - self.low
-        return lanes.test(self.qid, lambda day: first <= day.toordinal() <= last)
+        return columns.test(self.qid, lambda day: first <= day.toordinal() <= last)
 
 
 class _InList(_Leaf):
     __slots__ = ()
 
-    def _masks(self, lanes: Lanes) -> Masks:
-        members = lanes.ctx.lists.get(self.operand, frozenset())
-        return lanes.test(self.qid, members.__contains__)
+    def _masks(self, columns: AnswerColumns) -> Masks:
+        members = columns.ctx.lists.get(self.operand, frozenset())
+        return columns.test(self.qid, members.__contains__)
 
 
 def _make_leaf(qid: str, op: str, operand: Any) -> Condition:
@@ -511,10 +511,10 @@ def _frozen(value: Any) -> Any:
 class _Always(Condition):
     __slots__ = ()
 
-    def _masks(self, lanes: Lanes) -> Masks:
-        return lanes.full, 0
+    def _masks(self, columns: AnswerColumns) -> Masks:
+        return columns.full, 0
 
-    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
+    def explain(self, columns: AnswerColumns, index: int, trace: Trace) -> Tri:
         return True
 
 
@@ -526,14 +526,14 @@ class _Except(Condition):
     def __init__(self, when: Condition, unless: Condition) -> None:
         self.when, self.unless = when, unless
 
-    def _masks(self, lanes: Lanes) -> Masks:
-        when_true, when_false = self.when.masks(lanes)
-        unless_true = self.unless.masks(lanes)[0]
+    def _masks(self, columns: AnswerColumns) -> Masks:
+        when_true, when_false = self.when.masks(columns)
+        unless_true = self.unless.masks(columns)[0]
         return when_true & ~unless_true, when_false | (when_true & unless_true)
 
-    def explain(self, lanes: Lanes, index: int, trace: Trace) -> Tri:
-        result = self.when.explain(lanes, index, trace)
-        if result is True and self.unless.explain(lanes, index, trace) is True:
+    def explain(self, columns: AnswerColumns, index: int, trace: Trace) -> Tri:
+        result = self.when.explain(columns, index, trace)
+        if result is True and self.unless.explain(columns, index, trace) is True:
             return False
         return result
 

@@ -7,8 +7,9 @@ tests drive the same machine with plain strings.
 
 Parsing typed lines lives in :mod:`parole_screen.answer_text` (re-exported here). Answers
 are keyed by question id, never by position, so changing an early answer keeps every later
-answer that still applies and drops only those whose ``asked_when`` became false (the same
-rule :func:`~parole_screen.engine.effective_answers` applies when scoring).
+answer that still applies and drops only those whose ``asked_when`` became false. Which
+questions are asked is :func:`~parole_screen.engine.asked_questions`: the same code the
+engine applies when scoring.
 """
 
 from __future__ import annotations
@@ -28,8 +29,8 @@ from .answer_text import (
     parse_country,
 )
 from .answers import coerce_answers, to_json_value
-from .conditions import EvalContext
-from .engine import effective_answers
+from .columns import EvalContext
+from .engine import asked_questions
 from .models import Question
 from .pack import RulePack
 
@@ -132,20 +133,12 @@ class Interview:
         Questions whose ``asked_when`` cannot be decided yet (it reads an unanswered
         question) are left out; they join the path when the branch opens.
         """
-        kept: dict[str, Any] = {}
-        path = []
-        for entry in self.pack.questions:
-            qid = entry.question.id
-            asked = True if entry.asked_when is None else entry.asked_when(kept, self.ctx, None)
-            if asked is True:
-                path.append(entry.question)
-            if asked is not False and qid in self._answers:
-                kept[qid] = self._answers[qid]
-        return path
+        asked = asked_questions(self.pack, self._answers, self.ctx).asked
+        return [self._index[qid] for qid in asked]
 
     def missing(self) -> list[str]:
         """Required questions that apply and have no answer yet, in order."""
-        return effective_answers(self.pack, self._answers, self.ctx)[1]
+        return asked_questions(self.pack, self._answers, self.ctx).missing
 
     def _open(self, question: Question) -> bool:
         return question.id not in self._answers and question.id not in self._skipped
@@ -347,8 +340,7 @@ class Interview:
         return Step("answered", question=question)
 
     def _prune(self, answers: dict[str, Any]) -> None:
-        kept, _ = effective_answers(self.pack, answers, self.ctx)
-        self._answers = kept
+        self._answers = asked_questions(self.pack, answers, self.ctx).kept
 
     def _after(self, question: Question, answers: dict[str, Any]) -> None:
         self._prune(answers)

@@ -248,6 +248,22 @@ def rules_facts(
         make_console(current).print(table)
 
 
+@rules_app.command("catalog")
+def rules_catalog(
+    ctx: typer.Context,
+    directory: Annotated[str | None, typer.Argument(
+        metavar="[DIR]", help="Rule pack directory (default: --rules or the shipped pack).")
+    ] = None,
+) -> None:
+    """Print the pack's text catalogue as JSON: the texts and sources compact rows name by
+    id, so any row can be expanded later."""
+    with handled(ctx):
+        from ..engine import text_catalog
+
+        pack = load_pack_for(ctx, directory)
+        typer.echo(json.dumps(text_catalog(pack), indent=2, sort_keys=True, ensure_ascii=False))
+
+
 def main() -> None:
     """Console-script entry point."""
     try:

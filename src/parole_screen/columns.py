@@ -1,12 +1,16 @@
-"""Columns of answers for many records at once, and the bit masks conditions compute over them.
+"""A chunk of records as columns of answers, and the bit masks conditions compute over them.
 
-The engine scores records a chunk at a time. A :class:`Lanes` holds one column per question
-(the typed answer of every record in the chunk, ``None`` where unanswered), and a condition
-is evaluated once per chunk, not once per record: its result is a pair of masks
-``(true, false)``, Python integers with bit ``8 * i`` set for record ``i`` (one byte per
-record, so a mask converts to and from ``bytes`` at C speed). Records in neither mask are
-*unknown*. Three-valued ``all``/``any``/``not`` are then a few integer operations for the
-whole chunk.
+The engine scores records a chunk at a time (a few hundred). :class:`AnswerColumns` holds
+one column per question (the typed answer of every record in the chunk, ``None`` where
+unanswered), and a condition is evaluated once per chunk, not once per record: its result
+is a pair of masks ``(true, false)``, Python integers with bit ``8 * i`` set for record
+``i`` (one byte per record, so a mask converts to and from ``bytes`` at C speed). Records in
+neither mask are *unknown*. Three-valued ``all``/``any``/``not`` are then a few integer
+operations for the whole chunk: for 256 records, one ``&`` instead of 256 calls.
+
+This module sits beside :mod:`parole_screen.conditions`, not inside the engine package:
+the loader compiles conditions, the pack holds them, and they evaluate over these columns,
+so both come before the pack that the engine reads.
 
 A leaf compares a column with its operand. Columns with at most 255 distinct answers (every
 choice, yes/no and country question, and most others in practice) are coded as one byte per
@@ -24,7 +28,7 @@ from typing import Any, NamedTuple
 
 Masks = tuple[int, int]  # (true, false); the rest of the chunk is unknown
 Tri = bool | None
-_NOT_NONE = bytes([0, *([1] * 255)])  # code 0 is always None's (see Lanes.encoded)
+_NOT_NONE = bytes([0, *([1] * 255)])  # code 0 is always None's (see AnswerColumns.encoded)
 _NO_MEMBERS: frozenset[Any] = frozenset()
 
 
@@ -36,7 +40,7 @@ class EvalContext(NamedTuple):
     lists: Mapping[str, frozenset[str]]
 
 
-class Lanes:
+class AnswerColumns:
     """A chunk of records as columns of typed answers, with per-chunk caches.
 
     ``columns`` maps a question id to a list holding one value per record. Every mask and
@@ -53,14 +57,14 @@ class Lanes:
         self.ctx = ctx
         self.full = int.from_bytes(b"\x01" * n, "little")
         self.memo: dict[object, Masks] = {}  # condition -> its masks for this chunk
-        # Codes already made while checking the answers (see answers.Columns).
+        # Codes already made while checking the answers (see answers.TypedColumns).
         self._codes: dict[str, tuple[bytes, list[Any]] | None] = dict(coded or {})
         self._known: dict[str, int] = {}
         self._members: dict[tuple[str, Any], int] = {}
         self._sets: dict[str, list[Any]] = {}  # by question: each record's set, empty if None
 
     @classmethod
-    def of_one(cls, answers: Mapping[str, Any], ctx: EvalContext) -> Lanes:
+    def of_one(cls, answers: Mapping[str, Any], ctx: EvalContext) -> AnswerColumns:
         """A chunk of a single record (the interview and ``score`` use this)."""
         return cls({qid: [value] for qid, value in answers.items()}, 1, ctx)
 

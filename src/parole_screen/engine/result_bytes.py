@@ -1,10 +1,11 @@
-"""Writing ``parole-screen/result@1`` documents: compact JSON, sorted keys, straight to bytes.
+"""Writing documents: compact JSON, sorted keys, straight to bytes.
 
-The engine decides; this module spells the decision out. Fragments come pre-encoded from
-the :class:`~parole_screen.plan.Plan`, so a document is a join of bytes plus the few values
-that differ per record (its id, the answers its notes quote, its deadlines). The bytes are
-exactly ``orjson.dumps(result, option=OPT_SORT_KEYS)`` of the same dict, which
-``tests/test_chunk_engine.py`` checks on 600 generated records at three dates.
+:mod:`~parole_screen.engine.decide` decides; this module spells the decision out. Fragments
+come pre-encoded from the :class:`~parole_screen.engine.compiled.CompiledPack`, so a
+document is a join of bytes plus the few values that differ per record (its id, the answers
+its notes quote, its deadlines). The bytes are exactly ``orjson.dumps(document,
+option=OPT_SORT_KEYS)`` of the same dict, which ``tests/test_chunk_engine.py`` checks on 600
+generated records at three dates.
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from __future__ import annotations
 import datetime as dt
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from itertools import compress, repeat
 from operator import mul, or_
 from typing import Any
 
-from .jsonbytes import dumps, dumps_plain
-from .lanes import Lanes
-from .layout import NO_FRAME, STATUS_HEAD, Frame, category_frames
-from .models import BANDS
-from .plan import DEADLINE_ROWS_KEPT, FlagByte, Plan, PlanDeadline, PlanNote
+from ..columns import AnswerColumns
+from ..jsonbytes import dumps, dumps_plain
+from .compiled import DEADLINE_ROWS_KEPT, CompiledPack, DeadlineRule, Note
+from .fragments import BAND_OPEN, NO_FRAME, SCORE_CLOSE, Frame, category_frames
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
@@ -32,40 +33,40 @@ def add_years(day: dt.date, years: int) -> dt.date:
 
 
 class Writer:
-    """Writes the documents of one chunk of records (one ``Lanes``, one as-of date)."""
+    """Writes the documents of one chunk of records (one set of columns, one as-of date)."""
 
-    def __init__(self, plan: Plan, lanes: Lanes) -> None:
-        self.plan = plan
-        self.lanes = lanes
-        self.as_of_json = dumps(lanes.ctx.as_of.isoformat())
-        # Each category's frame (see layout), in the pack's order.
-        frames = category_frames([name for _, name in plan.category_keys], self.as_of_json)
+    def __init__(self, compiled: CompiledPack, columns: AnswerColumns) -> None:
+        self.compiled = compiled
+        self.columns = columns
+        self.as_of_json = dumps(columns.ctx.as_of.isoformat())
+        # Each category's frame (see fragments), in the pack's order.
+        frames = category_frames([name for _, name in compiled.category_keys], self.as_of_json)
         self.category_frames: list[Frame] = [NO_FRAME] * len(frames)
-        for (position, _), frame in zip(plan.category_keys, frames, strict=True):
+        for (position, _), frame in zip(compiled.category_keys, frames, strict=True):
             self.category_frames[position] = frame
         # The note writer must not hold this writer: kept here it would make a reference
         # cycle, and each chunk's columns would wait for the cycle collector to go.
-        self.notes = _NoteWriter(lanes, plan.numeric)
+        self.notes = NoteWriter(columns, compiled.numeric)
         self.note = self.notes.write
 
     def deadlines(self, cites: list[int]) -> list[bytes]:
         """Each record's deadlines (JSON rows, joined), computed from its dates, in date
         order; adds their citations."""
-        lanes = self.lanes
-        n = lanes.n
+        columns = self.columns
+        n = columns.n
         found: list[list[tuple[str, str, bytes]]] = [[] for _ in range(n)]
-        for entry in self.plan.deadlines:
+        for entry in self.compiled.deadlines:
             deadline = entry.deadline
-            shown = entry.when.masks(lanes)[0] & lanes.known(deadline.from_question)
+            shown = entry.when.masks(columns)[0] & columns.known(deadline.from_question)
             if not shown:
                 continue
             picks = shown.to_bytes(n, "little")
-            starts = list(compress(lanes.column(deadline.from_question), picks))
+            starts = list(compress(columns.column(deadline.from_question), picks))
             # Rows by start date, kept across chunks for this as-of date (bounded).
-            written = entry.rows.get(lanes.ctx.as_of_ordinal)
+            written = entry.rows.get(columns.ctx.as_of_ordinal)
             if written is None or len(written) > DEADLINE_ROWS_KEPT:
                 entry.rows.clear()
-                written = entry.rows[lanes.ctx.as_of_ordinal] = {}
+                written = entry.rows[columns.ctx.as_of_ordinal] = {}
             for start in set(starts).difference(written):
                 written[start] = self._deadline(entry, start)
             rows = list(map(written.__getitem__, starts))
@@ -76,52 +77,18 @@ class Writer:
         return [b",".join([json for _, _, json in sorted(rows)]) if len(rows) > 1
                 else rows[0][2] if rows else b"" for rows in found]
 
-    def _deadline(self, entry: PlanDeadline, start: dt.date) -> tuple[str, str, bytes] | None:
+    def _deadline(self, entry: DeadlineRule, start: dt.date) -> tuple[str, str, bytes] | None:
         deadline = entry.deadline
         try:
             day = add_years(start, deadline.offset_years) + dt.timedelta(days=deadline.offset_days)
         except (OverflowError, ValueError):  # answers are range-checked; belt and braces
             return None
-        days_left = day.toordinal() - self.lanes.ctx.as_of_ordinal
+        days_left = day.toordinal() - self.columns.ctx.as_of_ordinal
         status = "passed" if days_left < 0 else "today" if days_left == 0 else "upcoming"
         soon = deadline.warn_within_days is not None and 0 <= days_left <= deadline.warn_within_days
-        return day.isoformat(), deadline.id, dumps({
-            "id": deadline.id, "label": deadline.label, "date": day.isoformat(),
-            "days_from_as_of": days_left, "status": status, "soon": soon,
-            "confidence": deadline.confidence, "cite": list(deadline.cite)})
-
-    def flags(self) -> tuple[list[tuple[FlagByte, bytes]], list[int], list[bytes],
-                             list[tuple[str, int]]]:
-        """Each record's flags: which are shown (one byte a record per eight flags, for
-        :class:`FlagByte` to name), their citations and their notes as JSON; and each flag
-        shown somewhere, with its mask (the records it is shown for).
-
-        Flag by flag, the records its mask shows it for get its note appended to their
-        lists, at C speed (notes quote answers, so they vary a lot from record to record).
-        The masks of each eight flags are merged into one byte a record, and each byte
-        value names its flags' citations (``plan.flag_bytes``); their ids are looked up
-        only where wanted (see ``ScoredChunk.flags``: a JSONL row does without).
-        """
-        n = self.lanes.n
-        notes: list[list[bytes]] = [[] for _ in range(n)]
-        codes: list[tuple[FlagByte, bytes]] = []
-        cites = [0] * n
-        shown: list[tuple[str, int]] = []
-        for eight in self.plan.flag_bytes:
-            merged = 0
-            for bit, flag in enumerate(eight.flags):
-                mask = flag.shown.masks(self.lanes)[0]
-                if mask:
-                    shown.append((flag.id, mask))
-                    merged |= mask << bit
-                    picks = mask.to_bytes(n, "little")
-                    deque(map(list.append, compress(notes, picks),
-                              self.notes.picked(flag.note, picks)), 0)
-            if merged:
-                code = merged.to_bytes(n, "little")
-                codes.append((eight, code))
-                cites = list(map(or_, cites, map(eight.cites.__getitem__, code)))
-        return codes, cites, list(map(b",".join, notes)), shown
+        return day.isoformat(), deadline.id, self.compiled.spelling.deadline(deadline, {
+            "date": day.isoformat(), "days_from_as_of": days_left, "status": status,
+            "soon": soon})
 
     def document(self, *, ids: Sequence[str | None], missing: Sequence[list[str]],
                  tops: Sequence[str | None], categories: Sequence[list[bytes]],
@@ -131,20 +98,20 @@ class Writer:
         """The chunk's documents as a template: bytes shared by every record, or a list of
         one piece per record (see :class:`~parole_screen.engine.ScoredChunk`).
 
-        The parts come in :mod:`~parole_screen.layout`'s order, with the result's fixed text
+        The parts come in :mod:`~parole_screen.engine.fragments`' order, with the fixed text
         folded into them: ``items``, ``fees`` and ``categories`` (each category's outcome
         objects, in the pack's order) come framed.
         """
-        plan = self.plan
+        compiled = self.compiled
         template: list[bytes | list[bytes]] = [items["after_approval"], items["alternative"]]
-        template += [categories[position] for position, _ in plan.category_keys]
+        template += [categories[position] for position, _ in compiled.category_keys]
         template += [
             deadlines, items["document"], fees, flags, items["form"],
             list(map(dumps_plain, ids)), items["if_denied"], list(map(dumps_plain, missing)),
-            items["next_step"], list(map(plan.sources_members, cites)),
+            items["next_step"], list(map(compiled.sources_members, cites)),
             # Status and top category in one piece (few combinations), with the closing
             # brace unless a trace follows.
-            list(map((_ENDS if traces is None else _ENDS_OPEN).__getitem__,
+            list(map(_status_ends(compiled.spelling.status_head, traces is None).__getitem__,
                      zip(map(bool, missing), tops, strict=True))),
         ]
         if traces is not None:
@@ -154,54 +121,56 @@ class Writer:
 
 class _StatusEnds(dict[tuple[bool, str | None], bytes]):
     """``},"status":"<status>","top_category":<top>`` (and ``}`` if ``closed``), by
-    (incomplete, top)."""
+    (incomplete, top); the sources close before the status (``}`` or ``]``)."""
 
-    def __init__(self, *, closed: bool) -> None:
+    def __init__(self, head: bytes, closed: bool) -> None:
         super().__init__()
+        self.head = head
         self.close = b"}" if closed else b""
 
     def __missing__(self, key: tuple[bool, str | None]) -> bytes:
         incomplete, top = key
         found = self[key] = b"".join((
-            STATUS_HEAD, b'"incomplete"' if incomplete else b'"complete"', b',"top_category":',
+            self.head, b'"incomplete"' if incomplete else b'"complete"', b',"top_category":',
             dumps_plain(top), self.close))
         return found
 
 
-_ENDS = _StatusEnds(closed=True)
-_ENDS_OPEN = _StatusEnds(closed=False)
+@lru_cache(maxsize=8)
+def _status_ends(head: bytes, closed: bool) -> _StatusEnds:
+    return _StatusEnds(head, closed)
 
 
-class _NoteWriter:
+class NoteWriter:
     """The notes (reasons, concerns, flags) of a chunk's records, with the answers they
     quote: ``write(note, index)`` for one record, :meth:`picked` for many."""
 
-    __slots__ = ("keys", "lanes", "numeric", "tables", "write")
+    __slots__ = ("columns", "keys", "numeric", "tables", "write")
 
-    def __init__(self, lanes: Lanes, numeric: frozenset[str]) -> None:
-        self.lanes, self.numeric = lanes, numeric
+    def __init__(self, columns: AnswerColumns, numeric: frozenset[str]) -> None:
+        self.columns, self.numeric = columns, numeric
         # By note, for this chunk: the codes of the answers it quotes, the value of each
         # code, and its note by code (or tuple of codes), when those answers are coded
         # (most are); the note itself when it quotes none; False when not coded.
-        self.tables: dict[PlanNote, Any] = {}
+        self.tables: dict[Note, Any] = {}
         self.keys: dict[str, list[Any]] = {}  # by question: each record's answer as a key
-        self.write = _note_writer(self.tables, self.keys, lanes, numeric)
+        self.write = _note_writer(self.tables, self.keys, columns, numeric)
 
-    def picked(self, note: PlanNote, picks: bytes) -> list[bytes]:
+    def picked(self, note: Note, picks: bytes) -> list[bytes]:
         """The notes of the records where ``picks`` (one byte per record) is 1, in order.
 
         At C speed but for each new combination of answers: for flags, which many records
         show."""
         table = self.tables.get(note)
         if table is None:
-            table = self.tables[note] = _table(note, self.lanes, self.numeric)
+            table = self.tables[note] = _table(note, self.columns, self.numeric)
         if type(table) is bytes:
             return [table] * picks.count(1)
         # Each column is narrowed to the picked records before its keys are zipped: a flag
         # is shown for a fraction of them.
         if table is False:
             keys = list(zip(*[compress(self.keys.get(qid) or
-                                       _keys(qid, self.lanes, self.numeric, self.keys), picks)
+                                       _keys(qid, self.columns, self.numeric, self.keys), picks)
                               for qid in note.qids], strict=True))
             text = note.text
             found = {key: text(key) for key in set(keys)}
@@ -219,18 +188,18 @@ class _NoteWriter:
         return list(map(notes.__getitem__, keys))
 
 
-def _note_writer(tables: dict[PlanNote, Any], keys: dict[str, list[Any]], lanes: Lanes,
-                 numeric: frozenset[str]) -> Callable[[PlanNote, int], bytes]:
+def _note_writer(tables: dict[Note, Any], keys: dict[str, list[Any]], columns: AnswerColumns,
+                 numeric: frozenset[str]) -> Callable[[Note, int], bytes]:
     """``write(note, index)``: record ``index``'s note. Some 6 calls a record, so a plain
     function (calls to it are cheaper than to an object's ``__call__``), which holds no
     writer: a reference cycle would keep each chunk's columns until the cycle collector."""
 
-    def write(note: PlanNote, index: int) -> bytes:
+    def write(note: Note, index: int) -> bytes:
         table = tables.get(note)
         if table is None:
-            table = tables[note] = _table(note, lanes, numeric)
+            table = tables[note] = _table(note, columns, numeric)
         if table is False:
-            return note.text(tuple([(keys.get(qid) or _keys(qid, lanes, numeric, keys))[index]
+            return note.text(tuple([(keys.get(qid) or _keys(qid, columns, numeric, keys))[index]
                                     for qid in note.qids]))
         if type(table) is bytes:
             return table
@@ -250,13 +219,13 @@ def _note_writer(tables: dict[PlanNote, Any], keys: dict[str, list[Any]], lanes:
     return write
 
 
-def _table(note: PlanNote, lanes: Lanes, numeric: frozenset[str]) -> Any:
-    """A note's table for a chunk (see ``_NoteWriter.tables``)."""
+def _table(note: Note, columns: AnswerColumns, numeric: frozenset[str]) -> Any:
+    """A note's table for a chunk (see ``NoteWriter.tables``)."""
     if not note.qids:
         return note.head + note.tail
     coded = []
     for qid in note.qids:
-        found = None if qid in numeric else lanes.encoded(qid)
+        found = None if qid in numeric else columns.encoded(qid)
         if found is None:
             return False
         coded.append(found)
@@ -266,10 +235,10 @@ def _table(note: PlanNote, lanes: Lanes, numeric: frozenset[str]) -> Any:
     return [codes for codes, _ in coded], [values for _, values in coded], {}
 
 
-def _keys(qid: str, lanes: Lanes, numeric: frozenset[str], keys: dict[str, list[Any]]
+def _keys(qid: str, columns: AnswerColumns, numeric: frozenset[str], keys: dict[str, list[Any]]
           ) -> list[Any]:
-    """Each record's answer to ``qid`` as a key of :meth:`PlanNote.text` (kept in ``keys``)."""
-    column = lanes.column(qid)
+    """Each record's answer to ``qid`` as a key of :meth:`Note.text` (kept in ``keys``)."""
+    column = columns.column(qid)
     if qid in numeric:
         column = list(zip(map(type, column), column, strict=True))
     keys[qid] = column
@@ -287,12 +256,11 @@ _value_of = list.__getitem__  # (values, code) -> the value a code stands for
 
 def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Sequence[bytes],
                  concerns: Sequence[bytes], missing_evidence: bytes, frame: Frame) -> bytes:
-    """A category's outcome object (``score`` from 0 to 100), in ``frame``."""
+    """A category's outcome object (``score`` from 0 to 100), in ``frame``: ``head`` and
+    ``label`` are the basis's members around the concerns (see ``Spelling``)."""
     return b"".join((
-        frame.head, _BAND_OPEN[band], head, b',"concerns":[', b",".join(concerns), b"],",
-        label, b',"missing_evidence":[', missing_evidence, b'],"reasons":[',
-        b",".join(reasons), _SCORE_CLOSE[score], frame.tail))
+        frame.head, BAND_OPEN[band], head, b',"concerns":[', b",".join(concerns), b"],",
+        label, b'"missing_evidence":[', missing_evidence, b'],"reasons":[',
+        b",".join(reasons), SCORE_CLOSE[score], frame.tail))
 
 
-_BAND_OPEN: dict[str, bytes] = {band: b'{"band":"' + band.encode() + b'",' for band in BANDS}
-_SCORE_CLOSE = [b'],"score":' + str(score).encode() + b"}" for score in range(101)]
