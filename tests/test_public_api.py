@@ -24,7 +24,7 @@ PUBLIC = [
     "fact_rows", "glossary", "load_pack", "load_scenarios", "load_session", "print_rich",
     "read_json_record", "render", "run_scenarios", "save_answers_file", "save_session",
     "scenario_coverage", "screen", "screen_many", "screen_record", "split_record",
-    "write_private",
+    "write_private", "ROW_SCHEMA", "RowError", "expand_row", "text_catalog",
 ]
 
 

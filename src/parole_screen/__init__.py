@@ -20,11 +20,15 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
     from .answers import coerce_answers, split_record
     from .engine import (
         RESULT_SCHEMA,
+        ROW_SCHEMA,
         Result,
+        RowError,
         effective_answers,
+        expand_row,
         screen,
         screen_many,
         screen_record,
+        text_catalog,
     )
     from .errors import AnswerError, OutputExistsError, PackError, ParoleScreenError, SessionError
     from .facts import fact_rows
@@ -66,6 +70,10 @@ _EXPORTS = {
     "screen": "engine",
     "screen_many": "engine",
     "screen_record": "engine",
+    "ROW_SCHEMA": "engine",
+    "RowError": "engine",
+    "expand_row": "engine",
+    "text_catalog": "engine",
     "AnswerError": "errors",
     "OutputExistsError": "errors",
     "PackError": "errors",
@@ -108,6 +116,7 @@ _EXPORTS = {
 __all__ = [
     "COMMANDS_HELP",
     "RESULT_SCHEMA",
+    "ROW_SCHEMA",
     "SCENARIO_DIR",
     "TRANSLATED",
     "AnswerError",
@@ -119,6 +128,7 @@ __all__ = [
     "ParoleScreenError",
     "Question",
     "Result",
+    "RowError",
     "RulePack",
     "ScenarioOutcome",
     "Session",
@@ -135,6 +145,7 @@ __all__ = [
     "default_pack_path",
     "default_session_path",
     "effective_answers",
+    "expand_row",
     "fact_rows",
     "glossary",
     "load_pack",
@@ -151,6 +162,7 @@ __all__ = [
     "screen_many",
     "screen_record",
     "split_record",
+    "text_catalog",
     "write_private",
 ]
 

@@ -258,7 +258,7 @@ def rules_catalog(
     """Print the pack's text catalogue as JSON: the texts and sources compact rows name by
     id, so any row can be expanded later."""
     with handled(ctx):
-        from ..engine import text_catalog
+        from parole_screen import text_catalog
 
         pack = load_pack_for(ctx, directory)
         typer.echo(json.dumps(text_catalog(pack), indent=2, sort_keys=True, ensure_ascii=False))
