@@ -113,22 +113,50 @@ def _money(amount: Any) -> str:
 
 
 def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Section]]:
-    """The report's title and its sections, in reading order."""
-    top = result["top_category"]
-    cats = result["categories"]
-    if top:
-        best = cats[top]
-        headline = (f"Likely category: {CATEGORY_TITLES[top]} ({BAND_TEXT[best['band']]}"
-                    f"{', ' + best['label'] if best.get('label') else ''})")
-    elif result["status"] == "incomplete":
-        headline = "Not enough answers yet to name a likely category"
-    else:
-        headline = "No parole category is indicated by these answers"
-    sections: list[Section] = []
+    """The report's title and its sections, in reading order (empty sections left out)."""
+    reasons, concerns, evidence = _assessment(result, words)
+    sections = [
+        _summary(result, words),
+        Section("Flags and referrals", _flag_lines(result)),
+        Section("Why", reasons),
+        Section("What weakens it", concerns),
+        Section(f"Forms and fees (as of {result['as_of']})",
+                _item_lines(result, "forms") + _fee_lines(result)),
+        Section("Evidence checklist",
+                [Line(f"Still needed: {line.text}", "warn") for line in evidence]
+                + _item_lines(result, "documents")),
+        Section("Deadlines", _deadline_lines(result)),
+        *(Section(title, _item_lines(result, key)) for key, title in ITEM_SECTIONS),
+        Section("Keep in mind", [Line(text) for text in result.get("always") or ()]),
+        *_explain_sections(result, words),
+        Section("Sources", [Line(f"[{sid}] {src['title']} ({src['dated']})", "dim",
+                                 url=src.get("url"))
+                            for sid, src in sorted(result["sources"].items(), key=_natural)]),
+        _about(result),
+    ]
+    title = "Parole screening report" + (f" for {result['id']}" if result.get("id") else "")
+    return title, [section for section in sections if section.lines]
 
-    summary = [Line(headline, "strong")]
+
+ITEM_SECTIONS = (("next_steps", "Next steps"), ("alternatives", "Other routes to consider"),
+                 ("after_approval", "After approval"), ("if_denied", "If it is denied"))
+
+
+def _headline(result: Result) -> str:
+    top = result["top_category"]
+    if top:
+        best = result["categories"][top]
+        return (f"Likely category: {CATEGORY_TITLES[top]} ({BAND_TEXT[best['band']]}"
+                f"{', ' + best['label'] if best.get('label') else ''})")
+    if result["status"] == "incomplete":
+        return "Not enough answers yet to name a likely category"
+    return "No parole category is indicated by these answers"
+
+
+def _summary(result: Result, words: Glossary | None) -> Section:
+    summary = [Line(_headline(result), "strong")]
     for cid, title in CATEGORY_TITLES.items():
-        cat = cats[cid]
+        cat = result["categories"][cid]
         basis = f" ({cat['label']})" if cat.get("label") else ""
         summary.append(Line(f"{title}: {BAND_TEXT[cat['band']]}{basis}",
                             _band_style(cat["band"])))
@@ -137,20 +165,23 @@ def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Se
                    for qid in result["missing"]]
         summary.append(Line("Some answers are missing, so this result may change: "
                             + "; ".join(missing), "warn"))
-    sections.append(Section("Summary", summary,
-                            "Bands describe how likely each category is to fit, not whether "
-                            "a request will be granted."))
+    return Section("Summary", summary, "Bands describe how likely each category is to fit, "
+                                       "not whether a request will be granted.")
 
-    flags = [Line(f"{SEVERITY_TEXT[flag['severity']]}: {flag['text']}", flag["severity"],
-                  flag["cite"]) for flag in result["flags"]]
-    if flags:
-        sections.append(Section("Flags and referrals", flags))
 
+def _flag_lines(result: Result) -> list[Line]:
+    return [Line(f"{SEVERITY_TEXT[flag['severity']]}: {flag['text']}", flag["severity"],
+                 flag["cite"]) for flag in result["flags"]]
+
+
+def _assessment(result: Result, words: Glossary | None
+                ) -> tuple[list[Line], list[Line], list[Line]]:
+    """What supports each category, what weakens it, and the top one's missing evidence."""
     why: list[Line] = []
     weakens: list[Line] = []
     evidence: list[Line] = []
     for cid, title in CATEGORY_TITLES.items():
-        cat = cats[cid]
+        cat = result["categories"][cid]
         if cat["band"] == "not_indicated" and not cat["concerns"]:
             continue
         for reason in cat["reasons"]:
@@ -160,15 +191,17 @@ def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Se
             basis = _answers_text(concern["answers"], words)
             weakens.append(Line(f"{title}: {concern['text']} (based on: {basis})", "bad",
                                 concern["cite"]))
-        if cid == top:
+        if cid == result["top_category"]:
             evidence = [Line(item["text"]) for item in cat["missing_evidence"]]
-    if why:
-        sections.append(Section("Why", why))
-    if weakens:
-        sections.append(Section("What weakens it", weakens))
+    return why, weakens, evidence
 
-    forms = [Line(item["text"], cite=item["cite"]) for item in result["forms"]]
-    fees = []
+
+def _item_lines(result: Result, key: str) -> list[Line]:
+    return [Line(item["text"], cite=item["cite"]) for item in result[key]]
+
+
+def _fee_lines(result: Result) -> list[Line]:
+    lines = []
     for fee in result["fees"]:
         parts = [f"{fee['label']}: {_money(fee['amount'])} (in force from "
                  f"{fee['effective_from']})"]
@@ -185,50 +218,44 @@ def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Se
             parts.append("A fee waiver (Form I-912) may be requested")
         if fee["note"]:
             parts.append(fee["note"])
-        fees.append(Line(_sentences(parts), cite=[fee["source"], *fee["cite"]]))
-    if forms or fees:
-        sections.append(Section(f"Forms and fees (as of {result['as_of']})", forms + fees))
-    documents = [Line(item["text"], cite=item["cite"]) for item in result["documents"]]
-    if evidence or documents:
-        sections.append(Section("Evidence checklist",
-                                [Line(f"Still needed: {line.text}", "warn") for line in evidence]
-                                + documents))
-    deadlines = []
+        lines.append(Line(_sentences(parts), cite=[fee["source"], *fee["cite"]]))
+    return lines
+
+
+def _deadline_lines(result: Result) -> list[Line]:
+    lines = []
     for row in result["deadlines"]:
         when = ("passed" if row["status"] == "passed" else "today" if row["status"] == "today"
                 else f"in {row['days_from_as_of']} days")
         note = " - unverified, confirm" if row["confidence"] == "unverified" else ""
-        deadlines.append(Line(f"{row['date']}: {row['label']} ({when}){note}",
-                              "warn" if row["soon"] or row["status"] == "passed" else "",
-                              row["cite"]))
-    if deadlines:
-        sections.append(Section("Deadlines", deadlines))
-    for key, title in (("next_steps", "Next steps"), ("alternatives", "Other routes to consider"),
-                       ("after_approval", "After approval"), ("if_denied", "If it is denied")):
-        lines = [Line(item["text"], cite=item["cite"]) for item in result[key]]
-        if lines:
-            sections.append(Section(title, lines))
-    if result.get("always"):
-        sections.append(Section("Keep in mind", [Line(text) for text in result["always"]]))
-    if result.get("trace"):
-        pack = getattr(words, "pack", None)
-        if pack is not None:
-            sections.append(Section("How each band was reached",
-                                    [Line(text, "dim") for text in band_lines(result, pack)],
-                                    "The score of the basis shown, the bands' thresholds and "
-                                    "any cap."))
-        sections.append(Section("Rule trace", _trace_lines(result["trace"])))
+        lines.append(Line(f"{row['date']}: {row['label']} ({when}){note}",
+                          "warn" if row["soon"] or row["status"] == "passed" else "",
+                          row["cite"]))
+    return lines
+
+
+def _explain_sections(result: Result, words: Glossary | None) -> list[Section]:
+    """With ``--explain``: how each band was reached (when the pack is known), and the trace."""
+    if not result.get("trace"):
+        return []
+    sections = []
+    pack = getattr(words, "pack", None)
+    if pack is not None:
+        sections.append(Section("How each band was reached",
+                                [Line(text, "dim") for text in band_lines(result, pack)],
+                                "The score of the basis shown, the bands' thresholds and "
+                                "any cap."))
+    sections.append(Section("Rule trace", _trace_lines(result["trace"])))
+    return sections
+
+
+def _about(result: Result) -> Section:
     pack = result["rule_pack"]
-    sources = [Line(f"[{sid}] {src['title']} ({src['dated']})", "dim", url=src.get("url"))
-               for sid, src in sorted(result["sources"].items(), key=_natural)]
-    sections.append(Section("Sources", sources))
-    sections.append(Section("About this screening", [
+    return Section("About this screening", [
         Line(f"Rule pack {pack['id']} version {pack['version']}, facts as of {pack['as_of']} "
              f"(content {pack['hash']}); screened as of {result['as_of']}.", "dim"),
         Line(result["disclaimer"], "strong"),
-    ]))
-    title = "Parole screening report" + (f" for {result['id']}" if result.get("id") else "")
-    return title, sections
+    ])
 
 
 def band_lines(result: Result, pack: RulePack) -> list[str]:
