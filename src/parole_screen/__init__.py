@@ -17,6 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazily
     from .answers import coerce_answers, split_record
+    from .batch import (
+        BatchOptions,
+        BatchStats,
+        InputSource,
+        output_file,
+        output_format_for,
+        resolve_inputs,
+        run_batch,
+    )
     from .engine import (
         RESULT_SCHEMA,
         Result,
@@ -33,6 +42,13 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
 _EXPORTS = {
     "coerce_answers": "answers",
     "split_record": "answers",
+    "BatchOptions": "batch",
+    "BatchStats": "batch",
+    "InputSource": "batch",
+    "output_file": "batch",
+    "output_format_for": "batch",
+    "resolve_inputs": "batch",
+    "run_batch": "batch",
     "RESULT_SCHEMA": "engine",
     "Result": "engine",
     "effective_answers": "engine",
@@ -53,6 +69,9 @@ _EXPORTS = {
 __all__ = [
     "RESULT_SCHEMA",
     "AnswerError",
+    "BatchOptions",
+    "BatchStats",
+    "InputSource",
     "OutputExistsError",
     "PackError",
     "ParoleScreenError",
@@ -64,7 +83,11 @@ __all__ = [
     "default_pack_path",
     "effective_answers",
     "load_pack",
+    "output_file",
+    "output_format_for",
     "render",
+    "resolve_inputs",
+    "run_batch",
     "screen",
     "screen_many",
     "screen_record",
