@@ -1,15 +1,16 @@
-"""--jobs N with forked workers writing their chunks straight to the output's descriptor.
+"""--jobs N: forked workers given chunks round-robin, writing them to the output in turn.
 
 Whatever the format and the output (a file, a pipe, stdout, ``-o``), the bytes must be
 those of one in-process job: chunks whole and in input order, nothing after the row that
-stops a --fail-fast batch, and only whole chunks when the batch fails. Anything that is not
-plainly a file (a BytesIO, a gzip wrapper) or workers that are not forked take the spool
-files instead, with the same bytes.
+stops a --fail-fast batch, and only whole chunks when the batch fails or is stopped. An
+output that is not plainly a file (a BytesIO, a gzip wrapper) gets the rows back through
+the workers' reports instead, with the same bytes.
 """
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import errno
 import fcntl
@@ -17,32 +18,32 @@ import gzip
 import io
 import itertools
 import json
-import multiprocessing
-import multiprocessing.pool
 import os
 import shutil
 import signal
 import subprocess
-import sys
 import threading
 import time
-from collections import deque
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import pytest
 import yaml
 
 from conftest import MINIMAL, REPO, cli_command, record_generator, run_cli
-from parole_screen import batch, load_pack
-from parole_screen.batch import BatchOptions, BatchStats, Scorer, run_batch
-from parole_screen.batch_input import Item, resolve_inputs
+from parole_screen import load_pack
+from parole_screen.batch import BatchOptions, BatchStats, run_batch, runner, workers
+from parole_screen.batch.chunks import ChunkScorer
+from parole_screen.batch.records import Item
+from parole_screen.batch.rows import ChunkRows
+from parole_screen.batch.sources import resolve_inputs
+from parole_screen.batch.workers import Workers
 from parole_screen.errors import ParoleScreenError
 from parole_screen.pack import RulePack
 
-pytestmark = pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
-                                reason="workers share the output only when forked")
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
 
 AS_OF = dt.date(2026, 2, 1)
 FORMATS = ["jsonl", "csv", "json"]
@@ -89,20 +90,32 @@ def same(one: BatchStats, other: BatchStats) -> bool:
         other.records, other.rejected, other.rows, other.counts, other.stopped_early)
 
 
-@pytest.fixture
-def no_spool(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The direct path must be the one taken: any spool folder or copy fails the test."""
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("a spool file was used")
+def children() -> list[str]:
+    """This process's child processes (Linux /proc): none once a batch has ended."""
+    me = os.getpid()
+    return Path(f"/proc/{me}/task/{me}/children").read_text().split()
 
-    monkeypatch.setattr(batch.tempfile, "mkdtemp", refuse)
-    monkeypatch.setattr(batch._Writer, "write_file", refuse)
+
+@pytest.fixture
+def straight_out(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Rows must go from the workers straight to the output: none may come back here.
+    And no worker may outlive its batch."""
+    taken = Workers.take
+
+    def checked(self: Workers) -> ChunkRows:
+        result = taken(self)
+        assert self.out_fd is not None and result.data == b"", "rows came back"
+        return result
+
+    monkeypatch.setattr(Workers, "take", checked)
+    yield
+    assert children() == []
 
 
 # -- byte for byte, in-process ------------------------------------------------------------------
 
 
-@pytest.mark.usefixtures("no_spool")
+@pytest.mark.usefixtures("straight_out")
 @pytest.mark.parametrize("jobs", [2, 3])
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_workers_write_what_one_job_writes(minimal_pack: RulePack, tmp_path: Path, fmt: str,
@@ -118,44 +131,47 @@ def test_workers_write_what_one_job_writes(minimal_pack: RulePack, tmp_path: Pat
     assert direct == one and same(stats, one_stats)
 
 
-@pytest.mark.usefixtures("no_spool")
+@pytest.mark.usefixtures("straight_out")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_chunks_finished_out_of_turn_are_written_in_order(minimal_pack: RulePack,
                                                           tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch,
                                                           fmt: str) -> None:
-    """The first chunk is the slowest, so the chunks after it are handed to the workers'
-    writing threads: the bytes are still those of one job, and every hand-over waited."""
+    """The first chunk is the slowest, so the second is scored before the first is written
+    and its worker waits for the token: the bytes are still those of one job."""
     lines = lines_of(minimal_pack, 40, bad=(3, 30))
     path = write_input(tmp_path, lines)
     one, one_stats = in_memory(minimal_pack, path, 1, output_format=fmt, chunk_records=6)
-    scored = Scorer.chunk
+    scored = ChunkScorer.score
+    written = workers._write_whole
 
-    def first_is_slow(self: Scorer, items: list[Item]) -> Any:
+    def first_is_slow(self: ChunkScorer, items: list[Item]) -> Any:
         if items[0].line == 1:
             time.sleep(0.5)
-        return scored(self, items)
+        result = scored(self, items)
+        os.write(write_end, b"scored %d," % items[0].line)  # from a worker: a pipe
+        return result
 
-    in_thread = batch._DirectOutput._write_in_thread
-
-    def counted(self: Any, number: int, data: Any, stop: bool) -> None:
-        os.write(write_end, b"%d," % number)  # from a forked worker: a pipe, not a list
-        in_thread(self, number, data, stop)
+    def write(*args: Any) -> None:
+        os.write(write_end, b"written,")
+        written(*args)
 
     read_end, write_end = os.pipe()
     try:
-        monkeypatch.setattr(Scorer, "chunk", first_is_slow)
-        monkeypatch.setattr(batch._DirectOutput, "_write_in_thread", counted)
+        monkeypatch.setattr(ChunkScorer, "score", first_is_slow)
+        monkeypatch.setattr(workers, "_write_whole", write)
         direct, stats = in_file(minimal_pack, path, 2, output_format=fmt, chunk_records=6)
-        waited = drain(read_end)
+        events = drain(read_end).split(b",")
     finally:
         os.close(read_end)
         os.close(write_end)
     assert direct == one and same(stats, one_stats)
-    assert b"1," in waited  # the chunk after the slow one waited for its turn in a thread
+    # The first chunk is 3 lines (staggered): the second, from line 4, was scored first,
+    # and waited for the token until the first was written.
+    assert events.index(b"scored 4") < events.index(b"scored 1") < events.index(b"written")
 
 
-@pytest.mark.usefixtures("no_spool")
+@pytest.mark.usefixtures("straight_out")
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("bad", [0, 3, 4, 9, 20, 39])
 def test_fail_fast_writes_nothing_after_the_first_rejected_row(minimal_pack: RulePack,
@@ -174,7 +190,7 @@ def test_fail_fast_writes_nothing_after_the_first_rejected_row(minimal_pack: Rul
         assert direct == one and same(stats, one_stats), f"--jobs {jobs}"
 
 
-@pytest.mark.usefixtures("no_spool")
+@pytest.mark.usefixtures("straight_out")
 @pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize("text", ["", "\n\n\n", "\n" * 9 + '{"id": "only"}\n'])
 def test_empty_and_blank_inputs(minimal_pack: RulePack, tmp_path: Path, fmt: str,
@@ -190,11 +206,11 @@ def test_empty_and_blank_inputs(minimal_pack: RulePack, tmp_path: Path, fmt: str
         assert one == nothing[fmt] and (fmt != "csv" or one.startswith(b"id,source,"))
 
 
-@pytest.mark.usefixtures("no_spool")
+@pytest.mark.usefixtures("straight_out")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_compare_mode_through_the_direct_path(shipped_pack: RulePack, tmp_path: Path,
                                               fmt: str) -> None:
-    """--changed-since: most chunks have no change rows, and still pass the turn on."""
+    """--changed-since: most chunks have no change rows, and still pass the token on."""
     old = tmp_path / "old-rules"
     shutil.copytree(REPO / "rules", old, ignore=shutil.ignore_patterns("tests", "locales"))
     meta = yaml.safe_load((old / "pack.yaml").read_text())
@@ -236,7 +252,7 @@ def drain(fd: int) -> bytes:
     return b"".join(pieces)
 
 
-@pytest.mark.usefixtures("no_spool")
+@pytest.mark.usefixtures("straight_out")
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_short_writes_to_a_pipe_are_completed(minimal_pack: RulePack, tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch,
@@ -251,7 +267,7 @@ def test_short_writes_to_a_pipe_are_completed(minimal_pack: RulePack, tmp_path: 
         assert drain(read) == one
 
 
-@pytest.mark.usefixtures("no_spool")
+@pytest.mark.usefixtures("straight_out")
 def test_a_closed_pipe_ends_the_batch_with_broken_pipe(minimal_pack: RulePack,
                                                        tmp_path: Path) -> None:
     """A worker's failed write comes back as the error, not a hang (the CLI then exits 1)."""
@@ -262,11 +278,10 @@ def test_a_closed_pipe_ends_the_batch_with_broken_pipe(minimal_pack: RulePack,
         run_into(minimal_pack, path, out, 2, chunk_records=5)
 
 
-@pytest.mark.usefixtures("no_spool")
+@pytest.mark.usefixtures("straight_out")
 def test_a_failed_write_of_the_only_chunk_is_still_the_error(minimal_pack: RulePack,
                                                             tmp_path: Path) -> None:
-    """The worker hands its only chunk over and returns its counts before the write fails:
-    no later chunk of that worker raises it, so the main process's last wait must."""
+    """The write of the last chunk fails: its report says so, and the batch raises it."""
     path = write_input(tmp_path, lines_of(minimal_pack, 2))  # one chunk (the first is 5 // 2)
     read, write = os.pipe()
     os.close(read)
@@ -277,7 +292,7 @@ def test_a_failed_write_of_the_only_chunk_is_still_the_error(minimal_pack: RuleP
 # -- failures leave whole chunks in order ------------------------------------------------------
 
 
-@pytest.mark.usefixtures("no_spool")
+@pytest.mark.usefixtures("straight_out")
 @pytest.mark.parametrize("slow", [False, True])
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
 def test_a_failing_chunk_leaves_only_the_chunks_before_it(minimal_pack: RulePack,
@@ -286,289 +301,263 @@ def test_a_failing_chunk_leaves_only_the_chunks_before_it(minimal_pack: RulePack
                                                           fmt: str, slow: bool) -> None:
     """Chunk 5 of 10 raises in its worker: the output holds chunks 0-4, whole, as with one
     job, and nothing of the chunks after it that other workers scored meanwhile. With
-    chunk 3 slow, chunk 4 is handed to a thread (slow to start) that has not written it
-    when chunk 5 fails: it is still written before the batch ends."""
+    chunk 3 slow, chunk 4 waits for its turn while chunk 5 fails: it is still written
+    before the batch ends."""
     size, failing = 6, 5
     # Where chunk 5 starts: the first chunk of two workers is half a chunk (staggered).
-    start = sum(itertools.islice(batch.staggered(size, 2), failing))
+    start = sum(itertools.islice(runner.staggered(size, 2), failing))
     assert start == 27
     lines = lines_of(minimal_pack, 60)
     path = write_input(tmp_path, lines[:start])  # the same name: CSV rows carry it
     prefix, _ = in_memory(minimal_pack, path, 1, output_format=fmt)
     write_input(tmp_path, lines)
-    scored = Scorer.chunk
+    scored = ChunkScorer.score
 
-    def failing_chunk(self: Scorer, items: list[Item]) -> Any:
+    def failing_chunk(self: ChunkScorer, items: list[Item]) -> Any:
         if items[0].line == start + 1:
             raise ParoleScreenError("boom")
         if slow and items[0].line == 16:  # chunk 3
             time.sleep(0.3)
         return scored(self, items)
 
-    monkeypatch.setattr(Scorer, "chunk", failing_chunk)  # forked workers inherit it
-    in_thread = batch._DirectOutput._write_in_thread
-
-    def late(self: Any, number: int, data: Any, stop: bool) -> None:
-        time.sleep(1.0)
-        in_thread(self, number, data, stop)
-
-    if slow:
-        monkeypatch.setattr(batch._DirectOutput, "_write_in_thread", late)
+    monkeypatch.setattr(ChunkScorer, "score", failing_chunk)  # forked workers inherit it
     target = tmp_path / "out"
     with target.open("wb") as out, pytest.raises(ParoleScreenError, match="boom"):
         run_into(minimal_pack, path, out, 2, output_format=fmt, chunk_records=size)
     assert target.read_bytes() == prefix
 
 
-def test_turns_write_whole_chunks_in_order_and_nothing_after_the_end(tmp_path: Path) -> None:
-    """The turn-taking on its own, with threads finishing their chunks in reverse order."""
-    ctx = multiprocessing.get_context("fork")
-    target = tmp_path / "out"
-    with target.open("wb") as out:
-        turns = batch._DirectOutput(ctx, out.fileno(), "json")
-        threads = [threading.Thread(target=turns.write, args=(n, b"%d" % n))
-                   for n in reversed(range(5))]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-        turns.write(5, b"")  # a chunk with no rows passes the turn on
-        turns.write(6, b"six", stop=True)
-        turns.write(7, b"seven")  # after the end: dropped, and no waiting for good
-        assert turns.closed
-    assert target.read_bytes() == b"[\n0,\n1,\n2,\n3,\n4,\nsix"
-    assert turns.wrote_rows
-
-
-def test_a_failed_write_or_the_end_of_the_batch_ends_the_turns() -> None:
-    """After half a chunk nothing more may be written, nor once the main process closed
-    the turns (when the batch ends early); a chunk waiting for its turn then is dropped."""
-    ctx = multiprocessing.get_context("fork")
-    read, write = os.pipe()
-    try:
-        failing = batch._DirectOutput(ctx, write, "jsonl")
-        os.close(read)
-        with pytest.raises(BrokenPipeError):
-            failing.write(0, b"rows\n")
-        failing.write(1, b"more\n")  # dropped: nothing written, nothing raised
-        read, other = os.pipe()
-        closed = batch._DirectOutput(ctx, other, "jsonl")
-        waiting = threading.Thread(target=closed.write, args=(1, b"one\n"))
-        waiting.start()
-        closed.close(time.monotonic() + 5)
-        waiting.join(5)
-        assert not waiting.is_alive()  # woken by the close, and gone without writing
-        closed.write(0, b"rows\n")
-        os.close(other)
-        assert os.read(read, 100) == b"" and not closed.wrote_rows
-    finally:
-        os.close(write)
-        os.close(read)
-
-
-def test_a_closed_batch_scores_no_more_chunks(minimal_pack: RulePack,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunks still queued when the batch ends are not scored: the workers only empty
-    the queue, so the main process can collect them quickly."""
-    ctx = multiprocessing.get_context("fork")
-    read, write = os.pipe()
-    try:
-        turns = batch._DirectOutput(ctx, write, "jsonl")
-        turns.close(time.monotonic() + 5)
-
-        def refuse(self: Scorer, items: Any) -> Any:
-            raise AssertionError("scored after the end")
-
-        monkeypatch.setattr(Scorer, "chunk", refuse)
-        monkeypatch.setattr(batch, "_WORKER", Scorer(minimal_pack, BatchOptions(as_of=AS_OF)))
-        monkeypatch.setattr(batch, "_DIRECT", turns)
-        item = Item("in.jsonl", 1, None, b'{"answers": {}}')
-        result = batch._worker_chunk(4, [item])
-        assert result.written and result.records == 0 and not result.data
-    finally:
-        os.close(read)
-        os.close(write)
-
-
-@pytest.mark.usefixtures("no_spool")
-def test_an_early_end_collects_the_chunks_in_flight_before_the_pool_stops(
-        minimal_pack: RulePack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The pool stops its workers with SIGTERM: one stopped while it hands a result back
-    keeps the pool's queue lock, and the pool's exit hangs on it. So when --fail-fast ends
-    the batch while later chunks are still being scored, their results are in before the
-    pool is stopped (the pool's cache of awaited results is empty)."""
-    lines = lines_of(minimal_pack, 60, bad=(16,))
-    path = write_input(tmp_path, lines)
-    one, _ = in_memory(minimal_pack, path, 1, fail_fast=True, chunk_records=3)
-    scored = Scorer.chunk
-
-    def later_is_slow(self: Scorer, items: list[Item]) -> Any:
-        if items[0].line > 17:
-            time.sleep(0.3)  # still being scored when the stop comes
-        return scored(self, items)
-
-    awaited: list[int] = []
-    real_terminate = multiprocessing.pool.Pool.terminate
-
-    def terminate(pool: Any) -> None:
-        awaited.append(len(pool._cache))
-        real_terminate(pool)
-
-    monkeypatch.setattr(Scorer, "chunk", later_is_slow)
-    monkeypatch.setattr(multiprocessing.pool.Pool, "terminate", terminate)
-    direct, stats = in_file(minimal_pack, path, 2, fail_fast=True, chunk_records=3)
-    assert direct == one and stats.stopped_early
-    assert awaited == [0]
-
-
-def test_a_worker_hands_its_chunk_over_and_goes_on(tmp_path: Path) -> None:
-    """A worker whose chunk's turn has not come does not wait for it: a thread of its own
-    writes the chunk later. A second hand-over waits for the first (at most one waits), and
-    a chunk whose turn has come is written at once."""
-    ctx = multiprocessing.get_context("fork")
-    target = tmp_path / "out"
-    with target.open("wb") as out:
-        turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
-        turns.hand_over(1, b"one\n")  # returns, though chunk 0 is not written yet
-        assert target.read_bytes() == b""
-        second = threading.Thread(target=turns.hand_over, args=(3, b"three\n"))
-        second.start()
-        second.join(0.3)
-        assert second.is_alive()  # waiting for chunk 1, which waits for chunk 0
-        turns.write(0, b"zero\n")  # another worker's chunk
-        second.join(5)
-        assert not second.is_alive()
-        turns.write(2, b"two\n")
-        turns.settle()
-        assert target.read_bytes() == b"zero\none\ntwo\nthree\n"
-        turns.hand_over(4, b"four\n")
-        assert target.read_bytes().endswith(b"three\nfour\n")  # before any settle
-        assert turns._writing is None
-
-
-def test_a_failed_hand_over_reaches_the_worker_and_the_main_process() -> None:
-    """A write that fails in the worker's thread, after the worker went on, is raised by
-    its next hand-over; the main process, which may never hear from that worker again,
-    raises it too (BrokenPipeError for a closed pipe, as a write of its own would)."""
-    ctx = multiprocessing.get_context("fork")
-    read, write = os.pipe()
-    os.close(read)
-    try:
-        turns = batch._DirectOutput(ctx, write, "jsonl")
-        turns.hand_over(1, b"rows\n")  # its thread waits for chunk 0
-        turns.write(0, b"")  # a chunk without rows passes the turn on, writing nothing
-        with pytest.raises(BrokenPipeError):
-            turns.settle()
-        with pytest.raises(BrokenPipeError):
-            turns.check_failure()
-        with pytest.raises(BrokenPipeError):
-            turns.wait_written(5, lambda: None)  # the turns are closed: no waiting
-        # Written at once (its turn had come), the failure is the worker's own error.
-        at_once = batch._DirectOutput(ctx, write, "jsonl")
-        with pytest.raises(BrokenPipeError):
-            at_once.hand_over(0, b"rows\n")
-        with pytest.raises(BrokenPipeError):
-            at_once.check_failure()
-    finally:
-        os.close(write)
-
-
 def test_a_failure_that_is_not_an_os_error_is_an_internal_error(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        minimal_pack: RulePack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(fd: int, data: Any) -> None:
         raise RuntimeError("a bug")
 
-    monkeypatch.setattr(batch, "write_rows", broken)
-    ctx = multiprocessing.get_context("fork")
-    with (tmp_path / "out").open("wb") as out:
-        turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
-        turns.hand_over(1, b"rows\n")
-        turns.write(0, b"")
-        with pytest.raises(RuntimeError, match="a bug"):
-            turns.settle()
-        with pytest.raises(ParoleScreenError, match="internal error"):
-            turns.check_failure()
+    monkeypatch.setattr(workers, "write_rows", broken)
+    path = write_input(tmp_path, lines_of(minimal_pack, 20))
+    with (tmp_path / "out").open("wb") as out, pytest.raises(
+            ParoleScreenError, match=r"internal error in a worker process \(RuntimeError: a bug"):
+        run_into(minimal_pack, path, out, 2, chunk_records=5)
+    assert children() == []
 
 
-def test_the_main_process_waits_until_the_last_chunk_is_written(tmp_path: Path) -> None:
-    """Workers return before their chunks are written: the batch ends (and the pool stops
-    them) only once every chunk is out."""
-    ctx = multiprocessing.get_context("fork")
+@pytest.mark.usefixtures("straight_out")
+def test_fail_fast_with_later_chunks_still_being_scored(minimal_pack: RulePack, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """--fail-fast ends the batch while the chunks after the stop are still being scored:
+    they are never written, and their workers are stopped, not waited for."""
+    lines = lines_of(minimal_pack, 60, bad=(16,))
+    path = write_input(tmp_path, lines)
+    one, _ = in_memory(minimal_pack, path, 1, fail_fast=True, chunk_records=3)
+    scored = ChunkScorer.score
+
+    def later_is_slow(self: ChunkScorer, items: list[Item]) -> Any:
+        if items[0].line > 17:
+            time.sleep(30)  # still being scored when the stop comes
+        return scored(self, items)
+
+    monkeypatch.setattr(ChunkScorer, "score", later_is_slow)
+    started = time.monotonic()
+    direct, stats = in_file(minimal_pack, path, 2, fail_fast=True, chunk_records=3)
+    assert direct == one and stats.stopped_early
+    assert time.monotonic() - started < 10
+
+
+def test_a_killed_worker_ends_the_batch_with_an_error(minimal_pack: RulePack, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker killed mid-run (the OOM killer, say) takes its chunk with it: the end of its
+    pipes says so at once, and the batch stops with an error instead of waiting for good;
+    what was written is whole chunks of what one job writes."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 60))
+    one, _ = in_memory(minimal_pack, path, 1, chunk_records=6)
+    scored = ChunkScorer.score
+
+    def killed(self: ChunkScorer, items: list[Item]) -> Any:
+        if items[0].line == 16:  # chunk 3
+            os.kill(os.getpid(), signal.SIGKILL)
+        return scored(self, items)
+
+    monkeypatch.setattr(ChunkScorer, "score", killed)
     target = tmp_path / "out"
-    with target.open("wb") as out:
-        turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
-        turns.hand_over(1, b"one\n")
-        later = threading.Timer(0.3, turns.write, args=(0, b"zero\n"))
-        later.start()
-        checks: list[bool] = []
-        turns.wait_written(1, lambda: checks.append(True))
-        assert target.read_bytes() == b"zero\none\n"
-        later.join()
-        turns.settle()
-    # Stopped early (fail_fast's chunk closes the turns): the wait ends there too.
-    with target.open("wb") as out:
-        turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
-        turns.hand_over(0, b"stop\n", stop=True)
-        turns.wait_written(0, lambda: None)
-        assert target.read_bytes() == b"stop\n"
+    with target.open("wb") as out, pytest.raises(
+            ParoleScreenError, match="worker process stopped unexpectedly"):
+        run_into(minimal_pack, path, out, 2, chunk_records=6)
+    assert one.startswith(target.read_bytes())
+    assert children() == []
 
 
-def test_the_last_wait_gives_up_on_a_worker_that_holds_the_lock(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A worker killed while it writes never gives the lock back: the main process must
-    still look at its workers between waits, not wait for the lock for good."""
-    monkeypatch.setattr(batch, "_LIVENESS_POLL", 0.01)
-    ctx = multiprocessing.get_context("fork")
-    with (tmp_path / "out").open("wb") as out:
-        turns = batch._DirectOutput(ctx, out.fileno(), "jsonl")
-        assert turns._turn.acquire()  # "the killed worker"
-        looks: list[bool] = []
+def test_a_stop_does_not_wait_for_good_on_a_write_nobody_reads(
+        minimal_pack: RulePack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C while a worker writes to a full pipe that nobody reads: the worker holds
+    SIGTERM back until its chunk is written, which never happens; after _STOP_WAIT it is
+    killed, and the batch ends."""
+    monkeypatch.setattr(workers, "_STOP_WAIT", 0.3)
+    path = write_input(tmp_path, lines_of(minimal_pack, 400))
 
-        def check() -> None:
-            looks.append(True)
-            if len(looks) >= 3:
-                raise ParoleScreenError("a worker process stopped unexpectedly")
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
 
-        with pytest.raises(ParoleScreenError, match="stopped unexpectedly"):
-            turns.wait_written(0, check)
-        assert len(looks) == 3
-        # With a deadline (the batch is failing anyway), the wait ends there, quietly.
-        started = time.monotonic()
-        turns.wait_written(0, lambda: None, started + 0.1)
-        assert 0.1 <= time.monotonic() - started < 5
-
-
-# -- the fallback: spool files -----------------------------------------------------------------
+    read, write = os.pipe()
+    previous = signal.signal(signal.SIGALRM, interrupt)
+    started = time.monotonic()
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 1.0)
+        with open(write, "wb") as out, pytest.raises(KeyboardInterrupt):  # noqa: PTH123
+            run_into(minimal_pack, path, out, 2, chunk_records=100)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        os.close(read)
+    assert time.monotonic() - started < 10
+    assert children() == []
 
 
-@pytest.fixture
-def spools(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """The spool folders made, to show the fallback was taken."""
-    made: list[str] = []
-    real = batch.tempfile.mkdtemp
+@pytest.mark.usefixtures("straight_out")
+def test_a_failed_write_stops_the_batch_soon(minimal_pack: RulePack, tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A write fails (a reader gone) while the input is slow to come: the batch stops
+    within a few chunks, rather than send every chunk left to be skipped (with stdin that
+    never ends, for good)."""
+    path = write_input(tmp_path, lines_of(minimal_pack, 50) * 40)  # 2,000 records
+    real_tasks = runner._tasks
+    sent: list[Any] = []
 
-    def spy(*args: Any, **kwargs: Any) -> str:
-        made.append(real(*args, **kwargs))
-        return made[-1]
+    def gone(fd: int, data: Any) -> None:
+        raise BrokenPipeError(errno.EPIPE, "Broken pipe")
 
-    monkeypatch.setattr(batch.tempfile, "mkdtemp", spy)
-    return made
+    def counted(*args: Any) -> Any:
+        for task in real_tasks(*args):
+            if len(sent) == 2:
+                time.sleep(0.6)  # input slow to come: the workers idle while chunk 0 fails
+            sent.append(task)
+            yield task
+
+    monkeypatch.setattr(workers, "write_rows", gone)
+    monkeypatch.setattr(runner, "_tasks", counted)
+    with (tmp_path / "out").open("wb") as out, pytest.raises(BrokenPipeError):
+        run_into(minimal_pack, path, out, 2, chunk_records=5)
+    assert 2 <= len(sent) < 50  # of 401 chunks
+
+
+# -- one chunk's turn, in a worker -------------------------------------------------------------
+
+
+class _Scorer:
+    """What a worker's chunk needs of a scorer: its rows (or a failure), and their format."""
+
+    def __init__(self, fmt: str, result: ChunkRows | Exception) -> None:
+        self.rows = type("Rows", (), {"fmt": fmt})()
+        self.result = result
+
+    def score(self, items: list[Item]) -> ChunkRows:
+        if isinstance(self.result, Exception):
+            raise self.result
+        return self.result
+
+
+ROWS = ChunkRows([b"one\n", b"two\n"], 2, 2, 0, Counter(), False)
+ITEMS = [Item("in.jsonl", 1, None, b"{}")]
+
+
+class Turn(NamedTuple):
+    """The pipes of one worker's turn: the token it gets, the token it passes on (and the
+    next worker's end of it), the output (and the end it is read from)."""
+
+    token_in: int
+    token_out: int
+    passed: int
+    out_fd: int
+    output: int
+
+    def chunk(self, fmt: str, result: ChunkRows | Exception) -> Any:
+        return workers._chunk(_Scorer(fmt, result), ITEMS, self.out_fd, self.token_in,
+                              self.token_out)
+
+
+@contextlib.contextmanager
+def turn(token: bytes | None) -> Iterator[Turn]:
+    """A worker's turn with ``token`` waiting for it (None: its writer is gone)."""
+    token_in, feed = os.pipe()
+    passed, token_out = os.pipe()
+    output, out_fd = os.pipe()
+    if token is not None:
+        os.write(feed, token)
+    os.close(feed)
+    try:
+        yield Turn(token_in, token_out, passed, out_fd, output)
+    finally:
+        for fd in (token_in, passed, token_out, output, out_fd):
+            os.close(fd)
+
+
+@pytest.mark.parametrize(("fmt", "token", "written", "passed"), [
+    ("jsonl", b"f", b"one\ntwo\n", b"w"),
+    ("json", b"f", b"[\none\ntwo\n", b"w"),  # the first chunk with rows opens the array
+    ("json", b"w", b",\none\ntwo\n", b"w"),
+])
+def test_a_turn_writes_the_chunk_and_passes_the_token_on(fmt: str, token: bytes,
+                                                         written: bytes, passed: bytes) -> None:
+    with turn(token) as pipes:
+        assert pipes.chunk(fmt, ROWS) == ROWS._replace(data=b"")
+        assert drain(pipes.output) == written and os.read(pipes.passed, 5) == passed
+
+
+def test_a_turn_without_rows_passes_the_token_as_it_came() -> None:
+    nothing = ChunkRows(b"", 0, 3, 0, Counter(), False)
+    with turn(b"f") as pipes:
+        assert pipes.chunk("json", nothing) == nothing
+        assert drain(pipes.output) == b"" and os.read(pipes.passed, 5) == b"f"
+
+
+def test_the_chunk_that_stops_the_batch_closes_the_output() -> None:
+    with turn(b"w") as pipes:
+        assert pipes.chunk("jsonl", ROWS._replace(stopped=True)).stopped
+        assert drain(pipes.output) == b"one\ntwo\n" and os.read(pipes.passed, 5) == b"x"
+
+
+def test_after_the_end_a_chunk_is_skipped() -> None:
+    with turn(b"x") as pipes:
+        assert isinstance(pipes.chunk("jsonl", ROWS), workers.Skipped)
+        assert drain(pipes.output) == b"" and os.read(pipes.passed, 5) == b"x"
+
+
+def test_a_failed_chunk_is_reported_in_its_turn_and_closes_the_output() -> None:
+    with turn(b"w") as pipes:
+        report = pipes.chunk("jsonl", ParoleScreenError("boom", kind="input_changed"))
+        assert report == workers.Failure("input_changed", "boom")
+        assert drain(pipes.output) == b"" and os.read(pipes.passed, 5) == b"x"
+
+
+def test_a_failed_write_closes_the_output_and_comes_back_as_the_os_error() -> None:
+    with turn(b"f") as pipes:
+        os.close(pipes.output)  # nobody reads: EPIPE
+        report = pipes.chunk("jsonl", ROWS)
+        os.dup2(pipes.passed, pipes.output)  # for the cleanup to close
+        assert isinstance(report, workers.Failure) and report.errno == errno.EPIPE
+        assert isinstance(report.error(), BrokenPipeError)
+        assert os.read(pipes.passed, 5) == b"x"
+
+
+def test_a_token_pipe_that_ends_means_a_lost_worker() -> None:
+    with turn(None) as pipes:
+        assert pipes.chunk("jsonl", ROWS) == workers.Failure("lost_worker", workers.LOST)
+        assert drain(pipes.output) == b""
+
+
+# -- an output without a descriptor: rows come back in the reports -------------------------------
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_a_bytesio_takes_the_spool_files(minimal_pack: RulePack, tmp_path: Path,
-                                         spools: list[str], fmt: str) -> None:
+def test_a_bytesio_gets_the_rows_back_through_the_reports(minimal_pack: RulePack,
+                                                          tmp_path: Path, fmt: str) -> None:
     path = write_input(tmp_path, lines_of(minimal_pack, 50, bad=(10,)))
     one, one_stats = in_memory(minimal_pack, path, 1, output_format=fmt, chunk_records=7)
-    assert spools == []
     two, stats = in_memory(minimal_pack, path, 2, output_format=fmt, chunk_records=7)
     assert two == one and same(stats, one_stats)
-    assert len(spools) == 1 and not Path(spools[0]).exists()
+    assert children() == []
 
 
 def test_a_wrapper_with_a_descriptor_beneath_is_written_through(minimal_pack: RulePack,
-                                                                tmp_path: Path,
-                                                                spools: list[str]) -> None:
+                                                                tmp_path: Path) -> None:
     """gzip.GzipFile answers fileno() with the file beneath it: writing there would skip
     the compression, so its rows go through the wrapper."""
     path = write_input(tmp_path, lines_of(minimal_pack, 50))
@@ -576,33 +565,7 @@ def test_a_wrapper_with_a_descriptor_beneath_is_written_through(minimal_pack: Ru
     target = tmp_path / "out.jsonl.gz"
     with gzip.open(target, "wb") as out:
         run_into(minimal_pack, path, out, 2, chunk_records=7)
-    assert gzip.decompress(target.read_bytes()) == one and len(spools) == 1
-
-
-class _NotForking:
-    """The fork context, claiming another start method."""
-
-    def __init__(self, ctx: Any) -> None:
-        self.ctx = ctx
-
-    def get_start_method(self) -> str:
-        return "spawn"
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.ctx, name)
-
-
-def test_workers_that_are_not_forked_take_the_spool_files(minimal_pack: RulePack,
-                                                          tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch,
-                                                          spools: list[str]) -> None:
-    """Only a forked worker has the descriptor: any other start method takes the spool."""
-    path = write_input(tmp_path, lines_of(minimal_pack, 50))
-    one, _ = in_memory(minimal_pack, path, 1, chunk_records=7)
-    not_forking = _NotForking(multiprocessing.get_context("fork"))
-    monkeypatch.setattr(multiprocessing, "get_context", lambda *args: not_forking)
-    assert in_file(minimal_pack, path, 2, chunk_records=7)[0] == one
-    assert len(spools) == 1
+    assert gzip.decompress(target.read_bytes()) == one
 
 
 # -- the CLI: stdout, -o, stdin, mixed inputs --------------------------------------------------
@@ -704,34 +667,76 @@ def test_cli_reader_going_away_ends_the_batch_quietly(minimal_pack: RulePack,
     assert child.returncode == 1 and "Traceback" not in errors
 
 
-def long_jobs_2_batch(pack: RulePack, tmp_path: Path) -> tuple[Path, list[str], dict[str, str]]:
-    """60,000 records: the file one job writes for them, and the CLI command (and its
-    environment) that scores them with two workers, to be stopped mid-run."""
-    path = write_input(tmp_path, lines_of(pack, 500) * 120)
-    whole = tmp_path / "whole.jsonl"
-    assert cli(str(path), "-o", str(whole)).returncode == 0
+@dataclasses.dataclass
+class HeldOpen:
+    """A batch run by :func:`held_open_batch`; ``stdout`` and ``stderr`` once it ended."""
+
+    whole: bytes
+    child: subprocess.Popen[bytes]
+    stdout: bytes = b""
+    stderr: bytes = b""
+
+
+@contextlib.contextmanager
+def held_open_batch(pack: RulePack, *args: str, stdout: Any = subprocess.PIPE
+                    ) -> Iterator[HeldOpen]:
+    """A CLI batch of 60,000 records read from a stdin that stays open, so that it cannot
+    end before the test stops it; with the bytes one job writes for those records."""
+    data = "".join(line + "\n" for line in lines_of(pack, 500) * 120).encode()
+    whole = cli("-", input=data.decode())
+    assert whole.returncode == 0, whole.stderr
     env = {**os.environ, "NO_COLOR": "1"}
     env.pop("PAROLE_SCREEN_RULES", None)
     command = [*cli_command(), "--rules", str(MINIMAL), "batch", "--as-of",
-               AS_OF.isoformat(), str(path), "--jobs", "2"]
-    return whole, command, env
+               AS_OF.isoformat(), "-", *args]
+    with subprocess.Popen(command, stdin=subprocess.PIPE, stdout=stdout,
+                          stderr=subprocess.PIPE, env=env, start_new_session=True) as child:
+        assert child.stdin is not None and child.stderr is not None
+        stdin = child.stdin
+
+        def feed() -> None:
+            with contextlib.suppress(OSError):  # the batch stopped reading: so be it
+                stdin.write(data)
+                stdin.flush()
+
+        feeder = threading.Thread(target=feed, daemon=True)
+        feeder.start()
+        run = HeldOpen(whole.stdout.encode(), child)
+        try:
+            yield run
+            child.wait(timeout=60)
+        except (subprocess.TimeoutExpired, AssertionError):
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait()
+            raise
+        finally:
+            feeder.join(timeout=60)
+            with contextlib.suppress(OSError):
+                stdin.close()
+        run.stderr = child.stderr.read()
+        run.stdout = child.stdout.read() if child.stdout is not None else b""
+
+
+def wait_for(ready: Any, child: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while not ready():
+        assert child.poll() is None, "the batch ended"
+        assert time.monotonic() < deadline, "nothing was written"
+        time.sleep(0.01)
 
 
 def test_cli_ctrl_c_leaves_whole_chunks_in_order(minimal_pack: RulePack, tmp_path: Path) -> None:
     """Interrupted mid-run with stdout on a file: exit 130, and the file holds the first
-    chunks of what one job writes, each whole (the main process waits for a write under
-    way before the workers are stopped)."""
-    whole, command, env = long_jobs_2_batch(minimal_pack, tmp_path)
+    chunks of what one job writes, each whole (a worker holds the stop back while it
+    writes). The input stays open: the batch cannot end before the Ctrl-C."""
     target = tmp_path / "out.jsonl"
-    with target.open("wb") as out, subprocess.Popen(command, stdout=out,
-                                                    stderr=subprocess.PIPE, env=env) as child:
-        while not target.stat().st_size and child.poll() is None:
-            time.sleep(0.01)  # until the first chunk is out
-        child.send_signal(signal.SIGINT)
-        child.communicate(timeout=60)
-    assert child.returncode == 130
+    with target.open("wb") as out, held_open_batch(minimal_pack, "--jobs", "2",
+                                                   stdout=out) as run:
+        wait_for(lambda: target.stat().st_size, run.child)  # until the first chunk is out
+        run.child.send_signal(signal.SIGINT)
+    assert run.child.returncode == 130, run.stderr
     rows = target.read_bytes()
-    assert whole.read_bytes().startswith(rows)
+    assert run.whole.startswith(rows)
     assert 0 < rows.count(b"\n") < 60_000 and rows.count(b"\n") % 512 == 0
 
 
@@ -742,27 +747,17 @@ def test_cli_sigterm_and_sighup_stop_like_ctrl_c(minimal_pack: RulePack, tmp_pat
     """`timeout`, `kill` or a closed terminal: exit 130 with one line, and with -o no file
     is left behind (the default action left a hidden temporary file of rows beside it, and
     with two jobs, worker tracebacks)."""
-    _, command, env = long_jobs_2_batch(minimal_pack, tmp_path)
     folder = tmp_path / "rows"
     folder.mkdir()
-    command = [*command[:-1], jobs, "-o", str(folder / "out.jsonl")]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env,
-                          start_new_session=True) as child:
-        try:
-            while child.poll() is None and not any(
-                    part.stat().st_size for part in folder.glob(".out.jsonl.*.tmp")):
-                time.sleep(0.01)  # until rows are being written
-            if stop.startswith("SIGTERM"):
-                child.send_signal(signal.SIGTERM)
-            else:
-                os.killpg(child.pid, signal.SIGHUP)
-            out, errors = child.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.communicate()
-            pytest.fail("the batch did not stop")
-    assert child.returncode == 130, errors
-    assert errors.decode() == "interrupted\n" and out == b""
+    with held_open_batch(minimal_pack, "--jobs", jobs, "-o", str(folder / "out.jsonl")) as run:
+        wait_for(lambda: any(part.stat().st_size  # until rows are being written
+                             for part in folder.glob(".out.jsonl.*.tmp")), run.child)
+        if stop.startswith("SIGTERM"):
+            run.child.send_signal(signal.SIGTERM)
+        else:
+            os.killpg(run.child.pid, signal.SIGHUP)
+    assert run.child.returncode == 130, run.stderr
+    assert run.stderr == b"interrupted\n" and run.stdout == b""
     assert list(folder.iterdir()) == []
 
 
@@ -770,205 +765,15 @@ def test_cli_a_killed_worker_ends_the_batch_with_an_error(minimal_pack: RulePack
                                                         tmp_path: Path) -> None:
     """A worker killed mid-run (the OOM killer, say): exit 1 with one line, no traceback,
     and the output so far is whole chunks of what one job writes."""
-    whole, command, env = long_jobs_2_batch(minimal_pack, tmp_path)
     target = tmp_path / "out.jsonl"
-    with target.open("wb") as out, subprocess.Popen(command, stdout=out, stderr=subprocess.PIPE,
-                                                    env=env, start_new_session=True) as child:
-        try:
-            while not target.stat().st_size and child.poll() is None:
-                time.sleep(0.01)  # until the first chunk is out
-            workers = Path(f"/proc/{child.pid}/task/{child.pid}/children").read_text().split()
-            os.kill(int(workers[0]), signal.SIGKILL)
-            _, errors = child.communicate(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(child.pid, signal.SIGKILL)
-            child.communicate()
-            pytest.fail("the batch hung after a worker was killed")
-    message = errors.decode()
-    assert child.returncode == 1, message
+    with target.open("wb") as out, held_open_batch(minimal_pack, "--jobs", "2",
+                                                   stdout=out) as run:
+        wait_for(lambda: target.stat().st_size, run.child)  # until the first chunk is out
+        pid = run.child.pid
+        batch_workers = Path(f"/proc/{pid}/task/{pid}/children").read_text()
+        os.kill(int(batch_workers.split()[0]), signal.SIGKILL)
+    message = run.stderr.decode()
+    assert run.child.returncode == 1, message
     assert "worker process stopped unexpectedly" in message and "Traceback" not in message
     assert len(message.strip().splitlines()) == 1
-    assert whole.read_bytes().startswith(target.read_bytes())
-
-
-def test_a_lost_worker_stops_the_wait_for_its_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A worker killed mid-run (the OOM killer, say) takes its chunk with it: the wait for
-    that chunk must end with an error, not go on for good."""
-    class Never:
-        waits = 0
-
-        def ready(self) -> bool:
-            return False
-
-        def wait(self, timeout: float) -> None:
-            Never.waits += 1
-            if Never.waits > 100:  # the test fails rather than hangs
-                raise AssertionError("still waiting for the lost chunk")
-            time.sleep(timeout)
-
-    class Pool:
-        def apply_async(self, function: Any, args: Any) -> Never:
-            return Never()
-
-    monkeypatch.setattr(batch, "_LIVENESS_POLL", 0.01)
-    looks: list[bool] = []
-
-    def check() -> None:
-        looks.append(True)
-        if len(looks) >= 3:  # gone by the third look
-            raise ParoleScreenError("a worker process stopped unexpectedly")
-
-    flight = batch._InFlight()
-    with pytest.raises(ParoleScreenError, match="worker process stopped unexpectedly"):
-        batch._feed(Pool(), iter([[], []]), lambda result: True, 1, check, flight)
-    assert len(looks) == 3
-    assert len(flight.tasks) == 1 and flight.taken == -1  # still in flight, for _collect
-
-
-@pytest.mark.usefixtures("no_spool")
-def test_a_batch_whose_worker_is_gone_stops_with_an_error(
-        minimal_pack: RulePack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The real check, through run_batch: the workers are made to look gone (killing one
-    could leave the pool's queue lock taken, see bpo-22393) while a chunk is awaited."""
-    monkeypatch.setattr(batch, "_LIVENESS_POLL", 0.05)
-    real_children = batch._children
-    looks: list[bool] = []
-
-    def children() -> set[int | None]:
-        looks.append(True)
-        return real_children() if len(looks) <= 2 else set()  # before and after the start
-
-    scored = Scorer.chunk
-
-    def slow_chunk(self: Scorer, items: list[Item]) -> Any:
-        time.sleep(0.5)  # long enough to be looked at while awaited
-        return scored(self, items)
-
-    monkeypatch.setattr(batch, "_children", children)
-    monkeypatch.setattr(Scorer, "chunk", slow_chunk)
-    path = write_input(tmp_path, lines_of(minimal_pack, 20))
-    with (tmp_path / "out").open("wb") as out, pytest.raises(
-            ParoleScreenError, match="worker process stopped unexpectedly"):
-        run_into(minimal_pack, path, out, 2, chunk_records=5)
-    assert len(looks) > 2
-
-
-def test_collecting_the_chunks_in_flight_gives_up_on_a_stuck_or_lost_one(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """A write stuck on a stalled pipe, or a killed worker's chunk, never finishes: the
-    collection ends at its deadline, or at once when a worker is gone."""
-    class Stuck:
-        def ready(self) -> bool:
-            return False
-
-        def wait(self, timeout: float) -> None:
-            time.sleep(timeout)
-
-    class Done:
-        def ready(self) -> bool:
-            return True
-
-    monkeypatch.setattr(batch, "_LIVENESS_POLL", 0.01)
-    started = time.monotonic()
-    batch._collect(deque([Done(), Stuck()]), lambda: False, started + 0.3)
-    assert 0.3 <= time.monotonic() - started < 5
-    started = time.monotonic()
-    batch._collect(deque([Stuck()]), lambda: True, started + 30)
-    assert time.monotonic() - started < 5
-
-
-#: A batch whose first worker to hand back a second result is stuck there, holding the
-#: pool's result queue lock, until the test kills it (as the OOM killer might).
-KILLED_HOLDING_THE_LOCK = """
-import datetime as dt, multiprocessing.queues, os, sys, time
-from parole_screen import batch, load_pack
-from parole_screen.batch import BatchOptions, run_batch
-from parole_screen.batch_input import resolve_inputs
-from parole_screen.errors import ParoleScreenError
-
-main, mark = os.getpid(), sys.argv[4]
-batch._STOP_WAIT = 1.0
-sent = []
-
-def put(self, obj):
-    obj = multiprocessing.queues._ForkingPickler.dumps(obj)
-    with self._wlock:
-        sent.append(1)
-        if os.getpid() != main and len(sent) == 2:
-            with open(mark, "w") as handle:
-                handle.write(str(os.getpid()))
-            time.sleep(60)
-        self._writer.send_bytes(obj)
-
-multiprocessing.queues.SimpleQueue.put = put
-pack, path, target = load_pack(sys.argv[1]), sys.argv[2], sys.argv[3]
-with open(target, "wb") as out:
-    try:
-        run_batch(pack, resolve_inputs([path]), out,
-                  BatchOptions(as_of=dt.date(2026, 2, 1), chunk_records=5), jobs=2)
-    except ParoleScreenError as error:
-        print(error)
-"""
-
-
-def test_a_worker_killed_holding_a_pool_lock_does_not_hang_the_batch(
-        minimal_pack: RulePack, tmp_path: Path) -> None:
-    """Pool.terminate waits for good on a queue lock a killed worker held: the batch stops
-    the workers itself instead, and ends with the lost-worker error."""
-    path = write_input(tmp_path, lines_of(minimal_pack, 200))
-    mark = tmp_path / "stuck"
-    command = [sys.executable, "-c", KILLED_HOLDING_THE_LOCK, str(MINIMAL), str(path),
-               str(tmp_path / "out.jsonl"), str(mark)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                          start_new_session=True) as child:
-        try:
-            deadline = time.monotonic() + 30
-            while not mark.exists() or not mark.read_text():
-                assert time.monotonic() < deadline and child.poll() is None
-                time.sleep(0.05)
-            os.kill(int(mark.read_text()), signal.SIGKILL)
-            out, errors = child.communicate(timeout=30)
-        except (subprocess.TimeoutExpired, AssertionError):
-            os.killpg(child.pid, signal.SIGKILL)
-            child.communicate()
-            pytest.fail("the batch hung, or never got stuck as planned")
-    assert child.returncode == 0, errors.decode()
-    assert b"worker process stopped unexpectedly" in out
-
-
-@pytest.mark.usefixtures("no_spool")
-def test_a_failed_write_in_a_thread_stops_the_batch_soon(minimal_pack: RulePack,
-                                                         tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """Chunk 1 waits for its turn in a thread, whose write then fails (a reader gone) while
-    its worker is idle, the input being slow: the batch stops within a few chunks, rather
-    than send every chunk left to be skipped (with stdin that never ends, for good)."""
-    path = write_input(tmp_path, lines_of(minimal_pack, 50) * 40)  # 2,000 records
-    scored = Scorer.chunk
-    real_write_rows = batch.write_rows
-    real_tasks = batch._tasks
-    sent: list[Any] = []
-
-    def first_is_slow(self: Scorer, items: list[Item]) -> Any:
-        if items[0].line == 1:
-            time.sleep(0.3)
-        return scored(self, items)
-
-    def gone_in_threads(fd: int, data: Any) -> None:
-        if threading.current_thread() is not threading.main_thread():
-            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
-        real_write_rows(fd, data)
-
-    def counted(*args: Any) -> Any:
-        for task in real_tasks(*args):
-            if len(sent) == 2:
-                time.sleep(0.6)  # input slow to come: the workers idle while chunk 1 fails
-            sent.append(task)
-            yield task
-
-    monkeypatch.setattr(Scorer, "chunk", first_is_slow)
-    monkeypatch.setattr(batch, "write_rows", gone_in_threads)
-    monkeypatch.setattr(batch, "_tasks", counted)
-    with (tmp_path / "out").open("wb") as out, pytest.raises(BrokenPipeError):
-        run_into(minimal_pack, path, out, 2, chunk_records=5)
-    assert 2 <= len(sent) < 50  # of 401 chunks
+    assert run.whole.startswith(target.read_bytes())
