@@ -438,6 +438,28 @@ def test_a_failed_write_stops_the_batch_soon(minimal_pack: RulePack, tmp_path: P
     assert 2 <= len(sent) < 50  # of 401 chunks
 
 
+def test_a_worker_that_cannot_be_started_fails_the_batch(
+        minimal_pack: RulePack, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Out of processes: the second fork fails; the first worker is stopped, not left."""
+    real_fork = os.fork
+    forks: list[int] = []
+
+    def fork() -> int:
+        forks.append(1)
+        if len(forks) == 2:
+            raise BlockingIOError(errno.EAGAIN, "Resource temporarily unavailable")
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork)
+    path = write_input(tmp_path, lines_of(minimal_pack, 20))
+    started = time.monotonic()
+    with (tmp_path / "out").open("wb") as out, pytest.raises(
+            ParoleScreenError, match="cannot start a worker process: Resource temporarily"):
+        run_into(minimal_pack, path, out, 2, chunk_records=5)
+    assert children() == [] and time.monotonic() - started < 5
+    assert (tmp_path / "out").read_bytes() == b""
+
+
 # -- one chunk's turn, in a worker -------------------------------------------------------------
 
 

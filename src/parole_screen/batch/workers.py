@@ -101,7 +101,6 @@ class _Worker:
     owed: int = 0  # chunks sent whose report is not in
     received: bytearray = field(default_factory=bytearray)
     ready: deque[Any] = field(default_factory=deque)  # reports read, not yet taken
-    gone: bool = False
 
 
 class Workers:
@@ -129,10 +128,10 @@ class Workers:
                for i in range(self.jobs)]
         every = {fd for pair in (*tasks, *reports, *ring) for fd in pair}
         write_all(ring[0][1], _FIRST)
+        started = False
         try:
             for number in range(self.jobs):
-                pid = os.fork()
-                if pid == 0:  # pragma: no cover - the child, which never returns
+                if (pid := _fork()) == 0:  # pragma: no cover - the child, which never returns
                     for fd in every - set(own[number]):
                         os.close(fd)
                     _worker_main(self.scorer, self.out_fd, *own[number])
@@ -140,16 +139,15 @@ class Workers:
                 self.workers.append(_Worker(pid, tasks[number][1], reports[number][0]))
                 self.selector.register(reports[number][0], selectors.EVENT_READ,
                                        self.workers[-1])
-        except OSError as error:  # no fork: out of processes or memory
-            for number in range(len(self.workers), self.jobs):
-                os.close(tasks[number][1])
-                os.close(reports[number][0])
-            self.__exit__(type(error), error, None)
-            raise ParoleScreenError(f"cannot start worker processes: {error.strerror}",
-                                    kind="no_workers") from None
+            started = True
         finally:
             for fd in {fd for ends in own for fd in ends}:
                 os.close(fd)  # the children's ends: a child's death then ends its pipes
+            for number in range(len(self.workers), self.jobs):  # not started
+                os.close(tasks[number][1])
+                os.close(reports[number][0])
+            if not started:
+                self.__exit__(ParoleScreenError, None, None)
         return self
 
     def send(self, task: Task) -> None:
@@ -194,7 +192,6 @@ class Workers:
         data = os.read(worker.reports, 1 << 20)
         if not data:
             self.selector.unregister(worker.reports)
-            worker.gone = True
             if worker.owed:
                 raise ParoleScreenError(LOST, kind="lost_worker")
             return
@@ -233,6 +230,14 @@ class Workers:
             os.waitpid(worker.pid, 0)
             os.close(worker.reports)
         self.selector.close()
+
+
+def _fork() -> int:
+    try:
+        return os.fork()
+    except OSError as error:  # out of processes or memory
+        raise ParoleScreenError(f"cannot start a worker process: {error.strerror}",
+                                kind="no_workers") from None
 
 
 # -- in the worker ----------------------------------------------------------------------------
@@ -287,7 +292,10 @@ def _chunk(scorer: ChunkScorer, task: Task, out_fd: int | None, token_in: int,
         if isinstance(result, Failure):
             passed = _CLOSED
             return result
-        if out_fd is not None and result.data:
+        if out_fd is None:  # the rows go back in the report, joined (one bytes to pickle)
+            data = result.data
+            result = result._replace(data=data if isinstance(data, bytes) else b"".join(data))
+        elif result.data:
             try:
                 _write_whole(out_fd, result.data, token, scorer.rows.fmt == "json")
             except Exception as error:
