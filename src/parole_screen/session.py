@@ -18,7 +18,7 @@ from typing import Any
 
 from .answers import coerce_answers
 from .errors import AnswerError, ParoleScreenError, SessionError
-from .files import write_atomic
+from .files import read_capped, write_atomic
 from .interview import Interview
 from .pack import RulePack
 
@@ -105,8 +105,7 @@ def save_session(path: Path, session: Session) -> None:
 def load_session(path: Path) -> Session:
     """Read a saved session; any problem is a :class:`SessionError` with one clear line."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SESSION_BYTES + 1)
+        data = read_capped(path, MAX_SESSION_BYTES)
     except FileNotFoundError:
         raise SessionError(f"{path}: no saved interview here; start one without --resume"
                            ) from None
