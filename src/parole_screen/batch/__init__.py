@@ -14,7 +14,7 @@ The pipeline, one module per stage::
 No terminal I/O here: ``parole_screen.cli.batch`` owns the progress bar and the summary.
 """
 
-from .records import MAX_RECORD_BYTES, Progress
+from .records import MAX_RECORD_BYTES
 from .rows import ERROR_KINDS, ERROR_SCHEMA, OUTPUT_FORMATS
 from .runner import (
     CHUNK_RECORDS,
@@ -35,7 +35,6 @@ __all__ = [
     "BatchOptions",
     "BatchStats",
     "InputSource",
-    "Progress",
     "output_file",
     "output_format_for",
     "refuse_inputs_as_output",

@@ -68,9 +68,24 @@ class BatchStats:
             order.index(kv[0]) if kv[0] in order else len(order), -kv[1], kv[0]))
         return dict(ranked)
 
+    def headline(self, pack: RulePack, day: str, baseline: RulePack | None = None) -> str:
+        """The summary's first line: how many records, scored how, how fast."""
+        rate = self.records / self.seconds if self.seconds > 0 else 0.0
+        noun = "record" if self.records == 1 else "records"
+        head = (f"{self.records:,} {noun} as of {day} with {pack.meta.id} {pack.meta.version} "
+                f"in {self.seconds:.2f} s ({rate:,.0f} records/s): {self.scored:,} scored, "
+                f"{self.rejected:,} rejected")
+        if baseline is not None:
+            head += (f"; compared with {baseline.meta.id} {baseline.meta.version} from "
+                     f"{baseline.path}: {self.counts['compare:changed']:,} would change")
+            if baseline.content_hash == pack.content_hash:
+                head += " (the two packs are identical)"
+        return head
+
     def summary(self, pack: RulePack, baseline: RulePack | None = None
                 ) -> list[tuple[str, dict[str, int]]]:
-        """The summary's lines after its first: a label, and the counts it shows in order."""
+        """The summary's lines after the headline: a label, and the counts it shows in
+        order."""
         if baseline is not None:
             lines = [("changes", self.group("change")),
                      ("top category moves", self.group("move"))]
@@ -85,22 +100,22 @@ class BatchStats:
 
 def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
               options: BatchOptions, *, jobs: int = 1, baseline: RulePack | None = None,
-              progress: Progress | None = None,
               on_chunk: Callable[[BatchStats], None] | None = None) -> BatchStats:
     """Score every record of ``sources`` into ``out`` in input order; return the totals.
 
     With ``jobs`` > 1 (0: one per core) the chunks are scored by that many forked worker
     processes (where the system can fork), and the output is byte for byte the same as
     with one job. With a ``baseline`` pack, only records whose decision differs are
-    written (change rows). Nothing of the process is changed (its garbage collector,
-    its signals); a worker process tunes its own collector.
+    written (change rows). ``on_chunk`` is given the totals so far after each chunk.
+    Nothing of this process is changed (its garbage collector, its signals); a worker
+    process tunes its own collector.
     """
     if options.output_format not in OUTPUT_FORMATS:
         raise ParoleScreenError(f"unknown output format '{options.output_format}'",
                                 kind="usage")
     jobs = resolve_jobs(jobs)
     stats = BatchStats()
-    tally = progress or Progress()
+    tally = Progress()
     started = time.perf_counter()
     scorer = ChunkScorer(pack, options.as_of, options.output_format,
                          fail_fast=options.fail_fast, baseline=baseline)

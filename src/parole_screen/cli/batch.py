@@ -8,18 +8,16 @@ signals, the garbage collector, progress bar, summary, exit code.
 
 import contextlib
 import gc
-import os
 import signal
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .common import (
-    EXIT_ERROR,
     EXIT_REJECTED,
     State,
     handled,
@@ -114,8 +112,9 @@ def batch(
             source.size or 0 for source in sources)
         show_bar = (not quiet and not current.plain and sys.stderr.isatty()
                     and (out is not None or not sys.stdout.isatty()))
+        # On stdout, a reader gone (`| head`) ends the batch quietly (see handled()).
         sink = (output_file(out, sources, force=force) if out is not None
-                else _stdout())
+                else contextlib.nullcontext(sys.stdout.buffer))
         with sink as rows, _progress_bar(current, show_bar, total) as on_chunk, _tuned_gc():
             stats = run_batch(pack, sources, rows, options, jobs=jobs, baseline=baseline,
                               on_chunk=on_chunk)
@@ -159,21 +158,6 @@ def _tuned_gc() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _stdout() -> Iterator[IO[bytes]]:
-    """Stdout for the rows; a closed pipe ends the run quietly."""
-    stdout = sys.stdout.buffer
-    try:
-        yield stdout
-        stdout.flush()
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop, and keep Python from complaining
-        # about the unflushed stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(EXIT_ERROR) from None
-
-
-@contextlib.contextmanager
 def _progress_bar(current: State, show: bool, total: int | None) -> Iterator[Any]:
     """A rich progress bar on stderr, only when asked for; yields the per-chunk callback."""
     if not show:
@@ -201,32 +185,17 @@ def _progress_bar(current: State, show: bool, total: int | None) -> Iterator[Any
         yield on_chunk
 
 
-def _counts(pairs: dict[str, int]) -> str:
-    return ", ".join(f"{key} {count:,}" for key, count in pairs.items()) or "none"
-
-
 def _summary(current: State, stats: "BatchStats", pack: "RulePack", baseline: "RulePack | None",
              day: str, out: Path | None) -> None:
     from rich.text import Text
 
     console = make_console(current, stderr=True)
-    rate = stats.records / stats.seconds if stats.seconds > 0 else 0.0
-    noun = "record" if stats.records == 1 else "records"
-    head = (f"{stats.records:,} {noun} as of {day} with {pack.meta.id} {pack.meta.version} in "
-            f"{stats.seconds:.2f} s ({rate:,.0f} records/s): {stats.scored:,} scored, "
-            f"{stats.rejected:,} rejected")
-    if baseline is not None:
-        changed = stats.counts.get("compare:changed", 0)
-        head += (f"; compared with {baseline.meta.id} {baseline.meta.version} from "
-                 f"{baseline.path}: {changed:,} would change")
-        if baseline.content_hash == pack.content_hash:
-            head += " (the two packs are identical)"
+    console.print(Text(stats.headline(pack, day, baseline), style="bold"), soft_wrap=True)
     lines = stats.summary(pack, baseline)
-    console.print(Text(head, style="bold"), soft_wrap=True)
     width = max(len(label) for label, _ in lines) + 1
     for label, counts in lines:
         line = Text(f"  {label + ':':<{width}} ", style="bold")
-        line.append(_counts(counts))
+        line.append(", ".join(f"{key} {count:,}" for key, count in counts.items()) or "none")
         console.print(line, soft_wrap=True)
     if stats.stopped_early:
         console.print("stopped at the first rejected record (--fail-fast)", soft_wrap=True)
