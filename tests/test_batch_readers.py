@@ -18,9 +18,8 @@ from typer.testing import CliRunner
 
 from conftest import MINIMAL
 from parole_screen.batch import BatchOptions, json_arrays, readers, records, run_batch
-from parole_screen.batch.compare import as_input
 from parole_screen.batch.readers import iter_items
-from parole_screen.batch.records import Item, Rejected, parse_record
+from parole_screen.batch.records import Item, Rejected, as_input, parse_record
 from parole_screen.batch.rows import cell
 from parole_screen.batch.sources import resolve_inputs
 from parole_screen.cli import app

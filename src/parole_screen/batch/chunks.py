@@ -10,8 +10,8 @@ from typing import Any
 
 from ..engine import ScoredChunk, score_chunk
 from ..pack import RulePack
-from .compare import as_input, compare_chunk
-from .records import Item, parse_many
+from .compare import compare_chunk
+from .records import Item, as_input, parse_many
 from .rows import ChunkRows, RowFormat, Rows, cell
 
 

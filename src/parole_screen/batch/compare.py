@@ -12,7 +12,7 @@ from ..engine import screen_many
 from ..errors import AnswerError
 from ..jsonbytes import dumps
 from ..pack import RulePack
-from .records import Item, Rejected
+from .records import Item, as_input
 from .rows import ChunkRows, RowFormat, cell
 
 CHANGE_SCHEMA = "parole-screen/change@1"
@@ -54,14 +54,6 @@ def compare_chunk(rows: RowFormat, pack: RulePack, baseline: RulePack, as_of: dt
                    f"{after['top_category'] or 'none'}"] += 1
         kept.append(change_row(rows, item, before, after, change))
     return ChunkRows(rows.join(kept), len(kept), done, rejected, counts, False)
-
-
-def as_input(record: Any) -> Any:
-    """What the engine takes: a record, or an :class:`AnswerError` it passes through for a
-    record that could not be read."""
-    if isinstance(record, Rejected):
-        return AnswerError(record.reason, kind=record.kind)
-    return record
 
 
 def change_row(rows: RowFormat, item: Item, before: dict[str, Any], after: dict[str, Any],

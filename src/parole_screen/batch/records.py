@@ -47,6 +47,14 @@ class Progress:
         self.bytes_read = 0
 
 
+def as_input(record: Any) -> Any:
+    """What the engine takes: a record, or an :class:`AnswerError` it passes through for a
+    record that could not be read."""
+    if isinstance(record, Rejected):
+        return AnswerError(record.reason, kind=record.kind)
+    return record
+
+
 def json_lines_hint(text: str, start: int = 0) -> str:
     """A hint for a file meant to hold one JSON value that holds JSON lines: when the value
     at ``start`` is whole and on one line, and an object follows it on a later line; else
