@@ -137,8 +137,9 @@ def test_chunks_finished_out_of_turn_are_written_in_order(minimal_pack: RulePack
                                                           tmp_path: Path,
                                                           monkeypatch: pytest.MonkeyPatch,
                                                           fmt: str) -> None:
-    """The first chunk is the slowest, so the second is scored before the first is written
-    and its worker waits for the token: the bytes are still those of one job."""
+    """The first chunk is the slowest, so the second is scored before the first is written:
+    its worker scores its next chunk meanwhile, and writes both in their turn; the bytes
+    are still those of one job."""
     lines = lines_of(minimal_pack, 40, bad=(3, 30))
     path = write_input(tmp_path, lines)
     one, one_stats = in_memory(minimal_pack, path, 1, output_format=fmt, chunk_records=6)
@@ -166,9 +167,10 @@ def test_chunks_finished_out_of_turn_are_written_in_order(minimal_pack: RulePack
         os.close(read_end)
         os.close(write_end)
     assert direct == one and same(stats, one_stats)
-    # The first chunk is 3 lines (staggered): the second, from line 4, was scored first,
-    # and waited for the token until the first was written.
-    assert events.index(b"scored 4") < events.index(b"scored 1") < events.index(b"written")
+    # Chunks of 3 (staggered), 6, 6...: the second worker scored the second chunk (from
+    # line 4), then its next (from line 16), all before the first chunk was written.
+    assert events.index(b"scored 4") < events.index(b"scored 16") < events.index(b"written")
+    assert events.index(b"scored 1") < events.index(b"written")
 
 
 @pytest.mark.usefixtures("straight_out")
@@ -344,14 +346,15 @@ def test_a_failure_that_is_not_an_os_error_is_an_internal_error(
 def test_fail_fast_with_later_chunks_still_being_scored(minimal_pack: RulePack, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """--fail-fast ends the batch while the chunks after the stop are still being scored:
-    they are never written, and their workers are stopped, not waited for."""
+    they are never written, and their workers are stopped, not waited for (nor does the
+    worker of the stop look ahead to its next chunk)."""
     lines = lines_of(minimal_pack, 60, bad=(16,))
     path = write_input(tmp_path, lines)
     one, _ = in_memory(minimal_pack, path, 1, fail_fast=True, chunk_records=3)
     scored = ChunkScorer.score
 
     def later_is_slow(self: ChunkScorer, items: list[Item]) -> Any:
-        if items[0].line > 17:
+        if items[0].line > 22:  # from the second chunk after the stop's (17-19)
             time.sleep(30)  # still being scored when the stop comes
         return scored(self, items)
 
@@ -491,8 +494,9 @@ class Turn(NamedTuple):
     output: int
 
     def chunk(self, fmt: str, result: ChunkRows | Exception) -> Any:
-        return workers._chunk(_Scorer(fmt, result), ITEMS, self.out_fd, self.token_in,
-                              self.token_out)
+        scorer: Any = _Scorer(fmt, result)
+        return workers._turn(workers._scored(scorer, ITEMS), scorer, self.out_fd,
+                             self.token_in, self.token_out)
 
 
 @contextlib.contextmanager

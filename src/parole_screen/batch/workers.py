@@ -31,14 +31,14 @@ import contextlib
 import gc
 import os
 import pickle
+import select
 import selectors
 import signal
 import struct
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import IO, Any, NamedTuple, NoReturn
+from typing import Any, NamedTuple, NoReturn
 
 from ..errors import ParoleScreenError
 from .chunks import ChunkScorer
@@ -245,7 +245,12 @@ def _fork() -> int:
 
 def _worker_main(scorer: ChunkScorer, out_fd: int | None, tasks: int, reports: int,
                  token_in: int, token_out: int) -> NoReturn:  # pragma: no cover - a child
-    """Score, write and report chunks until the task pipe ends; never returns."""
+    """Score, write and report chunks until the task pipe ends; never returns.
+
+    A chunk scored before its turn waits for the token while the next one is scored (at
+    most one waits): a worker that finished early does not sit idle. (Not after a chunk
+    that fails or stops the batch: nothing after it is written.)
+    """
     code = 0
     try:
         # The main process handles Ctrl-C and a closed terminal; SIGTERM, its way to stop
@@ -257,9 +262,18 @@ def _worker_main(scorer: ChunkScorer, out_fd: int | None, tasks: int, reports: i
         # This process is the batch's own: collect rarely, and never scan the pack.
         gc.freeze()
         gc.set_threshold(GC_THRESHOLD)
-        with os.fdopen(tasks, "rb") as incoming:
-            for task in _received(incoming):
-                report = _chunk(scorer, task, out_fd, token_in, token_out)
+        inbox = _Inbox(tasks)
+        waiting: deque[ChunkRows | Failure] = deque()
+        while True:
+            if not waiting:
+                if (task := inbox.receive()) is None:
+                    break
+                waiting.append(_scored(scorer, task))
+            elif (len(waiting) < 2 and _goes_on(waiting[-1]) and not _ready(token_in)
+                  and (task := inbox.receive(block=False)) is not None):
+                waiting.append(_scored(scorer, task))  # its turn has not come: go on
+            else:
+                report = _turn(waiting.popleft(), scorer, out_fd, token_in, token_out)
                 data = pickle.dumps(report, pickle.HIGHEST_PROTOCOL)
                 write_all(reports, _HEADER.pack(len(data)) + data)
     except BaseException:
@@ -268,20 +282,54 @@ def _worker_main(scorer: ChunkScorer, out_fd: int | None, tasks: int, reports: i
         os._exit(code)
 
 
-def _received(stream: IO[bytes]) -> Iterator[Task]:
-    while header := stream.read(_HEADER.size):
-        (size,) = _HEADER.unpack(header)
-        yield pickle.loads(stream.read(size))  # noqa: S301 - from our own parent
+class _Inbox:
+    """The messages of a task pipe, each read whole."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.received = bytearray()
+        self.ended = False
+
+    def receive(self, *, block: bool = True) -> Task | None:
+        """The next task; None at the end of the pipe, or (not ``block``) if none is
+        there yet."""
+        while True:
+            if len(self.received) >= _HEADER.size:
+                (size,) = _HEADER.unpack_from(self.received)
+                if len(self.received) >= _HEADER.size + size:
+                    message = bytes(self.received[_HEADER.size:_HEADER.size + size])
+                    del self.received[:_HEADER.size + size]
+                    task: Task = pickle.loads(message)  # noqa: S301 - from our own parent
+                    return task
+            if self.ended or not (block or _ready(self.fd)):
+                return None
+            data = os.read(self.fd, 1 << 20)
+            self.ended = not data
+            self.received += data
 
 
-def _chunk(scorer: ChunkScorer, task: Task, out_fd: int | None, token_in: int,
-           token_out: int) -> ChunkRows | Failure | Skipped:
-    """Score one chunk, wait for the token, write the rows, pass the token on."""
+def _goes_on(result: ChunkRows | Failure) -> bool:
+    """False for a chunk after which nothing is written: no use scoring the next."""
+    return isinstance(result, ChunkRows) and not result.stopped
+
+
+def _ready(fd: int) -> bool:
+    """True if reading ``fd`` would not block."""
+    return bool(select.select([fd], [], [], 0)[0])
+
+
+def _scored(scorer: ChunkScorer, task: Task) -> ChunkRows | Failure:
+    """One chunk's rows, or why it failed (reported in its turn, after the chunks before)."""
     try:
         items = list(range_items(task)) if isinstance(task, LineRange) else task
-        result: ChunkRows | Failure = scorer.score(items) if items else _NOTHING
-    except Exception as error:  # reported in its turn, after the chunks before it
-        result = Failure.of(error)
+        return scorer.score(items) if items else _NOTHING
+    except Exception as error:
+        return Failure.of(error)
+
+
+def _turn(result: ChunkRows | Failure, scorer: ChunkScorer, out_fd: int | None,
+          token_in: int, token_out: int) -> ChunkRows | Failure | Skipped:
+    """Wait for the token, write the chunk's rows, pass the token on; the report."""
     token = os.read(token_in, 1)
     if not token:  # the worker before this one died: the output has a hole
         return Failure("lost_worker", LOST)
