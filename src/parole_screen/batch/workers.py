@@ -97,9 +97,8 @@ _NOTHING = ChunkRows(b"", 0, 0, 0, Counter(), False)
 class _Worker:
     pid: int
     tasks: int  # the write end of its task pipe
-    reports: int  # the read end of its report pipe
+    inbox: _Inbox  # its reports, from the read end of its report pipe
     owed: int = 0  # chunks sent whose report is not in
-    received: bytearray = field(default_factory=bytearray)
     ready: deque[Any] = field(default_factory=deque)  # reports read, not yet taken
 
 
@@ -136,7 +135,7 @@ class Workers:
                         os.close(fd)
                     _worker_main(self.scorer, self.out_fd, *own[number])
                 os.set_blocking(tasks[number][1], False)
-                self.workers.append(_Worker(pid, tasks[number][1], reports[number][0]))
+                self.workers.append(_Worker(pid, tasks[number][1], _Inbox(reports[number][0])))
                 self.selector.register(reports[number][0], selectors.EVENT_READ,
                                        self.workers[-1])
             started = True
@@ -153,8 +152,7 @@ class Workers:
     def send(self, task: Task) -> None:
         """Hand ``task`` to the next worker in turn, reading reports while its pipe is full."""
         worker = self.workers[self.sent % self.jobs]
-        data = pickle.dumps(task, pickle.HIGHEST_PROTOCOL)
-        view = memoryview(_HEADER.pack(len(data)) + data)
+        view = memoryview(_message(task))
         self.selector.register(worker.tasks, selectors.EVENT_WRITE, None)
         try:
             while view:
@@ -189,20 +187,11 @@ class Workers:
         return rows
 
     def _read(self, worker: _Worker) -> None:
-        data = os.read(worker.reports, 1 << 20)
-        if not data:
-            self.selector.unregister(worker.reports)
+        if not worker.inbox.read():
+            self.selector.unregister(worker.inbox.fd)
             if worker.owed:
                 raise ParoleScreenError(LOST, kind="lost_worker")
-            return
-        worker.received += data
-        while len(worker.received) >= _HEADER.size:
-            (size,) = _HEADER.unpack_from(worker.received)
-            if len(worker.received) < _HEADER.size + size:
-                break
-            message = bytes(worker.received[_HEADER.size:_HEADER.size + size])
-            del worker.received[:_HEADER.size + size]
-            report = pickle.loads(message)  # noqa: S301 - from our own forked child
+        while (report := worker.inbox.message()) is not None:
             if isinstance(report, Failure) and report.kind == "lost_worker":
                 raise report.error()  # as soon as it is known, whoever's turn it is
             worker.ready.append(report)
@@ -225,10 +214,10 @@ class Workers:
                 if not os.read(key.fd, 1 << 20):
                     self.selector.unregister(key.fd)
         for worker in self.workers:
-            if worker.reports in self.selector.get_map():
+            if worker.inbox.fd in self.selector.get_map():
                 os.kill(worker.pid, signal.SIGKILL)
             os.waitpid(worker.pid, 0)
-            os.close(worker.reports)
+            os.close(worker.inbox.fd)
         self.selector.close()
 
 
@@ -274,38 +263,53 @@ def _worker_main(scorer: ChunkScorer, out_fd: int | None, tasks: int, reports: i
                 waiting.append(_scored(scorer, task))  # its turn has not come: go on
             else:
                 report = _turn(waiting.popleft(), scorer, out_fd, token_in, token_out)
-                data = pickle.dumps(report, pickle.HIGHEST_PROTOCOL)
-                write_all(reports, _HEADER.pack(len(data)) + data)
+                write_all(reports, _message(report))
     except BaseException:
         code = 1
     finally:
         os._exit(code)
 
 
+def _message(value: Any) -> bytes:
+    """``value`` as a message on a pipe: its length, then its pickle."""
+    data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
+
+
 class _Inbox:
-    """The messages of a task pipe, each read whole."""
+    """The messages read from a pipe (tasks or reports), each whole."""
 
     def __init__(self, fd: int) -> None:
         self.fd = fd
         self.received = bytearray()
         self.ended = False
 
-    def receive(self, *, block: bool = True) -> Task | None:
-        """The next task; None at the end of the pipe, or (not ``block``) if none is
+    def read(self) -> bool:
+        """Read what the pipe holds (blocking until it holds something); False at its end."""
+        data = os.read(self.fd, 1 << 20)
+        self.received += data
+        self.ended = not data
+        return not self.ended
+
+    def message(self) -> Any:
+        """The next message read whole, or None."""
+        if len(self.received) < _HEADER.size:
+            return None
+        (size,) = _HEADER.unpack_from(self.received)
+        if len(self.received) < _HEADER.size + size:
+            return None
+        data = bytes(self.received[_HEADER.size:_HEADER.size + size])
+        del self.received[:_HEADER.size + size]
+        return pickle.loads(data)  # noqa: S301 - from our own process, forked
+
+    def receive(self, *, block: bool = True) -> Any:
+        """The next message; None at the end of the pipe, or (not ``block``) if none is
         there yet."""
-        while True:
-            if len(self.received) >= _HEADER.size:
-                (size,) = _HEADER.unpack_from(self.received)
-                if len(self.received) >= _HEADER.size + size:
-                    message = bytes(self.received[_HEADER.size:_HEADER.size + size])
-                    del self.received[:_HEADER.size + size]
-                    task: Task = pickle.loads(message)  # noqa: S301 - from our own parent
-                    return task
+        while (message := self.message()) is None:
             if self.ended or not (block or _ready(self.fd)):
                 return None
-            data = os.read(self.fd, 1 << 20)
-            self.ended = not data
-            self.received += data
+            self.read()
+        return message
 
 
 def _goes_on(result: ChunkRows | Failure) -> bool:
