@@ -187,15 +187,17 @@ class Workers:
         return rows
 
     def _read(self, worker: _Worker) -> None:
-        if not worker.inbox.read():
-            self.selector.unregister(worker.inbox.fd)
-            if worker.owed:
-                raise ParoleScreenError(LOST, kind="lost_worker")
+        """Read a worker's reports; the end of its pipe while it owes one is its death."""
+        ended = not worker.inbox.read()
         while (report := worker.inbox.message()) is not None:
             if isinstance(report, Failure) and report.kind == "lost_worker":
                 raise report.error()  # as soon as it is known, whoever's turn it is
             worker.ready.append(report)
             worker.owed -= 1
+        if ended:
+            self.selector.unregister(worker.inbox.fd)
+            if worker.owed:
+                raise ParoleScreenError(LOST, kind="lost_worker")
 
     def __exit__(self, *exc: object) -> None:
         """Stop the workers: done with every chunk, they end at the end of their task
