@@ -2,6 +2,7 @@
 
     python benchmarks/batch.py          # 100,000 records for speed, 1,000,000 for memory
     python benchmarks/batch.py --quick  # 10,000 and 100,000: a quick look
+    python benchmarks/batch.py --against /tmp/main/.venv/bin/parole-screen  # before/after
 
 What it measures (issue 4 targets in brackets):
 
@@ -18,7 +19,10 @@ records is generated (and its rule/flag/choice coverage printed), then cycled wi
 to the size wanted. Each CLI run is a subprocess; wall time is what the table reports, CPU
 time is printed beside it because other work on the machine slows wall time, not CPU time.
 Cold-start commands run interleaved, round after round, and the median is reported.
-The console script next to this Python is used, not a shim such as pyenv's.
+The console script next to this Python is used, not a shim such as pyenv's. With
+``--against SCRIPT`` (another checkout's console script, in its own virtual environment)
+every speed and memory run is made with both, interleaved, so that both see the same spells
+of a noisy machine; the table then has a row for each.
 """
 
 from __future__ import annotations
@@ -163,6 +167,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--pool", type=int, default=20_000, help="distinct records generated")
     parser.add_argument("--rules", help="rule pack directory (default: the shipped pack)")
     parser.add_argument("--workdir", help="where to write inputs (default: a temp folder)")
+    parser.add_argument("--against", metavar="SCRIPT",
+                        help="another parole-screen console script to measure alongside")
     args = parser.parse_args(argv)
     records = args.records or (10_000 if args.quick else 100_000)
     rss_records = args.rss_records or (100_000 if args.quick else 1_000_000)
@@ -174,6 +180,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     pack = load_pack(pack_dir)
     as_of = pack.meta.as_of
     base = [*cli(), "--rules", str(pack_dir)]
+    clis = {"this": base}
+    if args.against:
+        clis["against"] = [args.against, "--rules", str(pack_dir)]
 
     print(f"machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}, load average "
           f"{os.getloadavg()[0]:.2f} at start")
@@ -206,16 +215,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         write_input(warm_input, pool, min(records, 1000))
         score_file = temp / "one.json"
         score_file.write_text(json.dumps(pool_records[0]))
-        batch = [*base, "batch", "--as-of", as_of.isoformat(), "--quiet"]
+        batches = {name: [*command, "batch", "--as-of", as_of.isoformat(), "--quiet"]
+                   for name, command in clis.items()}
 
-        speed: dict[int, list[float]] = {1: [], 2: []}
-        for jobs in (1, 2):
-            run([*batch, str(warm_input), "--jobs", str(jobs)])  # warm caches
-        for _ in range(repeats):  # interleaved: a slow spell on the VM hits both alike
-            for jobs in (1, 2):
-                wall, cpu, peak, total = run([*batch, str(speed_input), "--jobs", str(jobs)])
-                speed[jobs].append(records / wall)
-                print(f"batch --jobs {jobs}: {records:,} records in {wall:.1f} s wall "
+        speed: dict[tuple[str, int], list[float]] = {
+            (name, jobs): [] for name in clis for jobs in (1, 2)}
+        for name, jobs in speed:
+            run([*batches[name], str(warm_input), "--jobs", str(jobs)])  # warm caches
+        for _ in range(repeats):  # interleaved: a slow spell on the VM hits all alike
+            for name, jobs in speed:
+                wall, cpu, peak, total = run([*batches[name], str(speed_input), "--jobs",
+                                              str(jobs)])
+                speed[name, jobs].append(records / wall)
+                print(f"{name}: batch --jobs {jobs}: {records:,} records in {wall:.1f} s wall "
                       f"({records / wall:,.0f}/s), {cpu:.1f} s CPU (main process and workers), "
                       f"peak RSS {peak / 1024:.0f} MB (largest process), "
                       f"{total / 1024:.0f} MB (all processes)")
@@ -227,27 +239,34 @@ def main(argv: Sequence[str] | None = None) -> int:
         rss_input = temp / "memory.jsonl"
         speed_input.unlink()
         write_input(rss_input, pool, rss_records, bad_every=BAD_EVERY)
-        wall, cpu, peak_kib, _ = run([*batch, str(rss_input), "--jobs", "1"])
-        print(f"memory run: {rss_records:,} records (1 in {BAD_EVERY:,} rejected) in "
-              f"{wall:.1f} s wall, {cpu:.1f} s CPU ({rss_records / wall:,.0f} records/s)")
+        peak_kib = {}
+        for name, command in batches.items():
+            wall, cpu, peak_kib[name], _ = run([*command, str(rss_input), "--jobs", "1"])
+            print(f"{name}: memory run: {rss_records:,} records (1 in {BAD_EVERY:,} rejected) "
+                  f"in {wall:.1f} s wall, {cpu:.1f} s CPU ({rss_records / wall:,.0f} records/s), "
+                  f"peak RSS {peak_kib[name] / 1024:.0f} MB")
     finally:
         if not args.workdir:
             shutil.rmtree(temp, ignore_errors=True)
 
     floor = cold["floor"]
-    one, two = max(speed[1]), max(speed[2])
-    middle = statistics.median(speed[1]), statistics.median(speed[2])
     runs = f", best of {repeats}" if repeats > 1 else ""
-    rows = [
-        (f"records/s, --jobs 1 (JSONL -> JSONL{runs})", f"{one:,.0f}", ">= 20,000",
-         one >= 20_000),
-        (f"records/s, --jobs 2{runs}", f"{two:,.0f} ({two / one:.2f}x)", ">= 1.6x one job",
-         two >= 1.6 * one),
-        ("records/s, median of the runs (1 / 2 jobs)",
-         f"{middle[0]:,.0f} / {middle[1]:,.0f}", "-", None),
-        (f"peak RSS, {rss_records:,} records (some rejected), --jobs 1",
-         f"{peak_kib / 1024:.0f} MB",
-         "<= 150 MB", peak_kib / 1024 <= 150),
+    rows: list[tuple[str, str, str, bool | None]] = []
+    for name in clis:
+        one, two = max(speed[name, 1]), max(speed[name, 2])
+        middle = statistics.median(speed[name, 1]), statistics.median(speed[name, 2])
+        who = f"{name}: " if len(clis) > 1 else ""
+        rows += [
+            (f"{who}records/s, --jobs 1 (JSONL -> JSONL{runs})", f"{one:,.0f}", ">= 20,000",
+             one >= 20_000),
+            (f"{who}records/s, --jobs 2{runs}", f"{two:,.0f} ({two / one:.2f}x)",
+             ">= 1.6x one job", two >= 1.6 * one),
+            (f"{who}records/s, median of the runs (1 / 2 jobs)",
+             f"{middle[0]:,.0f} / {middle[1]:,.0f}", "-", None),
+            (f"{who}peak RSS, {rss_records:,} records (some rejected), --jobs 1",
+             f"{peak_kib[name] / 1024:.0f} MB", "<= 150 MB", peak_kib[name] / 1024 <= 150),
+        ]
+    rows += [
         ("import floor (typer, rich, pydantic, yaml)", f"{floor * 1000:.0f} ms", "-", None),
         ("parole-screen --version", f"{cold['version'] * 1000:.0f} ms "
          f"({cold['version'] / floor:.2f}x)", "<= 1.0x floor", cold["version"] <= floor),

@@ -179,17 +179,18 @@ def test_an_empty_json_file_holds_no_records(tmp_path: Path) -> None:
 
 def test_a_change_row_parts_its_changes_with_semicolons(shipped_pack: RulePack,
                                                         records: list[dict[str, Any]]) -> None:
-    from parole_screen.batch import BatchOptions, Scorer
-    from parole_screen.batch_compare import _change_row, compare_results
-    from parole_screen.batch_input import Item
+    from parole_screen.batch.compare import change_row, compare_results
+    from parole_screen.batch.records import Item
+    from parole_screen.batch.rows import RowFormat
 
     day = __import__("datetime").date.fromisoformat(AS_OF)
     results = [screen_record(shipped_pack, record, day) for record in records]
     before, after = next((one, other) for one in results for other in results
                          if len(compare_results(one, other)) >= 3)
     change = compare_results(before, after)
-    scorer = Scorer(shipped_pack, BatchOptions(as_of=day, output_format="csv"), shipped_pack)
-    row = _change_row(scorer, Item("cases.jsonl", 1, None, b""), before, after, change)
+    rows = RowFormat("csv", [entry.category.id for entry in shipped_pack.categories],
+                     compare=True)
+    row = change_row(rows, Item("cases.jsonl", 1, None, b""), before, after, change)
     assert row[3] == ";".join(change) and row[3].count(";") == len(change) - 1 >= 2
 
 

@@ -4,7 +4,6 @@ order, however little a pipe takes at a time."""
 
 from __future__ import annotations
 
-import errno
 import io
 import os
 import threading
@@ -13,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from parole_screen import batch
-from parole_screen.batch import write_rows
+from parole_screen.batch import output
+from parole_screen.batch.output import Writer, write_rows
+from parole_screen.batch.rows import Rows
 
 
 def pieces(count: int, size: int = 7) -> list[bytes]:
@@ -22,7 +22,7 @@ def pieces(count: int, size: int = 7) -> list[bytes]:
     return [f"{number:0{size}d}|".encode() for number in range(count)]
 
 
-def written_to_file(tmp_path: Path, data: batch.Rows) -> bytes:
+def written_to_file(tmp_path: Path, data: Rows) -> bytes:
     path = tmp_path / "out"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
@@ -33,7 +33,7 @@ def written_to_file(tmp_path: Path, data: batch.Rows) -> bytes:
 
 
 def test_more_pieces_than_one_writev_takes_are_all_written_in_order(tmp_path: Path) -> None:
-    data = pieces(3 * batch._IOV_MAX + 5)
+    data = pieces(3 * output._IOV_MAX + 5)
     assert written_to_file(tmp_path, data) == b"".join(data)
 
 
@@ -78,7 +78,7 @@ def test_the_writer_gathers_into_a_file_after_what_it_buffered(tmp_path: Path) -
     path = tmp_path / "out.json"
     with path.open("wb") as out:
         out.write(b"before\n")
-        writer = batch._Writer(out, "json", [])
+        writer = Writer(out, "json", [])
         writer.write(data)
         writer.write(b"tail")
         writer.close()
@@ -88,7 +88,7 @@ def test_the_writer_gathers_into_a_file_after_what_it_buffered(tmp_path: Path) -
 def test_the_writer_joins_for_a_stream_without_a_descriptor() -> None:
     data = pieces(1500)
     out = io.BytesIO()
-    writer = batch._Writer(out, "jsonl", [])
+    writer = Writer(out, "jsonl", [])
     writer.write(data)
     writer.write([])
     writer.close()
@@ -101,7 +101,7 @@ def test_the_writev_batch_size_is_sane_whatever_the_system_says(
         monkeypatch: pytest.MonkeyPatch, reported: int, used: int) -> None:
     """sysconf says -1 when the limit is indeterminate: batches must still hold pieces."""
     monkeypatch.setattr(os, "sysconf", lambda name: reported)
-    assert batch._iov_max() == used
+    assert output._iov_max() == used
 
 
 def test_no_sysconf_means_the_posix_least(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -109,7 +109,7 @@ def test_no_sysconf_means_the_posix_least(monkeypatch: pytest.MonkeyPatch) -> No
         raise ValueError(name)
 
     monkeypatch.setattr(os, "sysconf", unknown)
-    assert batch._iov_max() == 16
+    assert output._iov_max() == 16
 
 
 def _fill(fd: int) -> bytes:
@@ -141,7 +141,7 @@ def test_bytes_rows_reach_a_full_non_blocking_pipe_whole(fmt: str) -> None:
     reader.start()
     try:
         with os.fdopen(write_end, "wb") as out:
-            writer = batch._Writer(out, fmt, ["id"])
+            writer = Writer(out, fmt, ["id"])
             writer.write(data)
             writer.write(data)
             writer.close()
@@ -161,37 +161,15 @@ def test_every_byte_goes_to_the_descriptor_by_write_rows(tmp_path: Path, fmt: st
     """Framing included: only ``write_rows`` finishes what a full non-blocking pipe leaves."""
     sent: list[bytes] = []
 
-    def recorded(fd: int, data: batch.Rows) -> None:
+    def recorded(fd: int, data: Rows) -> None:
         sent.append(data if isinstance(data, bytes) else b"".join(data))
         write_rows(fd, data)
 
-    monkeypatch.setattr(batch, "write_rows", recorded)
+    monkeypatch.setattr(output, "write_rows", recorded)
     path = tmp_path / "out"
     with path.open("wb") as out:
-        writer = batch._Writer(out, fmt, ["id"])
+        writer = Writer(out, fmt, ["id"])
         writer.write(pieces(3))
         writer.write(b"row\n")
         writer.close()
     assert b"".join(sent) == path.read_bytes() != b""
-
-
-@pytest.mark.parametrize("failure", ["refused", "stops short"])
-def test_a_spool_file_is_copied_whole_when_sendfile_fails(tmp_path: Path, failure: str,
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    spool = tmp_path / "spool"
-    data = b"".join(pieces(300_000))  # more than one block of the copy
-    spool.write_bytes(data)
-    real_sendfile = os.sendfile
-
-    def sendfile(out_fd: int, in_fd: int, offset: int, count: int) -> int:
-        if failure == "refused":
-            raise OSError(errno.EINVAL, "not supported")
-        return 0 if offset else real_sendfile(out_fd, in_fd, offset, 1000)
-
-    monkeypatch.setattr(os, "sendfile", sendfile)
-    path = tmp_path / "out.json"
-    with path.open("wb") as out:
-        writer = batch._Writer(out, "json", [])
-        writer.write_file(str(spool))
-        writer.close()
-    assert path.read_bytes() == b"[\n" + data + b"\n]\n"

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-import multiprocessing
 import os
 import random
 from pathlib import Path
@@ -18,23 +17,14 @@ from typing import Any
 import pytest
 
 from conftest import MINIMAL, run_cli
-from parole_screen import batch, batch_input
-from parole_screen.batch import BatchOptions, BatchStats, run_batch
-from parole_screen.batch_input import (
-    InputSource,
-    Item,
-    LineRange,
-    iter_items,
-    line_ranges,
-    range_items,
-    resolve_inputs,
-    splittable,
-)
+from parole_screen.batch import BatchOptions, BatchStats, readers, run_batch, runner
+from parole_screen.batch.readers import LineRange, iter_items, line_ranges, range_items
+from parole_screen.batch.records import Item
+from parole_screen.batch.sources import InputSource, resolve_inputs, splittable
 from parole_screen.errors import ParoleScreenError
 from parole_screen.pack import RulePack
 
-forked = pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
-                            reason="patched module state reaches workers only when forked")
+forked = pytest.mark.skipif(not hasattr(os, "fork"), reason="workers are forked")
 
 BOM = b"\xef\xbb\xbf"
 
@@ -76,8 +66,8 @@ def test_ranges_give_the_items_of_the_whole_file(tmp_path: Path,
     """Ranges tile the file at line ends, and their items (numbers, payloads, over-long
     lines, the BOM) are the file's, with reads cut inside multi-byte characters."""
     read, scan = blocks
-    monkeypatch.setattr(batch_input, "_READ_BLOCK", read)
-    monkeypatch.setattr(batch_input, "_SCAN_BLOCK", scan)
+    monkeypatch.setattr(readers, "_READ_BLOCK", read)
+    monkeypatch.setattr(readers, "_SCAN_BLOCK", scan)
     data = messy_jsonl(seed)
     path = tmp_path / "in.jsonl"
     path.write_bytes(data)
@@ -172,9 +162,9 @@ def test_workers_reading_ranges_write_what_one_job_writes(minimal_pack: RulePack
     path.write_bytes(messy_jsonl(seed, count=80))
     one, one_stats = run(minimal_pack, path, 1, output_format=fmt, chunk_records=7)
     assert one_stats.rejected
-    monkeypatch.setattr(batch_input, "_READ_BLOCK", 5)
+    monkeypatch.setattr(readers, "_READ_BLOCK", 5)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batch, "iter_items", _refuse)
+        patch.setattr(runner, "iter_items", _refuse)
         two, two_stats = run(minimal_pack, path, 2, output_format=fmt, chunk_records=7)
     assert two == one and same(two_stats, one_stats)
 
@@ -190,7 +180,7 @@ def test_an_over_long_line_in_a_range(minimal_pack: RulePack, tmp_path: Path,
     one, one_stats = run(minimal_pack, path, 1, output_format=fmt, chunk_records=3)
     assert one_stats.counts["error:too_large"] == 2
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(batch, "iter_items", _refuse)
+        patch.setattr(runner, "iter_items", _refuse)
         two, two_stats = run(minimal_pack, path, 2, output_format=fmt, chunk_records=3)
     assert two == one and same(two_stats, one_stats)
 
@@ -237,9 +227,9 @@ def test_stdin_and_mixed_inputs_with_jobs(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("size", "jobs", "first"), [
     (2048, 2, [1024, 2048, 2048]), (9, 3, [3, 6, 9, 9]), (10, 1, [10, 10]),
     (1, 4, [1, 1, 1, 1, 1])])
-def test_the_first_chunks_of_a_pool_are_staggered(size: int, jobs: int,
+def test_the_first_chunks_for_workers_are_staggered(size: int, jobs: int,
                                                   first: list[int]) -> None:
-    sizes = batch.staggered(size, jobs)
+    sizes = runner.staggered(size, jobs)
     assert [next(sizes) for _ in first] == first
 
 
@@ -248,7 +238,7 @@ def test_ranges_of_varying_sizes_tile_the_file(tmp_path: Path, seed: int) -> Non
     path = tmp_path / "in.jsonl"
     path.write_bytes(messy_jsonl(seed))
     source = resolve_inputs([str(path)])[0]
-    ranges = list(line_ranges(source, batch.staggered(7, 3)))
+    ranges = list(line_ranges(source, runner.staggered(7, 3)))
     assert [r.lines_before for r in ranges[:4]] == [0, 2, 6, 13]
     assert [r.start for r in ranges[1:]] == [r.end for r in ranges[:-1]]
     items = [item for task in ranges for item in range_items(task)]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import datetime as dt
 import gc
+import importlib
 import io
 import json
-import multiprocessing
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,23 +17,30 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import MINIMAL
-from parole_screen import batch, batch_input
-from parole_screen.batch import BatchOptions, run_batch
-from parole_screen.batch_input import Item, Rejected, iter_items, parse_record, resolve_inputs
+from parole_screen.batch import BatchOptions, json_arrays, readers, records, run_batch
+from parole_screen.batch.readers import iter_items
+from parole_screen.batch.records import Item, Rejected, as_input, parse_record
+from parole_screen.batch.rows import cell
+from parole_screen.batch.sources import resolve_inputs
 from parole_screen.cli import app
 from parole_screen.engine import score_chunk
-from parole_screen.errors import ParoleScreenError
+from parole_screen.errors import AnswerError, ParoleScreenError
+from parole_screen.jsonbytes import usable_orjson
 from parole_screen.pack import RulePack
 
+# The module, not the command function of the same name that parole_screen.cli exports.
+cli_batch = importlib.import_module("parole_screen.cli.batch")
 
-def items_of(path: Path, cap: int = batch_input.MAX_RECORD_BYTES, **kwargs: Any) -> list[Item]:
+
+def items_of(path: Path, cap: int = records.MAX_RECORD_BYTES, **kwargs: Any) -> list[Item]:
     return list(iter_items(resolve_inputs([str(path)], **kwargs), max_record_bytes=cap))
 
 
 @pytest.fixture
 def small_reads(monkeypatch: pytest.MonkeyPatch) -> None:
     """Read 7 bytes at a time, so records straddle reads everywhere."""
-    monkeypatch.setattr(batch_input, "_READ_BLOCK", 7)
+    monkeypatch.setattr(readers, "_READ_BLOCK", 7)
+    monkeypatch.setattr(json_arrays, "_READ_BLOCK", 7)
 
 
 def test_array_elements_stream_with_their_index_and_line(tmp_path: Path,
@@ -50,15 +56,15 @@ def test_array_elements_stream_with_their_index_and_line(tmp_path: Path,
 
 def test_array_reader_keeps_memory_flat_on_one_long_line(tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(batch_input, "_READ_BLOCK", 1024)
-    records = [{"id": n, "answers": {"note": "x" * 50}} for n in range(3000)]
+    monkeypatch.setattr(json_arrays, "_READ_BLOCK", 1024)
+    many = [{"id": n, "answers": {"note": "x" * 50}} for n in range(3000)]
     path = tmp_path / "minified.json"
-    path.write_text(json.dumps(records))  # one line of ~200 KB
+    path.write_text(json.dumps(many))  # one line of ~200 KB
     largest = 0
     count = 0
     with path.open("rb") as handle:
-        reader = batch_input._ArrayReader("m", handle, batch_input.Progress(),
-                                         batch_input.MAX_RECORD_BYTES)
+        reader = json_arrays._ArrayReader("m", handle, records.Progress(),
+                                          records.MAX_RECORD_BYTES)
         for item in reader.items():
             largest = max(largest, len(reader.buf))
             count += 1
@@ -138,17 +144,17 @@ def test_parse_record_keeps_json_semantics() -> None:
     assert parse_record(b'{"n": 123456789012345678901234567890}') == {
         "n": 123456789012345678901234567890}  # exact, as json reads it
     assert parse_record('{"s": "\\ud800"}') == {"s": "\ud800"}
-    with pytest.raises(batch_input._Unreadable, match=r"invalid JSON at column 7: Expecting"):
+    with pytest.raises(AnswerError, match=r"invalid JSON at column 7: Expecting"):
         parse_record(b'{"a": }')
-    with pytest.raises(batch_input._Unreadable, match="not UTF-8 text"):
+    with pytest.raises(AnswerError, match="not UTF-8 text"):
         parse_record(b'{"a": "\xff"}')
-    with pytest.raises(batch_input._Unreadable, match="nested too deeply"):
+    with pytest.raises(AnswerError, match="nested too deeply"):
         parse_record(b"[" * 100_000)
 
 
 def test_csv_cells_are_not_formulas() -> None:
-    assert batch._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert batch._cell("+1") == "'+1" and batch._cell("R-1") == "R-1"
+    assert cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert cell("+1") == "'+1" and cell("R-1") == "R-1"
 
 
 def test_library_run_batch_streams_into_any_binary_file(minimal_pack: RulePack,
@@ -162,27 +168,6 @@ def test_library_run_batch_streams_into_any_binary_file(minimal_pack: RulePack,
     assert [row["id"] for row in rows] == ["a", "b"]
     assert (stats.records, stats.rejected, stats.scored) == (2, 1, 1)
     assert stats.group("error") == {"unknown_question": 1}
-
-
-class _NothingInherited(dict):  # type: ignore[type-arg]
-    """batch._FORKED as a worker started with "spawn" sees it: empty."""
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        pass
-
-
-def test_a_worker_that_cannot_load_the_pack_fails_the_run(minimal_pack: RulePack,
-                                                         tmp_path: Path,
-                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    """A worker that loads the pack itself (spawn) finds it changed on disk since the main
-    process loaded it: exit 1, no hang. (Forked workers use the main process's pack.)"""
-    monkeypatch.setattr(batch, "_FORKED", _NothingInherited())
-    path = tmp_path / "in.jsonl"
-    path.write_text('{"id": "a", "answers": {}}\n')
-    before = dataclasses.replace(minimal_pack, content_hash="0" * 16)  # what "the pack" was
-    with pytest.raises(ParoleScreenError, match="the rule pack changed"):
-        run_batch(before, resolve_inputs([str(path)]), io.BytesIO(),
-                  BatchOptions(as_of=dt.date(2026, 2, 1)), jobs=2)
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "json", "csv"])
@@ -224,19 +209,20 @@ def test_run_batch_leaves_the_callers_garbage_collector_alone(minimal_pack: Rule
         gc.unfreeze()
 
 
-def test_tuned_gc_tunes_for_the_run_and_puts_the_collector_back() -> None:
+def test_the_cli_tunes_its_collector_for_the_run_and_puts_it_back() -> None:
     threshold = gc.get_threshold()
-    with batch.tuned_gc():
-        assert gc.get_threshold() == (batch._GC_THRESHOLD, *threshold[1:])
+    with cli_batch._tuned_gc():
+        assert gc.get_threshold() == (cli_batch._GC_THRESHOLD, *threshold[1:])
         assert gc.get_freeze_count() > 0
     assert gc.get_threshold() == threshold and gc.get_freeze_count() == 0
 
 
-@pytest.mark.parametrize("jobs, tuned", [("1", True), ("2", False)])
-def test_the_cli_tunes_the_collector_of_a_one_job_run(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch,
-                                                      jobs: str, tuned: bool) -> None:
-    """The CLI's process is the batch's own, so it keeps the speed the tuning buys."""
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_the_cli_tunes_the_collector_of_its_process(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch,
+                                                    jobs: str) -> None:
+    """The CLI's process is the batch's own, so it keeps the speed the tuning buys (the
+    library leaves the collector alone; workers tune their own)."""
     entered: list[bool] = []
 
     @contextlib.contextmanager
@@ -244,14 +230,14 @@ def test_the_cli_tunes_the_collector_of_a_one_job_run(tmp_path: Path,
         entered.append(True)
         yield
 
-    monkeypatch.setattr(batch, "tuned_gc", recording)
+    monkeypatch.setattr(cli_batch, "_tuned_gc", recording)
     path = tmp_path / "in.jsonl"
     path.write_text('{"id": "a", "answers": {}}\n')
     done = CliRunner().invoke(app, ["--rules", str(MINIMAL), "batch", str(path), "--as-of",
                                     "2026-02-01", "--jobs", jobs, "--quiet",
                                     "-o", str(tmp_path / "out.jsonl")])
     assert done.exit_code == 0, done.output
-    assert entered == ([True] if tuned else [])
+    assert entered == [True]
 
 
 def _reference_lines(data: bytes, cap: int) -> list[tuple[int, bytes | str]]:
@@ -286,7 +272,7 @@ def test_jsonl_blocks_split_lines_exactly(tmp_path: Path, monkeypatch: pytest.Mo
         data += b"\n"
     path = tmp_path / "in.jsonl"
     path.write_bytes(data)
-    monkeypatch.setattr(batch_input, "_READ_BLOCK", block)
+    monkeypatch.setattr(readers, "_READ_BLOCK", block)
     got = [(item.line, item.payload.kind if isinstance(item.payload, Rejected) else item.payload)
            for item in items_of(path, cap=40)]
     assert got == _reference_lines(data, 40)
@@ -294,15 +280,15 @@ def test_jsonl_blocks_split_lines_exactly(tmp_path: Path, monkeypatch: pytest.Mo
 
 def test_parse_many_reads_a_chunk_as_parse_record_would() -> None:
     plain = [b'{"id": 1, "answers": {"a": 1.5}}', b'{"id": "x"}', b"[1, 2]"]
-    assert batch_input.parse_many(plain) == [parse_record(payload) for payload in plain]
+    assert records.parse_many(plain) == [parse_record(payload) for payload in plain]
     big = [b'{"n": 123456789012345678901234567890}', b'{"id": 2}']
-    assert batch_input.parse_many(big)[0] == {"n": 123456789012345678901234567890}
+    assert records.parse_many(big)[0] == {"n": 123456789012345678901234567890}
     bad = [b'{"id": 1}', b'{"id": ', Rejected("too_large", "long")]
-    parsed = batch_input.parse_many(bad)
+    parsed = records.parse_many(bad)
     assert parsed[0] == {"id": 1}
     assert isinstance(parsed[1], Rejected) and parsed[1].kind == "invalid_json"
     assert parsed[2] == Rejected("too_large", "long")
-    assert batch_input.parse_many([b'{"s": "\\ud800"}']) == [{"s": "\ud800"}]
+    assert records.parse_many([b'{"s": "\\ud800"}']) == [{"s": "\ud800"}]
 
 
 def test_deep_nesting_is_one_error_row_not_a_crash(minimal_pack: RulePack) -> None:
@@ -310,36 +296,15 @@ def test_deep_nesting_is_one_error_row_not_a_crash(minimal_pack: RulePack) -> No
     JSONDecodeError, and json then reads the record or finds it nested too deeply. Either
     way that record is rejected (the answers contract is flat), and the rest are scored."""
     deep = b'{"answers": {"x": ' + b"[" * 1100 + b"]" * 1100 + b"}}"
-    parsed = batch_input.parse_many([b"{}", deep])
+    parsed = records.parse_many([b"{}", deep])
     assert parsed[0] == {}
     if isinstance(parsed[1], Rejected):
         assert parsed[1].kind == "invalid_json" and "nested too deeply" in parsed[1].reason
     else:
         assert isinstance(parsed[1], dict) and isinstance(parse_record(deep), dict)
-    outcome = score_chunk(minimal_pack, [batch._as_input(record) for record in parsed],
+    outcome = score_chunk(minimal_pack, [as_input(record) for record in parsed],
                           dt.date(2026, 2, 1))
     assert outcome.places == [0] and list(outcome.errors) == [1]
-
-
-@pytest.mark.skipif(multiprocessing.get_start_method() != "fork",
-                    reason="workers are forked only where fork is the start method")
-def test_forked_workers_use_the_loaded_pack(minimal_pack: RulePack, tmp_path: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    """With fork, workers score with the main process's pack: they never load it again."""
-    path = tmp_path / "in.jsonl"
-    path.write_text("".join(f'{{"id": "r{n}", "answers": {{}}}}\n' for n in range(120)))
-    options = BatchOptions(as_of=dt.date(2026, 2, 1), chunk_records=30)
-    one = io.BytesIO()
-    run_batch(minimal_pack, resolve_inputs([str(path)]), one, options)
-
-    def refuse(path: str, expected: str | None) -> RulePack:
-        raise AssertionError("a forked worker loaded the pack again")
-
-    monkeypatch.setattr(batch, "_load_same", refuse)
-    two = io.BytesIO()
-    run_batch(minimal_pack, resolve_inputs([str(path)]), two, options, jobs=2)
-    assert two.getvalue() == one.getvalue()
-    assert batch._FORKED == {}  # not kept after the run
 
 
 @pytest.mark.parametrize(("version", "usable"), [
@@ -350,5 +315,5 @@ def test_an_orjson_that_crashes_on_deep_nesting_is_not_used(version: str | None,
                                                            usable: bool) -> None:
     fake = types.SimpleNamespace() if version is None else types.SimpleNamespace(
         __version__=version)
-    assert (batch_input.usable_orjson(fake) is fake) is usable
-    assert batch_input.usable_orjson(None) is None
+    assert (usable_orjson(fake) is fake) is usable
+    assert usable_orjson(None) is None

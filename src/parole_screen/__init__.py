@@ -18,6 +18,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazily
     from .answers import coerce_answers, split_record
+    from .batch import (
+        BatchOptions,
+        BatchStats,
+        InputSource,
+        output_file,
+        output_format_for,
+        resolve_inputs,
+        run_batch,
+    )
     from .engine import (
         RESULT_SCHEMA,
         ROW_SCHEMA,
@@ -64,6 +73,13 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
 _EXPORTS = {
     "coerce_answers": "answers",
     "split_record": "answers",
+    "BatchOptions": "batch",
+    "BatchStats": "batch",
+    "InputSource": "batch",
+    "output_file": "batch",
+    "output_format_for": "batch",
+    "resolve_inputs": "batch",
+    "run_batch": "batch",
     "RESULT_SCHEMA": "engine",
     "Result": "engine",
     "effective_answers": "engine",
@@ -120,7 +136,10 @@ __all__ = [
     "SCENARIO_DIR",
     "TRANSLATED",
     "AnswerError",
+    "BatchOptions",
+    "BatchStats",
     "Coverage",
+    "InputSource",
     "Interview",
     "InterviewStart",
     "OutputExistsError",
@@ -151,9 +170,13 @@ __all__ = [
     "load_pack",
     "load_scenarios",
     "load_session",
+    "output_file",
+    "output_format_for",
     "print_rich",
     "read_json_record",
     "render",
+    "resolve_inputs",
+    "run_batch",
     "run_scenarios",
     "save_answers_file",
     "save_session",

@@ -36,22 +36,25 @@ def split_record(record: Any) -> tuple[str | None, Mapping[str, Any]]:
         if type(record_id) is int:
             return str(record_id), answers
     if not isinstance(record, Mapping):
-        raise AnswerError("a record must be a JSON object")
+        raise AnswerError("a record must be a JSON object", kind="not_an_object")
     if "answers" not in record:
         record_id = record.get("id")
         answers = {key: value for key, value in record.items() if key != "id"}
     else:
         extra = sorted(set(record) - {"id", "answers"})
         if extra:
-            raise AnswerError("unexpected top-level key beside 'id' and 'answers'", field=extra[0])
+            raise AnswerError("unexpected top-level key beside 'id' and 'answers'",
+                              kind="bad_record", field=extra[0])
         record_id = record.get("id")
         answers = record["answers"]
         if not isinstance(answers, Mapping):
-            raise AnswerError("must be a JSON object of question ids to values", field="answers")
+            raise AnswerError("must be a JSON object of question ids to values",
+                              kind="bad_record", field="answers")
     if record_id is not None and (not isinstance(record_id, str | int) or isinstance(record_id,
                                                                                      bool)
                                   or (isinstance(record_id, str) and not is_clean_text(record_id))):
-        raise AnswerError("must be text (valid Unicode) or a whole number", field="id")
+        raise AnswerError("must be text (valid Unicode) or a whole number", kind="bad_record",
+                          field="id")
     return (None if record_id is None else str(record_id)), answers
 
 
@@ -100,7 +103,8 @@ def coerce_answers(pack: RulePack, answers: Mapping[str, Any]) -> dict[str, Any]
     for qid, value in answers.items():
         coerce = coercers.get(qid)
         if coerce is None:
-            raise AnswerError(f"unknown question id{suggest(str(qid), coercers)}", field=str(qid))
+            raise AnswerError(f"unknown question id{suggest(str(qid), coercers)}",
+                              kind="unknown_question", field=str(qid))
         if value is None:
             continue
         typed[qid] = coerce(value)
@@ -337,7 +341,7 @@ def _coercer_for(question: Question, countries: frozenset[str]) -> Coercer:
     kind = question.type
 
     def fail(expected: str) -> AnswerError:
-        return AnswerError(f"expected {expected}", field=qid)
+        return AnswerError(f"expected {expected}", kind="wrong_type", field=qid)
 
     if kind == "yes_no":
         def coerce_bool(value: Any) -> bool:
@@ -366,11 +370,11 @@ def _coercer_for(question: Question, countries: frozenset[str]) -> Coercer:
             if not chosen <= values:
                 raise fail(f"a list drawn from: {listed}")
             if len(chosen) != len(value):
-                raise AnswerError("lists a choice more than once", field=qid)
+                raise AnswerError("lists a choice more than once", kind="wrong_type", field=qid)
             alone = chosen & exclusive
             if alone and len(chosen) > 1:
                 raise AnswerError(f"'{min(alone)}' cannot be combined with other choices",
-                                  field=qid)
+                                  kind="wrong_type", field=qid)
             return chosen
         return coerce_many
     if kind == "date":

@@ -1,4 +1,8 @@
-"""The exception hierarchy. Every message is a complete sentence a user can act on."""
+"""The exception hierarchy. Every message is a complete sentence a user can act on.
+
+Every error the library raises is a :class:`ParoleScreenError`, and says what went wrong in
+``kind``, set where it is raised (programs sort on ``kind``; people read the message).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,21 @@ from collections.abc import Sequence
 
 
 class ParoleScreenError(Exception):
-    """Base class: ``str(error)`` is always a user-facing message."""
+    """Base class: ``str(error)`` is always a user-facing message; ``kind`` sorts it."""
 
     exit_code = 1
+    kind = "error"
+
+    def __init__(self, message: str = "", *, kind: str | None = None) -> None:
+        super().__init__(message)
+        if kind is not None:
+            self.kind = kind
 
 
 class PackError(ParoleScreenError):
     """A rule pack could not be loaded. ``problems`` holds one ``file:line: message`` each."""
+
+    kind = "bad_pack"
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
@@ -23,19 +35,20 @@ class AnswerError(ParoleScreenError):
     """An answers record is malformed: names the source, record and field, never the value.
 
     ``kind`` sorts it for summaries and error rows: ``unknown_question``, ``not_an_object``,
-    ``bad_record`` (its ``id`` or ``answers``, or a key beside them) or ``wrong_type``.
+    ``bad_record`` (its ``id`` or ``answers``, or a key beside them) or ``wrong_type``; and
+    for a record that could not be read at all, ``invalid_json``, ``not_utf8``,
+    ``too_large`` or ``unreadable``.
     """
 
-    def __init__(self, reason: str, *, field: str | None = None, source: str | None = None,
-                 record: str | None = None, kind: str | None = None) -> None:
+    def __init__(self, reason: str, *, kind: str, field: str | None = None,
+                 source: str | None = None, record: str | None = None) -> None:
         self.reason = reason
         # A field name comes from the input: keep it printable whatever bytes it holds.
         self.field = None if field is None else field.encode(
             "utf-8", "backslashreplace").decode("utf-8")
         self.source = source
         self.record = record
-        self.kind = kind or _answer_error_kind(reason, self.field)
-        super().__init__(self._compose())
+        super().__init__(self._compose(), kind=kind)
 
     def _compose(self) -> str:
         where = [part for part in (self.source, self.record) if part]
@@ -45,8 +58,8 @@ class AnswerError(ParoleScreenError):
 
     def located(self, *, source: str | None = None, record: str | None = None) -> AnswerError:
         """Return a copy of this error that also names where the record came from."""
-        return AnswerError(self.reason, field=self.field, source=source or self.source,
-                           record=record or self.record, kind=self.kind)
+        return AnswerError(self.reason, kind=self.kind, field=self.field,
+                           source=source or self.source, record=record or self.record)
 
     def detached(self) -> AnswerError:
         """A copy without the traceback, for keeping. A caught error's traceback holds the
@@ -57,19 +70,13 @@ class AnswerError(ParoleScreenError):
         return self.located()
 
 
-def _answer_error_kind(reason: str, field: str | None) -> str:
-    if reason.startswith("unknown question id"):
-        return "unknown_question"
-    if reason == "a record must be a JSON object":
-        return "not_an_object"
-    if field in ("id", "answers") or reason.startswith("unexpected top-level key"):
-        return "bad_record"
-    return "wrong_type"
-
-
 class OutputExistsError(ParoleScreenError):
     """Refusing to overwrite an existing file."""
+
+    kind = "output_exists"
 
 
 class SessionError(ParoleScreenError):
     """A saved interview session is missing, truncated or corrupt."""
+
+    kind = "bad_session"

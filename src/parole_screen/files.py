@@ -1,11 +1,11 @@
-"""Reading answers files and writing private files atomically."""
+"""Reading answers files with a size cap, and writing private (0600) files atomically."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-import sys
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,29 +15,61 @@ from .errors import AnswerError, OutputExistsError, ParoleScreenError
 
 MAX_ANSWERS_BYTES = 1024 * 1024
 STDIN = "-"
+STDIN_LABEL = "<stdin>"
 
 
-def read_input(source: str, max_bytes: int = MAX_ANSWERS_BYTES) -> str:
-    """Read a whole file (or stdin for ``-``) as UTF-8, refusing anything over ``max_bytes``."""
-    label = "<stdin>" if source == STDIN else source
+class NotARegularFile(OSError):
+    """Raised by :func:`read_capped` with ``regular_only`` for a FIFO, socket or device."""
+
+
+def read_capped(source: Path | IO[bytes], limit: int, *, regular_only: bool = False) -> bytes:
+    """At most ``limit + 1`` bytes of a file or stream: more than ``limit`` means it is too
+    large, and the rest is never read. Raises OSError.
+
+    With ``regular_only``, a FIFO, socket or device raises :class:`NotARegularFile` without
+    being waited on: should one take a file's place between the look and the open, the open
+    does not block and the check is made again on what was opened.
+    """
+    if not isinstance(source, Path):
+        return source.read(limit + 1)
+    if not regular_only:
+        with source.open("rb") as handle:
+            return handle.read(limit + 1)
+    if not stat.S_ISREG(source.stat().st_mode):
+        raise NotARegularFile("not a regular file")
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    with open(os.open(source, flags), "rb") as handle:  # noqa: PTH123 - a descriptor
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            raise NotARegularFile("not a regular file")
+        return handle.read(limit + 1)
+
+
+def read_input(source: str, max_bytes: int = MAX_ANSWERS_BYTES, *,
+               stdin: IO[bytes] | None = None) -> str:
+    """Read a whole file (or the ``stdin`` stream for ``-``) as UTF-8, refusing anything
+    over ``max_bytes``."""
+    label = STDIN_LABEL if source == STDIN else source
+    if source == STDIN and stdin is None:
+        raise ParoleScreenError("- (stdin) is not available here", kind="no_stdin")
+    stdin = stdin if source == STDIN else None
     try:
-        if source == STDIN:
-            data = sys.stdin.buffer.read(max_bytes + 1)
-        else:
-            with Path(source).open("rb") as handle:
-                data = handle.read(max_bytes + 1)
+        data = read_capped(Path(source) if stdin is None else stdin, max_bytes)
     except FileNotFoundError:
-        raise ParoleScreenError(f"{label}: file not found") from None
+        raise ParoleScreenError(f"{label}: file not found", kind="not_found") from None
     except IsADirectoryError:
-        raise ParoleScreenError(f"{label}: is a directory, not a file") from None
+        raise ParoleScreenError(f"{label}: is a directory, not a file", kind="unreadable"
+                                ) from None
     except OSError as error:
-        raise ParoleScreenError(f"{label}: cannot read: {error.strerror}") from None
+        raise ParoleScreenError(f"{label}: cannot read: {error.strerror}", kind="unreadable"
+                                ) from None
     if len(data) > max_bytes:
-        raise ParoleScreenError(f"{label}: larger than the {max_bytes // 1024} KiB limit")
+        raise ParoleScreenError(f"{label}: larger than the {max_bytes // 1024} KiB limit",
+                                kind="too_large")
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise ParoleScreenError(f"{label}: not UTF-8 text (byte {error.start})") from None
+        raise ParoleScreenError(f"{label}: not UTF-8 text (byte {error.start})",
+                                kind="not_utf8") from None
 
 
 def parse_json(text: str, label: str) -> Any:
@@ -46,15 +78,16 @@ def parse_json(text: str, label: str) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise AnswerError(f"invalid JSON at line {error.lineno}, column {error.colno}: "
-                          f"{error.msg}", source=label) from None
+                          f"{error.msg}", kind="invalid_json", source=label) from None
     except RecursionError:
-        raise AnswerError("JSON is nested too deeply", source=label) from None
+        raise AnswerError("JSON is nested too deeply", kind="invalid_json", source=label
+                          ) from None
 
 
-def read_json_record(source: str) -> Any:
-    """Read one answers record from a file or stdin."""
-    label = "<stdin>" if source == STDIN else source
-    return parse_json(read_input(source), label)
+def read_json_record(source: str, *, stdin: IO[bytes] | None = None) -> Any:
+    """Read one answers record from a file, or from the ``stdin`` stream for ``-``."""
+    label = STDIN_LABEL if source == STDIN else source
+    return parse_json(read_input(source, stdin=stdin), label)
 
 
 def write_private(path: Path, text: str, *, force: bool = False) -> None:
@@ -78,71 +111,68 @@ def check_output_path(path: Path, *, force: bool) -> None:
     if path.exists() and not force:
         raise OutputExistsError(f"{path}: already exists; use --force to replace it")
     if not path.parent.is_dir():
-        raise ParoleScreenError(f"{path}: the folder {path.parent} does not exist")
+        raise ParoleScreenError(f"{path}: the folder {path.parent} does not exist",
+                                kind="no_folder")
 
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` via a 0600 temporary file in the same folder."""
-    directory = path.parent if str(path.parent) else Path()
     try:
-        directory.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        (path.parent if str(path.parent) else Path()).mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        Path(temp).chmod(0o600)
-        Path(temp).replace(path)
-    except OSError as error:
-        with contextlib.suppress(OSError):
-            Path(temp).unlink()
-        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None
+        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}", kind="unwritable"
+                                ) from None
+    with atomic_file(path) as handle:
+        handle.write(data)
 
 
 @contextlib.contextmanager
-def private_output(path: Path, *, force: bool = False) -> Iterator[IO[bytes]]:
-    """Stream into a 0600 temporary file beside ``path``; replace ``path`` only on success.
+def atomic_file(path: Path, *, keep_existing: bool = False,
+                buffering: int = -1) -> Iterator[IO[bytes]]:
+    """Stream into a 0600 temporary file beside ``path``; replace ``path`` with it only when
+    the block ends without an error (on any error, or Ctrl-C, the temporary file is removed
+    and ``path`` is left as it was).
 
-    Refuses an existing ``path`` unless ``force``. On any error (or Ctrl-C) the temporary
-    file is removed and ``path`` is left as it was.
+    With ``keep_existing``, a ``path`` that appeared meanwhile is not replaced.
     """
-    # Not check_output_path: batch's --out keeps its own messages (a hint to redirect
-    # stdout instead); like it, a symlink, device or FIFO is never replaced.
-    # What --force could never replace is said first, so it is not suggested in vain.
-    if path.is_symlink() or (path.exists() and not path.is_file()):
-        raise ParoleScreenError(f"{path}: not a regular file; write to stdout and redirect "
-                                "instead")
-    if path.exists() and not force:
-        raise OutputExistsError(f"{path}: already exists; use --force to replace it")
-    directory = path.parent if str(path.parent) else Path()
-    try:
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:  # mkstemp makes the file 0600 whatever the umask
+        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
+                                    dir=path.parent if str(path.parent) else Path())
     except OSError as error:
-        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None
+        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}", kind="unwritable"
+                                ) from None
     try:
-        os.fchmod(fd, 0o600)
-        handle = os.fdopen(fd, "wb", buffering=1024 * 1024)
-    except OSError as error:  # pragma: no cover - a fresh descriptor
-        _discard(temp)
-        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None
-    try:
-        with handle:
+        with os.fdopen(fd, "wb", buffering=buffering) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
-        if path.exists() and not force:
+        if keep_existing and path.exists():
             raise OutputExistsError(f"{path}: appeared while the batch ran; use --force to "
                                     "replace it")
         Path(temp).replace(path)
     except OSError as error:
         _discard(temp)
-        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}") from None
+        raise ParoleScreenError(f"{path}: cannot write: {error.strerror}", kind="unwritable"
+                                ) from None
     except BaseException:
         _discard(temp)
         raise
+
+
+@contextlib.contextmanager
+def private_output(path: Path, *, force: bool = False) -> Iterator[IO[bytes]]:
+    """:func:`atomic_file` for a batch's ``-o``: refuses an existing ``path`` unless
+    ``force``, and a symlink, device or FIFO ever."""
+    # Not check_output_path: batch's --out keeps its own messages (a hint to redirect
+    # stdout instead). What --force could never replace is said first, so it is not
+    # suggested in vain.
+    if path.is_symlink() or (path.exists() and not path.is_file()):
+        raise ParoleScreenError(f"{path}: not a regular file; write to stdout and redirect "
+                                "instead", kind="output_exists")
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path}: already exists; use --force to replace it")
+    with atomic_file(path, keep_existing=not force, buffering=1024 * 1024) as handle:
+        yield handle
 
 
 def _discard(temp: str) -> None:

@@ -1,8 +1,11 @@
-"""Compact JSON with sorted keys, as bytes: the one encoding of every document we write."""
+"""JSON as bytes, the one place orjson is imported: compact documents with sorted keys, and
+a fast parser for untrusted input. Where orjson is missing (a source checkout without it)
+or unsafe, the stdlib's json does the same work, more slowly."""
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -13,42 +16,55 @@ except ImportError:  # pragma: no cover - exercised only where orjson is missing
     orjson = None
 
 
-def _dumps_stdlib(value: Any) -> bytes:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False,
-                      ensure_ascii=False).encode("utf-8", "backslashreplace")
+def usable_orjson(module: Any) -> Any:
+    """``module`` (orjson), or None where it is older than 3.9.15: those versions crash the
+    process on deeply nested JSON (CVE-2024-27454). The dependency asks for a newer one, but
+    an environment may keep an old one."""
+    found = re.match(r"(\d+)\.(\d+)\.(\d+)", str(getattr(module, "__version__", "")))
+    return module if found and tuple(map(int, found.groups())) >= (3, 9, 15) else None
 
 
-def _loads_stdlib(data: bytes) -> Any:
-    return json.loads(data)
+#: orjson's parser where it is safe on any input, else None (then json parses). It raises a
+#: ValueError (orjson.JSONDecodeError is one) or RecursionError on what it refuses, and
+#: reads an integer past 64 bits as a float where json keeps it exact.
+fast_loads: Callable[[bytes | str], Any] | None = (
+    orjson.loads if usable_orjson(orjson) is not None else None)
 
 
-dumps: Callable[[Any], bytes]
+def _dumps_stdlib(value: Any, newline: bool = False) -> bytes:
+    data = json.dumps(value, sort_keys=True, separators=(",", ":"), allow_nan=False,
+                      ensure_ascii=False)
+    return (data + "\n" if newline else data).encode("utf-8", "backslashreplace")
+
+
 dumps_plain: Callable[[Any], bytes]
-loads: Callable[[bytes], Any]
 
 if orjson is not None:
     _SORTED = orjson.OPT_SORT_KEYS
+    _SORTED_LINE = orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE
 
-    def dumps(value: Any) -> bytes:
-        """Compact JSON with sorted keys, as bytes."""
+    def dumps(value: Any, newline: bool = False) -> bytes:
+        """Compact JSON with sorted keys, as bytes (and a newline, without a copy)."""
         try:
-            data: bytes = orjson.dumps(value, option=_SORTED)
+            data: bytes = orjson.dumps(value, option=_SORTED_LINE if newline else _SORTED)
             return data
-        except TypeError:  # an integer past 64 bits
-            return _dumps_stdlib(value)
+        except TypeError:  # an integer past 64 bits, or a lone surrogate from the input
+            return _dumps_stdlib(value, newline)
 
     # Text, null and lists of text: nothing to sort, no integer past 64 bits.
     dumps_plain = orjson.dumps
-
-    def loads(data: bytes) -> Any:
-        """Parse JSON bytes."""
-        try:
-            return orjson.loads(data)
-        except orjson.JSONDecodeError:  # an integer past 64 bits, written by _dumps_stdlib
-            return json.loads(data)
 else:  # pragma: no cover
     dumps = dumps_plain = _dumps_stdlib
-    loads = _loads_stdlib
+
+
+def loads(data: bytes) -> Any:
+    """Parse JSON bytes."""
+    if fast_loads is not None:
+        try:
+            return fast_loads(data)
+        except ValueError:  # an integer past 64 bits, written by _dumps_stdlib
+            pass
+    return json.loads(data)
 
 
 def key(name: str) -> bytes:

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from .answers import coerce_answers, split_record
 from .errors import AnswerError, ParoleScreenError, SessionError
-from .files import read_json_record, write_atomic, write_private
+from .files import read_capped, read_json_record, write_atomic, write_private
 from .interview import Interview
 from .pack import RulePack
 
@@ -163,8 +163,7 @@ def save_session(path: Path, session: Session) -> None:
 def load_session(path: Path) -> Session:
     """Read a saved session; any problem is a :class:`SessionError` with one clear line."""
     try:
-        with path.open("rb") as handle:
-            data = handle.read(MAX_SESSION_BYTES + 1)
+        data = read_capped(path, MAX_SESSION_BYTES)
     except FileNotFoundError:
         raise SessionError(f"{path}: no saved interview here; start one without --resume"
                            ) from None

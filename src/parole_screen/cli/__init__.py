@@ -89,7 +89,7 @@ def score(
 
         label = "<stdin>" if file == "-" else file
         pack = load_pack_for(ctx)
-        record = read_json_record(file)
+        record = read_json_record(file, stdin=sys.stdin.buffer)
         try:
             result = screen_record(pack, record, day, explain=explain)
         except AnswerError as error:

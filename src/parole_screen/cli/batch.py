@@ -1,24 +1,23 @@
 """The ``batch`` command: many records in, one row per record out, a summary on stderr.
 
 Only typer is imported at module level (``parole-screen --version`` stays fast); the
-library, rich and multiprocessing load when the command runs. The work itself lives in
-:mod:`parole_screen.batch`; this module owns the terminal: options, progress bar, summary,
-exit code.
+library and rich load when the command runs. The work itself lives in the library
+(``parole_screen.run_batch``); this module owns the terminal and the process: options,
+signals, the garbage collector, progress bar, summary, exit code.
 """
 
 import contextlib
-import os
+import gc
 import signal
 import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from .common import (
-    EXIT_ERROR,
     EXIT_REJECTED,
     State,
     handled,
@@ -28,11 +27,11 @@ from .common import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from parole_screen import BatchStats, RulePack
 
-    from ..batch import BatchStats
-    from ..batch_input import InputSource, Progress
-    from ..pack import RulePack
+#: One result allocates several hundred containers before it is freed, so the default
+#: threshold (700) runs a collection for nearly every record: a quarter of the scoring time.
+_GC_THRESHOLD = 50_000
 
 
 class OutputFormat(StrEnum):
@@ -94,30 +93,31 @@ def batch(
     if out is not None and str(out) == "-":
         out = None
     with handled(ctx) as current, _stopped_like_ctrl_c("SIGTERM", "SIGHUP"):
-        from ..batch import BatchOptions, output_format_for, resolve_jobs, run_batch, tuned_gc
-        from ..batch_input import Progress, resolve_inputs
-        from ..loader import load_pack
+        from parole_screen import (
+            BatchOptions,
+            load_pack,
+            output_file,
+            output_format_for,
+            resolve_inputs,
+            run_batch,
+        )
 
         pack = load_pack_for(ctx)
         baseline = load_pack(compare_rules) if compare_rules is not None else None
-        sources = resolve_inputs(inputs, input_format.value if input_format else None)
-        if out is not None:
-            _refuse_an_input_as_output(out, sources)
+        sources = resolve_inputs(inputs, input_format.value if input_format else None,
+                                 stdin=sys.stdin.buffer)
         options = BatchOptions(as_of=day, fail_fast=fail_fast,
                                output_format=output_format_for(fmt.value if fmt else None, out))
-        workers = resolve_jobs(jobs)
-        tally = Progress()
         total = None if any(source.size is None for source in sources) else sum(
             source.size or 0 for source in sources)
         show_bar = (not quiet and not current.plain and sys.stderr.isatty()
                     and (out is not None or not sys.stdout.isatty()))
-        # This process is the batch's own: tune its collector (workers tune theirs).
-        collector = tuned_gc() if workers <= 1 else contextlib.nullcontext()
-        with (_destination(out, force) as sink,
-              _progress_bar(current, show_bar, tally, total) as on_chunk,
-              collector):
-            stats = run_batch(pack, sources, sink, options, jobs=workers, baseline=baseline,
-                              progress=tally, on_chunk=on_chunk)
+        # On stdout, a reader gone (`| head`) ends the batch quietly (see handled()).
+        sink = (output_file(out, sources, force=force) if out is not None
+                else contextlib.nullcontext(sys.stdout.buffer))
+        with sink as rows, _progress_bar(current, show_bar, total) as on_chunk, _tuned_gc():
+            stats = run_batch(pack, sources, rows, options, jobs=jobs, baseline=baseline,
+                              on_chunk=on_chunk)
         if not quiet:
             _summary(current, stats, pack, baseline, day.isoformat(), out)
     if stats.rejected:
@@ -142,61 +142,23 @@ def _stopped_like_ctrl_c(*names: str) -> Iterator[None]:
             signal.signal(number, handler)
 
 
-def _refuse_an_input_as_output(out: Path, sources: "Sequence[InputSource]") -> None:
-    """``-o`` must not name an input, even with --force: replacing it would lose the answers
-    the rows came from. Nor a ``*.json`` in an input folder: the next run would read the
-    rows as a record."""
-    from ..batch_input import STDIN
-    from ..errors import ParoleScreenError
-
-    target = _stat_or_none(out.stat)  # None: not there yet
-    folder = _stat_or_none(out.parent.stat)
-    for source in sources:
-        if source.name == STDIN:
-            named = _stat_or_none(lambda: os.fstat(sys.stdin.fileno()))
-        else:
-            named = _stat_or_none(Path(source.name).stat)
-        if target is not None and named is not None and os.path.samestat(target, named):
-            raise ParoleScreenError(f"{out}: is an input of this batch ({source.label}); "
-                                    "write the rows elsewhere")
-        if (source.kind == "folder" and out.suffix.lower() == ".json" and named is not None
-                and folder is not None and os.path.samestat(folder, named)):
-            raise ParoleScreenError(f"{out}: is in {source.label}, an input folder of this "
-                                    "batch, where it would be read as a record; write the "
-                                    "rows elsewhere")
-
-
-def _stat_or_none(look: "Callable[[], os.stat_result]") -> os.stat_result | None:
+@contextlib.contextmanager
+def _tuned_gc() -> Iterator[None]:
+    """This process is the batch's own: collect rarely, and freeze what is loaded (the
+    pack) out of the collector's sight; put back afterwards. (Workers tune their own.)"""
+    previous = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(_GC_THRESHOLD, *previous[1:])
     try:
-        return look()
-    except (OSError, ValueError):  # gone, or no descriptor behind stdin
-        return None
+        yield
+    finally:
+        gc.set_threshold(*previous)
+        gc.unfreeze()
 
 
 @contextlib.contextmanager
-def _destination(out: Path | None, force: bool) -> Iterator[IO[bytes]]:
-    """The output file (atomic, 0600) or stdout; a closed pipe ends the run quietly."""
-    from ..files import private_output
-
-    if out is not None:
-        with private_output(out, force=force) as handle:
-            yield handle
-        return
-    stdout = sys.stdout.buffer
-    try:
-        yield stdout
-        stdout.flush()
-    except BrokenPipeError:
-        # The reader went away (e.g. `| head`): stop, and keep Python from complaining
-        # about the unflushed stdout at exit.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise typer.Exit(EXIT_ERROR) from None
-
-
-@contextlib.contextmanager
-def _progress_bar(current: State, show: bool, tally: "Progress", total: int | None
-                  ) -> Iterator[Any]:
+def _progress_bar(current: State, show: bool, total: int | None) -> Iterator[Any]:
     """A rich progress bar on stderr, only when asked for; yields the per-chunk callback."""
     if not show:
         yield None
@@ -218,51 +180,22 @@ def _progress_bar(current: State, show: bool, tally: "Progress", total: int | No
         task = bar.add_task("scoring", total=total or None, records=0)
 
         def on_chunk(stats: "BatchStats") -> None:
-            bar.update(task, completed=tally.bytes_read, records=stats.records)
+            bar.update(task, completed=stats.bytes_read, records=stats.records)
 
         yield on_chunk
-
-
-def _counts(pairs: dict[str, int], order: tuple[str, ...] = ()) -> str:
-    keys = [key for key in order if key in pairs] + [key for key in pairs if key not in order]
-    return ", ".join(f"{key} {pairs[key]:,}" for key in keys) or "none"
 
 
 def _summary(current: State, stats: "BatchStats", pack: "RulePack", baseline: "RulePack | None",
              day: str, out: Path | None) -> None:
     from rich.text import Text
 
-    from ..models import BANDS
-
     console = make_console(current, stderr=True)
-    rate = stats.records / stats.seconds if stats.seconds > 0 else 0.0
-    lines: list[tuple[str, str]] = []
-    noun = "record" if stats.records == 1 else "records"
-    head = (f"{stats.records:,} {noun} as of {day} with {pack.meta.id} {pack.meta.version} in "
-            f"{stats.seconds:.2f} s ({rate:,.0f} records/s): {stats.scored:,} scored, "
-            f"{stats.rejected:,} rejected")
-    if baseline is not None:
-        changed = stats.counts.get("compare:changed", 0)
-        head += (f"; compared with {baseline.meta.id} {baseline.meta.version} from "
-                 f"{baseline.path}: {changed:,} would change")
-        if baseline.content_hash == pack.content_hash:
-            head += " (the two packs are identical)"
-        lines.append(("changes", _counts(stats.group("change"))))
-        lines.append(("top category moves", _counts(stats.group("move"))))
-    else:
-        lines.append(("status", _counts(stats.group("status"),
-                                        ("complete", "incomplete", "error"))))
-        lines.append(("top category", _counts(stats.group("top"))))
-        for entry in pack.categories:
-            cid = entry.category.id
-            lines.append((cid, _counts(stats.group(f"band:{cid}"), BANDS)))
-        lines.append(("flags", _counts(stats.group("flag"))))
-    lines.append(("errors", _counts(stats.group("error"))))
-    console.print(Text(head, style="bold"), soft_wrap=True)
+    console.print(Text(stats.headline(pack, day, baseline), style="bold"), soft_wrap=True)
+    lines = stats.summary(pack, baseline)
     width = max(len(label) for label, _ in lines) + 1
-    for label, text in lines:
+    for label, counts in lines:
         line = Text(f"  {label + ':':<{width}} ", style="bold")
-        line.append(text)
+        line.append(", ".join(f"{key} {count:,}" for key, count in counts.items()) or "none")
         console.print(line, soft_wrap=True)
     if stats.stopped_early:
         console.print("stopped at the first rejected record (--fail-fast)", soft_wrap=True)

@@ -1,28 +1,33 @@
-"""Comparing two rule packs on the same records: which decisions change, as change rows."""
+"""Comparing two rule packs on the same records (``--compare-rules``): which decisions
+change, as change rows."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from .batch import ChunkOut, Scorer, _as_input, _cell, dumps
-from .batch_input import Item
-from .engine import screen_many
-from .errors import AnswerError
+from ..engine import screen_many
+from ..errors import AnswerError
+from ..jsonbytes import dumps
+from ..pack import RulePack
+from .records import Item, as_input
+from .rows import ChunkRows, RowFormat, cell
 
 CHANGE_SCHEMA = "parole-screen/change@1"
 
 
-def _compare_chunk(scorer: Scorer, items: Sequence[Item], records: list[Any]) -> ChunkOut:
-    """:meth:`Scorer.chunk` with a baseline: score with both packs, keep what changed."""
-    assert scorer.baseline is not None
+def compare_chunk(rows: RowFormat, pack: RulePack, baseline: RulePack, as_of: dt.date,
+                  items: Sequence[Item], records: Sequence[Any], *,
+                  fail_fast: bool = False) -> ChunkRows:
+    """Score a chunk's parsed ``records`` with both packs, and keep what changed."""
     counts: Counter[str] = Counter()
-    rows: list[Any] = []
+    kept: list[Any] = []
     rejected = done = 0
-    day = scorer.options.as_of
-    new = screen_many(scorer.pack, map(_as_input, records), day)
-    old = screen_many(scorer.baseline, map(_as_input, records), day)
+    inputs = [as_input(record) for record in records]
+    new = screen_many(pack, inputs, as_of)
+    old = screen_many(baseline, inputs, as_of)
     for item, record, after, before in zip(items, records, new, old, strict=True):
         done += 1
         if isinstance(after, AnswerError) or isinstance(before, AnswerError):
@@ -31,11 +36,11 @@ def _compare_chunk(scorer: Scorer, items: Sequence[Item], records: list[Any]) ->
             else:
                 assert isinstance(before, AnswerError)
                 problem = AnswerError(f"under the old rules: {before.reason}",
-                                      field=before.field, kind=before.kind)
+                                      kind=before.kind, field=before.field)
             rejected += 1
-            rows.append(scorer._error_row(item, record, problem, counts))
-            if scorer.options.fail_fast:
-                return ChunkOut(scorer._join(rows), len(rows), done, rejected, counts, True)
+            kept.append(rows.error_row(item, record, problem, counts))
+            if fail_fast:
+                return ChunkRows(rows.join(kept), len(kept), done, rejected, counts, True)
             continue
         change = compare_results(before, after)
         if not change:
@@ -47,23 +52,23 @@ def _compare_chunk(scorer: Scorer, items: Sequence[Item], records: list[Any]) ->
         if before["top_category"] != after["top_category"]:
             counts[f"move:{before['top_category'] or 'none'} -> "
                    f"{after['top_category'] or 'none'}"] += 1
-        rows.append(_change_row(scorer, item, before, after, change))
-    return ChunkOut(scorer._join(rows), len(rows), done, rejected, counts, False)
+        kept.append(change_row(rows, item, before, after, change))
+    return ChunkRows(rows.join(kept), len(kept), done, rejected, counts, False)
 
 
-def _change_row(scorer: Scorer, item: Item, before: dict[str, Any],
-                after: dict[str, Any], change: list[str]) -> Any:
-    if scorer.fmt != "csv":
+def change_row(rows: RowFormat, item: Item, before: dict[str, Any], after: dict[str, Any],
+               change: list[str]) -> Any:
+    if rows.fmt != "csv":
         return dumps({"schema": CHANGE_SCHEMA, "id": after["id"], "source": item.source,
                       "line": item.line, "index": item.element, "changes": change,
-                      "old": _decision(before), "new": _decision(after)}, scorer.lines)
+                      "old": _decision(before), "new": _decision(after)}, rows.lines)
     old_flags = {flag["id"] for flag in before["flags"]}
     new_flags = {flag["id"] for flag in after["flags"]}
     bands = []
-    for cid in scorer.category_ids:
+    for cid in rows.category_ids:
         bands += [before["categories"].get(cid, {}).get("band", ""),
                   after["categories"][cid]["band"]]
-    return [_cell(after["id"] or ""), _cell(item.source), item.line, ";".join(change),
+    return [cell(after["id"] or ""), cell(item.source), item.line, ";".join(change),
             before["top_category"] or "", after["top_category"] or "", *bands,
             ";".join(sorted(new_flags - old_flags)), ";".join(sorted(old_flags - new_flags)),
             before["status"], after["status"], "", ""]
@@ -91,4 +96,3 @@ def compare_results(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     if before["status"] != after["status"] or before["missing"] != after["missing"]:
         change.append("status")
     return change
-

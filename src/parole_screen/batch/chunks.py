@@ -1,0 +1,100 @@
+"""Scoring one chunk of records into its rows and counts: the same code in-process and in
+every worker, so every ``--jobs`` gives the same bytes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from ..engine import ScoredChunk, score_chunk
+from ..pack import RulePack
+from .compare import compare_chunk
+from .records import Item, as_input, parse_many
+from .rows import ChunkRows, RowFormat, Rows, cell
+
+
+class ChunkScorer:
+    """Parse, score, encode and count one chunk at a time; with a ``baseline`` pack, keep
+    only the records whose decision changed (change rows)."""
+
+    def __init__(self, pack: RulePack, as_of: dt.date, output_format: str, *,
+                 fail_fast: bool = False, baseline: RulePack | None = None) -> None:
+        self.pack = pack
+        self.baseline = baseline
+        self.as_of = as_of
+        self.fail_fast = fail_fast
+        self.rows = RowFormat(output_format, [entry.category.id for entry in pack.categories],
+                              compare=baseline is not None)
+
+    def score(self, items: Sequence[Item]) -> ChunkRows:
+        records = parse_many([item.payload for item in items])
+        if self.baseline is not None:
+            return compare_chunk(self.rows, self.pack, self.baseline, self.as_of, items,
+                                 records, fail_fast=self.fail_fast)
+        outcome = score_chunk(self.pack, [as_input(record) for record in records], self.as_of)
+        counts: Counter[str] = Counter()
+        scored = outcome.scored
+        stop = len(items)
+        if self.fail_fast and outcome.errors:
+            stop = min(outcome.errors) + 1  # up to and including the first rejected record
+        kept = sum(place < stop for place in outcome.places)
+        if scored is not None:
+            count_scored(scored, kept, counts)
+        errors = {place: self.rows.error_row(items[place], records[place], error, counts)
+                  for place, error in outcome.errors.items() if place < stop}
+        if not errors and scored is not None and self.rows.fmt == "jsonl":
+            data: Rows = scored.jsonl_pieces()  # the usual case: every record scored
+        else:
+            data = self._rows(scored, outcome.places, errors, items, stop)
+        rows = kept + len(errors)
+        return ChunkRows(data, rows, rows, len(errors), counts, self.fail_fast and bool(errors))
+
+    def _rows(self, scored: ScoredChunk | None, places: list[int], errors: dict[int, Any],
+              items: Sequence[Item], stop: int) -> Rows:
+        """The chunk's rows in input order, results and error rows, up to ``stop``."""
+        rows: list[Any] = [None] * stop
+        for place, row in errors.items():
+            rows[place] = row
+        if scored is not None:
+            if self.rows.fmt == "csv":
+                results: Iterable[Any] = self._csv_rows(scored, places, items)
+            else:
+                results = scored.pieces()
+            for place, row in zip(places, results, strict=True):
+                if place < stop:
+                    rows[place] = row
+        return self.rows.join([row for row in rows if row is not None])
+
+    def _csv_rows(self, scored: ScoredChunk, places: list[int],
+                  items: Sequence[Item]) -> Iterator[list[Any]]:
+        bands = [scored.bands[cid] for cid in self.rows.category_ids]
+        for number, (place, status) in enumerate(zip(places, scored.statuses(), strict=True)):
+            item = items[place]
+            yield [cell(scored.ids[number] or ""), cell(item.source), item.line, status,
+                   scored.tops[number] or "", *(column[number] for column in bands),
+                   ";".join(scored.flags[number]), ";".join(scored.missing[number]), "", ""]
+
+
+def count_scored(scored: ScoredChunk, kept: int, counts: Counter[str]) -> None:
+    """Add what the summary counts of the first ``kept`` scored records: statuses, top
+    categories, bands and flags."""
+    for status, count in Counter(scored.statuses()[:kept]).items():
+        counts["status:" + status] += count
+    for top, count in Counter(scored.tops[:kept]).items():
+        counts["top:" + (top or "none")] += count
+    for cid, bands in scored.bands.items():
+        for band, count in Counter(bands[:kept]).items():
+            counts[f"band:{cid}:{band}"] += count
+    first = (1 << 8 * kept) - 1  # the masks' bits of the first ``kept`` records
+    for flag, mask in scored.flag_masks:
+        if count := (mask & first).bit_count():
+            counts["flag:" + flag] += count
+
+
+def warm(pack: RulePack, as_of: dt.date) -> None:
+    """Build what scoring with ``pack`` builds once (its compiled plan) by scoring an empty
+    record, so that forked workers share it instead of each building its own."""
+    score_chunk(pack, [{}], as_of)
+

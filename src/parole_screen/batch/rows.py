@@ -1,0 +1,143 @@
+"""A batch's rows as bytes: error rows, CSV headers and cells, and a chunk's rows joined for
+its output format (JSONL, CSV or a JSON array).
+
+Error rows never contain answer values: messages name the source, line or index, record id
+and field (the engine's own messages list the allowed values, never the given one).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from itertools import chain
+from typing import Any, NamedTuple
+
+from ..errors import AnswerError
+from ..jsonbytes import dumps
+from .records import Item, Rejected
+
+OUTPUT_FORMATS = ("jsonl", "csv", "json")
+ERROR_SCHEMA = "parole-screen/error@1"
+ERROR_KINDS = ("invalid_json", "not_utf8", "too_large", "not_an_object", "bad_record",
+               "unknown_question", "wrong_type", "unreadable")
+
+_NEWLINE = (b"\n",)
+_COMMA_LINE = (b",\n",)
+_CSV_RISKY = ("=", "+", "-", "@", "\t", "\r")
+
+#: A chunk's rows: bytes, or pieces whose join they are (written as they are, with
+#: ``os.writev`` where the output is a descriptor: a chunk of results is some 20 MB).
+Rows = bytes | list[bytes]
+
+
+class ChunkRows(NamedTuple):
+    """One chunk scored: its rows, and what the summary counts of it."""
+
+    data: Rows
+    rows: int
+    records: int
+    rejected: int
+    counts: Counter[str]
+    stopped: bool  # fail_fast hit a rejected record; ``data`` ends with its row
+
+
+def cell(value: str) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula."""
+    return "'" + value if value.startswith(_CSV_RISKY) else value
+
+
+def csv_header(category_ids: Sequence[str], *, compare: bool = False) -> list[str]:
+    if compare:
+        return ["id", "source", "line", "changes", "top_category_old", "top_category_new",
+                *(f"{cid}_{age}" for cid in category_ids for age in ("old", "new")),
+                "flags_added", "flags_removed", "status_old", "status_new", "error_kind",
+                "error"]
+    return ["id", "source", "line", "status", "top_category", *category_ids, "flags",
+            "missing", "error_kind", "error"]
+
+
+def csv_bytes(rows: Sequence[Sequence[Any]]) -> bytes:
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(rows)
+    return text.getvalue().encode("utf-8")
+
+
+def record_id(record: Any) -> str | None:
+    """A record's id as its error row shows it, if it has a usable one."""
+    if isinstance(record, Mapping):
+        value = record.get("id")
+        if isinstance(value, str):
+            # An id with lone surrogates is rejected, but its error row must still be
+            # writable in every format.
+            return value.encode("utf-8", "backslashreplace").decode("utf-8")
+        if isinstance(value, int) and not isinstance(value, bool):
+            return str(value)
+    return None
+
+
+def position(item: Item, found_id: str | None) -> str:
+    """How an error message names the record: ``line 12 (id R7)``, ``index 3, line 14``."""
+    where = (f"index {item.element}, line {item.line}" if item.element is not None
+             else f"line {item.line}")
+    return f"{where} (id {found_id})" if found_id is not None else where
+
+
+class RowFormat:
+    """How one batch writes rows: the format, the pack's categories (CSV columns) and
+    whether rows are change rows (``--compare-rules``)."""
+
+    def __init__(self, fmt: str, category_ids: Sequence[str], *, compare: bool = False) -> None:
+        self.fmt = fmt
+        self.lines = fmt == "jsonl"  # rows end with a newline
+        self.category_ids = list(category_ids)
+        self.header = csv_header(self.category_ids, compare=compare)
+
+    def error_row(self, item: Item, record: Any, error: AnswerError,
+                  counts: Counter[str]) -> Any:
+        """The row for a rejected record, counted; ``record`` is the parsed JSON or a
+        Rejected."""
+        found_id = record_id(record)
+        where = position(item, found_id)
+        if isinstance(record, Rejected):
+            kind, field_name = record.kind, None
+            message = str(AnswerError(record.reason, kind=kind, source=item.source,
+                                      record=where))
+        else:
+            kind, field_name = error.kind, error.field
+            message = str(error.located(source=item.source, record=where))
+        counts["error:" + kind] += 1
+        counts["status:error"] += 1
+        if self.fmt == "csv":
+            cells: dict[str, Any] = dict.fromkeys(self.header, "")
+            cells.update(id=cell(found_id or ""), source=cell(item.source), line=item.line,
+                         error_kind=kind, error=cell(message))
+            if "status" in cells:
+                cells["status"] = "error"
+            return list(cells.values())
+        return dumps({"schema": ERROR_SCHEMA, "id": found_id, "status": "error",
+                      "source": item.source, "line": item.line, "index": item.element,
+                      "error": {"kind": kind, "field": field_name, "message": message}},
+                     self.lines)
+
+    def join(self, rows: list[Any]) -> Rows:
+        """The rows as the writer takes them: CSV as bytes, JSON rows as their pieces (not
+        joined: a chunk with an error row then costs no more memory than one without).
+
+        A JSON row is bytes (error and change rows; JSONL ones end with a newline) or the
+        pieces of a result (a tuple), which end without one.
+        """
+        if not rows:
+            return b""
+        if self.fmt == "csv":
+            return csv_bytes(rows)
+        pieces: list[Sequence[bytes]] = []
+        if self.fmt == "json":
+            for row in rows:
+                pieces += [row if isinstance(row, tuple) else (row,), _COMMA_LINE]
+            pieces.pop()
+        else:
+            for row in rows:
+                pieces += [row, _NEWLINE] if isinstance(row, tuple) else [(row,)]
+        return list(chain.from_iterable(pieces))

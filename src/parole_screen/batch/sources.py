@@ -1,0 +1,147 @@
+"""The inputs of a batch, checked before anything is read, and the outputs they refuse."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+from ..errors import ParoleScreenError
+from ..files import STDIN, STDIN_LABEL, private_output
+
+INPUT_FORMATS = ("json", "jsonl")
+INPUT_SUFFIXES = {".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl", ".jsonlines": "jsonl"}
+
+
+@dataclass(frozen=True)
+class InputSource:
+    """One INPUT argument: a file, a folder, or ``-`` (then ``stream`` is read)."""
+
+    name: str
+    label: str
+    kind: str  # "json", "jsonl", "folder" or "auto" (stdin or an unknown suffix: sniffed)
+    size: int | None  # bytes, for the progress bar (None for stdin)
+    stream: IO[bytes] | None = field(default=None, compare=False, repr=False)
+
+
+def resolve_inputs(names: Sequence[str], input_format: str | None = None, *,
+                   stdin: IO[bytes] | None = None) -> list[InputSource]:
+    """Check every INPUT up front so a typo fails before any output is written; ``-`` is
+    the ``stdin`` stream (the caller's, never this process's own unless passed)."""
+    if not names:
+        raise ParoleScreenError("no input given; pass files, folders or - for stdin",
+                                kind="no_input")
+    if list(names).count(STDIN) > 1:
+        raise ParoleScreenError("stdin (-) can be read only once", kind="usage")
+    if input_format is not None and input_format not in INPUT_FORMATS:
+        raise ParoleScreenError(f"unknown input format '{input_format}' "
+                                f"(use one of: {', '.join(INPUT_FORMATS)})", kind="usage")
+    sources = []
+    for name in names:
+        if name == STDIN:
+            if stdin is None:
+                raise ParoleScreenError("- (stdin) is not available here", kind="no_stdin")
+            sources.append(InputSource(name, STDIN_LABEL, input_format or "auto", None, stdin))
+            continue
+        path = Path(name)
+        try:
+            info = path.stat()
+        except FileNotFoundError:
+            raise ParoleScreenError(f"{name}: file not found", kind="not_found") from None
+        except OSError as error:
+            raise ParoleScreenError(f"{name}: cannot read: {error.strerror}",
+                                    kind="unreadable") from None
+        if path.is_dir():
+            files = folder_files(path)
+            sources.append(InputSource(name, name, "folder",
+                                       sum(_size(file) for file in files)))
+            continue
+        if not os.access(path, os.R_OK):
+            raise ParoleScreenError(f"{name}: cannot read: permission denied",
+                                    kind="unreadable")
+        kind = input_format or INPUT_SUFFIXES.get(path.suffix.lower(), "auto")
+        sources.append(InputSource(name, name, kind, info.st_size))
+    return sources
+
+
+def folder_files(folder: Path) -> list[Path]:
+    """Every ``*.json`` entry but subfolders: one that cannot be read (a broken link, a FIFO)
+    becomes an error row, rather than a record missing from the caseload without a word."""
+    try:
+        return sorted(p for p in folder.iterdir() if p.suffix.lower() == ".json"
+                      and not p.is_dir())
+    except OSError as error:
+        raise ParoleScreenError(f"{folder}: cannot list folder: {error.strerror}",
+                                kind="unreadable") from None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def splittable(source: InputSource) -> bool:
+    """True for a regular file read as JSONL, which workers can read by ranges of lines."""
+    if source.name == STDIN or source.kind not in ("jsonl", "auto"):
+        return False
+    path = Path(source.name)
+    try:
+        # Checked before opening: opening a FIFO would wait for a writer.
+        if not stat.S_ISREG(path.stat().st_mode):
+            return False  # a FIFO or a device: read once, in order, by the main process
+        if source.kind == "jsonl":
+            return True
+        with path.open("rb") as handle:
+            return sniff(handle) == "jsonl"
+    except OSError:
+        return False  # the ordinary reader reports it
+
+
+def sniff(stream: IO[bytes]) -> str:
+    """``json`` when the first non-blank character opens an array, else ``jsonl``."""
+    head: bytes = stream.peek(4096)[:4096]  # type: ignore[attr-defined]
+    head = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
+    return "json" if head.startswith(b"[") else "jsonl"
+
+
+@contextlib.contextmanager
+def output_file(path: Path, sources: Sequence[InputSource], *,
+                force: bool = False) -> Iterator[IO[bytes]]:
+    """A batch's ``-o``: a private (0600) file put in place only when the block ends without
+    an error, never one of the ``sources`` (see :func:`refuse_inputs_as_output`), and an
+    existing file only with ``force``."""
+    refuse_inputs_as_output(path, sources)
+    with private_output(path, force=force) as handle:
+        yield handle
+
+
+def refuse_inputs_as_output(out: Path, sources: Sequence[InputSource]) -> None:
+    """Raise if ``out`` names an input, which replacing would lose the answers the rows
+    came from (even with --force); or is a ``*.json`` in an input folder, where the next
+    run would read the rows as a record."""
+    target = _identity(out)  # None: not there yet
+    folder = _identity(out.parent)
+    for source in sources:
+        named = _identity(source.stream if source.stream is not None else Path(source.name))
+        if target is not None and named is not None and os.path.samestat(target, named):
+            raise ParoleScreenError(f"{out}: is an input of this batch ({source.label}); "
+                                    "write the rows elsewhere", kind="output_is_input")
+        if (source.kind == "folder" and out.suffix.lower() == ".json" and named is not None
+                and folder is not None and os.path.samestat(folder, named)):
+            raise ParoleScreenError(f"{out}: is in {source.label}, an input folder of this "
+                                    "batch, where it would be read as a record; write the "
+                                    "rows elsewhere", kind="output_is_input")
+
+
+def _identity(where: Path | IO[bytes]) -> os.stat_result | None:
+    """What a file or stream is (its device and inode), or None: gone, or not a file."""
+    try:
+        return where.stat() if isinstance(where, Path) else os.fstat(where.fileno())
+    except (OSError, ValueError):
+        return None
