@@ -9,6 +9,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on written as an escape.
+
+    Names in messages come from the input (a field, an id, a file name): a newline there
+    would forge a second error line, an ESC a terminal sequence. ``\\n``, ``\\x1b`` and
+    the like keep one error on one printable line.
+    """
+    if text.isprintable():
+        return text
+    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
+                   for char in text)
+
+
 class ParoleScreenError(Exception):
     """Base class: ``str(error)`` is always a user-facing message; ``kind`` sorts it."""
 
@@ -51,9 +64,9 @@ class AnswerError(ParoleScreenError):
         super().__init__(self._compose(), kind=kind)
 
     def _compose(self) -> str:
-        where = [part for part in (self.source, self.record) if part]
+        where = [printable(part) for part in (self.source, self.record) if part]
         prefix = ": ".join(where)
-        subject = f"field '{self.field}': " if self.field else ""
+        subject = f"field '{printable(self.field)}': " if self.field else ""
         return f"{prefix}: {subject}{self.reason}" if prefix else f"{subject}{self.reason}"
 
     def located(self, *, source: str | None = None, record: str | None = None) -> AnswerError:
