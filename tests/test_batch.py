@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from conftest import REPO, cli_command, record_generator, run_cli
-from parole_screen import RulePack, screen_record
+from parole_screen import ROW_SCHEMA, RulePack, expand_row, screen_record
 from parole_screen.models import BANDS
 
 AS_OF = "2026-12-01"
@@ -76,15 +76,33 @@ def jsonl_file(tmp_path: Path, records: list[dict[str, Any]]) -> Path:
 # -- inputs and outputs ------------------------------------------------------------------------
 
 
-def test_jsonl_rows_are_the_library_results_in_order(shipped_pack: RulePack, jsonl_file: Path,
-                                                     records: list[dict[str, Any]]) -> None:
-    done = batch(str(jsonl_file))
+def test_full_rows_are_the_library_results_in_order(shipped_pack: RulePack, jsonl_file: Path,
+                                                    records: list[dict[str, Any]]) -> None:
+    done = batch(str(jsonl_file), "--detail", "full")
     assert done.returncode == 0, done.stderr
     rows = rows_of(done.stdout)
     assert [row["id"] for row in rows] == [record["id"] for record in records]
     assert rows == [expected(shipped_pack, record) for record in records]
     first = done.stdout.splitlines()[0]
     assert list(json.loads(first)) == sorted(json.loads(first))  # sorted keys, one line
+
+
+def test_rows_are_compact_by_default_and_expand_to_the_library_results(
+        shipped_pack: RulePack, jsonl_file: Path, records: list[dict[str, Any]]) -> None:
+    done = batch(str(jsonl_file))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert {row["schema"] for row in rows} == {ROW_SCHEMA}
+    assert [row["id"] for row in rows] == [record["id"] for record in records]
+    shown = run_cli("rules", "catalog")
+    assert shown.returncode == 0, shown.stderr
+    catalog = json.loads(shown.stdout)
+    assert [expand_row(row, catalog) for row in rows] == [
+        expected(shipped_pack, record) for record in records]
+    full = batch(str(jsonl_file), "--detail", "full").stdout
+    assert len(done.stdout) * 3 < len(full)  # the point of compact rows
+    assert all(list(row) == sorted(row) for row in rows)
 
 
 def test_every_input_format_gives_the_same_rows(tmp_path: Path, jsonl_file: Path,
@@ -288,7 +306,7 @@ def test_each_bad_record_becomes_an_error_row(shipped_pack: RulePack, tmp_path: 
     assert len(rows) == len(plan)
     for row, (line, record_id, kind, field) in zip(rows, plan, strict=True):
         if kind is None:
-            assert row["schema"] == "parole-screen/result@1" and row["id"] == record_id
+            assert row["schema"] == ROW_SCHEMA and row["id"] == record_id
             continue
         assert row["schema"] == "parole-screen/error@1" and row["status"] == "error"
         assert (row["source"], row["line"], row["id"]) == (str(path), line, record_id)

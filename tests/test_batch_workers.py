@@ -19,6 +19,7 @@ import io
 import itertools
 import json
 import os
+import select
 import shutil
 import signal
 import subprocess
@@ -148,9 +149,13 @@ def test_chunks_finished_out_of_turn_are_written_in_order(minimal_pack: RulePack
 
     def first_is_slow(self: ChunkScorer, items: list[Item]) -> Any:
         if items[0].line == 1:
-            time.sleep(0.5)
+            # Held until the other worker has scored its next chunk (not a sleep: a loaded
+            # machine may take any time to get there); a 30 s bound keeps a failure finite.
+            select.select([gate_read], [], [], 30)
         result = scored(self, items)
         os.write(write_end, b"scored %d," % items[0].line)  # from a worker: a pipe
+        if items[0].line == 16:
+            os.write(gate_write, b"go")
         return result
 
     def write(*args: Any) -> None:
@@ -158,14 +163,15 @@ def test_chunks_finished_out_of_turn_are_written_in_order(minimal_pack: RulePack
         written(*args)
 
     read_end, write_end = os.pipe()
+    gate_read, gate_write = os.pipe()
     try:
         monkeypatch.setattr(ChunkScorer, "score", first_is_slow)
         monkeypatch.setattr(workers, "_write_whole", write)
         direct, stats = in_file(minimal_pack, path, 2, output_format=fmt, chunk_records=6)
         events = drain(read_end).split(b",")
     finally:
-        os.close(read_end)
-        os.close(write_end)
+        for end in (read_end, write_end, gate_read, gate_write):
+            os.close(end)
     assert direct == one and same(stats, one_stats)
     # Chunks of 3 (staggered), 6, 6...: the second worker scored the second chunk (from
     # line 4), then its next (from line 16), all before the first chunk was written.

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from ..engine import ScoredChunk, score_chunk
+from ..engine import Detail, ScoredChunk, score_chunk
 from ..pack import RulePack
 from .compare import compare_chunk
 from .records import Item, as_input, parse_many
@@ -20,10 +20,13 @@ class ChunkScorer:
     only the records whose decision changed (change rows)."""
 
     def __init__(self, pack: RulePack, as_of: dt.date, output_format: str, *,
-                 fail_fast: bool = False, baseline: RulePack | None = None) -> None:
+                 detail: Detail = "compact", fail_fast: bool = False,
+                 baseline: RulePack | None = None) -> None:
         self.pack = pack
         self.baseline = baseline
         self.as_of = as_of
+        # CSV rows take only the decisions, which both details hold: compact is cheaper.
+        self.detail: Detail = "compact" if output_format == "csv" else detail
         self.fail_fast = fail_fast
         self.rows = RowFormat(output_format, [entry.category.id for entry in pack.categories],
                               compare=baseline is not None)
@@ -33,7 +36,8 @@ class ChunkScorer:
         if self.baseline is not None:
             return compare_chunk(self.rows, self.pack, self.baseline, self.as_of, items,
                                  records, fail_fast=self.fail_fast)
-        outcome = score_chunk(self.pack, [as_input(record) for record in records], self.as_of)
+        outcome = score_chunk(self.pack, [as_input(record) for record in records], self.as_of,
+                              detail=self.detail)
         counts: Counter[str] = Counter()
         scored = outcome.scored
         stop = len(items)
@@ -93,8 +97,8 @@ def count_scored(scored: ScoredChunk, kept: int, counts: Counter[str]) -> None:
             counts["flag:" + flag] += count
 
 
-def warm(pack: RulePack, as_of: dt.date) -> None:
+def warm(pack: RulePack, as_of: dt.date, detail: Detail = "full") -> None:
     """Build what scoring with ``pack`` builds once (its compiled plan) by scoring an empty
     record, so that forked workers share it instead of each building its own."""
-    score_chunk(pack, [{}], as_of)
+    score_chunk(pack, [{}], as_of, detail=detail)
 

@@ -13,6 +13,7 @@ from itertools import repeat
 from pathlib import Path
 from typing import IO
 
+from ..engine import DETAILS, Detail
 from ..errors import ParoleScreenError
 from ..models import BANDS
 from ..pack import RulePack
@@ -33,11 +34,13 @@ CHUNK_RECORDS = 2048
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """How to score and write: the day, the output format, and whether to stop at the
-    first rejected record."""
+    """How to score and write: the day, the output format, how much each row holds
+    (``detail``: ``"compact"`` rows name the pack's fixed texts by id, ``"full"`` rows are
+    whole ``result@1`` results), and whether to stop at the first rejected record."""
 
     as_of: dt.date
     output_format: str = "jsonl"
+    detail: Detail = "compact"
     fail_fast: bool = False
     chunk_records: int = CHUNK_RECORDS
 
@@ -117,7 +120,9 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
     stats = BatchStats()
     tally = Progress()
     started = time.perf_counter()
-    scorer = ChunkScorer(pack, options.as_of, options.output_format,
+    if options.detail not in DETAILS:
+        raise ParoleScreenError(f"unknown detail '{options.detail}'", kind="usage")
+    scorer = ChunkScorer(pack, options.as_of, options.output_format, detail=options.detail,
                          fail_fast=options.fail_fast, baseline=baseline)
     writer = Writer(out, options.output_format, scorer.rows.header)
 
@@ -140,9 +145,10 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
             if not take(scorer.score(chunk)):
                 break
     else:
-        for loaded in (pack, baseline):
-            if loaded is not None:
-                warm(loaded, options.as_of)  # built once here, shared by the workers
+        # Built once here, before the fork, and shared by the workers.
+        if baseline is not None:
+            warm(baseline, options.as_of)  # change rows score it in full
+        warm(pack, options.as_of, scorer.detail)
         with Workers(scorer, jobs, writer.fd) as workers:
             _run_workers(workers, _tasks(sources, tally, options.chunk_records, jobs),
                          2 * jobs, take)

@@ -40,6 +40,11 @@ class OutputFormat(StrEnum):
     json = "json"
 
 
+class Detail(StrEnum):
+    compact = "compact"
+    full = "full"
+
+
 class InputFormat(StrEnum):
     json = "json"
     jsonl = "jsonl"
@@ -57,8 +62,13 @@ def batch(
              "default or -: stdout.")] = None,
     fmt: Annotated[OutputFormat | None, typer.Option(
         "--format", "-f",
-        help="jsonl: one full result per line; csv: id, status, top category, bands, flags, "
+        help="jsonl: one row per line; csv: id, status, top category, bands, flags, "
              "error; json: an array. Default: from --out's extension, else jsonl.")] = None,
+    detail: Annotated[Detail, typer.Option(
+        "--detail",
+        help="compact: rows name the pack's fixed texts and sources by id (expand them with "
+             "`parole-screen rules catalog`); full: each row is the whole result, as "
+             "`score -f json` prints it.")] = Detail.compact,
     input_format: Annotated[InputFormat | None, typer.Option(
         "--input-format",
         help="How to read every INPUT (default: from the extension; stdin and unknown "
@@ -106,7 +116,7 @@ def batch(
         baseline = load_pack(compare_rules) if compare_rules is not None else None
         sources = resolve_inputs(inputs, input_format.value if input_format else None,
                                  stdin=sys.stdin.buffer)
-        options = BatchOptions(as_of=day, fail_fast=fail_fast,
+        options = BatchOptions(as_of=day, fail_fast=fail_fast, detail=detail.value,
                                output_format=output_format_for(fmt.value if fmt else None, out))
         total = None if any(source.size is None for source in sources) else sum(
             source.size or 0 for source in sources)
