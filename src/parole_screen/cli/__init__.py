@@ -15,6 +15,7 @@ from .common import (
     ForceOption,
     ListFormat,
     ListFormatOption,
+    PackDirArgument,
     ReportFormatOption,
     ReportOutOption,
     State,
@@ -151,9 +152,7 @@ app.command()(batch)
 @rules_app.command("check")
 def rules_check(
     ctx: typer.Context,
-    directory: Annotated[str | None, typer.Argument(
-        metavar="[DIR]", help="Rule pack directory (default: --rules or the shipped pack).")
-    ] = None,
+    directory: PackDirArgument = None,
 ) -> None:
     """Load and lint a rule pack; print every problem as file:line: message."""
     with handled(ctx):
@@ -177,7 +176,7 @@ def rules_check(
 @rules_app.command("test")
 def rules_test(
     ctx: typer.Context,
-    directory: Annotated[str | None, typer.Argument(metavar="[DIR]")] = None,
+    directory: PackDirArgument = None,
     coverage: Annotated[bool, typer.Option(
         "--coverage", help="Report rules, flags, questions and choices no scenario exercises.")
     ] = False,
@@ -251,9 +250,7 @@ def rules_facts(
 @rules_app.command("catalog")
 def rules_catalog(
     ctx: typer.Context,
-    directory: Annotated[str | None, typer.Argument(
-        metavar="[DIR]", help="Rule pack directory (default: --rules or the shipped pack).")
-    ] = None,
+    directory: PackDirArgument = None,
 ) -> None:
     """Print the pack's text catalogue as JSON: the texts and sources compact rows name by
     id, so any row can be expanded later."""

@@ -57,6 +57,8 @@ ReportOutOption = Annotated[Path | None, typer.Option(
          "follows the extension (.txt, .md, .html, .json).")]
 ReportFormatOption = Annotated[ReportFormat | None, typer.Option(
     "--format", "-f", help="Report format (default: from --out's extension, else text).")]
+PackDirArgument = Annotated[str | None, typer.Argument(
+    metavar="DIR", help="Rule pack directory (default: --rules or the shipped pack).")]
 ListFormatOption = Annotated[ListFormat, typer.Option(
     "--format", "-f", help="table for people, json for programs.")]
 
