@@ -166,7 +166,8 @@ def test_every_command_is_in_the_readme() -> None:
     names = [name for name, _ in commands() if name]
     assert {"interview", "score", "batch", "questions", "schema", "rules check", "rules test",
             "rules facts"} <= set(names)
-    table = section(TEXT[README], "## Commands")
+    # An HTML comment (a TODO, say) is not shown, so it documents nothing.
+    table = re.sub(r"<!--.*?-->", "", section(TEXT[README], "## Commands"), flags=re.S)
     for name in names:
         assert name.split()[-1] in listed
         assert f"`parole-screen {name}" in table, name
@@ -396,6 +397,55 @@ def test_every_result_key_is_documented(shipped_pack: RulePack) -> None:
     assert {"trace", "reported_change", "missing_evidence", "clauses"} <= keys
     missing = sorted(key for key in keys if f"`{key}`" not in text)
     assert missing == []
+
+
+def _documented_keys(text: str) -> set[str]:
+    return set(re.findall(r"`([a-z_]+)`", prose(text)))
+
+
+def _shape(value: Any, keyed: bool = False) -> Iterator[str]:
+    """Every key in ``value``, but not those of a mapping keyed by ids (``keyed``), nor of
+    the answers a note or flag quotes (question ids)."""
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if not keyed:
+                yield key
+            if key != "answers":
+                yield from _shape(inner, keyed=key in ("categories", "evidence"))
+    elif isinstance(value, list):
+        for inner in value:
+            yield from _shape(inner)
+
+
+def test_every_compact_row_key_is_documented(shipped_pack: RulePack, tmp_path: Path) -> None:
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps(json.loads(path.read_text())) + "\n"
+                             for path in sorted((REPO / "examples").glob("*.json"))))
+    done = run_cli("batch", str(cases), "--as-of", "2026-06-15", "-q")
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert {row["schema"] for row in rows} == {"parole-screen/row@1"}
+    keys = set().union(*(_shape(row) for row in rows))
+    assert {"note", "reasons", "deadlines", "reported_change", "rule_pack"} <= keys
+    text = TEXT[DOCS / "contracts.md"]
+    documented = _documented_keys(section(text, "## Compact batch rows"))
+    assert sorted(keys - documented) == []
+
+
+def test_every_catalogue_key_is_documented() -> None:
+    done = run_cli("rules", "catalog")
+    assert done.returncode == 0, done.stderr
+    catalog = json.loads(done.stdout)
+    assert catalog["schema"] == "parole-screen/catalog@1"
+    keys = set(catalog)
+    for name, value in catalog.items():
+        if isinstance(value, dict) and name != "rule_pack":  # keyed by ids
+            for entry in value.values():
+                keys |= set(_shape(entry))
+    keys |= set(catalog["rule_pack"])
+    assert {"bases", "notes", "evidence", "severity", "kind", "dated"} <= keys
+    documented = _documented_keys(section(TEXT[DOCS / "contracts.md"], "### The text catalogue"))
+    assert sorted(keys - documented) == []
 
 
 # -- Links ----------------------------------------------------------------------------
