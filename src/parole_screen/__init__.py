@@ -39,7 +39,14 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
         screen_record,
         text_catalog,
     )
-    from .errors import AnswerError, OutputExistsError, PackError, ParoleScreenError, SessionError
+    from .errors import (
+        AnswerError,
+        OutputExistsError,
+        PackError,
+        ParoleScreenError,
+        SessionError,
+        printable,
+    )
     from .facts import fact_rows
     from .files import check_output_path, read_json_record, write_private
     from .interview import (
@@ -95,6 +102,7 @@ _EXPORTS = {
     "PackError": "errors",
     "ParoleScreenError": "errors",
     "SessionError": "errors",
+    "printable": "errors",
     "fact_rows": "facts",
     "check_output_path": "files",
     "read_json_record": "files",
@@ -173,6 +181,7 @@ __all__ = [
     "output_file",
     "output_format_for",
     "print_rich",
+    "printable",
     "read_json_record",
     "render",
     "resolve_inputs",

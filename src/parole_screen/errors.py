@@ -33,6 +33,11 @@ class ParoleScreenError(Exception):
         if kind is not None:
             self.kind = kind
 
+    def lines(self) -> list[str]:
+        """The message as the lines to show a person, each printable (see :func:`printable`):
+        a file or field name from the input cannot add a line or a terminal sequence."""
+        return [printable(str(self))]
+
 
 class PackError(ParoleScreenError):
     """A rule pack could not be loaded. ``problems`` holds one ``file:line: message`` each."""
@@ -42,6 +47,10 @@ class PackError(ParoleScreenError):
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = list(problems)
         super().__init__("\n".join(self.problems))
+
+    def lines(self) -> list[str]:
+        """One printable line per problem."""
+        return [printable(problem) for problem in self.problems]
 
 
 class AnswerError(ParoleScreenError):

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .engine import Result
+from .errors import ParoleScreenError, printable
 from .models import BANDS, Basis, Factor
 from .pack import RulePack
 
@@ -85,7 +86,8 @@ def render(result: Result, fmt: str, words: Glossary | None = None) -> str:
         return render_html(result, words)
     if fmt == "text":
         return render_plain(result, words)
-    raise ValueError(f"unknown format '{fmt}'")
+    raise ParoleScreenError(f"unknown report format '{printable(fmt)}'; use one of json, "
+                            "markdown, html, text", kind="usage")
 
 
 def render_json(result: Result) -> str:

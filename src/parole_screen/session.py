@@ -93,6 +93,8 @@ class SessionExistsError(SessionError):
     """A saved interview is at the path, and the caller asked neither to continue nor to
     start over: the answers in it are never replaced silently."""
 
+    kind = "session_exists"
+
     def __init__(self, path: Path) -> None:
         super().__init__(f"a saved interview already exists at {path}")
         self.path = path

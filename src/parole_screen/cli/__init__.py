@@ -161,7 +161,7 @@ def rules_check(
         try:
             pack = load_pack_for(ctx, directory)
         except PackError as error:
-            for problem in error.problems:
+            for problem in error.lines():
                 typer.echo(problem, err=True)
             count = len(error.problems)
             typer.echo(f"{count} problem{'s' if count != 1 else ''} found", err=True)

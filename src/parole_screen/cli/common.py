@@ -76,9 +76,18 @@ def state(ctx: typer.Context) -> State:
     return root.obj if isinstance(root.obj, State) else State()
 
 
-def fail(message: str, code: int = EXIT_ERROR) -> typer.Exit:
-    """Print ``error: message`` on stderr and return the Exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+def fail(message: str | list[str], code: int = EXIT_ERROR) -> typer.Exit:
+    """Print ``error: message`` on stderr and return the Exit to raise.
+
+    ``message`` may be a library error's :meth:`~parole_screen.ParoleScreenError.lines`
+    (already printable); a message composed here is made printable line by line, since it
+    may quote a path the user typed.
+    """
+    from parole_screen import printable
+
+    lines = message if isinstance(message, list) else [
+        printable(line) for line in message.split("\n")]
+    typer.echo("error: " + "\n".join(lines), err=True)
     return typer.Exit(code)
 
 
@@ -98,7 +107,7 @@ def handled(ctx: typer.Context) -> Iterator[State]:
     except ParoleScreenError as error:
         if current.debug:
             raise
-        raise fail(str(error), error.exit_code) from None
+        raise fail(error.lines(), error.exit_code) from None
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, and keep Python from complaining
         # again when it flushes stdout at exit.
