@@ -282,11 +282,7 @@ class Interview:
     def handle(self, line: str | None) -> Step:
         """Apply one typed line (None for end of input) and say what happened."""
         if line is None:
-            if self.pending() is None and not self.missing() and not self.finished:
-                self.accept_review()
-            if self.finished:
-                return Step("finished")
-            return Step("eof", question=self.current())
+            return self._end_of_input()
         text = line.strip()
         word = text.lower()
         current = self.current()
@@ -308,6 +304,14 @@ class Interview:
         return self._answer_line(current, text)
 
     # -- internals -----------------------------------------------------------------------
+
+    def _end_of_input(self) -> Step:
+        """End of input finishes a screening that has every answer it needs."""
+        if self.pending() is None and not self.missing() and not self.finished:
+            self.accept_review()
+        if self.finished:
+            return Step("finished")
+        return Step("eof", question=self.current())
 
     def _review_line(self, text: str, word: str) -> Step:
         if word in _ACCEPT_WORDS:

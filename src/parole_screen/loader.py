@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple, get_args
@@ -20,7 +20,7 @@ from pydantic import BaseModel, ValidationError
 from . import conditions, pack_expand
 from .conditions import Catalogue, Evaluator, compile_condition, referenced_questions, suggest
 from .errors import PackError
-from .models import CATEGORY_IDS, PackFile, PackMeta
+from .models import CATEGORY_IDS, Fact, PackFile, PackMeta
 from .pack import (
     CompiledBasis,
     CompiledCategory,
@@ -41,7 +41,7 @@ from .pack_cache import (
     pack_key,
     store_checked,
 )
-from .pack_expand import SHORTHAND_KEYS, Expander, is_borrowed
+from .pack_expand import RULE_GROUPS, SHORTHAND_KEYS, Expander, is_borrowed
 from .safeyaml import MAX_FILE_BYTES, LocatedDict, YamlRefused, line_of, parse_yaml, yaml_trap
 
 PACK_ENV = "PAROLE_SCREEN_RULES"
@@ -106,6 +106,23 @@ class _Entry(NamedTuple):
         return f"{self.file}:{line_of(self.raw, list(path))}"
 
 
+def _citations(entries: dict[str, list[_Entry]]
+               ) -> Iterator[tuple[_Entry, Iterable[str], list[str | int]]]:
+    """Every list of source ids the pack cites, with the entry and the path it is at."""
+    for kind in ("flags", "items", "fees", "deadlines"):
+        for entry in entries[kind]:
+            yield entry, entry.model.cite, []
+    for entry in entries["facts"]:
+        for index, value in enumerate(entry.model.values):
+            yield entry, [value.source], ["values", index]
+    for entry in entries["categories"]:
+        for b, basis in enumerate(entry.model.bases):
+            yield entry, basis.cite, ["bases", b]
+            for group in RULE_GROUPS:
+                for f, factor in enumerate(getattr(basis, group)):
+                    yield entry, factor.cite, ["bases", b, group, f]
+
+
 class _Builder:
     def __init__(self, directory: Path, cache: Path | None) -> None:
         self.directory = directory
@@ -158,6 +175,7 @@ class _Builder:
         if not checked:
             self._check_fact_values(entries, catalogue)
             self._check_citations(entries)
+            self._check_fee_facts(entries)
         compiled = self._compile(entries, catalogue)
         if not checked:
             self._check_question_order(entries["questions"])
@@ -204,15 +222,22 @@ class _Builder:
 
     def _parse_all(self, files: list[tuple[Path, bytes]]
                    ) -> tuple[PackMeta | None, dict[str, list[_Entry]], dict[str, str]]:
-        meta: PackMeta | None = None
-        entries: dict[str, list[_Entry]] = {kind: [] for kind in _MERGED}
-        countries: dict[str, str] = {}
+        trees = self._parse_trees(files)
+        self._expand(trees)
+        return self._collect(trees)
+
+    def _parse_trees(self, files: list[tuple[Path, bytes]]) -> list[tuple[Path, Any]]:
         trees: list[tuple[Path, Any]] = []
         for file, data in files:
             try:
                 trees.append((file, _parse(self.cache, data)))
             except YamlRefused as refused:
                 self.problem(f"{file}:{refused.line}", refused.message)
+        return trees
+
+    def _expand(self, trees: list[tuple[Path, Any]]) -> None:
+        """Write out the shorthand of every file but the meta file, in place: every file's
+        definitions are known before any is expanded."""
         expander = Expander(self.problem)
         for file, raw in trees:
             if file.name != META_FILE:
@@ -221,6 +246,13 @@ class _Builder:
             if file.name != META_FILE:
                 expander.expand(file, raw)
         expander.finish()
+
+    def _collect(self, trees: list[tuple[Path, Any]]
+                 ) -> tuple[PackMeta | None, dict[str, list[_Entry]], dict[str, str]]:
+        """Validate each file and merge the entries of all of them, kind by kind."""
+        meta: PackMeta | None = None
+        entries: dict[str, list[_Entry]] = {kind: [] for kind in _MERGED}
+        countries: dict[str, str] = {}
         for file, raw in trees:
             if file.name == META_FILE:
                 meta = self._validate(PackMeta, raw, file)
@@ -231,12 +263,16 @@ class _Builder:
             for kind in _MERGED:
                 for index, model in enumerate(getattr(fragment, kind)):
                     entries[kind].append(_Entry(model, raw[kind][index], file))
-            for code, name in fragment.countries.items():
-                if code in countries:
-                    self.problem(f"{file}:{line_of(raw, ['countries'])}",
-                                 f"country code '{code}' is defined twice")
-                countries[code] = name
+            self._add_countries(countries, fragment.countries, raw, file)
         return meta, entries, countries
+
+    def _add_countries(self, countries: dict[str, str], added: dict[str, str], raw: Any,
+                       file: Path) -> None:
+        for code, name in added.items():
+            if code in countries:
+                self.problem(f"{file}:{line_of(raw, ['countries'])}",
+                             f"country code '{code}' is defined twice")
+            countries[code] = name
 
     def _validate(self, model: type[BaseModel], raw: Any, file: Path) -> Any:
         try:
@@ -248,6 +284,12 @@ class _Builder:
     # -- checks ------------------------------------------------------------------------
 
     def _check_unique(self, entries: dict[str, list[_Entry]]) -> None:
+        self._check_unique_ids(entries)
+        self._check_categories_defined(entries["categories"])
+        for entry in entries["categories"]:
+            self._check_unique_in_category(entry)
+
+    def _check_unique_ids(self, entries: dict[str, list[_Entry]]) -> None:
         for kind, items in entries.items():
             seen: dict[str, _Entry] = {}
             for entry in items:
@@ -255,42 +297,35 @@ class _Builder:
                 if first is not entry:
                     self.problem(entry.where(), f"duplicate {kind[:-1]} id '{entry.model.id}' "
                                                 f"(first defined at {first.where()})")
-        present = [entry.model.id for entry in entries["categories"]]
+
+    def _check_categories_defined(self, categories: list[_Entry]) -> None:
+        present = [entry.model.id for entry in categories]
         for category_id in CATEGORY_IDS:
             if category_id not in present:
                 self.problem(f"{self.directory}", f"category '{category_id}' is not defined")
-        for entry in entries["categories"]:
-            bases = [basis.id for basis in entry.model.bases]
-            for basis_id in sorted({b for b in bases if bases.count(b) > 1}):
-                self.problem(entry.where(), f"duplicate basis id '{basis_id}'")
-            for index, basis in enumerate(entry.model.bases):
-                for group in ("requires", "strengthens", "weakens", "blocks", "evidence"):
-                    ids = [factor.id for factor in getattr(basis, group)]
-                    for dup in sorted({i for i in ids if ids.count(i) > 1}):
-                        self.problem(entry.where(["bases", index, group]),
-                                     f"duplicate rule id '{dup}' in {basis.id}.{group}")
+
+    def _check_unique_in_category(self, entry: _Entry) -> None:
+        """Basis ids within the category, rule ids within each group of a basis."""
+        bases = [basis.id for basis in entry.model.bases]
+        for basis_id in sorted({b for b in bases if bases.count(b) > 1}):
+            self.problem(entry.where(), f"duplicate basis id '{basis_id}'")
+        for index, basis in enumerate(entry.model.bases):
+            for group in RULE_GROUPS:
+                ids = [factor.id for factor in getattr(basis, group)]
+                for dup in sorted({i for i in ids if ids.count(i) > 1}):
+                    self.problem(entry.where(["bases", index, group]),
+                                 f"duplicate rule id '{dup}' in {basis.id}.{group}")
 
     def _check_citations(self, entries: dict[str, list[_Entry]]) -> None:
         sources = {entry.model.id for entry in entries["sources"]}
-
-        def check(entry: _Entry, cites: Iterable[str], path: list[str | int]) -> None:
+        for entry, cites, path in _citations(entries):
             for cite in cites:
                 if cite not in sources:
                     self.problem(entry.where(path),
                                  f"cites unknown source '{cite}'{suggest(cite, sorted(sources))}")
 
-        for kind in ("flags", "items", "fees", "deadlines"):
-            for entry in entries[kind]:
-                check(entry, entry.model.cite, [])
-        for entry in entries["facts"]:
-            for index, value in enumerate(entry.model.values):
-                check(entry, [value.source], ["values", index])
-        for entry in entries["categories"]:
-            for b, basis in enumerate(entry.model.bases):
-                check(entry, basis.cite, ["bases", b])
-                for group in ("requires", "strengthens", "weakens", "blocks", "evidence"):
-                    for f, factor in enumerate(getattr(basis, group)):
-                        check(entry, factor.cite, ["bases", b, group, f])
+    def _check_fee_facts(self, entries: dict[str, list[_Entry]]) -> None:
+        """Every fee names a fact that is a fee in usd."""
         facts = {entry.model.id: entry.model for entry in entries["facts"]}
         for entry in entries["fees"]:
             fact = facts.get(entry.model.fact)
@@ -306,25 +341,27 @@ class _Builder:
         for entry in entries["facts"]:
             fact = entry.model
             for index, value in enumerate(fact.values):
-                where = entry.where(["values", index])
-                v = value.value
-                if v is None:
-                    continue
-                if fact.unit in ("usd", "days") and not isinstance(v, int):
-                    self.problem(where, f"fact '{fact.id}' is in {fact.unit}: value must be a "
-                                        "whole number")
-                elif fact.unit == "countries":
-                    if not isinstance(v, tuple):
-                        self.problem(where, f"fact '{fact.id}' needs a list of country codes")
-                        continue
-                    for code in v:
-                        if code not in catalogue.countries:
-                            hint = suggest(code, sorted(catalogue.countries))
-                            self.problem(where, f"unknown country code '{code}'{hint}")
-                elif fact.unit == "text" and not isinstance(v, str):
-                    self.problem(where, f"fact '{fact.id}' is text: value must be text")
+                if value.value is not None:
+                    self._check_fact_value(fact, value.value, entry.where(["values", index]),
+                                           catalogue)
             if fact.kind == "country_list" and fact.unit != "countries":
                 self.problem(entry.where(), f"country_list fact '{fact.id}' needs unit: countries")
+
+    def _check_fact_value(self, fact: Fact, v: Any, where: str, catalogue: Catalogue) -> None:
+        """One dated value against the fact's unit."""
+        if fact.unit in ("usd", "days") and not isinstance(v, int):
+            self.problem(where, f"fact '{fact.id}' is in {fact.unit}: value must be a "
+                                "whole number")
+        elif fact.unit == "countries":
+            if not isinstance(v, tuple):
+                self.problem(where, f"fact '{fact.id}' needs a list of country codes")
+                return
+            for code in v:
+                if code not in catalogue.countries:
+                    hint = suggest(code, sorted(catalogue.countries))
+                    self.problem(where, f"unknown country code '{code}'{hint}")
+        elif fact.unit == "text" and not isinstance(v, str):
+            self.problem(where, f"fact '{fact.id}' is text: value must be text")
 
     def _check_question_order(self, questions: list[_Entry]) -> None:
         """Cycles in asked_when, and conditions on questions asked later (never answerable)."""

@@ -320,13 +320,6 @@ class _Extension:
         if not isinstance(changes, list) or not isinstance(inherited, list):
             return changes  # the schema says what is wrong with it
         rules: list[Any] = list(inherited)
-
-        def position(rule_id: Any) -> int | None:
-            for index, rule in enumerate(rules):
-                if isinstance(rule, LocatedDict) and rule.get("id") == rule_id:
-                    return index
-            return None
-
         for change in changes:
             if not isinstance(change, LocatedDict) or "id" not in change:
                 rules.append(change)
@@ -334,7 +327,7 @@ class _Extension:
             rule_id = change["id"]
             after = change.pop("after", None)
             drop = change.pop("drop", None)
-            at = position(rule_id)
+            at = _position(rules, rule_id)
             if drop is not None:
                 self._drop(rules, change, at, drop, label, parent_id)
                 continue
@@ -345,17 +338,22 @@ class _Extension:
                 rule = _changed(rules[at], change)
                 rules[at] = rule
             if after is not None:
-                rules.remove(rule)
-                anchor = position(after)
-                if anchor is None:
-                    hint = suggest(str(after), [str(r.get("id")) for r in rules
-                                                if isinstance(r, LocatedDict)])
-                    self.problem(self.where(change), f"'after: {after}': {label} has no "
-                                                     f"rule '{after}'{hint}")
-                    rules.append(rule)
-                else:
-                    rules.insert(anchor + 1, rule)
+                self._move_after(rules, rule, after, change, label)
         return rules
+
+    def _move_after(self, rules: list[Any], rule: Any, after: Any, change: LocatedDict,
+                    label: str) -> None:
+        """Move ``rule`` to just after the rule ``after`` names (to the end if none does)."""
+        rules.remove(rule)
+        anchor = _position(rules, after)
+        if anchor is None:
+            hint = suggest(str(after), [str(r.get("id")) for r in rules
+                                        if isinstance(r, LocatedDict)])
+            self.problem(self.where(change), f"'after: {after}': {label} has no "
+                                             f"rule '{after}'{hint}")
+            rules.append(rule)
+        else:
+            rules.insert(anchor + 1, rule)
 
     def _drop(self, rules: list[Any], change: LocatedDict, at: int | None, drop: Any,
               label: str, parent_id: str) -> None:
@@ -372,6 +370,14 @@ class _Extension:
                                              f"'drop: true', found {others}")
         else:
             del rules[at]
+
+
+def _position(rules: list[Any], rule_id: Any) -> int | None:
+    """Where the rule with id ``rule_id`` is in ``rules``, if it is there."""
+    for index, rule in enumerate(rules):
+        if isinstance(rule, LocatedDict) and rule.get("id") == rule_id:
+            return index
+    return None
 
 
 def _changed(rule: Any, change: LocatedDict) -> LocatedDict:

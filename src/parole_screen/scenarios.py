@@ -6,7 +6,7 @@ They live in ``<pack>/tests/*.yaml`` and run with ``parole-screen rules test`` a
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -133,51 +133,74 @@ def run_scenarios(pack: RulePack, scenarios: Iterable[LoadedScenario], *,
     return outcomes
 
 
+# (what, expected, got) for the values a scenario expects exactly
+_Check = tuple[str, Any, Any]
+
+
 def compare(result: Result, expect: ScenarioExpect) -> list[str]:
     """Every way ``result`` differs from ``expect``, as short sentences."""
-    failures: list[str] = []
+    return [*_differences(_scores(result, expect)), *_flag_failures(result, expect),
+            *_differences(_fees_and_deadlines(result, expect)),
+            *_item_failures(result, expect), *_missing_failures(result, expect)]
 
-    def differ(what: str, wanted: Any, got: Any) -> None:
+
+def _differences(checks: Iterable[_Check]) -> Iterator[str]:
+    for what, wanted, got in checks:
         if wanted != got:
-            failures.append(f"{what}: expected {wanted!r}, got {got!r}")
+            yield f"{what}: expected {wanted!r}, got {got!r}"
 
+
+def _scores(result: Result, expect: ScenarioExpect) -> Iterator[_Check]:
+    """The status, top category, bands and bases the scenario expects."""
     if expect.status is not None:
-        differ("status", expect.status, result["status"])
+        yield "status", expect.status, result["status"]
     if expect.top_category is not None:
-        differ("top_category", expect.top_category, result["top_category"] or "none")
+        yield "top_category", expect.top_category, result["top_category"] or "none"
     for category, band in expect.bands.items():
-        differ(f"band of {category}", band, result["categories"][category]["band"])
+        yield f"band of {category}", band, result["categories"][category]["band"]
     for category, basis in expect.basis.items():
-        differ(f"basis of {category}", basis, result["categories"][category]["basis"])
+        yield f"basis of {category}", basis, result["categories"][category]["basis"]
+
+
+def _fees_and_deadlines(result: Result, expect: ScenarioExpect) -> Iterator[_Check]:
+    """The fee amounts, fee exceptions and deadline dates the scenario expects."""
+    fees = {fee["id"]: fee["amount"] for fee in result["fees"]}
+    for fee_id, amount in expect.fees.items():
+        yield f"fee '{fee_id}'", amount, fees.get(fee_id)
+    exceptions = {fee["id"]: fee["exception_may_apply"] for fee in result["fees"]}
+    for fee_id, may_apply in expect.fee_exceptions.items():
+        yield f"exception for fee '{fee_id}'", may_apply, exceptions.get(fee_id)
+    deadlines = {row["id"]: row["date"] for row in result["deadlines"]}
+    for deadline_id, day in expect.deadlines.items():
+        yield f"deadline '{deadline_id}'", day.isoformat(), deadlines.get(deadline_id)
+
+
+def _flag_failures(result: Result, expect: ScenarioExpect) -> Iterator[str]:
     flags = {flag["id"] for flag in result["flags"]}
     for flag in expect.flags:
         if flag not in flags:
-            failures.append(f"flag '{flag}' expected but not raised (raised: "
-                            f"{', '.join(sorted(flags)) or 'none'})")
+            yield (f"flag '{flag}' expected but not raised (raised: "
+                   f"{', '.join(sorted(flags)) or 'none'})")
     for flag in expect.no_flags:
         if flag in flags:
-            failures.append(f"flag '{flag}' raised but not expected")
-    fees = {fee["id"]: fee["amount"] for fee in result["fees"]}
-    for fee_id, amount in expect.fees.items():
-        differ(f"fee '{fee_id}'", amount, fees.get(fee_id))
-    exceptions = {fee["id"]: fee["exception_may_apply"] for fee in result["fees"]}
-    for fee_id, may_apply in expect.fee_exceptions.items():
-        differ(f"exception for fee '{fee_id}'", may_apply, exceptions.get(fee_id))
-    deadlines = {row["id"]: row["date"] for row in result["deadlines"]}
-    for deadline_id, day in expect.deadlines.items():
-        differ(f"deadline '{deadline_id}'", day.isoformat(), deadlines.get(deadline_id))
+            yield f"flag '{flag}' raised but not expected"
+
+
+def _item_failures(result: Result, expect: ScenarioExpect) -> Iterator[str]:
     items = {row["id"] for kind in ("forms", "documents", "next_steps", "alternatives",
                                     "after_approval", "if_denied") for row in result[kind]}
     for item in expect.items:
         if item not in items:
-            failures.append(f"item '{item}' expected but not listed")
+            yield f"item '{item}' expected but not listed"
     for item in expect.no_items:
         if item in items:
-            failures.append(f"item '{item}' listed but not expected")
+            yield f"item '{item}' listed but not expected"
+
+
+def _missing_failures(result: Result, expect: ScenarioExpect) -> Iterator[str]:
     for qid in expect.missing:
         if qid not in result["missing"]:
-            failures.append(f"question '{qid}' expected among the missing answers")
-    return failures
+            yield f"question '{qid}' expected among the missing answers"
 
 
 @dataclass
@@ -203,6 +226,14 @@ def coverage(pack: RulePack, outcomes: Iterable[ScenarioOutcome]) -> Coverage:
     A question is covered when some scenario answered it (and it was asked); a choice
     value when some scenario chose it.
     """
+    covered = _nothing_covered(pack)
+    for outcome in outcomes:
+        if outcome.result is not None:
+            _mark_covered(covered, outcome.result, outcome.answers or {})
+    return covered
+
+
+def _nothing_covered(pack: RulePack) -> Coverage:
     rules = {basis.rule_id: False for cat in pack.categories for basis in cat.bases}
     for cat in pack.categories:
         for basis in cat.bases:
@@ -212,20 +243,20 @@ def coverage(pack: RulePack, outcomes: Iterable[ScenarioOutcome]) -> Coverage:
     questions = {entry.question.id: False for entry in pack.questions}
     choices = {f"{entry.question.id}={choice.value}": False for entry in pack.questions
                for choice in entry.question.choices}
-    for outcome in outcomes:
-        result = outcome.result
-        if result is None:
-            continue
-        for step in result.get("trace", ()):
-            if step["result"] is True and step["rule"] in rules:
-                rules[step["rule"]] = True
-        for flag in result["flags"]:
-            flags[flag["id"]] = True
-        for qid, value in (outcome.answers or {}).items():
-            questions[qid] = True
-            for chosen in value if isinstance(value, list) else [value]:
-                key = f"{qid}={chosen}"
-                if key in choices:
-                    choices[key] = True
     return Coverage(rules, flags, questions, choices)
+
+
+def _mark_covered(covered: Coverage, result: Result, answers: dict[str, Any]) -> None:
+    """Mark what one scenario's result and answers exercised."""
+    for step in result.get("trace", ()):
+        if step["result"] is True and step["rule"] in covered.rules:
+            covered.rules[step["rule"]] = True
+    for flag in result["flags"]:
+        covered.flags[flag["id"]] = True
+    for qid, value in answers.items():
+        covered.questions[qid] = True
+        for chosen in value if isinstance(value, list) else [value]:
+            key = f"{qid}={chosen}"
+            if key in covered.choices:
+                covered.choices[key] = True
 

@@ -48,27 +48,37 @@ def _property(question: Question, pack: RulePack) -> dict[str, Any]:
     elif kind == "choice":
         base["enum"] = [*(c.value for c in question.choices), None]
     elif kind == "multi_choice":
-        base["type"] = ["array", "null"]
-        base["items"] = {"enum": [c.value for c in question.choices]}
-        base["uniqueItems"] = True
-        for choice in question.choices:
-            if choice.exclusive:  # e.g. "none": alone or not at all
-                base.setdefault("allOf", []).append({
-                    "if": {"contains": {"const": choice.value}},
-                    "then": {"maxItems": 1}})
+        base.update(_multi_choice(question))
     elif kind == "date":
         base["type"] = ["string", "null"]
         base["format"] = "date"
         base["pattern"] = r"^\d{4}-\d{2}-\d{2}$"
     elif kind in ("number", "money"):
-        base["type"] = ["number", "null"]
-        if question.min is not None:
-            base["minimum"] = question.min
-        if question.max is not None:
-            base["maximum"] = question.max
+        base.update(_number(question))
     elif kind == "country":
         base["enum"] = [*pack.countries, None]
     else:
         base["type"] = ["string", "null"]
         base["maxLength"] = MAX_TEXT_CHARS
     return base
+
+
+def _multi_choice(question: Question) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": ["array", "null"],
+                              "items": {"enum": [c.value for c in question.choices]},
+                              "uniqueItems": True}
+    for choice in question.choices:
+        if choice.exclusive:  # e.g. "none": alone or not at all
+            schema.setdefault("allOf", []).append({
+                "if": {"contains": {"const": choice.value}},
+                "then": {"maxItems": 1}})
+    return schema
+
+
+def _number(question: Question) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": ["number", "null"]}
+    if question.min is not None:
+        schema["minimum"] = question.min
+    if question.max is not None:
+        schema["maximum"] = question.max
+    return schema

@@ -108,22 +108,11 @@ class _ArrayReader:
     def items(self) -> Iterator[Item]:
         index = 0
         try:
-            first = self._skip_ws()
-            if first == "{":  # a .json file holding one record
-                yield from self._single()
+            opening = self._opening()
+            if opening is not None:
+                yield from opening
                 return
-            if not first:  # empty, or only white space: no records, as in an empty .jsonl
-                return
-            if first != "[":
-                yield self._bad(0, self.pos, "expected a JSON array of records, or one "
-                                             "record (an object)")
-                return
-            self.pos += 1
-            if self._skip_ws() == "]":
-                self.pos += 1
-                yield from self._tail(0)
-                return
-            while True:
+            while True:  # one pass per record, kept inline: this is batch's per-record path
                 self._trim()
                 if not self._skip_ws():
                     yield self._bad(index, self.pos, "the array is not closed")
@@ -147,6 +136,23 @@ class _ArrayReader:
             yield Item(self.label, self._line_of(self.pos), index,
                        Rejected(problem.kind, f"{problem.reason}; the rest of the file was "
                                               "not read"))
+
+    def _opening(self) -> Iterator[Item] | None:
+        """Read up to the first element of the array: None when elements follow, else the
+        items of a file that has none (its one record, nothing, an error or ``[]``)."""
+        first = self._skip_ws()
+        if first == "{":  # a .json file holding one record
+            return self._single()
+        if not first:  # empty, or only white space: no records, as in an empty .jsonl
+            return iter(())
+        if first != "[":
+            return iter((self._bad(0, self.pos, "expected a JSON array of records, or one "
+                                                "record (an object)"),))
+        self.pos += 1
+        if self._skip_ws() == "]":
+            self.pos += 1
+            return self._tail(0)
+        return None
 
     def _element(self, index: int) -> tuple[Item, bool]:
         start = self.pos
@@ -178,16 +184,9 @@ class _ArrayReader:
     def _skip_value(self, start: int) -> bool:
         """Move past an over-long value without holding it: only strings and brackets
         matter. False if the file ends first."""
+        if self.buf[start] not in '"[{':
+            return self._skip_scalar(start)
         pos, depth, in_string = start, 0, False
-        if self.buf[start] not in '"[{':  # a bare number or literal: ends at , ] or space
-            while (found := _SCALAR_END.search(self.buf, pos)) is None:
-                self.pos = len(self.buf)
-                self._trim(force=True)
-                pos = 0
-                if not self._more():
-                    return False
-            self.pos = found.start()
-            return True
         while True:
             found = (_STRING_STOP if in_string else _STRUCTURE).search(self.buf, pos)
             if found is None or (found.group() == "\\" and found.end() >= len(self.buf)):
@@ -211,6 +210,19 @@ class _ArrayReader:
             if depth == 0:
                 self.pos = pos
                 return True
+
+    def _skip_scalar(self, start: int) -> bool:
+        """Move past an over-long bare number or literal: it ends at ``,``, ``]`` or
+        white space. False if the file ends first."""
+        pos = start
+        while (found := _SCALAR_END.search(self.buf, pos)) is None:
+            self.pos = len(self.buf)
+            self._trim(force=True)
+            pos = 0
+            if not self._more():
+                return False
+        self.pos = found.start()
+        return True
 
     def _single(self) -> Iterator[Item]:
         while len(self.buf) <= self.cap and self._more():

@@ -32,6 +32,12 @@ def resolve_inputs(names: Sequence[str], input_format: str | None = None, *,
                    stdin: IO[bytes] | None = None) -> list[InputSource]:
     """Check every INPUT up front so a typo fails before any output is written; ``-`` is
     the ``stdin`` stream (the caller's, never this process's own unless passed)."""
+    _check_arguments(names, input_format)
+    return [_source(name, input_format, stdin) for name in names]
+
+
+def _check_arguments(names: Sequence[str], input_format: str | None) -> None:
+    """Refuse what is wrong whatever the files hold: no input, stdin twice, a bad format."""
     if not names:
         raise ParoleScreenError("no input given; pass files, folders or - for stdin",
                                 kind="no_input")
@@ -40,32 +46,34 @@ def resolve_inputs(names: Sequence[str], input_format: str | None = None, *,
     if input_format is not None and input_format not in INPUT_FORMATS:
         raise ParoleScreenError(f"unknown input format '{input_format}' "
                                 f"(use one of: {', '.join(INPUT_FORMATS)})", kind="usage")
-    sources = []
-    for name in names:
-        if name == STDIN:
-            if stdin is None:
-                raise ParoleScreenError("- (stdin) is not available here", kind="no_stdin")
-            sources.append(InputSource(name, STDIN_LABEL, input_format or "auto", None, stdin))
-            continue
-        path = Path(name)
-        try:
-            info = path.stat()
-        except FileNotFoundError:
-            raise ParoleScreenError(f"{name}: file not found", kind="not_found") from None
-        except OSError as error:
-            raise ParoleScreenError(f"{name}: cannot read: {error.strerror}",
-                                    kind="unreadable") from None
-        if path.is_dir():
-            files = folder_files(path)
-            sources.append(InputSource(name, name, "folder",
-                                       sum(_size(file) for file in files)))
-            continue
-        if not os.access(path, os.R_OK):
-            raise ParoleScreenError(f"{name}: cannot read: permission denied",
-                                    kind="unreadable")
-        kind = input_format or INPUT_SUFFIXES.get(path.suffix.lower(), "auto")
-        sources.append(InputSource(name, name, kind, info.st_size))
-    return sources
+
+
+def _source(name: str, input_format: str | None, stdin: IO[bytes] | None) -> InputSource:
+    if name == STDIN:
+        if stdin is None:
+            raise ParoleScreenError("- (stdin) is not available here", kind="no_stdin")
+        return InputSource(name, STDIN_LABEL, input_format or "auto", None, stdin)
+    return _path_source(name, input_format)
+
+
+def _path_source(name: str, input_format: str | None) -> InputSource:
+    """A file or a folder that exists and can be read."""
+    path = Path(name)
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise ParoleScreenError(f"{name}: file not found", kind="not_found") from None
+    except OSError as error:
+        raise ParoleScreenError(f"{name}: cannot read: {error.strerror}",
+                                kind="unreadable") from None
+    if path.is_dir():
+        files = folder_files(path)
+        return InputSource(name, name, "folder", sum(_size(file) for file in files))
+    if not os.access(path, os.R_OK):
+        raise ParoleScreenError(f"{name}: cannot read: permission denied",
+                                kind="unreadable")
+    kind = input_format or INPUT_SUFFIXES.get(path.suffix.lower(), "auto")
+    return InputSource(name, name, kind, info.st_size)
 
 
 def folder_files(folder: Path) -> list[Path]:
