@@ -127,6 +127,7 @@ UNVERIFIED = {
     "asylum_annual_fee_rule",      # H.R. 1 interim final rule (update)
     "i765_edition",                # 09/15/26 edition (update Q7)
     "parolee_ead_proposed_rule",   # 91 FR 34352 (update Q7)
+    "unlawful_presence_bars",      # 3- and 10-year periods: the brief names the bars only
 }
 
 
@@ -134,3 +135,41 @@ def test_unverified_facts_are_exactly_the_briefs(shipped_pack: RulePack) -> None
     flagged = {fact.id for fact in shipped_pack.facts.values()
                if any(value.confidence == "unverified" for value in fact.values)}
     assert flagged == UNVERIFIED
+
+
+def _printed_texts(result: dict) -> list[str]:
+    """Every flag, item and concern text a report prints."""
+    texts = [flag["text"] for flag in result["flags"]]
+    texts += [row["text"] for kind in ("forms", "documents", "next_steps", "alternatives",
+                                       "after_approval", "if_denied") for row in result[kind]]
+    for category in result["categories"].values():
+        texts += [concern["text"] for concern in category.get("concerns", [])]
+    return texts
+
+
+# Advice to leave "to limit unlawful presence" can trigger the 3- and 10-year bars and cost a
+# green card inside the U.S. (issue 16, item 3): no report may suggest a departure.
+DEPARTURE_ADVICE = ("limit unlawful presence", "limits unlawful presence", "timely departure",
+                    "leaving on time", "leaving the u.s. before parole ends")
+
+
+def test_no_report_suggests_leaving(outcomes: list[ScenarioOutcome]) -> None:
+    for outcome in outcomes:
+        assert outcome.result is not None
+        for text in _printed_texts(outcome.result):
+            lowered = text.lower()
+            assert not any(phrase in lowered for phrase in DEPARTURE_ADVICE), (
+                outcome.name, text)
+
+
+def test_expired_parole_report_names_the_bars_and_their_dates(shipped_pack: RulePack) -> None:
+    record = json.loads((REPO / "examples" / "reparole_expired.json").read_text())
+    result = screen(shipped_pack, record["answers"], dt.date(2026, 4, 1))
+    flags = {flag["id"]: flag for flag in result["flags"]}
+    assert "unlawful_presence_up_to_180_days" in flags
+    assert "212(a)(9)(B)" in flags["unlawful_presence_up_to_180_days"]["text"]
+    assert "not confirmed" in flags["unlawful_presence_up_to_180_days"]["text"]
+    deadlines = {row["id"]: row for row in result["deadlines"]}
+    assert deadlines["unlawful_presence_over_180_days"]["date"] == "2026-09-19"
+    assert deadlines["unlawful_presence_over_180_days"]["confidence"] == "unverified"
+    assert deadlines["unlawful_presence_one_year"]["date"] == "2027-03-22"
