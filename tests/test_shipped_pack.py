@@ -173,3 +173,30 @@ def test_expired_parole_report_names_the_bars_and_their_dates(shipped_pack: Rule
     assert deadlines["unlawful_presence_over_180_days"]["date"] == "2026-09-19"
     assert deadlines["unlawful_presence_over_180_days"]["confidence"] == "unverified"
     assert deadlines["unlawful_presence_one_year"]["date"] == "2027-03-22"
+
+
+def test_a_cuban_or_haitian_is_never_told_the_parole_fee_has_no_exception(
+        outcomes: list[ScenarioOutcome]) -> None:
+    # Exception 9 (Cuban/Haitian entrant status) is for a lawyer to confirm, never ruled out.
+    answers = {case.scenario.name: case.scenario.answers for case in SCENARIOS}
+    seen = 0
+    for outcome in outcomes:
+        assert outcome.result is not None
+        given = answers[outcome.name]
+        if not {given.get("nationality"), given.get("country_of_birth")} & {"CU", "HT"}:
+            continue
+        for fee in outcome.result["fees"]:
+            if fee["id"] == "parole_fee":
+                seen += 1
+                assert fee["exception_may_apply"] is True, outcome.name
+                assert "Cuban/Haitian entrant" in fee["exception"]
+    assert seen >= 5
+
+
+def test_the_parole_fee_lists_all_ten_statutory_exceptions(shipped_pack: RulePack) -> None:
+    [fee] = [entry.fee for entry in shipped_pack.fees if entry.fee.id == "parole_fee"]
+    assert fee.exception_text.count("•") == 11  # exception 1 takes two bullets (its two limbs)
+    for words in ("medical emergency", "parent or guardian", "organ", "about to die", "funeral",
+                  "adopted child", "advance parole", "Mexico or Canada",
+                  "Cuban/Haitian entrant", "law enforcement"):
+        assert words in fee.exception_text
