@@ -200,3 +200,45 @@ def test_the_parole_fee_lists_all_ten_statutory_exceptions(shipped_pack: RulePac
                   "adopted child", "advance parole", "Mexico or Canada",
                   "Cuban/Haitian entrant", "law enforcement"):
         assert words in fee.exception_text
+
+
+# After parole has ended a filing is not a plan (issue 16, item 2): a re-parole fee is listed
+# only under "if a lawyer confirms"; the fees of other routes (asylum, TPS) stay as they are.
+OTHER_ROUTE_FEES = {"asylum_filing", "asylum_annual", "tps_application"}
+TWINS = {"i131_filing": "i131_filing_if_lawyer_confirms",
+         "i131_filing_afghan_reparole": "i131_filing_afghan_if_lawyer_confirms",
+         "parole_fee": "parole_fee_if_lawyer_confirms",
+         "ead_with_reparole_hr1": "ead_with_reparole_if_lawyer_confirms"}
+
+
+def test_after_parole_ends_fees_are_listed_only_if_a_lawyer_confirms(
+        outcomes: list[ScenarioOutcome]) -> None:
+    scenarios = {case.scenario.name: case.scenario for case in SCENARIOS}
+    seen = 0
+    for outcome in outcomes:
+        scenario = scenarios[outcome.name]
+        ends = scenario.answers.get("parole_expires_on")
+        if scenario.answers.get("in_us_status") != "paroled" or ends is None:
+            continue
+        if dt.date.fromisoformat(ends) >= scenario.as_of:
+            continue
+        assert outcome.result is not None
+        for fee in outcome.result["fees"]:
+            if fee["id"] in OTHER_ROUTE_FEES:
+                continue
+            seen += 1
+            assert fee["label"].startswith("Only if a lawyer confirms"), (outcome.name, fee["id"])
+        kinds = ("forms", "documents", "next_steps", "after_approval")
+        listed = {row["id"] for kind in kinds for row in outcome.result[kind]}
+        assert not listed & {"form.i131_reparole", "form.i134", "form.i912", "form.g1145",
+                             "form.i765_c11", "after.pay_parole_fee"}, outcome.name
+    assert seen >= 5
+
+
+def test_each_after_expiry_fee_shadows_its_fee(shipped_pack: RulePack) -> None:
+    fees = {entry.fee.id: entry.fee for entry in shipped_pack.fees}
+    for plan, twin in TWINS.items():
+        assert fees[twin].fact == fees[plan].fact
+        assert fees[twin].waivable == fees[plan].waivable
+        assert fees[twin].exception_text == fees[plan].exception_text
+        assert fees[twin].label.endswith(fees[plan].label)
