@@ -128,6 +128,7 @@ UNVERIFIED = {
     "i765_edition",                # 09/15/26 edition (update Q7)
     "parolee_ead_proposed_rule",   # 91 FR 34352 (update Q7)
     "unlawful_presence_bars",      # 3- and 10-year periods: the brief names the bars only
+    "port_of_entry_refusal",       # expedited removal and its 5-year bar: not in the brief
 }
 
 
@@ -242,3 +243,24 @@ def test_each_after_expiry_fee_shadows_its_fee(shipped_pack: RulePack) -> None:
         assert fees[twin].waivable == fees[plan].waivable
         assert fees[twin].exception_text == fees[plan].exception_text
         assert fees[twin].label.endswith(fees[plan].label)
+
+
+def test_port_of_entry_parole_is_never_suggested_without_its_risks(
+        outcomes: list[ScenarioOutcome]) -> None:
+    # Issue 16, item 5: wherever a report mentions parole from CBP at a port, it warns.
+    seen = 0
+    for outcome in outcomes:
+        assert outcome.result is not None
+        flags = {flag["id"]: flag["text"] for flag in outcome.result["flags"]}
+        mentions = [text for text in _printed_texts(outcome.result)
+                    if "port of entry" in text and "CBP" in text
+                    and ("ask" in text.lower() or "request" in text.lower())]
+        if not mentions:
+            continue
+        seen += 1
+        assert "port_parole_risks" in flags, outcome.name
+    assert seen >= 3
+    text = next(flag["text"] for outcome in outcomes if outcome.result
+                for flag in outcome.result["flags"] if flag["id"] == "port_parole_risks")
+    for words in ("boarding foil", "detention", "expedited removal", "not confirmed", "lawyer"):
+        assert words in text
