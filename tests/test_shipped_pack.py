@@ -264,3 +264,23 @@ def test_port_of_entry_parole_is_never_suggested_without_its_risks(
                 for flag in outcome.result["flags"] if flag["id"] == "port_parole_risks")
     for words in ("boarding foil", "detention", "expedited removal", "not confirmed", "lawyer"):
         assert words in text
+
+
+def test_the_180_day_ceiling_is_for_u4u_only(outcomes: list[ScenarioOutcome]) -> None:
+    # Issue 16, item 6: no official window exists for other re-parole (update Q2); they are told
+    # to file early, never to wait for a "window" to open.
+    scenarios = {case.scenario.name: case.scenario for case in SCENARIOS}
+    others = 0
+    for outcome in outcomes:
+        answers = scenarios[outcome.name].answers
+        if "parole_expires_on" not in answers or outcome.result is None:
+            continue
+        deadlines = {row["id"] for row in outcome.result["deadlines"]}
+        flags = {flag["id"] for flag in outcome.result["flags"]}
+        if answers.get("parole_program") == "u4u":
+            assert "reparole_file_early" not in flags, outcome.name
+            continue
+        others += 1
+        assert "reparole_window_opens" not in deadlines, outcome.name
+        assert "reparole_too_early" not in flags, outcome.name
+    assert others >= 10
