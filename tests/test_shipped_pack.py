@@ -129,6 +129,7 @@ UNVERIFIED = {
     "parolee_ead_proposed_rule",   # 91 FR 34352 (update Q7)
     "unlawful_presence_bars",      # 3- and 10-year periods: the brief names the bars only
     "port_of_entry_refusal",       # expedited removal and its 5-year bar: not in the brief
+    "caa_release_236",             # case name [UNV] in the brief; Form I-220A not in it
 }
 
 
@@ -284,3 +285,11 @@ def test_the_180_day_ceiling_is_for_u4u_only(outcomes: list[ScenarioOutcome]) ->
         assert "reparole_window_opens" not in deadlines, outcome.name
         assert "reparole_too_early" not in flags, outcome.name
     assert others >= 10
+
+
+def test_the_cuban_adjustment_text_keeps_212d5_parole_and_236_release_apart(
+        shipped_pack: RulePack) -> None:
+    # Issue 16, item 4: only an INA 236 release fails the CAA parole test, not parole from custody.
+    [item] = [entry.item for entry in shipped_pack.items if entry.item.id == "alt.cuban_adjustment"]
+    assert "released from immigration detention is not" not in item.text
+    assert "212(d)(5)" in item.text and "INA 236" in item.text
