@@ -127,6 +127,9 @@ UNVERIFIED = {
     "asylum_annual_fee_rule",      # H.R. 1 interim final rule (update)
     "i765_edition",                # 09/15/26 edition (update Q7)
     "parolee_ead_proposed_rule",   # 91 FR 34352 (update Q7)
+    "unlawful_presence_bars",      # 3- and 10-year periods: the brief names the bars only
+    "port_of_entry_refusal",       # expedited removal and its 5-year bar: not in the brief
+    "caa_release_236",             # case name [UNV] in the brief; Form I-220A not in it
 }
 
 
@@ -134,3 +137,159 @@ def test_unverified_facts_are_exactly_the_briefs(shipped_pack: RulePack) -> None
     flagged = {fact.id for fact in shipped_pack.facts.values()
                if any(value.confidence == "unverified" for value in fact.values)}
     assert flagged == UNVERIFIED
+
+
+def _printed_texts(result: dict) -> list[str]:
+    """Every flag, item and concern text a report prints."""
+    texts = [flag["text"] for flag in result["flags"]]
+    texts += [row["text"] for kind in ("forms", "documents", "next_steps", "alternatives",
+                                       "after_approval", "if_denied") for row in result[kind]]
+    for category in result["categories"].values():
+        texts += [concern["text"] for concern in category.get("concerns", [])]
+    return texts
+
+
+# Advice to leave "to limit unlawful presence" can trigger the 3- and 10-year bars and cost a
+# green card inside the U.S. (issue 16, item 3): no report may suggest a departure.
+DEPARTURE_ADVICE = ("limit unlawful presence", "limits unlawful presence", "timely departure",
+                    "leaving on time", "leaving the u.s. before parole ends")
+
+
+def test_no_report_suggests_leaving(outcomes: list[ScenarioOutcome]) -> None:
+    for outcome in outcomes:
+        assert outcome.result is not None
+        for text in _printed_texts(outcome.result):
+            lowered = text.lower()
+            assert not any(phrase in lowered for phrase in DEPARTURE_ADVICE), (
+                outcome.name, text)
+
+
+def test_expired_parole_report_names_the_bars_and_their_dates(shipped_pack: RulePack) -> None:
+    record = json.loads((REPO / "examples" / "reparole_expired.json").read_text())
+    result = screen(shipped_pack, record["answers"], dt.date(2026, 4, 1))
+    flags = {flag["id"]: flag for flag in result["flags"]}
+    assert "unlawful_presence_up_to_180_days" in flags
+    assert "212(a)(9)(B)" in flags["unlawful_presence_up_to_180_days"]["text"]
+    assert "not confirmed" in flags["unlawful_presence_up_to_180_days"]["text"]
+    deadlines = {row["id"]: row for row in result["deadlines"]}
+    assert deadlines["unlawful_presence_over_180_days"]["date"] == "2026-09-19"
+    assert deadlines["unlawful_presence_over_180_days"]["confidence"] == "unverified"
+    assert deadlines["unlawful_presence_one_year"]["date"] == "2027-03-22"
+
+
+def test_a_cuban_or_haitian_is_never_told_the_parole_fee_has_no_exception(
+        outcomes: list[ScenarioOutcome]) -> None:
+    # Exception 9 (Cuban/Haitian entrant status) is for a lawyer to confirm, never ruled out.
+    answers = {case.scenario.name: case.scenario.answers for case in SCENARIOS}
+    seen = 0
+    for outcome in outcomes:
+        assert outcome.result is not None
+        given = answers[outcome.name]
+        if not {given.get("nationality"), given.get("country_of_birth")} & {"CU", "HT"}:
+            continue
+        for fee in outcome.result["fees"]:
+            if fee["id"] == "parole_fee":
+                seen += 1
+                assert fee["exception_may_apply"] is True, outcome.name
+                assert "Cuban/Haitian entrant" in fee["exception"]
+    assert seen >= 5
+
+
+def test_the_parole_fee_lists_all_ten_statutory_exceptions(shipped_pack: RulePack) -> None:
+    [fee] = [entry.fee for entry in shipped_pack.fees if entry.fee.id == "parole_fee"]
+    assert fee.exception_text.count("•") == 11  # exception 1 takes two bullets (its two limbs)
+    for words in ("medical emergency", "parent or guardian", "organ", "about to die", "funeral",
+                  "adopted child", "advance parole", "Mexico or Canada",
+                  "Cuban/Haitian entrant", "law enforcement"):
+        assert words in fee.exception_text
+
+
+# After parole has ended a filing is not a plan (issue 16, item 2): a re-parole fee is listed
+# only under "if a lawyer confirms"; the fees of other routes (asylum, TPS) stay as they are.
+OTHER_ROUTE_FEES = {"asylum_filing", "asylum_annual", "tps_application"}
+TWINS = {"i131_filing": "i131_filing_if_lawyer_confirms",
+         "i131_filing_afghan_reparole": "i131_filing_afghan_if_lawyer_confirms",
+         "parole_fee": "parole_fee_if_lawyer_confirms",
+         "ead_with_reparole_hr1": "ead_with_reparole_if_lawyer_confirms"}
+
+
+def test_after_parole_ends_fees_are_listed_only_if_a_lawyer_confirms(
+        outcomes: list[ScenarioOutcome]) -> None:
+    scenarios = {case.scenario.name: case.scenario for case in SCENARIOS}
+    seen = 0
+    for outcome in outcomes:
+        scenario = scenarios[outcome.name]
+        ends = scenario.answers.get("parole_expires_on")
+        if scenario.answers.get("in_us_status") != "paroled" or ends is None:
+            continue
+        if dt.date.fromisoformat(ends) >= scenario.as_of:
+            continue
+        assert outcome.result is not None
+        for fee in outcome.result["fees"]:
+            if fee["id"] in OTHER_ROUTE_FEES:
+                continue
+            seen += 1
+            assert fee["label"].startswith("Only if a lawyer confirms"), (outcome.name, fee["id"])
+        kinds = ("forms", "documents", "next_steps", "after_approval")
+        listed = {row["id"] for kind in kinds for row in outcome.result[kind]}
+        assert not listed & {"form.i131_reparole", "form.i134", "form.i912", "form.g1145",
+                             "form.i765_c11", "after.pay_parole_fee"}, outcome.name
+    assert seen >= 5
+
+
+def test_each_after_expiry_fee_shadows_its_fee(shipped_pack: RulePack) -> None:
+    fees = {entry.fee.id: entry.fee for entry in shipped_pack.fees}
+    for plan, twin in TWINS.items():
+        assert fees[twin].fact == fees[plan].fact
+        assert fees[twin].waivable == fees[plan].waivable
+        assert fees[twin].exception_text == fees[plan].exception_text
+        assert fees[twin].label.endswith(fees[plan].label)
+
+
+def test_port_of_entry_parole_is_never_suggested_without_its_risks(
+        outcomes: list[ScenarioOutcome]) -> None:
+    # Issue 16, item 5: wherever a report mentions parole from CBP at a port, it warns.
+    seen = 0
+    for outcome in outcomes:
+        assert outcome.result is not None
+        flags = {flag["id"]: flag["text"] for flag in outcome.result["flags"]}
+        mentions = [text for text in _printed_texts(outcome.result)
+                    if "port of entry" in text and "CBP" in text
+                    and ("ask" in text.lower() or "request" in text.lower())]
+        if not mentions:
+            continue
+        seen += 1
+        assert "port_parole_risks" in flags, outcome.name
+    assert seen >= 3
+    text = next(flag["text"] for outcome in outcomes if outcome.result
+                for flag in outcome.result["flags"] if flag["id"] == "port_parole_risks")
+    for words in ("boarding foil", "detention", "expedited removal", "not confirmed", "lawyer"):
+        assert words in text
+
+
+def test_the_180_day_ceiling_is_for_u4u_only(outcomes: list[ScenarioOutcome]) -> None:
+    # Issue 16, item 6: no official window exists for other re-parole (update Q2); they are told
+    # to file early, never to wait for a "window" to open.
+    scenarios = {case.scenario.name: case.scenario for case in SCENARIOS}
+    others = 0
+    for outcome in outcomes:
+        answers = scenarios[outcome.name].answers
+        if "parole_expires_on" not in answers or outcome.result is None:
+            continue
+        deadlines = {row["id"] for row in outcome.result["deadlines"]}
+        flags = {flag["id"] for flag in outcome.result["flags"]}
+        if answers.get("parole_program") == "u4u":
+            assert "reparole_file_early" not in flags, outcome.name
+            continue
+        others += 1
+        assert "reparole_window_opens" not in deadlines, outcome.name
+        assert "reparole_too_early" not in flags, outcome.name
+    assert others >= 10
+
+
+def test_the_cuban_adjustment_text_keeps_212d5_parole_and_236_release_apart(
+        shipped_pack: RulePack) -> None:
+    # Issue 16, item 4: only an INA 236 release fails the CAA parole test, not parole from custody.
+    [item] = [entry.item for entry in shipped_pack.items if entry.item.id == "alt.cuban_adjustment"]
+    assert "released from immigration detention is not" not in item.text
+    assert "212(d)(5)" in item.text and "INA 236" in item.text
