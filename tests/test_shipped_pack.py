@@ -152,7 +152,7 @@ def _printed_texts(result: dict) -> list[str]:
 # Advice to leave "to limit unlawful presence" can trigger the 3- and 10-year bars and cost a
 # green card inside the U.S. (issue 16, item 3): no report may suggest a departure.
 DEPARTURE_ADVICE = ("limit unlawful presence", "limits unlawful presence", "timely departure",
-                    "leaving on time", "leaving the u.s. before parole ends")
+                    "leaving on time", "leaving the u.s. before parole ends", "plan to leave")
 
 
 def test_no_report_suggests_leaving(outcomes: list[ScenarioOutcome]) -> None:
@@ -293,3 +293,16 @@ def test_the_cuban_adjustment_text_keeps_212d5_parole_and_236_release_apart(
     [item] = [entry.item for entry in shipped_pack.items if entry.item.id == "alt.cuban_adjustment"]
     assert "released from immigration detention is not" not in item.text
     assert "212(d)(5)" in item.text and "INA 236" in item.text
+
+
+def test_after_parole_ends_no_note_says_to_file_before_it_ends(
+        outcomes: list[ScenarioOutcome]) -> None:
+    """A pending asylum or green-card case after parole has ended is a question for a lawyer,
+    not a reason to "file early so USCIS can decide before parole ends" (a lawyer's read)."""
+    expired = [outcome for outcome in outcomes if outcome.result is not None
+               and any(flag["id"] == "parole_expired" for flag in outcome.result["flags"])]
+    assert expired
+    for outcome in expired:
+        assert outcome.result is not None
+        for text in _printed_texts(outcome.result):
+            assert "before parole ends" not in text.lower(), (outcome.name, text)
