@@ -34,6 +34,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=20_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--profile", choices=list(KINDS))
+    parser.add_argument("sort", nargs="?", default="cumulative", choices=("cumulative", "tottime"))
     args = parser.parse_args()
     pack = load_pack(resolve_pack_path(None))
     as_of = pack.meta.as_of
@@ -61,7 +62,7 @@ def main() -> None:
         profile = cProfile.Profile()
         profile.runcall(once, args.profile)
         text = io.StringIO()
-        pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(40)
+        pstats.Stats(profile, stream=text).sort_stats(sys.argv[-1] if sys.argv[-1] in ("tottime", "cumulative") else "cumulative").print_stats(40)
         print(text.getvalue())
         return
     best = dict.fromkeys(KINDS, 0.0)

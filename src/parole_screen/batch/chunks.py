@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from itertools import repeat
 from typing import Any
 
 from ..engine import Detail, ScoredChunk, score_chunk
@@ -25,8 +26,8 @@ class ChunkScorer:
         self.pack = pack
         self.baseline = baseline
         self.as_of = as_of
-        # CSV rows take only the decisions, which both details hold: compact is cheaper.
-        self.detail: Detail = "compact" if output_format == "csv" else detail
+        # CSV rows take only the decisions: no documents are written for them.
+        self.detail: Detail | None = None if output_format == "csv" else detail
         self.fail_fast = fail_fast
         self.rows = RowFormat(output_format, [entry.category.id for entry in pack.categories],
                               compare=baseline is not None)
@@ -72,13 +73,20 @@ class ChunkScorer:
         return self.rows.join([row for row in rows if row is not None])
 
     def _csv_rows(self, scored: ScoredChunk, places: list[int],
-                  items: Sequence[Item]) -> Iterator[list[Any]]:
-        bands = [scored.bands[cid] for cid in self.rows.category_ids]
-        for number, (place, status) in enumerate(zip(places, scored.statuses(), strict=True)):
-            item = items[place]
-            yield [cell(scored.ids[number] or ""), cell(item.source), item.line, status,
-                   scored.tops[number] or "", *(column[number] for column in bands),
-                   ";".join(scored.flags[number]), ";".join(scored.missing[number]), "", ""]
+                  items: Sequence[Item]) -> Iterator[tuple[Any, ...]]:
+        """The scored records' CSV rows, made column by column (a chunk's records share
+        most cells: sources, statuses, bands), then zipped into rows."""
+        placed = [items[place] for place in places]
+        sources = {item.source: cell(item.source) for item in placed}
+        return zip(
+            [cell(record_id or "") for record_id in scored.ids],
+            [sources[item.source] for item in placed],
+            [item.line for item in placed],
+            scored.statuses(),
+            [top or "" for top in scored.tops],
+            *(scored.bands[cid] for cid in self.rows.category_ids),
+            map(";".join, scored.flags), map(";".join, scored.missing),
+            repeat(""), repeat(""))
 
 
 def count_scored(scored: ScoredChunk, kept: int, counts: Counter[str]) -> None:
@@ -97,7 +105,7 @@ def count_scored(scored: ScoredChunk, kept: int, counts: Counter[str]) -> None:
             counts["flag:" + flag] += count
 
 
-def warm(pack: RulePack, as_of: dt.date, detail: Detail = "full") -> None:
+def warm(pack: RulePack, as_of: dt.date, detail: Detail | None = "full") -> None:
     """Build what scoring with ``pack`` builds once (its compiled plan) by scoring an empty
     record, so that forked workers share it instead of each building its own."""
     score_chunk(pack, [{}], as_of, detail=detail)
