@@ -13,7 +13,7 @@ from ..engine import Detail, ScoredChunk, score_chunk
 from ..pack import RulePack
 from .compare import compare_chunk
 from .records import Item, as_input, parse_many
-from .rows import ChunkRows, RowFormat, Rows, cell
+from .rows import ChunkRows, RowFormat, Rows, cell, csv_lines
 
 
 class ChunkScorer:
@@ -73,20 +73,20 @@ class ChunkScorer:
         return self.rows.join([row for row in rows if row is not None])
 
     def _csv_rows(self, scored: ScoredChunk, places: list[int],
-                  items: Sequence[Item]) -> Iterator[tuple[Any, ...]]:
-        """The scored records' CSV rows, made column by column (a chunk's records share
-        most cells: sources, statuses, bands), then zipped into rows."""
+                  items: Sequence[Item]) -> Iterator[str]:
+        """The scored records' CSV rows, as lines: made column by column (see
+        :func:`~parole_screen.batch.rows.csv_lines`)."""
         placed = [items[place] for place in places]
-        sources = {item.source: cell(item.source) for item in placed}
-        return zip(
+        n = len(places)
+        return csv_lines([
             [cell(record_id or "") for record_id in scored.ids],
-            [sources[item.source] for item in placed],
-            [item.line for item in placed],
+            [cell(item.source) for item in placed],
+            [str(item.line) for item in placed],
             scored.statuses(),
             [top or "" for top in scored.tops],
             *(scored.bands[cid] for cid in self.rows.category_ids),
             map(";".join, scored.flags), map(";".join, scored.missing),
-            repeat(""), repeat(""))
+            repeat("", n), repeat("", n)])
 
 
 def count_scored(scored: ScoredChunk, kept: int, counts: Counter[str]) -> None:
