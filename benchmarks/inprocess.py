@@ -13,6 +13,7 @@ import cProfile
 import gc
 import io
 import json
+import os
 import pstats
 import sys
 import tempfile
@@ -23,10 +24,13 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from parole_screen.batch.runner import BatchOptions, run_batch
 from parole_screen.batch.sources import resolve_inputs
+from parole_screen.engine import Detail
 from parole_screen.loader import load_pack, resolve_pack_path
 from records import RecordGenerator
 
-KINDS = {"full": ("jsonl", "full"), "compact": ("jsonl", "compact"), "csv": ("csv", "compact")}
+KINDS: dict[str, tuple[str, Detail]] = {"full": ("jsonl", "full"),
+                                        "compact": ("jsonl", "compact"),
+                                        "csv": ("csv", "compact")}
 
 
 def main() -> None:
@@ -47,11 +51,10 @@ def main() -> None:
 
     def once(kind: str) -> float:
         fmt, detail = KINDS[kind]
-        out = open("/dev/null", "wb")  # noqa: SIM115
-        started = time.perf_counter()
-        run_batch(pack, sources, out, BatchOptions(as_of, fmt, detail))  # type: ignore[arg-type]
-        out.close()
-        return args.records / (time.perf_counter() - started)
+        with Path(os.devnull).open("wb") as out:
+            started = time.perf_counter()
+            run_batch(pack, sources, out, BatchOptions(as_of, fmt, detail))
+            return args.records / (time.perf_counter() - started)
 
     gc.collect()
     gc.freeze()
@@ -62,7 +65,7 @@ def main() -> None:
         profile = cProfile.Profile()
         profile.runcall(once, args.profile)
         text = io.StringIO()
-        pstats.Stats(profile, stream=text).sort_stats(sys.argv[-1] if sys.argv[-1] in ("tottime", "cumulative") else "cumulative").print_stats(40)
+        pstats.Stats(profile, stream=text).sort_stats(args.sort).print_stats(40)
         print(text.getvalue())
         return
     best = dict.fromkeys(KINDS, 0.0)

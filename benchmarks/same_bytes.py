@@ -75,8 +75,8 @@ def main() -> int:
                     for jobs in ("1", "2"):
                         if jobs == "2" and files != sets[2]:
                             continue  # two jobs: on the largest mixed input only
-                        args = ["batch", "--quiet", "--as-of", day.isoformat(), *row_args, "--jobs", jobs,
-                                *files]
+                        args = ["batch", "--quiet", "--as-of", day.isoformat(), *row_args,
+                                "--jobs", jobs, *files]
                         mine, theirs = run(this, args), run(other, args)
                         runs += 1
                         if mine != theirs:

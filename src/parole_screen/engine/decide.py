@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from itertools import compress
+from itertools import compress, repeat
 from operator import itemgetter, or_
 from typing import NamedTuple
 
@@ -151,7 +151,7 @@ def category_json(weighing: Weighing, writer: Writer, frame: Frame) -> list[byte
     answers, in ``frame``, the document's fixed text around it."""
     # Where no basis applies (most records), the outcome is empty; the others' are
     # written below.
-    empty = dict.fromkeys(BANDS, b"")
+    empty: dict[str, bytes] = dict.fromkeys(BANDS, b"")
     empty.update((band, b"".join((frame.head, json, frame.tail)))
                  for band, json in writer.compiled.spelling.empty_outcomes.items())
     json = list(map(empty.__getitem__, weighing.bands))
@@ -159,10 +159,12 @@ def category_json(weighing: Weighing, writer: Writer, frame: Frame) -> list[byte
     bands = weighing.bands
     for index, weighed in weighing.best.items():
         basis = weighed.basis
+        # Few records share a pattern of slot results, so notes are written record by
+        # record; ``map`` rather than a list comprehension, which costs a call of its own.
         json[index] = outcome_json(
             bands[index], weighed.score, basis.head, basis.label,
-            [write(note, index) for note in weighed.reasons],
-            [write(note, index) for note in weighed.concerns],
+            map(write, weighed.reasons, repeat(index)),
+            map(write, weighed.concerns, repeat(index)),
             weighed.missing_evidence, frame)
     return json
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import compress, repeat
 from operator import mul, or_
@@ -254,8 +254,8 @@ def _narrowed(picks: bytes, keep: bytes) -> bytes:
 _value_of = list.__getitem__  # (values, code) -> the value a code stands for
 
 
-def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Sequence[bytes],
-                 concerns: Sequence[bytes], missing_evidence: bytes, frame: Frame) -> bytes:
+def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Iterable[bytes],
+                 concerns: Iterable[bytes], missing_evidence: bytes, frame: Frame) -> bytes:
     """A category's outcome object (``score`` from 0 to 100), in ``frame``: ``head`` and
     ``label`` are the basis's members around the concerns (see ``Spelling``)."""
     return b"".join((
