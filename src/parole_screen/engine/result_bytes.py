@@ -169,9 +169,8 @@ class NoteWriter:
         # Each column is narrowed to the picked records before its keys are zipped: a flag
         # is shown for a fraction of them.
         if table is False:
-            keys = list(zip(*[compress(self.keys.get(qid) or
-                                       _keys(qid, self.columns, self.numeric, self.keys), picks)
-                              for qid in note.qids], strict=True))
+            keys = list(zip(*[self._picked_keys(qid, picks) for qid in note.qids],
+                            strict=True))
             text = note.text
             found = {key: text(key) for key in set(keys)}
             return list(map(found.__getitem__, keys))
@@ -186,6 +185,19 @@ class NoteWriter:
         for key in set(keys).difference(notes):
             notes[key] = note.text(tuple(map(_value_of, values, key)))
         return list(map(notes.__getitem__, keys))
+
+
+    def _picked_keys(self, qid: str, picks: bytes) -> Iterable[Any]:
+        """The picked records' answers to ``qid`` as keys of :meth:`Note.text`. A coded
+        column is narrowed before it is decoded: a flag quoting one uncoded answer (a
+        date) among seven coded ones, shown for a few records, decodes a few of each."""
+        keys = self.keys.get(qid)
+        if keys is None and qid not in self.numeric:
+            coded = self.columns.encoded(qid)
+            if coded is not None:
+                codes, values = coded
+                return map(values.__getitem__, compress(codes, picks))
+        return compress(keys or _keys(qid, self.columns, self.numeric, self.keys), picks)
 
 
 def _note_writer(tables: dict[Note, Any], keys: dict[str, list[Any]], columns: AnswerColumns,
