@@ -99,6 +99,27 @@ def test_the_chunk_view_agrees_with_its_rows(shipped_pack: RulePack,
     assert len(chunk.document) == 13 + len(shipped_pack.categories)
 
 
+@pytest.mark.parametrize("day", DAYS)
+def test_decisions_only_are_the_decisions_of_the_documents(shipped_pack: RulePack,
+                                                           records: list[dict[str, Any]],
+                                                           day: dt.date) -> None:
+    """``detail=None`` (CSV rows) writes no document but decides exactly as with one."""
+    mixed = [*records[:300], {"id": "x", "answers": {"no_such_question": 1}}, "not an object"]
+    bare = score_chunk(shipped_pack, mixed, day, detail=None)
+    for detail in ("compact", "full"):
+        written = score_chunk(shipped_pack, mixed, day, detail=detail)
+        assert bare.places == written.places and sorted(bare.errors) == sorted(written.errors)
+        assert bare.scored is not None and written.scored is not None
+        for name in ("ids", "missing", "tops", "bands", "flags", "flag_masks"):
+            assert getattr(bare.scored, name) == getattr(written.scored, name), name
+        assert bare.scored.statuses() == written.scored.statuses()
+    assert bare.scored.document is None
+    with pytest.raises(ValueError, match="without documents"):
+        bare.scored.jsonl()
+    with pytest.raises(ValueError, match="detail must be"):
+        score_chunk(shipped_pack, records[:1], day, detail="brief")  # type: ignore[arg-type]
+
+
 def test_errors_keep_their_places_and_the_rest_is_scored(shipped_pack: RulePack,
                                                          records: list[dict[str, Any]]) -> None:
     mixed = [records[0], {"id": "x", "answers": {"no_such_question": 1}}, records[1],

@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from itertools import chain
 from typing import Any, NamedTuple
 
@@ -58,10 +59,46 @@ def csv_header(category_ids: Sequence[str], *, compare: bool = False) -> list[st
             "missing", "error_kind", "error"]
 
 
-def csv_bytes(rows: Sequence[Sequence[Any]]) -> bytes:
+def csv_bytes(rows: Sequence[Sequence[Any] | str]) -> bytes:
+    """CSV rows as bytes: a row is its cells, or a line made by :func:`csv_lines`."""
+    lines = [row if isinstance(row, str) else _csv_line(row) for row in rows]
+    lines.append("")  # the last row's newline
+    return "\n".join(lines).encode("utf-8")
+
+
+def _csv_line(row: Sequence[Any]) -> str:
     text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(rows)
-    return text.getvalue().encode("utf-8")
+    csv.writer(text, lineterminator="\n").writerow(row)
+    return text.getvalue()[:-1]
+
+
+def csv_lines(columns: Sequence[Iterable[str]]) -> Iterator[str]:
+    """Rows given column by column (cells as text), each as the line ``csv.writer`` writes
+    (without its newline). A chunk's rows share most cells (statuses, bands, flags), so
+    each distinct cell is spelt once, by the csv module itself, instead of once a row."""
+    return map(",".join, zip(*[_csv_cells(column) for column in columns], strict=True))
+
+
+def _csv_cells(column: Iterable[str]) -> list[str]:
+    """A column's cells as ``csv.writer`` spells them: most need no quotes, and then
+    the column is left as it is."""
+    column = list(column)
+    quoted = {}
+    for value in set(column):
+        spelt = _csv_cell(value) if not value.isalnum() else value  # ids, line numbers
+        if spelt != value:
+            quoted[value] = spelt
+    if not quoted:
+        return column
+    return [quoted.get(value, value) for value in column]
+
+
+@lru_cache(maxsize=4096)  # bands, statuses, flag lists: a few values, met in every chunk
+def _csv_cell(value: str) -> str:
+    """One cell as ``csv.writer`` spells it in a row of several (quoted if need be)."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerow([value, ""])
+    return text.getvalue()[:-2]  # less the empty second cell: its comma and the newline
 
 
 def record_id(record: Any) -> str | None:

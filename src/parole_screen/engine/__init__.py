@@ -34,7 +34,8 @@ Two details: ``"full"`` documents are ``parole-screen/result@1`` results, every 
 out (some 20 KB). ``"compact"`` ones are ``parole-screen/row@1`` rows (a few KB): the same
 JSON with the pack's fixed texts and sources named by id, keeping what varies per record.
 :func:`text_catalog` gives those texts, and :func:`expand_row` turns a row back into its
-result.
+result. And no detail at all: ``score_chunk(..., detail=None)`` decides without writing any
+document (the decisions are all a CSV row holds; writing the documents is most of the work).
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from itertools import compress
+from itertools import compress, repeat
 from operator import itemgetter, or_
 from typing import NamedTuple
 
@@ -67,14 +67,6 @@ def top_categories(n: int, ranks: list[dict[int, _Rank]]) -> list[str | None]:
     return tops
 
 
-class CategoryColumn(NamedTuple):
-    """A category's outcome for every record of a chunk."""
-
-    json: list[bytes]
-    bands: list[str]
-    ranks: dict[int, _Rank]  # by record, where the band is ranked: for the top category
-
-
 class Weighed(NamedTuple):
     """A basis weighed for one pattern of slot results (see :func:`weigh_basis`)."""
 
@@ -96,28 +88,32 @@ _PREFERENCE = {"strong": 0, "possible": 1, "weak": 2, "insufficient_information"
 _BAND_RANK: dict[str, int] = {band: rank for rank, band in enumerate(BANDS)}  # caps go by this
 
 
-def category_column(category: Category, columns: AnswerColumns, writer: Writer,
-                    cites: list[int], frame: Frame) -> CategoryColumn:
+class Weighing(NamedTuple):
+    """A category weighed for every record of a chunk, before any JSON is written."""
+
+    bands: list[str]
+    ranks: dict[int, _Rank]  # by record, where the band is ranked: for the top category
+    best: dict[int, Weighed]  # by record, where some basis applies: the best one
+    some_unknown: int  # mask: records where some basis's gate is unknown
+
+
+def weigh_category(category: Category, columns: AnswerColumns,
+                   cites: list[int] | None) -> Weighing:
     """Decide a category for a chunk: only records where some basis applies are weighed.
 
     Basis by basis, each record it applies to gets the basis weighed from its slot results
     (remembered by pattern: few patterns occur) and keeps the best basis so far; every
-    basis weighed is cited, best or not (the report lists what was weighed). Then the best
-    is written out, its notes quoting the record's answers, in ``frame``, the document's
-    fixed text around it.
+    basis weighed is cited in ``cites`` (if given), best or not (the report lists what was
+    weighed). Nothing is written: CSV rows need only the bands (see :func:`category_json`).
     """
     n = columns.n
     applies = [basis.applies.masks(columns) for basis in category.bases]
-    empty = {band: b"".join((frame.head, json, frame.tail))
-             for band, json in writer.compiled.spelling.empty_outcomes.items()}
-    json = [empty["not_indicated"]] * n
     bands = ["not_indicated"] * n
     some_true = some_unknown = 0
     for true, false in applies:
         some_true |= true
         some_unknown |= columns.full & ~(true | false)
     for index in positions(some_unknown & ~some_true, n):
-        json[index] = empty["insufficient_information"]
         bands[index] = "insufficient_information"
     best: dict[int, Weighed] = {}
     for basis, (true, _) in zip(category.bases, applies, strict=True):
@@ -133,12 +129,12 @@ def category_column(category: Category, columns: AnswerColumns, writer: Writer,
             weighed = weighed_by_pattern.get(pattern)
             if weighed is None:
                 weighed = _remember(basis, pattern)
-            cites[index] |= weighed.cite
+            if cites is not None:
+                cites[index] |= weighed.cite
             held = best.get(index)
             if held is None or weighed.key < held.key:  # the earlier basis wins a tie
                 best[index] = weighed
     ranks: dict[int, _Rank] = {}
-    write = writer.note
     for index, weighed in best.items():
         band = weighed.band
         if band == "not_indicated" and some_unknown >> 8 * index & 1:
@@ -147,13 +143,30 @@ def category_column(category: Category, columns: AnswerColumns, writer: Writer,
         rank = _RANKED.get(band)
         if rank is not None:
             ranks[index] = (rank, -weighed.score, category.priority, category.id)
+    return Weighing(bands, ranks, best, some_unknown)
+
+
+def category_json(weighing: Weighing, writer: Writer, frame: Frame) -> list[bytes]:
+    """Each record's outcome object for a weighed category, its notes quoting the record's
+    answers, in ``frame``, the document's fixed text around it."""
+    # Where no basis applies (most records), the outcome is empty; the others' are
+    # written below.
+    empty: dict[str, bytes] = dict.fromkeys(BANDS, b"")
+    empty.update((band, b"".join((frame.head, json, frame.tail)))
+                 for band, json in writer.compiled.spelling.empty_outcomes.items())
+    json = list(map(empty.__getitem__, weighing.bands))
+    write = writer.note
+    bands = weighing.bands
+    for index, weighed in weighing.best.items():
         basis = weighed.basis
+        # Few records share a pattern of slot results, so notes are written record by
+        # record; ``map`` rather than a list comprehension, which costs a call of its own.
         json[index] = outcome_json(
-            band, weighed.score, basis.head, basis.label,
-            [write(note, index) for note in weighed.reasons],
-            [write(note, index) for note in weighed.concerns],
+            bands[index], weighed.score, basis.head, basis.label,
+            map(write, weighed.reasons, repeat(index)),
+            map(write, weighed.concerns, repeat(index)),
             weighed.missing_evidence, frame)
-    return CategoryColumn(json, bands, ranks)
+    return json
 
 
 def _remember(basis: Basis, pattern: bytes) -> Weighed:
@@ -276,8 +289,10 @@ class FlagColumn(NamedTuple):
 
 
 def flag_column(compiled: CompiledPack, columns: AnswerColumns,
-                notes: NoteWriter) -> FlagColumn:
-    """Each record's flags: which are shown, their citations and their notes.
+                notes: NoteWriter | None) -> FlagColumn:
+    """Each record's flags: which are shown, their citations and their notes (with
+    ``notes``; without, as for CSV rows, only which are shown: ``cites`` and ``json`` are
+    empty).
 
     Flag by flag, the records its mask shows it for get its note appended to their lists,
     at C speed (notes quote answers, so they vary a lot from record to record). The masks
@@ -286,7 +301,7 @@ def flag_column(compiled: CompiledPack, columns: AnswerColumns,
     (see ``ScoredChunk.flags``: a JSONL row does without).
     """
     n = columns.n
-    written: list[list[bytes]] = [[] for _ in range(n)]
+    written: list[list[bytes]] = [] if notes is None else [[] for _ in range(n)]
     codes: list[tuple[FlagByte, bytes]] = []
     cites = [0] * n
     shown: list[tuple[str, int]] = []
@@ -297,11 +312,16 @@ def flag_column(compiled: CompiledPack, columns: AnswerColumns,
             if mask:
                 shown.append((flag.id, mask))
                 merged |= mask << bit
+                if notes is None:
+                    continue
                 picks = mask.to_bytes(n, "little")
                 deque(map(list.append, compress(written, picks),
                           notes.picked(flag.note, picks)), 0)
         if merged:
             code = merged.to_bytes(n, "little")
             codes.append((eight, code))
-            cites = list(map(or_, cites, map(eight.cites.__getitem__, code)))
+            if notes is not None:
+                cites = list(map(or_, cites, map(eight.cites.__getitem__, code)))
+    if notes is None:
+        return FlagColumn(codes, [], [], shown)
     return FlagColumn(codes, cites, list(map(b",".join, written)), shown)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from itertools import compress, repeat
 from operator import mul, or_
@@ -169,9 +169,8 @@ class NoteWriter:
         # Each column is narrowed to the picked records before its keys are zipped: a flag
         # is shown for a fraction of them.
         if table is False:
-            keys = list(zip(*[compress(self.keys.get(qid) or
-                                       _keys(qid, self.columns, self.numeric, self.keys), picks)
-                              for qid in note.qids], strict=True))
+            keys = list(zip(*[self._picked_keys(qid, picks) for qid in note.qids],
+                            strict=True))
             text = note.text
             found = {key: text(key) for key in set(keys)}
             return list(map(found.__getitem__, keys))
@@ -186,6 +185,19 @@ class NoteWriter:
         for key in set(keys).difference(notes):
             notes[key] = note.text(tuple(map(_value_of, values, key)))
         return list(map(notes.__getitem__, keys))
+
+
+    def _picked_keys(self, qid: str, picks: bytes) -> Iterable[Any]:
+        """The picked records' answers to ``qid`` as keys of :meth:`Note.text`. A coded
+        column is narrowed before it is decoded: a flag quoting one uncoded answer (a
+        date) among seven coded ones, shown for a few records, decodes a few of each."""
+        keys = self.keys.get(qid)
+        if keys is None and qid not in self.numeric:
+            coded = self.columns.encoded(qid)
+            if coded is not None:
+                codes, values = coded
+                return map(values.__getitem__, compress(codes, picks))
+        return compress(keys or _keys(qid, self.columns, self.numeric, self.keys), picks)
 
 
 def _note_writer(tables: dict[Note, Any], keys: dict[str, list[Any]], columns: AnswerColumns,
@@ -254,8 +266,8 @@ def _narrowed(picks: bytes, keep: bytes) -> bytes:
 _value_of = list.__getitem__  # (values, code) -> the value a code stands for
 
 
-def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Sequence[bytes],
-                 concerns: Sequence[bytes], missing_evidence: bytes, frame: Frame) -> bytes:
+def outcome_json(band: str, score: int, head: bytes, label: bytes, reasons: Iterable[bytes],
+                 concerns: Iterable[bytes], missing_evidence: bytes, frame: Frame) -> bytes:
     """A category's outcome object (``score`` from 0 to 100), in ``frame``: ``head`` and
     ``label`` are the basis's members around the concerns (see ``Spelling``)."""
     return b"".join((

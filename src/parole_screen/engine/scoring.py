@@ -31,13 +31,14 @@ from .asked import ask
 from .compiled import FlagByte, compiled_pack
 from .decide import (
     Tracer,
-    category_column,
+    category_json,
     fee_column,
     flag_column,
     top_categories,
     trace_category,
+    weigh_category,
 )
-from .fragments import Detail
+from .fragments import DETAILS, Detail
 from .result_bytes import Writer
 
 Result = dict[str, Any]
@@ -130,15 +131,20 @@ class ChunkOutcome(NamedTuple):
 
 
 def score_chunk(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
-                detail: Detail = "full", explain: bool = False) -> ChunkOutcome:
+                detail: Detail | None = "full", explain: bool = False) -> ChunkOutcome:
     """Score a chunk of records at once; the batch's entry point.
 
     A record is ``{"id": ..., "answers": {...}}`` or a bare mapping of answers; an
     :class:`AnswerError` in ``records`` is passed through in its place. ``detail`` says
     what each record's document is: ``"full"``, a ``parole-screen/result@1`` result, or
     ``"compact"``, a ``parole-screen/row@1`` row that names the pack's fixed texts by id
-    (:func:`~parole_screen.engine.expand_row` makes the result from it).
+    (:func:`~parole_screen.engine.expand_row` makes the result from it). With
+    ``detail=None`` no documents are written, only the decisions (ids, statuses, top
+    categories, bands, flags, missing answers): all a CSV row holds, at a fraction of the
+    cost.
     """
+    if detail is not None and detail not in DETAILS:
+        raise ValueError(f"detail must be one of {', '.join(DETAILS)} or None, not {detail!r}")
     errors: dict[int, AnswerError] = {}
     plain = split_plain_records(records)
     if plain is not None:  # the usual case, split at C speed
@@ -198,48 +204,50 @@ def score_records(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
 
 
 def _score_chunk(pack: RulePack, typed: TypedColumns, ids: Sequence[str | None],
-                 as_of: dt.date, explain: bool, detail: Detail) -> ScoredChunk:
-    compiled = compiled_pack(pack, detail)
+                 as_of: dt.date, explain: bool, detail: Detail | None) -> ScoredChunk:
+    """Decide a chunk, and write its documents in ``detail`` (with ``None``, none: the
+    decisions are all CSV rows take, and the notes, items, fees, deadlines and sources
+    the documents hold are most of the work)."""
+    compiled = compiled_pack(pack, detail or "compact")
     n = len(ids)
     columns = AnswerColumns(typed.values, n, pack.context(as_of), typed.coded)
     missing = ask(pack, columns).missing
-    writer = Writer(compiled, columns)
-    tracers = [Tracer(columns, index) for index in range(n)] if explain else None
-    cites = [0] * n
-
-    categories = [category_column(category, columns, writer, cites, frame)
-                  for category, frame in zip(compiled.categories, writer.category_frames,
-                                             strict=True)]
-    if tracers is not None:
-        for category in compiled.categories:
-            trace_category(category, columns, tracers)
-
-    flags = flag_column(compiled, columns, writer.notes)
+    cites = [0] * n if detail is not None else None
+    weighings = [weigh_category(category, columns, cites) for category in compiled.categories]
+    writer = None if detail is None else Writer(compiled, columns)
+    flags = flag_column(compiled, columns, None if writer is None else writer.notes)
+    tops = top_categories(n, [weighing.ranks for weighing in weighings])
+    scored = ScoredChunk(
+        ids=list(ids), missing=missing, tops=tops,
+        bands={category.id: weighing.bands for category, weighing in
+               zip(compiled.categories, weighings, strict=True)},
+        flag_codes=flags.codes, flag_masks=flags.masks, document=None)
+    if writer is None:
+        return scored
+    assert cites is not None
+    categories = [category_json(weighing, writer, frame)
+                  for weighing, frame in zip(weighings, writer.category_frames, strict=True)]
     cites = list(map(or_, cites, flags.cites))
-    if tracers is not None:
-        for tracer in tracers:
-            for entry in pack.flags:
-                tracer.flag(entry.flag.id, entry.when, entry.unless)
-
     item_json: dict[str, list[bytes]] = {}
     for kind in ITEM_KINDS:
         item_column = compiled.items[kind].column(columns)
         cites = list(map(or_, cites, map(_CITE, item_column)))
         item_json[kind] = list(map(_JSON, item_column))
-
     fee_json = fee_column(compiled, columns, cites)
     deadlines = writer.deadlines(cites)
-    tops = top_categories(n, [column.ranks for column in categories])
-    return ScoredChunk(
-        ids=list(ids), missing=missing, tops=tops,
-        bands={category.id: column.bands for category, column in
-               zip(compiled.categories, categories, strict=True)},
-        flag_codes=flags.codes, flag_masks=flags.masks,
-        document=writer.document(
-            ids=ids, missing=missing, tops=tops,
-            categories=[column.json for column in categories], flags=flags.json,
-            items=item_json, fees=fee_json, deadlines=deadlines, cites=cites,
-            traces=None if tracers is None else [tracer.trace for tracer in tracers]))
+    traces = None
+    if explain:
+        tracers = [Tracer(columns, index) for index in range(n)]
+        for category in compiled.categories:
+            trace_category(category, columns, tracers)
+        for tracer in tracers:
+            for entry in pack.flags:
+                tracer.flag(entry.flag.id, entry.when, entry.unless)
+        traces = [tracer.trace for tracer in tracers]
+    scored.document = writer.document(
+        ids=ids, missing=missing, tops=tops, categories=categories, flags=flags.json,
+        items=item_json, fees=fee_json, deadlines=deadlines, cites=cites, traces=traces)
+    return scored
 
 
 _CITE = attrgetter("cite")
@@ -251,7 +259,8 @@ class ScoredChunk:
 
     ``document`` is the documents' JSON as a template: each piece is bytes every record
     shares or a list with one piece per record; record i's document is the join of its
-    pieces. ``flag_masks`` holds each flag shown somewhere, in output order, with its mask:
+    pieces (None if the chunk was scored with ``detail=None``: decisions only).
+    ``flag_masks`` holds each flag shown somewhere, in output order, with its mask:
     bit ``8 * i`` set if record i shows it. ``flag_codes`` says the same a byte a record per
     eight flags (see ``decide.flag_column``), from which :attr:`flags` names them.
     """
@@ -259,7 +268,7 @@ class ScoredChunk:
     def __init__(self, *, ids: list[str | None], missing: list[list[str]],
                  tops: list[str | None], bands: dict[str, list[str]],
                  flag_codes: list[tuple[FlagByte, bytes]], flag_masks: list[tuple[str, int]],
-                 document: list[bytes | list[bytes]]) -> None:
+                 document: list[bytes | list[bytes]] | None) -> None:
         self.ids = ids
         self.missing = missing
         self.tops = tops
@@ -288,6 +297,8 @@ class ScoredChunk:
 
     def pieces(self, *end: bytes) -> Iterator[tuple[bytes, ...]]:
         """Each record's document in pieces (followed by ``end``)."""
+        if self.document is None:
+            raise ValueError("this chunk was scored without documents (detail=None)")
         n = len(self.ids)
         return zip(*[repeat(piece, n) if isinstance(piece, bytes) else piece
                      for piece in (*self.document, *end)], strict=True)
