@@ -26,8 +26,8 @@ Cold-start commands run interleaved, round after round, and the median is report
 The console script next to this Python is used, not a shim such as pyenv's. With
 ``--against SCRIPT`` (another checkout's console script, in its own virtual environment)
 every full-row speed run and the memory run are made with both, interleaved, so that both see
-the same spells of a noisy machine; the table then has a row for each (the other checkout is
-given no ``--detail``: before compact rows, its rows were full).
+the same spells of a noisy machine; the table then has a row for each (a checkout from before
+compact rows is given no ``--detail``: its rows were full).
 """
 
 from __future__ import annotations
@@ -233,8 +233,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.against:
             plan += [("against", "full", 1), ("against", "full", 2)]
 
+        # A checkout from before compact rows has no --detail: its rows were full.
+        knows_detail = {name: "--detail" in subprocess.run(
+            [*batches[name], "--help"], capture_output=True, text=True, check=False).stdout
+            for name in batches}
+
         def command(name: str, kind: str, jobs: int, source: Path) -> list[str]:
-            row_args = kinds[kind] if name == "this" else []
+            row_args = kinds[kind] if name == "this" or knows_detail[name] else []
             return [*batches[name], *row_args, str(source), "--jobs", str(jobs)]
 
         speed: dict[tuple[str, str, int], list[float]] = {key: [] for key in plan}

@@ -337,83 +337,111 @@ def _coercers(pack: RulePack) -> dict[str, Coercer]:
 
 
 def _coercer_for(question: Question, countries: frozenset[str]) -> Coercer:
-    qid = question.id
-    kind = question.type
+    """The function that checks and types one answer to ``question``."""
+    make = _COERCER_MAKERS.get(question.type, _text_coercer)
+    return make(question, countries)
 
-    def fail(expected: str) -> AnswerError:
-        return AnswerError(f"expected {expected}", kind="wrong_type", field=qid)
 
-    if kind == "yes_no":
-        def coerce_bool(value: Any) -> bool:
-            if not isinstance(value, bool):
-                raise fail("true or false")
-            return value
-        return coerce_bool
-    if kind == "choice":
-        values = frozenset(choice.value for choice in question.choices)
-        listed = ", ".join(choice.value for choice in question.choices)
+def _wrong_type(question: Question, expected: str) -> AnswerError:
+    return AnswerError(f"expected {expected}", kind="wrong_type", field=question.id)
 
-        def coerce_choice(value: Any) -> str:
-            if not isinstance(value, str) or value not in values:
-                raise fail(f"one of: {listed}")
-            return value
-        return coerce_choice
-    if kind == "multi_choice":
-        values = frozenset(choice.value for choice in question.choices)
-        listed = ", ".join(choice.value for choice in question.choices)
-        exclusive = frozenset(choice.value for choice in question.choices if choice.exclusive)
 
-        def coerce_many(value: Any) -> frozenset[str]:
-            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                raise fail(f"a list drawn from: {listed}")
-            chosen = frozenset(value)
-            if not chosen <= values:
-                raise fail(f"a list drawn from: {listed}")
-            if len(chosen) != len(value):
-                raise AnswerError("lists a choice more than once", kind="wrong_type", field=qid)
-            alone = chosen & exclusive
-            if alone and len(chosen) > 1:
-                raise AnswerError(f"'{min(alone)}' cannot be combined with other choices",
-                                  kind="wrong_type", field=qid)
-            return chosen
-        return coerce_many
-    if kind == "date":
-        def coerce_date(value: Any) -> dt.date:
-            if not isinstance(value, str) or not _ISO_DATE.match(value):
-                raise fail("a date as YYYY-MM-DD")
-            try:
-                day = dt.date.fromisoformat(value)
-            except ValueError:
-                raise fail("a real calendar date as YYYY-MM-DD") from None
-            if not MIN_YEAR <= day.year <= MAX_YEAR:
-                raise fail(f"a date between {MIN_YEAR} and {MAX_YEAR}")
-            return day
-        return coerce_date
-    if kind in ("number", "money"):
-        low, high = question.min, question.max
+def _yes_no_coercer(question: Question, countries: frozenset[str]) -> Coercer:
+    def coerce_bool(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise _wrong_type(question, "true or false")
+        return value
+    return coerce_bool
 
-        def coerce_number(value: Any) -> int | float:
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                raise fail("a number")
-            if value != value or value in (float("inf"), float("-inf")):
-                raise fail("a finite number")
-            if low is not None and value < low:
-                raise fail(f"a number of at least {low:g}")
-            if high is not None and value > high:
-                raise fail(f"a number of at most {high:g}")
-            return value
-        return coerce_number
-    if kind == "country":
-        def coerce_country(value: Any) -> str:
-            if not isinstance(value, str) or value.upper() not in countries:
-                raise fail("a two-letter ISO country code such as UA or HT")
-            return value.upper()
-        return coerce_country
 
+def _choice_coercer(question: Question, countries: frozenset[str]) -> Coercer:
+    values = frozenset(choice.value for choice in question.choices)
+    listed = ", ".join(choice.value for choice in question.choices)
+
+    def coerce_choice(value: Any) -> str:
+        if not isinstance(value, str) or value not in values:
+            raise _wrong_type(question, f"one of: {listed}")
+        return value
+    return coerce_choice
+
+
+def _multi_choice_coercer(question: Question, countries: frozenset[str]) -> Coercer:
+    values = frozenset(choice.value for choice in question.choices)
+    listed = ", ".join(choice.value for choice in question.choices)
+    exclusive = frozenset(choice.value for choice in question.choices if choice.exclusive)
+
+    def coerce_many(value: Any) -> frozenset[str]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise _wrong_type(question, f"a list drawn from: {listed}")
+        chosen = frozenset(value)
+        if not chosen <= values:
+            raise _wrong_type(question, f"a list drawn from: {listed}")
+        if len(chosen) != len(value):
+            raise AnswerError("lists a choice more than once", kind="wrong_type",
+                              field=question.id)
+        alone = chosen & exclusive
+        if alone and len(chosen) > 1:
+            raise AnswerError(f"'{min(alone)}' cannot be combined with other choices",
+                              kind="wrong_type", field=question.id)
+        return chosen
+    return coerce_many
+
+
+def _date_coercer(question: Question, countries: frozenset[str]) -> Coercer:
+    def coerce_date(value: Any) -> dt.date:
+        if not isinstance(value, str) or not _ISO_DATE.match(value):
+            raise _wrong_type(question, "a date as YYYY-MM-DD")
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            raise _wrong_type(question, "a real calendar date as YYYY-MM-DD") from None
+        if not MIN_YEAR <= day.year <= MAX_YEAR:
+            raise _wrong_type(question, f"a date between {MIN_YEAR} and {MAX_YEAR}")
+        return day
+    return coerce_date
+
+
+def _number_coercer(question: Question, countries: frozenset[str]) -> Coercer:
+    low, high = question.min, question.max
+
+    def coerce_number(value: Any) -> int | float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise _wrong_type(question, "a number")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise _wrong_type(question, "a finite number")
+        if low is not None and value < low:
+            raise _wrong_type(question, f"a number of at least {low:g}")
+        if high is not None and value > high:
+            raise _wrong_type(question, f"a number of at most {high:g}")
+        return value
+    return coerce_number
+
+
+def _country_coercer(question: Question, countries: frozenset[str]) -> Coercer:
+    def coerce_country(value: Any) -> str:
+        if not isinstance(value, str) or value.upper() not in countries:
+            raise _wrong_type(question, "a two-letter ISO country code such as UA or HT")
+        return value.upper()
+    return coerce_country
+
+
+def _text_coercer(question: Question, countries: frozenset[str]) -> Coercer:
     def coerce_text(value: Any) -> str:
         if not isinstance(value, str) or not is_clean_text(value):
-            raise fail("text (valid Unicode)")
+            raise _wrong_type(question, "text (valid Unicode)")
         if len(value) > MAX_TEXT_CHARS:
-            raise fail(f"text of at most {MAX_TEXT_CHARS} characters")
+            raise _wrong_type(question, f"text of at most {MAX_TEXT_CHARS} characters")
         return value
     return coerce_text
+
+
+_COERCER_MAKERS: dict[str, Callable[[Question, frozenset[str]], Coercer]] = {
+    "yes_no": _yes_no_coercer,
+    "choice": _choice_coercer,
+    "multi_choice": _multi_choice_coercer,
+    "date": _date_coercer,
+    "number": _number_coercer,
+    "money": _number_coercer,
+    "country": _country_coercer,
+    "text": _text_coercer,
+}

@@ -260,8 +260,8 @@ def _worker_main(scorer: ChunkScorer, out_fd: int | None, tasks: int, reports: i
                 if (task := inbox.receive()) is None:
                     break
                 waiting.append(_scored(scorer, task))
-            elif (len(waiting) < 2 and _goes_on(waiting[-1]) and not _ready(token_in)
-                  and (task := inbox.receive(block=False)) is not None):
+            elif (len(waiting) < 2 and _goes_on(waiting[-1])
+                  and (task := _next_before_turn(inbox, token_in)) is not None):
                 waiting.append(_scored(scorer, task))  # its turn has not come: go on
             else:
                 report = _turn(waiting.popleft(), scorer, out_fd, token_in, token_out)
@@ -312,6 +312,21 @@ class _Inbox:
                 return None
             self.read()
         return message
+
+
+def _next_before_turn(inbox: _Inbox, token_in: int) -> Any:
+    """The next task if it comes before this worker's turn does (the token), else None.
+
+    Waits for whichever comes first, so a task sent a moment after the chunk before it was
+    scored is still scored while that chunk waits (not only one already in the pipe).
+    """
+    if _ready(token_in):
+        return None
+    while (message := inbox.message()) is None:
+        if inbox.ended or token_in in select.select([token_in, inbox.fd], [], [])[0]:
+            return None
+        inbox.read()
+    return message
 
 
 def _goes_on(result: ChunkRows | Failure) -> bool:

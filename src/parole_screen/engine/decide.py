@@ -24,7 +24,7 @@ from typing import NamedTuple
 from ..columns import AnswerColumns, positions
 from ..conditions import Condition, Trace
 from ..models import BANDS
-from .compiled import Basis, Category, CompiledPack, FlagByte, Note
+from .compiled import Basis, Category, CompiledPack, Factor, FlagByte, Note
 from .fragments import Frame
 from .result_bytes import NoteWriter, Writer, outcome_json
 
@@ -115,6 +115,24 @@ def weigh_category(category: Category, columns: AnswerColumns,
         some_unknown |= columns.full & ~(true | false)
     for index in positions(some_unknown & ~some_true, n):
         bands[index] = "insufficient_information"
+    best = _best_bases(category, applies, columns, cites)
+    ranks: dict[int, _Rank] = {}
+    for index, weighed in best.items():
+        band = weighed.band
+        if band == "not_indicated" and some_unknown >> 8 * index & 1:
+            band = "insufficient_information"  # another basis might apply once answered
+        bands[index] = band
+        rank = _RANKED.get(band)
+        if rank is not None:
+            ranks[index] = (rank, -weighed.score, category.priority, category.id)
+    return Weighing(bands, ranks, best, some_unknown)
+
+
+def _best_bases(category: Category, applies: list[tuple[int, int]], columns: AnswerColumns,
+                cites: list[int] | None) -> dict[int, Weighed]:
+    """By record, the best basis of those that apply to it, each weighed once per pattern of
+    slot results; every basis weighed is cited in ``cites`` (if given)."""
+    n = columns.n
     best: dict[int, Weighed] = {}
     for basis, (true, _) in zip(category.bases, applies, strict=True):
         if not true:
@@ -134,16 +152,7 @@ def weigh_category(category: Category, columns: AnswerColumns,
             held = best.get(index)
             if held is None or weighed.key < held.key:  # the earlier basis wins a tie
                 best[index] = weighed
-    ranks: dict[int, _Rank] = {}
-    for index, weighed in best.items():
-        band = weighed.band
-        if band == "not_indicated" and some_unknown >> 8 * index & 1:
-            band = "insufficient_information"  # another basis might apply once answered
-        bands[index] = band
-        rank = _RANKED.get(band)
-        if rank is not None:
-            ranks[index] = (rank, -weighed.score, category.priority, category.id)
-    return Weighing(bands, ranks, best, some_unknown)
+    return best
 
 
 def category_json(weighing: Weighing, writer: Writer, frame: Frame) -> list[bytes]:
@@ -206,6 +215,24 @@ def weigh_basis(basis: Basis, pattern: bytes, tracer: Tracer | None
     each rule read, in order."""
     reasons: list[Note] = []
     concerns: list[Note] = []
+    unmet, unknown = _read_requirements(basis, pattern, tracer, reasons, concerns)
+    score = basis.base_score
+    score += _weights_held(basis.strengthens, pattern, tracer, reasons)
+    score -= _weights_held(basis.weakens, pattern, tracer, concerns)
+    score = max(0, min(100, score))
+    if unmet:
+        return "not_indicated", 0, reasons, concerns
+    if unknown:
+        return "insufficient_information", score, reasons, concerns
+    strong, possible = basis.bands
+    band = "strong" if score >= strong else "possible" if score >= possible else "weak"
+    return _capped(band, basis, pattern, tracer, concerns), score, reasons, concerns
+
+
+def _read_requirements(basis: Basis, pattern: bytes, tracer: Tracer | None,
+                       reasons: list[Note], concerns: list[Note]) -> tuple[bool, bool]:
+    """Note each requirement that holds or fails; whether one failed, whether one is
+    unknown."""
     unmet = unknown = False
     for factor in basis.requires:
         result = pattern[factor.slot]
@@ -218,26 +245,25 @@ def weigh_basis(basis: Basis, pattern: bytes, tracer: Tracer | None
             concerns.append(factor.fail_note)
         else:
             unknown = True
-    score = basis.base_score
-    for factor in basis.strengthens:
+    return unmet, unknown
+
+
+def _weights_held(factors: Sequence[Factor], pattern: bytes, tracer: Tracer | None,
+                  notes: list[Note]) -> int:
+    """The summed weight of the ``factors`` that hold, each noted in ``notes``."""
+    total = 0
+    for factor in factors:
         if tracer is not None:
             tracer.rule(factor.rule_id, factor.condition)
         if pattern[factor.slot] == 1:
-            score += factor.weight
-            reasons.append(factor.note)
-    for factor in basis.weakens:
-        if tracer is not None:
-            tracer.rule(factor.rule_id, factor.condition)
-        if pattern[factor.slot] == 1:
-            score -= factor.weight
-            concerns.append(factor.note)
-    score = max(0, min(100, score))
-    if unmet:
-        return "not_indicated", 0, reasons, concerns
-    if unknown:
-        return "insufficient_information", score, reasons, concerns
-    strong, possible = basis.bands
-    band = "strong" if score >= strong else "possible" if score >= possible else "weak"
+            total += factor.weight
+            notes.append(factor.note)
+    return total
+
+
+def _capped(band: str, basis: Basis, pattern: bytes, tracer: Tracer | None,
+            concerns: list[Note]) -> str:
+    """``band`` lowered to the cap of every block that holds (each noted as a concern)."""
     for factor in basis.blocks:
         if tracer is not None:
             tracer.rule(factor.rule_id, factor.condition)
@@ -246,7 +272,7 @@ def weigh_basis(basis: Basis, pattern: bytes, tracer: Tracer | None
             cap = factor.cap or "weak"
             if _BAND_RANK[cap] > _BAND_RANK[band]:
                 band = cap
-    return band, score, reasons, concerns
+    return band
 
 
 def fee_column(compiled: CompiledPack, columns: AnswerColumns, cites: list[int]
