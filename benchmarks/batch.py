@@ -174,6 +174,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workdir", help="where to write inputs (default: a temp folder)")
     parser.add_argument("--against", metavar="SCRIPT",
                         help="another parole-screen console script to measure alongside")
+    parser.add_argument("--records-from", metavar="DIR",
+                        help="generate the records from this rule pack's questions (e.g. the "
+                             "--against checkout's pack, so that it rejects none of them)")
     args = parser.parse_args(argv)
     records = args.records or (10_000 if args.quick else 100_000)
     rss_records = args.rss_records or (100_000 if args.quick else 1_000_000)
@@ -197,7 +200,8 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"{len(pack.questions)} questions, {len(pack.flags)} flags, {len(pack.items)} items, "
           f"{len(pack.fees)} fees, {len(pack.sources)} sources")
     started = time.perf_counter()
-    generator = RecordGenerator(pack, as_of=as_of)
+    source_pack = load_pack(Path(args.records_from)) if args.records_from else pack
+    generator = RecordGenerator(source_pack, as_of=as_of)
     pool_records = list(generator.records(min(args.pool, records)))
     pool = [json.dumps(record["answers"], separators=(",", ":")) for record in pool_records]
     sample = pool_records[:2000]
