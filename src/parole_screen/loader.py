@@ -41,7 +41,7 @@ from .pack_cache import (
     pack_key,
     store_checked,
 )
-from .pack_expand import RULE_GROUPS, SHORTHAND_KEYS, Expander, is_borrowed
+from .pack_expand import RULE_GROUPS, SHORTHAND_KEYS, Expander, find_cycle, is_borrowed
 from .safeyaml import MAX_FILE_BYTES, LocatedDict, YamlRefused, line_of, parse_yaml, yaml_trap
 
 PACK_ENV = "PAROLE_SCREEN_RULES"
@@ -370,7 +370,7 @@ class _Builder:
                    for entry in questions}
         for entry in questions:
             qid = entry.model.id
-            cycle = _find_cycle(qid, depends)
+            cycle = find_cycle(qid, depends)
             if cycle:
                 self.problem(entry.where(["asked_when"]),
                              "asked_when forms a cycle: " + " -> ".join(cycle))
@@ -611,20 +611,6 @@ def _format_keys(model: type[BaseModel]) -> tuple[str, ...]:
         else:
             todo.extend(get_args(kind))
     return tuple(sorted(found))
-
-
-def _find_cycle(start: str, depends: Mapping[str, set[str]]) -> list[str] | None:
-    stack: list[tuple[str, list[str]]] = [(start, [start])]
-    seen: set[str] = set()
-    while stack:
-        node, trail = stack.pop()
-        for dep in depends.get(node, ()):
-            if dep == start:
-                return [*trail, start]
-            if dep not in seen:
-                seen.add(dep)
-                stack.append((dep, [*trail, dep]))
-    return None
 
 
 def _parse(cache: Path | None, data: bytes) -> Any:

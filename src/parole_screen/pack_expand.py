@@ -20,7 +20,7 @@ was copied to.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -120,7 +120,7 @@ class Expander:
             self.uses[name] = set(_names_used(entry.get("when")))
         reported: set[frozenset[str]] = set()
         for name in self.definitions:
-            cycle = _cycle(name, self.uses)
+            cycle = find_cycle(name, self.uses)
             if cycle is None:
                 continue
             self.broken.add(name)
@@ -409,8 +409,9 @@ def _names_used(node: Any) -> Iterator[str]:
             yield from _names_used(node["not"])
 
 
-def _cycle(start: str, uses: dict[str, set[str]]) -> list[str] | None:
-    """The first cycle back to ``start``, as names, or None."""
+def find_cycle(start: str, uses: Mapping[str, set[str]]) -> list[str] | None:
+    """The first cycle back to ``start``, as names, or None; names are followed in sorted
+    order, so the same pack always names the same cycle."""
     stack: list[tuple[str, list[str]]] = [(start, [start])]
     seen: set[str] = set()
     while stack:
