@@ -36,6 +36,10 @@ Band = Literal["strong", "possible", "weak", "not_indicated", "insufficient_info
 CategoryId = Literal["humanitarian", "medical", "public_benefit", "re_parole"]
 Severity = Literal["stop", "warn", "info"]
 Confidence = Literal["confirmed", "secondary", "unverified"]
+# official: the statute, a regulation, an agency's own page or notice, a court's decision;
+# secondary: a lawyer's, a journalist's or an advocate's report of one; unverified: a
+# copy or claim nobody has checked against the original.
+Authority = Literal["official", "secondary", "unverified"]
 ItemKind = Literal["form", "document", "next_step", "alternative", "after_approval", "if_denied"]
 FactKind = Literal["fee", "program_status", "country_list", "processing", "benefit", "other"]
 
@@ -64,6 +68,9 @@ class Source(Model):
     title: Text
     url: Url | None = None
     dated: str = Field(description="The date or period the source speaks for.")
+    authority: Authority | None = None
+    citation: str | None = Field(
+        default=None, description="The official legal citation, e.g. '8 U.S.C. 1182(d)(5)(A)'.")
 
     @field_validator("dated", mode="before")
     @classmethod
@@ -191,6 +198,7 @@ class Flag(Model):
     when: Condition
     cite: Cites
     unless: Condition | None = None
+    confidence: Confidence | None = None
 
 
 class Item(Model):
@@ -202,6 +210,7 @@ class Item(Model):
     cite: Cites
     when: Condition | None = None
     url: Url | None = None
+    confidence: Confidence | None = None
 
 
 class FactValue(Model):
