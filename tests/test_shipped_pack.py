@@ -197,9 +197,12 @@ def test_a_cuban_or_haitian_is_never_told_the_parole_fee_has_no_exception(
 
 def test_the_parole_fee_lists_all_ten_statutory_exceptions(shipped_pack: RulePack) -> None:
     [fee] = [entry.fee for entry in shipped_pack.fees if entry.fee.id == "parole_fee"]
-    assert fee.exception_text.count("•") == 11  # exception 1 takes two bullets (its two limbs)
-    for words in ("medical emergency", "parent or guardian", "organ", "about to die", "funeral",
-                  "adopted child", "advance parole", "Mexico or Canada",
+    # Ten bullets for the ten (exception 1's two limbs share one), and exception 1 asks about
+    # the country where the person lives, as the statute does.
+    assert fee.exception_text.count("•") == 10
+    assert "country where they live" in fee.exception_text
+    for words in ("medical emergency", "parent or legal guardian", "organ", "about to die",
+                  "funeral", "adopted child", "advance parole", "Mexico or Canada",
                   "Cuban/Haitian entrant", "law enforcement"):
         assert words in fee.exception_text
 

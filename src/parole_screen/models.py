@@ -264,6 +264,9 @@ class Deadline(Model):
     when: Condition | None = None
     confidence: Confidence = "confirmed"
     warn_within_days: StrictInt | None = None
+    kind: Literal["deadline", "milestone"] = Field(
+        default="deadline",
+        description="A milestone is a date to know, not to act by: reports show no countdown.")
 
 
 class Definition(Model):

@@ -127,7 +127,8 @@ def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Se
         Section("Evidence checklist",
                 [Line(f"Still needed: {line.text}", "warn") for line in evidence]
                 + _item_lines(result, "documents")),
-        Section("Deadlines", _deadline_lines(result)),
+        Section("Deadlines", _deadline_lines(result, "deadline")),
+        Section("Dates to know (not dates to act by)", _deadline_lines(result, "milestone")),
         *(Section(title, _item_lines(result, key)) for key, title in ITEM_SECTIONS),
         Section("Keep in mind", [Line(text) for text in result.get("always") or ()]),
         *_explain_sections(result, words),
@@ -224,11 +225,19 @@ def _fee_lines(result: Result) -> list[Line]:
     return lines
 
 
-def _deadline_lines(result: Result) -> list[Line]:
+def _deadline_lines(result: Result, kind: str) -> list[Line]:
+    """The deadlines of one kind. A milestone (the day a bar could start) gets no countdown:
+    "in 105 days" under it would read as time left to act, e.g. to leave."""
     lines = []
     for row in result["deadlines"]:
-        when = ("passed" if row["status"] == "passed" else "today" if row["status"] == "today"
-                else f"in {row['days_from_as_of']} days")
+        if row.get("kind", "deadline") != kind:
+            continue
+        if row["status"] == "passed":
+            when = "passed"
+        elif row["status"] == "today":
+            when = "today"
+        else:
+            when = "not yet reached" if kind == "milestone" else f"in {row['days_from_as_of']} days"
         note = " - unverified, confirm" if row["confidence"] == "unverified" else ""
         lines.append(Line(f"{row['date']}: {row['label']} ({when}){note}",
                           "warn" if row["soon"] or row["status"] == "passed" else "",

@@ -36,6 +36,7 @@ class ScenarioExpect(Model):
     fee_exceptions: dict[str, bool] = Field(
         default={}, description="Fee id -> whether a statutory exception may apply.")
     deadlines: dict[str, dt.date] = Field(default_factory=dict)
+    no_deadlines: tuple[ItemId, ...] = ()
     items: tuple[ItemId, ...] = ()
     no_items: tuple[ItemId, ...] = ()
     missing: tuple[QuestionId, ...] = ()
@@ -173,6 +174,8 @@ def _fees_and_deadlines(result: Result, expect: ScenarioExpect) -> Iterator[_Che
     deadlines = {row["id"]: row["date"] for row in result["deadlines"]}
     for deadline_id, day in expect.deadlines.items():
         yield f"deadline '{deadline_id}'", day.isoformat(), deadlines.get(deadline_id)
+    for deadline_id in expect.no_deadlines:
+        yield f"deadline '{deadline_id}'", None, deadlines.get(deadline_id)
 
 
 def _flag_failures(result: Result, expect: ScenarioExpect) -> Iterator[str]:

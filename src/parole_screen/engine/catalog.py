@@ -12,7 +12,7 @@ can be read, or expanded with :func:`expand_row`, long after it was written::
      "flags":     {"<flag id>": {"cite", "id", "severity", "text"}},
      "items":     {"<item id>": {"cite", "id", "kind", "text", ["url"]}},
      "fees":      {"<fee id>": {"cite", "currency", "exception", "label", "note", "waivable"}},
-     "deadlines": {"<deadline id>": {"cite", "confidence", "label"}},
+     "deadlines": {"<deadline id>": {"cite", "confidence", "kind", "label"}},
      "sources":   {"<source id>": {"dated", "title", "url"}}}
 """
 
@@ -81,6 +81,7 @@ def text_catalog(pack: RulePack) -> dict[str, Any]:
                  for entry in pack.fees},
         "deadlines": {entry.deadline.id: {"cite": list(entry.deadline.cite),
                                           "confidence": entry.deadline.confidence,
+                                          "kind": entry.deadline.kind,
                                           "label": entry.deadline.label}
                       for entry in pack.deadlines},
         "sources": {sid: {"dated": source.dated, "title": source.title, "url": source.url}

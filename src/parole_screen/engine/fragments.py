@@ -53,7 +53,7 @@ ROW_SCHEMA = "parole-screen/row@1"
 #: The members of a fee row that the pack fixes (a compact row leaves them to the catalogue).
 FEE_FIXED = ("cite", "currency", "exception", "label", "note", "waivable")
 #: The members of a deadline row that the pack fixes.
-DEADLINE_FIXED = ("cite", "confidence", "label")
+DEADLINE_FIXED = ("cite", "confidence", "kind", "label")
 
 
 class Frame(NamedTuple):
@@ -128,7 +128,7 @@ class Spelling:
         """A deadline row: ``row`` holds what varies (date, days_from_as_of, soon, status)."""
         if self.full:
             row = {**row, "label": deadline.label, "confidence": deadline.confidence,
-                   "cite": list(deadline.cite)}
+                   "kind": deadline.kind, "cite": list(deadline.cite)}
         return dumps({"id": deadline.id, **row})
 
     def item_frames(self, static: Mapping[str, bytes]) -> dict[str, Frame]:

@@ -1,0 +1,83 @@
+"""Issue 16's second legal review: what a scenario test cannot say (texts, report layout).
+
+The scenario tests in rules/tests/legal_review.yaml check the routing; these check the words
+and the layout a person reads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import REPO
+from parole_screen import RulePack, render, screen
+
+EXAMPLES = sorted((REPO / "examples").glob("*.json"))
+
+
+def _answers(path: Path) -> dict[str, Any]:
+    answers: dict[str, Any] = json.loads(path.read_text())["answers"]
+    return answers
+
+
+def _texts(result: dict[str, Any]) -> str:
+    """Every text the result prints, sources left out (their titles may name a law)."""
+    shown = dict(result)
+    shown.pop("sources", None)
+    return json.dumps(shown, ensure_ascii=False)
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.stem)
+def test_no_hr1_text_before_the_law_existed(shipped_pack: RulePack, path: Path) -> None:
+    # H.R. 1 was signed on 2025-07-04: a back-dated screening must not announce its fees.
+    result = screen(shipped_pack, _answers(path), dt.date(2025, 6, 1))
+    assert "H.R. 1" not in _texts(result)
+
+
+def test_base_work_permit_fee_is_waivable_but_not_the_hr1_fee(shipped_pack: RulePack) -> None:
+    fees = {entry.fee.id: entry.fee for entry in shipped_pack.fees}
+    assert fees["i765_base"].waivable is True
+    assert "unverified" in fees["i765_base"].note
+    assert fees["ead_initial_hr1"].waivable is False
+
+
+def test_unlawful_presence_dates_are_milestones_without_a_countdown(
+        shipped_pack: RulePack) -> None:
+    # Parole ended 2026-03-22; on 2026-12-07 the one-year mark is 105 days away. "In 105 days"
+    # under "Deadlines" read as time left to act (to leave): it is a date to know instead.
+    result = screen(shipped_pack, _answers(REPO / "examples" / "reparole_expired.json"),
+                    dt.date(2026, 12, 7))
+    kinds = {row["id"]: row["kind"] for row in result["deadlines"]}
+    assert kinds["unlawful_presence_one_year"] == "milestone"
+    assert kinds["parole_ends"] == "deadline"
+    text = render(result, "text")
+    before, _, after = text.partition("Dates to know (not dates to act by)")
+    milestones = after.split("\n\n")[0]
+    assert "2027-03-22" in milestones and "not yet reached" in milestones
+    assert "2027-03-22" not in before.partition("\nDeadlines\n")[2]
+    assert "in 105 days" not in text
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda path: path.stem)
+def test_no_report_suggests_leaving(shipped_pack: RulePack, path: Path) -> None:
+    result = screen(shipped_pack, _answers(path), dt.date(2026, 12, 7))
+    text = _texts(result).lower()
+    for phrase in ("timely departure", "plan to leave", "consider leaving", "leave the u.s. to"):
+        assert phrase not in text
+
+
+def test_everyone_in_the_us_without_status_is_warned_about_the_bars(
+        shipped_pack: RulePack) -> None:
+    answers = _answers(REPO / "examples" / "cuban_conditional_release_not_parole.json")
+    result = screen(shipped_pack, answers, dt.date(2026, 12, 7))
+    flags = {flag["id"]: flag for flag in result["flags"]}
+    assert "no_status_do_not_leave" in flags
+    assert re.search(r"Do not leave the U\.S\.", flags["no_status_do_not_leave"]["text"])
+    alternatives = " ".join(item["text"] for item in result["alternatives"])
+    assert "immigrant-visa process" not in alternatives
+    assert "Do not leave the U.S. for a visa interview" in alternatives
