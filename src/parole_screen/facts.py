@@ -1,10 +1,15 @@
-"""The dated facts of a pack as rows: the checklist staff re-verify when the law moves."""
+"""The dated facts of a pack as rows: the checklist staff re-verify when the law moves.
+
+With ``unverified``, the rows are every claim a report can print that the pack marks
+unverified: fact values, and the texts of flags, items, fees and deadlines.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from .models import Fact
 from .pack import RulePack, fact_value_on
 
 
@@ -21,27 +26,47 @@ def _shown(value: Any, unit: str) -> str:
 def fact_rows(pack: RulePack, as_of: dt.date, *, unverified: bool = False) -> list[dict[str, Any]]:
     """One row per fact with the value in force on ``as_of``.
 
-    With ``unverified``, one row per value marked unverified instead, whatever its date:
-    those are the facts to confirm before anyone files.
+    With ``unverified``, one row per value marked unverified instead, whatever its date, then
+    one per flag, item, fee or deadline whose text is marked unverified (``kind`` says which):
+    the claims to confirm before anyone files.
     """
     rows: list[dict[str, Any]] = []
     for fact in sorted(pack.facts.values(), key=lambda f: (f.kind, f.id)):
-        if unverified:
-            chosen = [v for v in fact.values if v.confidence == "unverified"]
-        else:
-            current = fact_value_on(fact, as_of)
-            chosen = [current] if current is not None else []
-            if not chosen:
-                rows.append({"id": fact.id, "kind": fact.kind, "label": fact.label,
-                             "value": None, "shown": "(not yet in force)", "effective_from": None,
-                             "source": None, "confidence": None, "note": ""})
-                continue
-        for value in chosen:
-            rows.append({
-                "id": fact.id, "kind": fact.kind, "label": fact.label,
-                "value": list(value.value) if isinstance(value.value, tuple) else value.value,
-                "shown": _shown(value.value, fact.unit),
-                "effective_from": value.effective_from.isoformat(),
-                "source": value.source, "confidence": value.confidence, "note": value.note,
-            })
+        rows.extend(_fact_rows(fact, as_of, unverified=unverified))
+    if unverified:
+        rows.extend(_unverified_texts(pack))
     return rows
+
+
+def _fact_rows(fact: Fact, as_of: dt.date, *, unverified: bool) -> list[dict[str, Any]]:
+    if unverified:
+        chosen = [value for value in fact.values if value.confidence == "unverified"]
+    else:
+        current = fact_value_on(fact, as_of)
+        if current is None:
+            return [{"id": fact.id, "kind": fact.kind, "label": fact.label, "value": None,
+                     "shown": "(not yet in force)", "effective_from": None, "source": None,
+                     "confidence": None, "note": ""}]
+        chosen = [current]
+    return [{"id": fact.id, "kind": fact.kind, "label": fact.label,
+             "value": list(value.value) if isinstance(value.value, tuple) else value.value,
+             "shown": _shown(value.value, fact.unit),
+             "effective_from": value.effective_from.isoformat(),
+             "source": value.source, "confidence": value.confidence, "note": value.note}
+            for value in chosen]
+
+
+def _unverified_texts(pack: RulePack) -> list[dict[str, Any]]:
+    """The flags, items, fees and deadlines marked unverified, each as a row like a fact's."""
+    claims: list[tuple[str, str, str, str | None, tuple[str, ...]]] = []
+    claims += [("flag", e.flag.id, e.flag.text, e.flag.confidence, e.flag.cite) for e in pack.flags]
+    claims += [("item", e.item.id, e.item.text, e.item.confidence, e.item.cite) for e in pack.items]
+    claims += [("fee_text", e.fee.id, f"{e.fee.label}. {e.fee.note}".strip(), e.fee.confidence,
+                e.fee.cite) for e in pack.fees]
+    claims += [("deadline", e.deadline.id, e.deadline.label, e.deadline.confidence,
+                e.deadline.cite) for e in pack.deadlines]
+    return [{"id": claim_id, "kind": kind, "label": text, "value": None, "shown": text,
+             "effective_from": None, "source": ", ".join(cite), "confidence": confidence,
+             "note": ""}
+            for kind, claim_id, text, confidence, cite in sorted(claims)
+            if confidence == "unverified"]

@@ -250,6 +250,9 @@ class Fee(Model):
     exception_when: Condition | None = None
     exception_text: str = ""
     note: str = ""
+    confidence: Confidence | None = Field(
+        default=None, description="How sure the pack is of the label and note (the amount's "
+                                  "confidence is its fact's).")
 
 
 class Deadline(Model):

@@ -218,7 +218,8 @@ def rules_test(
 def rules_facts(
     ctx: typer.Context,
     unverified: Annotated[bool, typer.Option(
-        "--unverified", help="List every value marked unverified (confirm before filing).")
+        "--unverified",
+        help="List every fact value and printed text marked unverified (confirm before filing).")
     ] = False,
     as_of: AsOfOption = None,
     fmt: ListFormatOption = ListFormat.table,
