@@ -217,7 +217,10 @@ def test_rules_facts_lists_values_in_force_and_unverified() -> None:
                                                                        "2026-01-01")
     unverified = json.loads(run_cli(*MINI, "rules", "facts", "--unverified", "-f",
                                     "json").stdout)
-    assert [(row["id"], row["value"]) for row in unverified] == [("parole_fee", 1050)]
+    # The unverified fact value, then the unverified texts (the minimal pack's one_year
+    # deadline is marked unverified).
+    assert [(row["id"], row["kind"], row["value"]) for row in unverified] == [
+        ("parole_fee", "fee", 1050), ("one_year", "deadline", None)]
     table = run_cli(*MINI, "rules", "facts", "--as-of", "2025-10-15")
     assert "(not yet in force)" in table.stdout
 
