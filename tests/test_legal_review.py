@@ -81,3 +81,14 @@ def test_everyone_in_the_us_without_status_is_warned_about_the_bars(
     alternatives = " ".join(item["text"] for item in result["alternatives"])
     assert "immigrant-visa process" not in alternatives
     assert "Do not leave the U.S. for a visa interview" in alternatives
+
+
+def test_parole_never_said_to_end_by_itself_when_its_purpose_is_served() -> None:
+    # Ending parole early needs written notice (8 CFR 212.5(e)(2)); until then it runs to the
+    # I-94 date. A text that says it ends "when its purpose is served" must say so.
+    for path in sorted((REPO / "rules").glob("*.yaml")):
+        text = " ".join(path.read_text(encoding="utf-8").split())
+        for found in re.finditer(r"[^.]*purpose is served[^.]*\.", text):
+            assert "written notice" in text[max(0, found.start() - 200):found.end() + 200], \
+                (path.name, found.group())
+        assert "ends when its purpose is served" not in text, path.name
