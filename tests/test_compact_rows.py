@@ -142,8 +142,12 @@ def test_the_catalogue_names_everything_a_row_can_name(shipped_pack: RulePack,
     assert {note["rule"] for note in catalog["notes"].values()} == rules
     assert set(catalog["bases"]) == {basis.rule_id for category in shipped_pack.categories
                                      for basis in category.bases}
-    source = catalog["sources"]["S1"]
-    assert set(source) == {"dated", "title", "url"} and source["title"]
+    source = catalog["sources"]["S1"]  # a copy of the statute: secondary, no citation
+    assert set(source) == {"authority", "dated", "title", "url"} and source["title"]
+    assert source["authority"] == "secondary"
+    official = catalog["sources"]["USC1182d5A"]
+    assert set(official) == {"authority", "citation", "dated", "title", "url"}
+    assert official["citation"] == "8 U.S.C. 1182(d)(5)(A)"
 
 
 def test_rows_of_another_pack_or_kind_are_refused(shipped_pack: RulePack,

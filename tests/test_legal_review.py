@@ -86,7 +86,8 @@ def test_everyone_in_the_us_without_status_is_warned_about_the_bars(
 def test_parole_never_said_to_end_by_itself_when_its_purpose_is_served() -> None:
     # Ending parole early needs written notice (8 CFR 212.5(e)(2)); until then it runs to the
     # I-94 date. A text that says it ends "when its purpose is served" must say so.
-    for path in sorted((REPO / "rules").glob("*.yaml")):
+    # Source titles are left out: they name what the statute says, not what happens to a person.
+    for path in sorted(set((REPO / "rules").glob("*.yaml")) - {REPO / "rules" / "sources.yaml"}):
         text = " ".join(path.read_text(encoding="utf-8").split())
         for found in re.finditer(r"[^.]*purpose is served[^.]*\.", text):
             assert "written notice" in text[max(0, found.start() - 200):found.end() + 200], \

@@ -256,9 +256,9 @@ PARENT = """
     blocks:
       - {id: unfunded, text: Not funded., when: {q: funded, is: false}, cap: weak, cite: [INA]}
     evidence:
-      - {id: letter, text: A letter, have_when: {q: docs, contains: letter}}
-      - {id: records, text: Records}
-      - {id: photos, text: Photos}
+      - {id: letter, text: A letter, cite: [INA], have_when: {q: docs, contains: letter}}
+      - {id: records, text: Records, cite: [INA]}
+      - {id: photos, text: Photos, cite: [INA]}
 """
 
 CHILD = """
@@ -279,7 +279,7 @@ CHILD = """
       - {id: long_stay, unless: null}
     evidence:
       - {id: records, drop: true}
-      - {id: consent, after: letter, text: Consent}
+      - {id: consent, after: letter, text: Consent, cite: [INA]}
       - {id: letter, text: A helper's letter}
 """
 
@@ -307,9 +307,9 @@ CHILD_LONGHAND = """
     blocks:
       - {id: unfunded, text: Not funded., when: {q: funded, is: false}, cap: weak, cite: [INA]}
     evidence:
-      - {id: letter, text: A helper's letter, have_when: {q: docs, contains: letter}}
-      - {id: consent, text: Consent}
-      - {id: photos, text: Photos}
+      - {id: letter, text: A helper's letter, cite: [INA], have_when: {q: docs, contains: letter}}
+      - {id: consent, text: Consent, cite: [INA]}
+      - {id: photos, text: Photos, cite: [INA]}
 """
 
 

@@ -121,6 +121,8 @@ def _citations(entries: dict[str, list[_Entry]]
             for group in RULE_GROUPS:
                 for f, factor in enumerate(getattr(basis, group)):
                     yield entry, factor.cite, ["bases", b, group, f]
+            for e, proof in enumerate(basis.evidence):
+                yield entry, proof.cite, ["bases", b, "evidence", e]
 
 
 class _Builder:

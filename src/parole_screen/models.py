@@ -19,6 +19,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 ItemId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.]*$", max_length=80)]
@@ -62,15 +63,41 @@ class Model(BaseModel):
 
 
 class Source(Model):
-    """A document the pack cites: statute, regulation, agency page or secondary report."""
+    """A document the pack cites: statute, regulation, agency page or secondary report.
+
+    ``authority`` is required: a report cites an official source by its ``citation``, lists
+    secondary ones apart and marks unverified ones, so it must know which is which. An
+    official source without a citation is refused (a report would have nothing to cite it
+    by); ``citation`` on another source is allowed but never printed as a legal citation.
+    """
 
     id: SourceId
     title: Text
     url: Url | None = None
     dated: str = Field(description="The date or period the source speaks for.")
-    authority: Authority | None = None
-    citation: str | None = Field(
+    authority: Authority = Field(description="official, secondary or unverified (see Authority).")
+    citation: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
         default=None, description="The official legal citation, e.g. '8 U.S.C. 1182(d)(5)(A)'.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_missing_authority(cls, data: Any) -> Any:
+        # Said here, by the source's id, rather than as pydantic's bare "Field required".
+        if isinstance(data, dict) and data.get("authority") is None:
+            raise PydanticCustomError(
+                "authority_missing",
+                "source '{id}' has no authority: give authority: official, secondary or "
+                "unverified", {"id": str(data.get("id", "?"))})
+        return data
+
+    @model_validator(mode="after")
+    def _official_has_citation(self) -> "Source":
+        if self.authority == "official" and not self.citation:
+            raise PydanticCustomError(
+                "citation_missing",
+                "source '{id}' is official but has no citation: give its legal citation "
+                "(e.g. 8 U.S.C. 1182(d)(5)(A))", {"id": self.id})
+        return self
 
     @field_validator("dated", mode="before")
     @classmethod
@@ -156,11 +183,23 @@ class Factor(Model):
 
 
 class Evidence(Model):
+    """A document a basis asks for; ``cite`` names the sources that say it is needed."""
+
     id: QuestionId
     text: Text
-    cite: tuple[SourceId, ...] = ()
+    cite: Cites
     have_when: Condition | None = None
     needed_when: Condition | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_missing_cite(cls, data: Any) -> Any:
+        # Said by the evidence's id, rather than as pydantic's bare "Field required".
+        if isinstance(data, dict) and not data.get("cite"):
+            raise PydanticCustomError(
+                "cite_missing", "evidence '{id}' cites no source: give cite: [source ids]",
+                {"id": str(data.get("id", "?"))})
+        return data
 
 
 class Basis(Model):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .engine import Result
@@ -132,13 +132,71 @@ def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Se
         *(Section(title, _item_lines(result, key)) for key, title in ITEM_SECTIONS),
         Section("Keep in mind", [Line(text) for text in result.get("always") or ()]),
         *_explain_sections(result, words),
-        Section("Sources", [Line(f"[{sid}] {src['title']} ({src['dated']})", "dim",
-                                 url=src.get("url"))
-                            for sid, src in sorted(result["sources"].items(), key=_natural)]),
+        *_source_sections(result["sources"]),
         _about(result),
     ]
     title = "Parole screening report" + (f" for {result['id']}" if result.get("id") else "")
-    return title, [section for section in sections if section.lines]
+    labels = _source_labels(result["sources"])
+    return title, [section._replace(lines=[_cited(line, labels) for line in section.lines])
+                   for section in sections if section.lines]
+
+
+# How far a reader can trust a source, best first: a line cites its official sources first.
+AUTHORITY_RANK = {"official": 0, "secondary": 1, "unverified": 2}
+UNVERIFIED_MARK = "(unverified)"
+
+
+def _source_labels(sources: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[int, str]]:
+    """Each source id -> (rank, how a line cites it): an official source by its legal
+    citation, an unverified one by its id marked "(unverified)", any other by its id.
+
+    A source without an authority (a result written before sources had one) is cited by its
+    id and ranked with the secondary ones: the report claims nothing about it."""
+    labels = {}
+    for sid, source in sources.items():
+        authority = source.get("authority")
+        if authority == "official" and source.get("citation"):
+            labels[sid] = (0, str(source["citation"]))
+        elif authority == "unverified":
+            labels[sid] = (2, f"{sid} {UNVERIFIED_MARK}")
+        else:
+            labels[sid] = (1, sid)
+    return labels
+
+
+def _cited(line: Line, labels: Mapping[str, tuple[int, str]]) -> Line:
+    """``line`` citing its sources as a reader sees them: official first, each once."""
+    if not line.cite:
+        return line
+    found = [labels.get(sid, (1, sid)) for sid in dict.fromkeys(line.cite)]
+    ordered = sorted(range(len(found)), key=lambda index: found[index][0])  # stable
+    return line._replace(cite=list(dict.fromkeys(found[index][1] for index in ordered)))
+
+
+def _source_sections(sources: Mapping[str, Mapping[str, Any]]) -> list[Section]:
+    """The official sources, by legal citation, then every other source consulted, apart:
+    a reader must never take a law firm's page or an upload for the law itself."""
+    official, others = [], []
+    for sid, source in sorted(sources.items(), key=_natural):
+        dated = f" ({source['dated']})"
+        if source.get("authority") == "official" and source.get("citation"):
+            official.append((str(source["citation"]),
+                             Line(f"[{source['citation']}] {source['title']}{dated}", "dim",
+                                  url=source.get("url"))))
+        else:
+            mark = f" {UNVERIFIED_MARK}" if source.get("authority") == "unverified" else ""
+            others.append(Line(f"[{sid}]{mark} {source['title']}{dated}", "dim",
+                               url=source.get("url")))
+    official.sort(key=lambda pair: _natural(pair))
+    return [
+        Section("Sources", [line for _, line in official],
+                "The law, regulations, notices and agency pages behind this report, cited by "
+                "their legal citation."),
+        Section("Other sources consulted", others,
+                "Reports and copies by lawyers, advocates, journalists and others: they point "
+                "to the law but are not the law. Those marked (unverified) have not been "
+                "checked against the original."),
+    ]
 
 
 ITEM_SECTIONS = (("next_steps", "Next steps"), ("alternatives", "Other routes to consider"),
@@ -382,9 +440,11 @@ def _sentences(parts: list[str]) -> str:
     return " ".join(part.strip().rstrip(".") + "." for part in parts if part.strip())
 
 
-def _cites(line: Line) -> str:
+def _cites(line: Line, escape: Callable[[str], str] = str) -> str:
+    """`` [a; b]``: the line's sources as :func:`outline` labelled them (a legal citation
+    may hold a comma, so they are joined with semicolons)."""
     unique = list(dict.fromkeys(line.cite))  # each source once, in first-cited order
-    return (" [" + ", ".join(unique) + "]") if unique else ""
+    return (" [" + "; ".join(map(escape, unique)) + "]") if unique else ""
 
 
 def render_markdown(result: Result, words: Glossary | None = None) -> str:
@@ -394,7 +454,7 @@ def render_markdown(result: Result, words: Glossary | None = None) -> str:
         out += [f"## {_md(section.title)}", ""]
         if section.intro:
             out += [_md(section.intro), ""]
-        out += [f"- {_md(line.text)}{_cites(line)}" + (f" <{line.url}>" if line.url else "")
+        out += [f"- {_md(line.text)}{_cites(line, _md)}" + (f" <{line.url}>" if line.url else "")
                 for line in section.lines]
         out.append("")
     return "\n".join(out)

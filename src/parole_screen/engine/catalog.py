@@ -13,7 +13,7 @@ can be read, or expanded with :func:`expand_row`, long after it was written::
      "items":     {"<item id>": {"cite", "id", "kind", "text", ["url"]}},
      "fees":      {"<fee id>": {"cite", "currency", "exception", "label", "note", "waivable"}},
      "deadlines": {"<deadline id>": {"cite", "confidence", "kind", "label"}},
-     "sources":   {"<source id>": {"dated", "title", "url"}}}
+     "sources":   {"<source id>": {"authority", ["citation"], "dated", "title", "url"}}}
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from ..errors import ParoleScreenError
 from ..pack import RulePack
 from .compiled import RULE_GROUPS, note_ids
-from .fragments import FEE_FIXED, RESULT_SCHEMA, ROW_SCHEMA
+from .fragments import FEE_FIXED, RESULT_SCHEMA, ROW_SCHEMA, source_row
 
 CATALOG_SCHEMA = "parole-screen/catalog@1"
 #: Each kind of item's list in a result or row.
@@ -84,8 +84,7 @@ def text_catalog(pack: RulePack) -> dict[str, Any]:
                                           "kind": entry.deadline.kind,
                                           "label": entry.deadline.label}
                       for entry in pack.deadlines},
-        "sources": {sid: {"dated": source.dated, "title": source.title, "url": source.url}
-                    for sid, source in sorted(pack.sources.items())},
+        "sources": {sid: source_row(source) for sid, source in sorted(pack.sources.items())},
     }
 
 

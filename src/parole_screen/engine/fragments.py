@@ -28,7 +28,7 @@ fee                every member                                 what varies by r
                                                                 in force, exception...)
 deadline           every member                                 date, days_from_as_of,
                                                                 id, soon, status
-sources            ``{"S1":{"dated":..,..},..}``                ``["S1",..]``
+sources            ``{"S1":{"authority":..,..},..}``            ``["S1",..]``
 =================  ===========================================  ========================
 
 A document is written as pieces gathered by ``writev`` (see
@@ -117,8 +117,7 @@ class Spelling:
         """A source as one member of ``sources`` (full) or one id in its list (compact)."""
         if not self.full:
             return dumps(source_id)
-        return key(source_id) + dumps({"title": source.title, "url": source.url,
-                                       "dated": source.dated})
+        return key(source_id) + dumps(source_row(source))
 
     def fee(self, row: Mapping[str, Any]) -> bytes:
         return dumps(row if self.full else
@@ -159,6 +158,17 @@ class Spelling:
 
 
 SPELLINGS: dict[Detail, Spelling] = {detail: Spelling(detail) for detail in DETAILS}
+
+
+def source_row(source: Source) -> dict[str, Any]:
+    """A source as a result's ``sources`` and the text catalogue give it: ``authority``,
+    ``dated``, ``title``, ``url``, and ``citation`` where the source has one (an official
+    source always does). One function, so that a compact row expands to the same bytes."""
+    row: dict[str, Any] = {"authority": source.authority, "dated": source.dated,
+                           "title": source.title, "url": source.url}
+    if source.citation:
+        row["citation"] = source.citation
+    return row
 
 
 def category_frames(keys: Sequence[bytes], as_of_json: bytes) -> list[Frame]:
