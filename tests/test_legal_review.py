@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from conftest import REPO
-from parole_screen import RulePack, render, screen
+from parole_screen import RulePack, fact_rows, render, screen
 
 EXAMPLES = sorted((REPO / "examples").glob("*.json"))
 
@@ -93,3 +93,22 @@ def test_parole_never_said_to_end_by_itself_when_its_purpose_is_served() -> None
             assert "written notice" in text[max(0, found.start() - 200):found.end() + 200], \
                 (path.name, found.group())
         assert "ends when its purpose is served" not in text, path.name
+
+
+def test_every_flag_and_item_says_how_sure_the_pack_is(shipped_pack: RulePack) -> None:
+    unsure = [entry.flag.id for entry in shipped_pack.flags if entry.flag.confidence is None]
+    unsure += [entry.item.id for entry in shipped_pack.items if entry.item.confidence is None]
+    assert unsure == []
+
+
+def test_rules_facts_unverified_lists_the_printed_claims_to_confirm(
+        shipped_pack: RulePack) -> None:
+    # The claims issue 16 names: the "strong negative" for missing support, biometrics for ages
+    # 14-79, the "EXPEDITE" marking and the 2021-22 targeted-harm standard; and the bars.
+    rows = fact_rows(shipped_pack, dt.date(2026, 12, 7), unverified=True)
+    listed = {(row["kind"], row["id"]) for row in rows}
+    assert {("flag", "no_financial_support"), ("item", "next.biometrics"),
+            ("item", "next.expedite"), ("flag", "generalized_danger"),
+            ("flag", "unlawful_presence_over_180_days"),
+            ("deadline", "unlawful_presence_one_year")} <= listed
+    assert all(row["confidence"] == "unverified" for row in rows)
