@@ -299,7 +299,11 @@ def _band_line(cid: str, outcome: Mapping[str, Any], pack: RulePack) -> str:
         line = head + " ".join(terms) + f" = {total}"
         unknown = [factor for factor in basis.requires
                    if prefix + factor.id not in reasons | concerns]
-        if unknown:
+        # A block that held and caps at weak or lower decides the band even with a
+        # requirement unanswered (the engine's rule; see engine.decide).
+        deciding = [factor for factor in held(basis.blocks, concerns)
+                    if BANDS.index(factor.cap or "weak") >= BANDS.index("weak")]
+        if unknown and not deciding:
             found = "insufficient_information"
             line += f" -> {_said(found)} (required, not answered: {_ids(unknown)})"
         else:
@@ -312,6 +316,9 @@ def _band_line(cid: str, outcome: Mapping[str, Any], pack: RulePack) -> str:
                     line += f" -> {_said(found)} (capped by {factor.id})"
                 else:
                     line += f" ({factor.id} caps at {_said(cap)}: no change)"
+            if unknown:
+                line += (f" (required, not answered: {_ids(unknown)}; the cap of "
+                         f"{_ids(deciding)} decides the band)")
     if found == "not_indicated" and band == "insufficient_information":
         found = band
         line += f" -> {_said(band)} (another basis may apply once more is answered)"
