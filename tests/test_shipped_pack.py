@@ -130,6 +130,16 @@ UNVERIFIED = {
     "unlawful_presence_bars",      # 3- and 10-year periods: the brief names the bars only
     "port_of_entry_refusal",       # expedited removal and its 5-year bar: not in the brief
     "caa_release_236",             # case name [UNV] in the brief; Form I-220A not in it
+    # Issue 16, gaps: what the brief does not settle, or settles only as [UNV]
+    "fixed_date_decision_days",    # 30 days: the pack's own limit (no expedite time known)
+    "emergency_medicaid",          # not in the brief
+    "witness_visa_routes",         # U, T, S visas, Continued Presence: not in the brief
+    "government_request_parole",   # how a government agency's request is filed and fares
+    "skills_visa_routes",          # J-1 is not in the brief
+    "proclamation_10998_parole_travel",  # travel on an approved parole: unsettled
+    "signature_rule",              # MigrantUSA only (update Q3)
+    "adjustment_matter_of_grace",  # PM-602-0199, MigrantUSA only (update)
+    "tps_changes_2025",            # Venezuela and Haiti "changed in 2025" (brief section 9)
 }
 
 

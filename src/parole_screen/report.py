@@ -366,19 +366,19 @@ def _band_line(cid: str, outcome: Mapping[str, Any], pack: RulePack) -> str:
         line = head + " ".join(terms) + f" = {total}"
         unknown = [factor for factor in basis.requires
                    if prefix + factor.id not in reasons | concerns]
-        if unknown:
+        # A block that held and caps at weak or lower decides the band even with a
+        # requirement unanswered (the engine's rule; see engine.decide).
+        deciding = [factor for factor in held(basis.blocks, concerns)
+                    if BANDS.index(factor.cap or "weak") >= BANDS.index("weak")]
+        if unknown and not deciding:
             found = "insufficient_information"
             line += f" -> {_said(found)} (required, not answered: {_ids(unknown)})"
         else:
-            found, threshold = _banded(score, pack)
-            line += f" -> {_said(found)} ({threshold})"
-            for factor in held(basis.blocks, concerns):
-                cap = factor.cap or "weak"
-                if BANDS.index(cap) > BANDS.index(found):
-                    found = cap
-                    line += f" -> {_said(found)} (capped by {factor.id})"
-                else:
-                    line += f" ({factor.id} caps at {_said(cap)}: no change)"
+            found, capping = _capped_band(score, held(basis.blocks, concerns), pack)
+            line += capping
+            if unknown:
+                line += (f" (required, not answered: {_ids(unknown)}; the cap of "
+                         f"{_ids(deciding)} decides the band)")
     if found == "not_indicated" and band == "insufficient_information":
         found = band
         line += f" -> {_said(band)} (another basis may apply once more is answered)"
@@ -386,6 +386,20 @@ def _band_line(cid: str, outcome: Mapping[str, Any], pack: RulePack) -> str:
         line += (f" [the result says {outcome['score']}, {_said(band)}: was it scored with "
                  "another pack?]")
     return line
+
+
+def _capped_band(score: int, blocks: list[Factor], pack: RulePack) -> tuple[str, str]:
+    """The band ``score`` reaches, lowered by the ``blocks`` that held, and how it was said."""
+    found, threshold = _banded(score, pack)
+    line = f" -> {_said(found)} ({threshold})"
+    for factor in blocks:
+        cap = factor.cap or "weak"
+        if BANDS.index(cap) > BANDS.index(found):
+            found = cap
+            line += f" -> {_said(found)} (capped by {factor.id})"
+        else:
+            line += f" ({factor.id} caps at {_said(cap)}: no change)"
+    return found, line
 
 
 def _basis(pack: RulePack, cid: str, basis_id: str | None) -> Basis | None:

@@ -7,10 +7,12 @@ are then weighed one by one, from that basis's slot results (one byte per condit
 as they are decided, by :mod:`~parole_screen.engine.result_bytes`.
 
 How a basis is weighed (:func:`weigh_basis`): an unmet requirement makes it
-``not_indicated``, an unknown one ``insufficient_information``; otherwise its base score,
-plus the strengtheners' weights and minus the weakeners', clamped to 0-100, gives the band
-by the pack's thresholds, and a block that holds caps it. A category takes its best basis
-(by band, then score), and the top category is the best ranked band of all.
+``not_indicated``, an unknown one ``insufficient_information``, unless a block that holds
+caps it at ``weak`` or lower (a known blocker decides the band however the missing answers
+turn out: at best that cap); otherwise its base score, plus the strengtheners' weights and
+minus the weakeners', clamped to 0-100, gives the band by the pack's thresholds, and a block
+that holds caps it. A category takes its best basis (by band, then score), and the top
+category is the best ranked band of all.
 """
 
 from __future__ import annotations
@@ -222,7 +224,7 @@ def weigh_basis(basis: Basis, pattern: bytes, tracer: Tracer | None
     score = max(0, min(100, score))
     if unmet:
         return "not_indicated", 0, reasons, concerns
-    if unknown:
+    if unknown and not _decided_by_block(basis, pattern):
         return "insufficient_information", score, reasons, concerns
     strong, possible = basis.bands
     band = "strong" if score >= strong else "possible" if score >= possible else "weak"
@@ -246,6 +248,18 @@ def _read_requirements(basis: Basis, pattern: bytes, tracer: Tracer | None,
         else:
             unknown = True
     return unmet, unknown
+
+
+_WEAK = _BAND_RANK["weak"]
+
+
+def _decided_by_block(basis: Basis, pattern: bytes) -> bool:
+    """Whether a block that holds caps the basis at ``weak`` or lower, so that answers still
+    missing cannot lift it (a known blocker, such as parole that has already ended, is never
+    shown as ``insufficient_information``). A ``possible`` cap does not decide: an unknown
+    requirement may still make the basis ``not_indicated``, and "possible" would claim more."""
+    return any(pattern[factor.slot] == 1 and _BAND_RANK[factor.cap or "weak"] >= _WEAK
+               for factor in basis.blocks)
 
 
 def _weights_held(factors: Sequence[Factor], pattern: bytes, tracer: Tracer | None,
