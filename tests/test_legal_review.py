@@ -112,3 +112,14 @@ def test_rules_facts_unverified_lists_the_printed_claims_to_confirm(
             ("flag", "unlawful_presence_over_180_days"),
             ("deadline", "unlawful_presence_one_year")} <= listed
     assert all(row["confidence"] == "unverified" for row in rows)
+
+
+def test_danger_factors_for_people_abroad_are_not_held_against_a_parolee_inside(
+        shipped_pack: RulePack) -> None:
+    # UNHCR registration and "safe where they are now" are questions for someone abroad; a
+    # parolee inside the U.S. who fears return has asylum instead (issue 16 review, X6).
+    result = screen(shipped_pack, _answers(REPO / "examples" / "reparole_u4u.json"),
+                    dt.date(2026, 12, 7))
+    humanitarian = result["categories"]["humanitarian"]
+    lines = " ".join(line["text"] for line in humanitarian["reasons"] + humanitarian["concerns"])
+    assert "UNHCR" not in lines and "safe for now" not in lines
