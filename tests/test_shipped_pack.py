@@ -180,7 +180,7 @@ def test_expired_parole_report_names_the_bars_and_their_dates(shipped_pack: Rule
     flags = {flag["id"]: flag for flag in result["flags"]}
     assert "unlawful_presence_up_to_180_days" in flags
     assert "212(a)(9)(B)" in flags["unlawful_presence_up_to_180_days"]["text"]
-    assert "not confirmed" in flags["unlawful_presence_up_to_180_days"]["text"]
+    assert "a lawyer must confirm them" in flags["unlawful_presence_up_to_180_days"]["text"]
     deadlines = {row["id"]: row for row in result["deadlines"]}
     assert deadlines["unlawful_presence_over_180_days"]["date"] == "2026-09-19"
     assert deadlines["unlawful_presence_over_180_days"]["confidence"] == "unverified"
