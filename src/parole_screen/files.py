@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import AnswerError, OutputExistsError, ParoleScreenError
+from .jsonbytes import loads_text
 
 MAX_ANSWERS_BYTES = 1024 * 1024
 STDIN = "-"
@@ -75,7 +76,7 @@ def read_input(source: str, max_bytes: int = MAX_ANSWERS_BYTES, *,
 def parse_json(text: str, label: str) -> Any:
     """Parse JSON, turning errors into one line that names the file, line and column."""
     try:
-        return json.loads(text)
+        return loads_text(text)
     except json.JSONDecodeError as error:
         raise AnswerError(f"invalid JSON at line {error.lineno}, column {error.colno}: "
                           f"{error.msg}", kind="invalid_json", source=label) from None

@@ -20,6 +20,7 @@ from .answers import coerce_answers, split_record
 from .errors import AnswerError, ParoleScreenError, SessionError
 from .files import read_capped, read_json_record, write_atomic, write_private
 from .interview import Interview
+from .jsonbytes import loads_text
 from .pack import RulePack
 
 SESSION_SCHEMA = "parole-screen/session@1"
@@ -179,12 +180,14 @@ def load_session(path: Path) -> Session:
     if len(data) > MAX_SESSION_BYTES:
         raise SessionError(damaged.format("larger than 1 MiB"))
     try:
-        raw = json.loads(data.decode("utf-8"))
+        raw = loads_text(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise SessionError(damaged.format(f"not UTF-8 text at byte {error.start}")) from None
     except json.JSONDecodeError as error:
         raise SessionError(damaged.format(
             f"invalid JSON at line {error.lineno}, column {error.colno}")) from None
+    except RecursionError:
+        raise SessionError(damaged.format("JSON nested too deeply")) from None
     if not isinstance(raw, Mapping) or raw.get("schema") != SESSION_SCHEMA:
         raise SessionError(f"{path}: not a parole-screen session file "
                            f"(expected schema '{SESSION_SCHEMA}'); it was left untouched")

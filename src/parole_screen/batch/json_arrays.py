@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from ..errors import AnswerError
+from ..jsonbytes import raw_decode
 from .records import Item, Progress, Rejected, json_lines_hint
 
 _READ_BLOCK = 256 * 1024
@@ -37,7 +38,7 @@ class _ArrayReader:
         self.tally = tally
         self.cap = cap
         self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
-        self.raw_decode = json.JSONDecoder().raw_decode
+        self.raw_decode = raw_decode
         self.buf = ""
         self.pos = 0
         self.eof = False

@@ -6,7 +6,6 @@ in :mod:`parole_screen.interview`; this module only shows questions, reads lines
 """
 
 import datetime as dt
-import shlex
 import signal
 import sys
 import threading
@@ -23,6 +22,7 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    NARROW_COLUMNS,
     AsOfOption,
     ForceOption,
     ReportFormatOption,
@@ -33,13 +33,17 @@ from .common import (
     handled,
     load_pack_for,
     make_console,
+    one_line,
     parse_as_of,
     report_format,
+    safe,
+    shell_join,
     wants_plain,
 )
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from parole_screen import Interview, InterviewStart, Question, RulePack, Step
 
@@ -88,7 +92,7 @@ class _Options(NamedTuple):
             parts.append("--force")
         if self.keep_session:
             parts.append("--keep-session")
-        return shlex.join(parts)
+        return shell_join(parts)
 
 
 def interview(
@@ -234,7 +238,7 @@ def _restore_notices(ui: "_Ui", start: "InterviewStart") -> None:
                   "kept and any new questions will be asked.")
     if start.dropped:
         ui.notice("note: these saved answers no longer fit the rules and will be asked again: "
-                  + ", ".join(start.dropped))
+                  + ", ".join(one_line(qid, 100) for qid in start.dropped))
 
 
 class _Store:
@@ -302,7 +306,7 @@ def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None
         pending = state.pending()
         where = f" (next question: {pending.id})" if pending else ""
         ui.error(f"error: the input ended before the interview was finished{where}. "
-                 f"Answers so far are saved in {store.path}; to continue, run: "
+                 f"Answers so far are saved in {one_line(str(store.path))}; to continue, run: "
                  f"{store.options.resume_command()}")
         raise typer.Exit(EXIT_ERROR)
 
@@ -316,12 +320,12 @@ def _finish(ctx: typer.Context, pack: "RulePack", state: "Interview", day: dt.da
     result = screen(pack, answers, day)
     if options.save_answers is not None:
         save_answers_file(options.save_answers, answers, force=options.force)
-        typer.echo(f"answers saved to {options.save_answers}", err=True)
+        typer.echo(f"answers saved to {one_line(str(options.save_answers))}", err=True)
     emit_report(ctx, result, report_format(options.fmt, options.out), options.out,
                  options.force, pack)
     if remove_session and options.session.exists():
         options.session.unlink()
-        typer.echo(f"The saved interview at {options.session} was deleted "
+        typer.echo(f"The saved interview at {one_line(str(options.session))} was deleted "
                    "(use --keep-session to keep it).", err=True)
 
 
@@ -337,10 +341,21 @@ class _Ui:
             stdin.reconfigure(errors="replace")  # a bad byte is a bad answer, not a crash
 
     def say(self, text: str = "", style: str = "", *, wrap: bool = True) -> None:
+        """Print a line. Everything the interview shows passes here or through
+        :meth:`cell`: pack text (questions, choices), answers (from a file, a session or
+        typed) and paths, so a control character or ESC sequence in any of them is shown
+        escaped, never acted on (newlines stay, inside their question or answer)."""
         from rich.text import Text
 
-        self.console.print(Text(text, style="" if self.plain else style), soft_wrap=not wrap
-                           or self.plain)
+        self.console.print(Text(safe(text), style="" if self.plain else style),
+                           soft_wrap=not wrap or self.plain)
+
+    @staticmethod
+    def cell(text: str) -> "Text":
+        """A table cell, made safe as :meth:`say` makes a line."""
+        from rich.text import Text
+
+        return Text(safe(text))
 
     def newline(self) -> None:
         self.console.print()
@@ -370,7 +385,7 @@ class _Ui:
             self.say(f"Continuing your saved interview: {count} answer"
                      f"{'' if count == 1 else 's'} so far.")
         self.say(COMMANDS_HELP)
-        self.say(f"Your answers are saved after every question in {path} "
+        self.say(f"Your answers are saved after every question in {one_line(str(path))} "
                  "(a private file only you can read).", "dim")
 
     def question(self, state: "Interview", question: "Question") -> None:
@@ -395,21 +410,21 @@ class _Ui:
         self.newline()
         self.say("Review your answers" if state.final_review else "Your answers so far",
                  "bold")
-        if self.plain:
+        if self.plain or self.console.width < NARROW_COLUMNS:
+            # (In a narrow terminal a table would cut each answer to a few letters.)
             for item in items:
                 self.say(f"{item.number}. {item.question.text}")
                 self.say(f"   {item.shown}")
         else:
             from rich import box
             from rich.table import Table
-            from rich.text import Text
-
             table = Table(box=box.SIMPLE_HEAD, show_edge=False)
             table.add_column("#", justify="right")
-            table.add_column("question")
-            table.add_column("answer", style="green")
+            table.add_column("question", overflow="fold")
+            table.add_column("answer", style="green", overflow="fold")
             for item in items:
-                table.add_row(str(item.number), Text(item.question.text), Text(item.shown))
+                table.add_row(str(item.number), self.cell(item.question.text),
+                              self.cell(item.shown))
             self.console.print(table)
         if not items:
             self.say("(no answers yet)")
@@ -435,7 +450,7 @@ class _Ui:
         return line
 
     def paused(self, store: "_Store", what: str, *, stopping: bool = True) -> None:
-        self.say(f"{what} Your answers are saved in {store.path}.", "bold")
+        self.say(f"{what} Your answers are saved in {one_line(str(store.path))}.", "bold")
         if stopping:
             self.say("To continue later, run:")
             self.say(f"  {store.options.resume_command()}", "bold", wrap=False)

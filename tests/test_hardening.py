@@ -1,0 +1,291 @@
+"""Issue 17: no bad input ends a batch, and every failure is one printable, named line.
+
+Each test is named after the row of the issue's table (or the smaller gap) it holds; the
+adversarial case is rerun as the issue wrote it. SECURITY.md maps each promise to these.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from conftest import AS_OF, MINIMAL, run_cli
+from parole_screen import (
+    AnswerError,
+    PackError,
+    RulePack,
+    load_pack,
+    load_session,
+    screen_record,
+    split_record,
+)
+from parole_screen.errors import SessionError
+
+DAY = AS_OF.isoformat()
+RULES = ["--rules", str(MINIMAL)]
+HUGE = "7" * 5000  # more digits than Python converts to text (4,300)
+GOOD = {"id": "good", "answers": {"location": "outside_us", "reason": "other"}}
+
+
+def one_error_line(stderr: str) -> str:
+    """The one line of stderr, which must be an ``error:`` line with nothing raw in it."""
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("error: ") and "internal error" not in lines[0], stderr
+    assert lines[0].isprintable(), stderr
+    return lines[0]
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def huge_records() -> list[str]:
+    """The issue's row 1: a 5,000-digit integer as an id and as an answer, among good records."""
+    return [json.dumps(GOOD),
+            '{"id": %s, "answers": {"location": "outside_us"}}'.replace("%s", HUGE),
+            '{"id": "big-answer", "answers": {"location": "outside_us", "months": %s}}'
+            .replace("%s", HUGE),
+            '{"id": "negative", "answers": {"months": -%s}}'.replace("%s", HUGE),
+            json.dumps(GOOD)]
+
+
+# -- row 1: integers of 4,301+ digits ------------------------------------------------------
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("layout", ["jsonl", "json"])
+def test_row1_a_huge_integer_rejects_its_record_not_the_batch(tmp_path: Path, jobs: str,
+                                                              layout: str) -> None:
+    records = huge_records()
+    text = ("\n".join(records) + "\n" if layout == "jsonl"
+            else "[\n" + ",\n".join(records) + "\n]\n")
+    source = write(tmp_path / f"in.{layout}", text)
+    done = run_cli(*RULES, "batch", str(source), "--as-of", DAY, "--jobs", jobs, "--quiet")
+    assert done.returncode == 3, done.stderr
+    assert done.stderr == ""
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [row["status"] == "error" for row in rows] == [False, True, True, True, False]
+    errors = [row["error"] for row in rows[1:4]]
+    assert [error["field"] for error in errors] == ["id", "months", "months"]
+    assert "whole number of at most 4,300 digits" in errors[0]["message"]
+    assert "a number of at most 4,300 digits" in errors[1]["message"]
+    assert all(error["message"].startswith(str(source)) for error in errors)
+    assert "(id big-answer)" in errors[1]["message"]
+
+
+def test_row1_csv_rows_too(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.jsonl", "\n".join(huge_records()) + "\n")
+    done = run_cli(*RULES, "batch", str(source), "--as-of", DAY, "-f", "csv", "--quiet")
+    assert done.returncode == 3, done.stderr
+    assert len(done.stdout.splitlines()) == 6
+
+
+@pytest.mark.parametrize(("record", "field"), [
+    ('{"id": %s, "answers": {}}'.replace("%s", HUGE), "id"),
+    ('{"id": "r1", "answers": {"months": %s}}'.replace("%s", HUGE), "months"),
+])
+def test_row1_score_names_the_file_and_the_field(tmp_path: Path, record: str,
+                                                 field: str) -> None:
+    source = write(tmp_path / "answers.json", record)
+    done = run_cli(*RULES, "score", str(source), "--as-of", DAY)
+    assert done.returncode == 1
+    line = one_error_line(done.stderr)
+    assert line.startswith(f"error: {source}: ") and f"field '{field}'" in line
+
+
+def test_row1_interview_answers_names_the_file_and_the_field(tmp_path: Path) -> None:
+    source = write(tmp_path / "answers.json", '{"answers": {"months": %s}}'.replace("%s", HUGE))
+    done = run_cli(*RULES, "interview", "--answers", str(source), "--no-input",
+                   "--session", str(tmp_path / "s.json"))
+    assert done.returncode == 1
+    line = one_error_line(done.stderr)
+    assert str(source) in line and "field 'months'" in line
+
+
+def test_row1_a_resumed_session_drops_the_answer_and_asks_again(tmp_path: Path) -> None:
+    session = write(tmp_path / "session.json", '{"schema": "parole-screen/session@1", '
+                    '"answers": {"location": "outside_us", "months": %s}}'.replace("%s", HUGE))
+    saved = load_session(session)
+    interview, dropped = saved.restore(load_pack(MINIMAL), AS_OF)
+    assert dropped == ["months"] and interview.answers == {"location": "outside_us"}
+    done = run_cli(*RULES, "interview", "--resume", str(session), "--as-of", DAY,
+                   input="quit\n")
+    assert done.returncode == 0, done.stderr
+    assert "no longer fit the rules and will be asked again: months" in done.stderr
+
+
+def test_row1_rules_check_names_the_line(pack_dir: Path) -> None:
+    meta = pack_dir / "pack.yaml"
+    meta.write_text(meta.read_text() + f"extra_number: {HUGE}\n")
+    done = run_cli("rules", "check", str(pack_dir))
+    assert done.returncode == 1
+    problem, count = done.stderr.splitlines()
+    assert problem == f"{meta}:9: a number of more than 4,300 digits"
+    assert count == "1 problem found"
+
+
+def test_row1_a_hexadecimal_one_too(pack_dir: Path) -> None:
+    meta = pack_dir / "pack.yaml"
+    meta.write_text(meta.read_text() + "extra_number: 0x" + "f" * 4000 + "\n")
+    with pytest.raises(PackError) as caught:
+        load_pack(pack_dir)
+    assert caught.value.problems == [f"{meta}:9: a number of more than 4,300 digits"]
+
+
+def test_row1_python_callers_get_an_answer_error(minimal_pack: RulePack) -> None:
+    with pytest.raises(AnswerError) as caught:
+        split_record({"id": 10 ** 5000, "answers": {}})
+    assert caught.value.field == "id" and caught.value.kind == "bad_record"
+    with pytest.raises(AnswerError) as caught:
+        screen_record(minimal_pack, {"answers": {"months": -(10 ** 5000)}}, AS_OF)
+    assert caught.value.field == "months" and caught.value.kind == "wrong_type"
+    # An id of 4,300 digits is still a whole number, kept exactly.
+    assert split_record({"id": int("9" * 4300), "answers": {}})[0] == "9" * 4300
+
+
+# -- rows 5 and 6: ESC sequences and newlines in names echoed in errors ---------------------
+
+
+FORGED = "a\nerror: forged\x1b]0;title\x07\x1b[31m\u202e"
+
+
+def test_row5_row6_an_id_and_a_key_are_escaped_in_errors(tmp_path: Path) -> None:
+    record = {"id": FORGED, "answers": {FORGED: 1}}
+    source = write(tmp_path / "in.json", json.dumps(record))
+    done = run_cli(*RULES, "score", str(source))
+    line = one_error_line(done.stderr)
+    assert "\\x1b]0;title\\x07" in line and "\\u202e" in line
+    batch = run_cli(*RULES, "batch", str(source), "--as-of", DAY)
+    assert batch.returncode == 3
+    assert "\x1b" not in batch.stderr and "\u202e" not in batch.stderr
+    assert not any(line.startswith("error: forged") for line in batch.stderr.splitlines())
+    row = json.loads(batch.stdout)
+    assert row["id"] == FORGED and row["error"]["field"] == FORGED  # data kept for programs
+    assert row["error"]["message"].isprintable()
+
+
+def test_row6_a_file_name_in_a_saved_message_is_one_line(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.json", json.dumps(GOOD))
+    out = tmp_path / "report\nerror: forged.txt"
+    done = run_cli(*RULES, "score", str(source), "--as-of", DAY, "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [f"report saved to {tmp_path}/report\\nerror: forged.txt"]
+    assert out.is_file()
+
+
+def test_row6_a_session_path_in_the_resume_command_is_one_line(tmp_path: Path) -> None:
+    session = tmp_path / "s\nerror: forged.json"
+    done = run_cli(*RULES, "interview", "--session", str(session), input="1\nquit\n")
+    assert done.returncode == 0, done.stderr
+    assert not any(line.startswith("error: forged") for line in done.stderr.splitlines())
+    command = next(line.strip() for line in done.stderr.splitlines()
+                   if "--resume" in line)
+    assert "$'" in command and "s\\nerror: forged.json'" in command
+    assert session.is_file()
+
+
+def test_row6_long_ids_and_keys_are_cut_short_in_messages(tmp_path: Path) -> None:
+    """Smaller gap: a 900 KB id was echoed in full in an error."""
+    long_id = "x" * 800_000
+    source = write(tmp_path / "in.jsonl", json.dumps(
+        {"id": long_id, "answers": {"y" * 150_000: 1}}) + "\n")
+    done = run_cli(*RULES, "batch", str(source), "--as-of", DAY, "--quiet")
+    assert done.returncode == 3
+    row = json.loads(done.stdout)
+    assert row["id"] == long_id
+    message = row["error"]["message"]
+    assert len(message) < 500
+    assert "(800,000 characters)" in message and "(150,000 characters)" in message
+
+
+# -- row 8: raw control characters in a pack file ---------------------------------------------
+
+
+@pytest.mark.parametrize("char", ["\x07", "\x00", "\x1b"])
+def test_row8_a_raw_control_character_in_a_pack_file_is_one_line_at_its_line(
+        pack_dir: Path, char: str) -> None:
+    meta = pack_dir / "pack.yaml"
+    meta.write_text(meta.read_text().replace("title: A tiny", f"title: A {char}tiny"))
+    done = run_cli("rules", "check", str(pack_dir))
+    assert done.returncode == 1
+    problem, count = done.stderr.splitlines()
+    assert problem == (f"{meta}:2: column 10: the control character U+{ord(char):04X} is not "
+                       "allowed in a rule file; remove it")
+    assert count == "1 problem found"
+
+
+def test_row8_a_date_that_does_not_exist_is_a_problem_not_a_crash(pack_dir: Path) -> None:
+    meta = pack_dir / "pack.yaml"
+    meta.write_text(meta.read_text().replace("as_of: 2026-01-01", "as_of: 2026-02-30"))
+    done = run_cli("rules", "check", str(pack_dir))
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"{meta}:4: cannot read the value: day is out of range for month", "1 problem found"]
+
+
+# -- row 12: a full disk ----------------------------------------------------------------------
+
+
+FULL = Path("/dev/full")
+
+
+@pytest.mark.skipif(not FULL.exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("command", [
+    ["score", "{source}", "--as-of", DAY],
+    ["score", "{source}", "--as-of", DAY, "-f", "json"],
+    ["batch", "{source}", "--as-of", DAY],
+    ["batch", "{source}", "--as-of", DAY, "--jobs", "2"],
+    ["questions"],
+    ["rules", "catalog"],
+])
+def test_row12_output_to_a_full_disk_is_a_named_line(tmp_path: Path,
+                                                     command: list[str]) -> None:
+    import subprocess
+
+    from conftest import cli_command
+
+    source = write(tmp_path / "in.json", json.dumps(GOOD))
+    args = [part.replace("{source}", str(source)) for part in command]
+    env = {**os.environ, "NO_COLOR": "1"}
+    with FULL.open("w") as full:
+        done = subprocess.run([*cli_command(), *RULES, *args], stdout=full,
+                              stderr=subprocess.PIPE, text=True, env=env, timeout=60,
+                              check=False)
+    assert done.returncode == 1
+    assert one_error_line(done.stderr) == ("error: <stdout>: cannot write the output: No space "
+                                           "left on device")
+
+
+# -- row 13: nesting 100,000 deep -------------------------------------------------------------
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+def test_row13_a_deeply_nested_session_is_named(tmp_path: Path) -> None:
+    session = write(tmp_path / "session.json",
+                    '{"schema": "parole-screen/session@1", "answers": %s}'.replace("%s", DEEP))
+    with pytest.raises(SessionError, match="nested too deeply"):
+        load_session(session)
+    done = run_cli(*RULES, "interview", "--resume", str(session))
+    assert done.returncode == 1
+    line = one_error_line(done.stderr)
+    assert line.startswith(f"error: {session}: the saved interview is damaged")
+    assert "nested too deeply" in line
+
+
+@pytest.mark.parametrize("command", [["score"], ["batch", "--quiet"]])
+def test_row13_deeply_nested_answers_are_named(tmp_path: Path, command: list[str]) -> None:
+    source = write(tmp_path / "in.json", '{"answers": {"note": %s}}'.replace("%s", DEEP))
+    done = run_cli(*RULES, *command, str(source), "--as-of", DAY)
+    if command[0] == "score":
+        assert done.returncode == 1
+        assert one_error_line(done.stderr) == f"error: {source}: JSON is nested too deeply"
+    else:
+        assert done.returncode == 3 and done.stderr == ""
+        assert json.loads(done.stdout)["error"]["kind"] == "invalid_json"
