@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -289,3 +290,225 @@ def test_row13_deeply_nested_answers_are_named(tmp_path: Path, command: list[str
     else:
         assert done.returncode == 3 and done.stderr == ""
         assert json.loads(done.stdout)["error"]["kind"] == "invalid_json"
+
+
+# -- row 2: a report in every locale ----------------------------------------------------------
+
+
+EXAMPLE = Path(__file__).parent.parent / "examples" / "fee_exception_9_cuban_reparolee.json"
+
+
+@pytest.mark.parametrize("encoding", ["iso-8859-1", "koi8-r", "ascii"])
+def test_row2_a_report_in_a_non_utf8_locale(encoding: str) -> None:
+    """The fee's text holds "•": printing it raised UnicodeEncodeError and no report came."""
+    done = run_cli("score", str(EXAMPLE), "--as-of", "2026-06-15",
+                   env={"PYTHONIOENCODING": encoding})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert "* They have a medical emergency" in done.stdout  # "•" in ASCII
+    assert "About this screening" in done.stdout
+    utf8 = run_cli("score", str(EXAMPLE), "--as-of", "2026-06-15")
+    assert len(done.stdout.splitlines()) == len(utf8.stdout.splitlines())
+
+
+@pytest.mark.parametrize("encoding", ["iso-8859-1", "koi8-r"])
+def test_row2_the_interview_ends_with_its_report_in_a_non_utf8_locale(encoding: str,
+                                                                      tmp_path: Path) -> None:
+    done = run_cli("interview", "--answers", str(EXAMPLE), "--as-of", "2026-06-15",
+                   "--session", str(tmp_path / "s.json"), input="\n",
+                   env={"PYTHONIOENCODING": encoding})
+    assert done.returncode == 0, done.stderr
+    assert "Review your answers" in done.stderr
+    assert "They have a medical emergency" in done.stdout
+
+
+def test_row2_a_character_the_encoding_lacks_is_shown_not_fatal() -> None:
+    from parole_screen.cli.common import FALLBACK_ERRORS, tolerant_streams
+
+    tolerant_streams()  # registers the handler
+    text = "• “Über” — 1…2 → ≥ § 212.5 \u2603"
+    assert text.encode("ascii", FALLBACK_ERRORS) == (
+        b'* "Uber" - 1...2 -> >= sec. 212.5 \\u2603')
+    assert text.encode("koi8-r", FALLBACK_ERRORS).decode("koi8-r").startswith('* "Uber"')
+
+
+# -- row 3: ESC sequences in pack text --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("written", "named"), [
+    ('"Inside\\e[31m the U.S."', "U+001B (ESC)"),
+    ('"Inside\\e]0;pwned\\a the U.S."', "U+001B (ESC)"),
+    ('"Inside\\x9b31m the U.S."', "U+009B (CSI)"),
+    ('"Inside \\u202eS.U eht"', "U+202E (RIGHT-TO-LEFT OVERRIDE)"),
+    ('"Inside\\rthe U.S."', "U+000D (carriage return)"),
+])
+def test_row3_rules_check_refuses_control_characters_in_pack_text(
+        pack_dir: Path, written: str, named: str) -> None:
+    extras = pack_dir / "extras.yaml"
+    extras.write_text(extras.read_text().replace("text: Inside the U.S.,", f"text: {written},"))
+    done = run_cli("rules", "check", str(pack_dir))
+    assert done.returncode == 1
+    problem, count = done.stderr.splitlines()
+    assert problem.startswith(f"{extras}:2: flags.0.text: the control character {named} in "
+                              "the text;")
+    assert "\x1b" not in done.stderr and count == "1 problem found"
+    # every other command refuses the pack too: the text never reaches a prompt or a report
+    score = run_cli("--rules", str(pack_dir), "questions")
+    assert score.returncode == 1 and "\x1b" not in score.stdout + score.stderr
+
+
+def test_row3_a_key_and_a_question_text_too(pack_dir: Path) -> None:
+    questions = pack_dir / "questions.yaml"
+    questions.write_text(questions.read_text().replace(
+        "text: Where are they?", 'text: "Where\\e[2J are they?"'))
+    with pytest.raises(PackError) as caught:
+        load_pack(pack_dir)
+    assert caught.value.problems[0].startswith(
+        f"{questions}:2: questions.0.text: the control character U+001B (ESC)")
+
+
+def test_row3_line_breaks_stay_allowed_in_pack_text(pack_dir: Path) -> None:
+    extras = pack_dir / "extras.yaml"
+    extras.write_text(extras.read_text().replace("text: Inside the U.S.,",
+                                                 'text: "Inside\\nthe U.S.",'))
+    assert load_pack(pack_dir).flags[0].flag.text == "Inside\nthe U.S."
+
+
+def test_row3_interview_prompts_show_control_characters_escaped() -> None:
+    """Defence in depth: whatever reaches the interview's screen (a pack loaded some other
+    way, a typed or saved answer) goes through the one sanitizer."""
+    import io
+
+    from rich.console import Console
+
+    from parole_screen.cli.interview import _Ui
+
+    stream = io.StringIO()
+    ui = _Ui(Console(file=stream, force_terminal=True, width=80), plain=False)
+    ui.say("Where\x1b[2J are\x1b]0;pwned\x07 they?\u202e\nnext line", "bold")
+    shown = stream.getvalue()
+    assert "\\x1b[2J" in shown and "\\x1b]0;pwned\\x07" in shown and "\\u202e" in shown
+    assert "\x1b[2J" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert "next line" in shown.splitlines()[1]
+
+
+# -- rows 4 and 7: ESC sequences and newlines in a free-text answer ---------------------------
+
+
+def pack_reading_the_note(pack_dir: Path) -> Path:
+    """The minimal pack with a rule that reads the free-text answer, so reports quote it."""
+    categories = pack_dir / "categories.yaml"
+    text = categories.read_text()
+    anchor = "          - {id: provider, text: A provider accepted."
+    categories.write_text(text.replace(anchor, "          - {id: noted, text: A note was given."
+                                               ", when: {q: note, answered: true}, weight: 5, "
+                                               "cite: [INA]}\n" + anchor))
+    return pack_dir
+
+
+NOTE = "hi\x1b[31mRED\x1b]0;title\x07\u202e\nerror: forged\n* STOP: forged bullet\n## forged\n1. x"
+NOTE_RECORD = {"id": "n\x1b[31m\nforged title", "answers": {
+    "location": "outside_us", "reason": "medical", "urgency": "serious", "note": NOTE}}
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "html", "json"])
+def test_row4_row7_a_free_text_answer_reaches_no_report_raw(pack_dir: Path, tmp_path: Path,
+                                                            fmt: str) -> None:
+    rules = ["--rules", str(pack_reading_the_note(pack_dir))]
+    source = write(tmp_path / "in.json", json.dumps(NOTE_RECORD))
+    printed = run_cli(*rules, "score", str(source), "--as-of", DAY, "-f", fmt)
+    assert printed.returncode == 0, printed.stderr
+    suffix = {"text": "txt", "markdown": "md", "html": "html", "json": "json"}[fmt]
+    out = tmp_path / f"report.{suffix}"
+    saved = run_cli(*rules, "score", str(source), "--as-of", DAY, "--out", str(out))
+    assert saved.returncode == 0, saved.stderr
+    for report in (printed.stdout, out.read_text()):
+        assert "\x1b" not in report and "\x07" not in report
+        if fmt == "json":  # the JSON encoder escapes C0; the result's bytes do not change
+            assert json.loads(report)["categories"]["medical"]["reasons"][1]["answers"] == {
+                "note": NOTE}
+            continue
+        assert "\u202e" not in report
+        assert "hi\\x1b[31mRED\\x1b]0;title\\x07\\u202e" in report.replace("\\[", "[").replace(
+            "\\]", "]").replace("\\\\", "\\")
+        lines = report.splitlines()
+        # row 7: the answer's lines stay inside their item, the title on one line
+        assert not any(line.startswith(("error: forged", "* STOP: forged", "## forged",
+                                        "- STOP", "forged title", "1. x"))
+                       for line in lines), report
+    if fmt == "text":
+        assert "\n  error: forged\n  * STOP: forged bullet\n  ## forged\n  1. x) [INA]" in (
+            printed.stdout)
+        assert printed.stdout.startswith("Parole screening report for n\\x1b[31m\\nforged "
+                                         "title\n")
+    if fmt == "markdown":
+        assert ("\\\n  error: forged\\\n  \\* STOP: forged bullet\\\n  \\#\\# forged\\\n  1\\. x)"
+                in printed.stdout)
+
+
+def test_row4_a_terminal_report_escapes_an_answer(pack_dir: Path) -> None:
+    """The styled report (a terminal) goes through the same sanitizer."""
+    import io
+
+    from rich.console import Console
+
+    from parole_screen import glossary, print_rich
+
+    pack = load_pack(pack_reading_the_note(pack_dir))
+    result = screen_record(pack, NOTE_RECORD, AS_OF)
+    stream = io.StringIO()
+    print_rich(result, Console(file=stream, force_terminal=True, width=200), glossary(pack))
+    shown = stream.getvalue()
+    assert "\\x1b]0;title\\x07" in shown and "\x07" not in shown and "\u202e" not in shown
+    assert "\n    error: forged\n" in shown.replace("\x1b[32m", "").replace("\x1b[0m", "")
+
+
+# -- row 14: a 20-column terminal -------------------------------------------------------------
+
+
+INTERVIEW_PACK = Path(__file__).parent / "data" / "interview_pack"
+
+
+def narrow_terminal(tmp_path: Path, *args: str) -> Any:
+    import pexpect
+
+    from conftest import cli_command
+
+    command = cli_command()
+    env = {**os.environ, "NO_COLOR": "1", "TERM": "xterm", "XDG_DATA_HOME": str(tmp_path)}
+    env.pop("PAROLE_SCREEN_RULES", None)
+    return pexpect.spawn(command[0], [*command[1:], "--rules", str(INTERVIEW_PACK), *args],
+                         env=env, cwd=str(tmp_path), encoding="utf-8", timeout=30,
+                         dimensions=(40, 20))
+
+
+def test_row14_questions_in_a_narrow_terminal_are_blocks_not_letters(tmp_path: Path) -> None:
+    import pexpect
+
+    child = narrow_terminal(tmp_path, "questions")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    lines = child.before.splitlines()
+    # one character a line was what a folded six-column table gave
+    assert sum(len(line.strip()) <= 2 for line in lines) < 3, child.before
+    words = " ".join(line.strip() for line in lines)
+    assert "1. Where is the person now?" in words and "id: location (choice)" in words
+
+
+def test_row14_the_review_in_a_narrow_terminal_shows_whole_answers(tmp_path: Path) -> None:
+    import pexpect
+
+    child = narrow_terminal(tmp_path, "interview", "--session", str(tmp_path / "s.json"))
+    for line in ["1", "3", "review"]:
+        child.expect_exact("> ")
+        child.sendline(line)
+    child.expect_exact("Type a number")
+    review = child.before
+    child.expect_exact("> ")
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    words = " ".join(line.strip() for line in review.splitlines())
+    assert "Outside the United States" in words and "Something else" in words
+    assert "..." not in review and "…" not in review

@@ -485,7 +485,8 @@ def render_html(result: Result, words: Glossary | None = None) -> str:
             css = f' class="{line.style}"' if line.style else ""
             link = (f' <a href="{esc(line.url)}">{esc(line.url)}</a>'
                     if line.url and line.url.startswith(("https://", "http://")) else "")
-            out.append(f"<li{css}>{esc(line.text)}{cite}{link}</li>")
+            text = esc(line.text).replace("\n", "<br>")  # a line break stays in its item
+            out.append(f"<li{css}>{text}{cite}{link}</li>")
         out.append("</ul>")
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
