@@ -512,3 +512,270 @@ def test_row14_the_review_in_a_narrow_terminal_shows_whole_answers(tmp_path: Pat
     words = " ".join(line.strip() for line in review.splitlines())
     assert "Outside the United States" in words and "Something else" in words
     assert "..." not in review and "…" not in review
+
+
+# -- row 9: a JSON array padded with white space -----------------------------------------------
+
+
+def test_row9_padding_is_skipped_without_being_kept() -> None:
+    """White space between elements is dropped as it is read (it was all kept: 625 MB for
+    300 MB of it); line numbers after it stay right. How fast: benchmarks/padded_array.py."""
+    import io
+
+    from parole_screen.batch.json_arrays import _READ_BLOCK, _ArrayReader
+    from parole_screen.batch.records import Progress
+
+    padding = (" " * 1023 + "\n") * 8 * 1024  # 8 MiB, 8,192 lines
+    data = ("[\n" + json.dumps(GOOD) + "," + padding + json.dumps(GOOD) + padding + "]"
+            + padding).encode()
+    reader = _ArrayReader("in.json", io.BytesIO(data), Progress(), 1024 * 1024)
+    largest = 0
+    items = []
+    for item in reader.items():
+        items.append(item)
+        largest = max(largest, len(reader.buf))
+    largest = max(largest, len(reader.buf))
+    assert [(item.line, item.element) for item in items] == [(2, 0), (8194, 1)]
+    assert largest <= 2 * _READ_BLOCK
+    bad = io.BytesIO(("[" + padding + "x]").encode())
+    (rejected,) = list(_ArrayReader("in.json", bad, Progress(), 1024 * 1024).items())
+    assert rejected.payload.reason.startswith("invalid JSON at line 8193, column 1")
+
+
+# -- row 10: one interview at a time on a session ---------------------------------------------
+
+
+def test_row10_a_second_interview_on_a_session_stops_and_loses_nothing(tmp_path: Path) -> None:
+    import subprocess
+
+    from conftest import cli_command
+
+    session = tmp_path / "s.json"
+    first = subprocess.Popen([*cli_command(), *RULES, "interview", "--session", str(session),
+                              "--as-of", DAY], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "NO_COLOR": "1"})
+    assert first.stdin is not None
+    first.stdin.write("1\n")  # location: outside_us, saved
+    first.stdin.flush()
+    for _ in range(600):  # the first answer is saved: the first interview holds the lock
+        if session.exists() and "outside_us" in session.read_text():
+            break
+        __import__("time").sleep(0.05)
+    saved = session.read_bytes()
+    second = run_cli(*RULES, "interview", "--resume", str(session), input="2\nquit\n")
+    assert second.returncode == 1
+    line = one_error_line(second.stderr)
+    assert line.startswith(f"error: {session}: another interview is using this saved interview "
+                           f"(process {first.pid} on ")
+    assert session.read_bytes() == saved  # the second wrote nothing
+    _, errors = first.communicate("2\nquit\n", timeout=60)  # the first goes on, and saves
+    assert first.returncode == 0, errors
+    assert json.loads(session.read_text())["answers"]["reason"] == "family"
+    after = run_cli(*RULES, "interview", "--resume", str(session), input="quit\n")
+    assert after.returncode == 0, after.stderr  # the lock ended with the first interview
+
+
+def test_row10_the_lock_in_python(tmp_path: Path) -> None:
+    from parole_screen import SessionLockedError, session_lock
+
+    session = tmp_path / "deep" / "s.json"
+    with session_lock(session):
+        lock = session.parent / ".s.json.lock"
+        assert f"process {os.getpid()} on " in lock.read_text()
+        with pytest.raises(SessionLockedError) as caught, session_lock(session):
+            pass  # pragma: no cover - never reached
+        assert caught.value.kind == "session_locked" and caught.value.exit_code == 1
+    assert not lock.exists()
+    with session_lock(session):  # free again
+        pass
+
+
+# -- row 11: umask 000 ------------------------------------------------------------------------
+
+
+def test_row11_folders_made_under_umask_000_are_private(tmp_path: Path) -> None:
+    import stat
+    import subprocess
+
+    from conftest import cli_command
+
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "NO_COLOR": "1", "HOME": str(home)}
+    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "PAROLE_SCREEN_CACHE",
+                 "PAROLE_SCREEN_RULES"):
+        env.pop(name, None)
+    done = subprocess.run([*cli_command(), *RULES, "interview", "--as-of", DAY, "--keep-session"],
+                          input="1\nquit\n", capture_output=True, text=True, env=env,
+                          timeout=60, check=False, preexec_fn=lambda: os.umask(0))
+    assert done.returncode == 0, done.stderr
+    made = [home / ".local", home / ".local" / "share", home / ".local" / "share" / "parole-screen",
+            home / ".cache", home / ".cache" / "parole-screen"]
+    assert {str(path): oct(stat.S_IMODE(path.stat().st_mode)) for path in made} == {
+        str(path): "0o700" for path in made}
+    session = home / ".local" / "share" / "parole-screen" / "session.json"
+    assert stat.S_IMODE(session.stat().st_mode) == 0o600
+
+
+def test_smaller_gap_an_empty_home_is_not_the_root(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``HOME=''`` wrote under ``/.local``: the account's own home is used instead, and
+    without one, a saved interview needs --session."""
+    import pwd
+
+    from parole_screen import default_session_path
+    from parole_screen.pack_cache import cache_folder
+
+    for name in ("XDG_DATA_HOME", "XDG_CACHE_HOME", "PAROLE_SCREEN_CACHE"):
+        monkeypatch.delenv(name, raising=False)
+    account = Path(pwd.getpwuid(os.getuid()).pw_dir)
+    for home in ("", "relative/home"):
+        monkeypatch.setenv("HOME", home)
+        assert default_session_path() == account / ".local/share/parole-screen/session.json"
+        assert cache_folder() == account / ".cache" / "parole-screen"
+
+    def no_account(uid: int) -> Any:
+        raise KeyError(uid)
+
+    monkeypatch.setattr(pwd, "getpwuid", no_account)
+    monkeypatch.setenv("HOME", "")
+    with pytest.raises(SessionError, match=r"no home folder .* give --session FILE"):
+        default_session_path()
+    assert cache_folder() is None  # no cache rather than one in /.cache
+
+
+# -- smaller gaps -----------------------------------------------------------------------------
+
+
+def test_smaller_gap_score_never_writes_its_report_over_its_answers(tmp_path: Path) -> None:
+    source = write(tmp_path / "in.json", json.dumps(GOOD))
+    linked = tmp_path / "linked.json"
+    os.link(source, linked)
+    for out in (source, linked):
+        done = run_cli(*RULES, "score", str(source), "--out", str(out), "--force")
+        assert done.returncode == 1
+        assert one_error_line(done.stderr) == (
+            f"error: {out}: is the answers file this report is made from; write it elsewhere")
+    assert json.loads(source.read_text()) == GOOD
+
+
+def test_smaller_gap_an_interview_never_writes_over_what_it_reads(tmp_path: Path) -> None:
+    answers = write(tmp_path / "answers.json", json.dumps(GOOD))
+    done = run_cli(*RULES, "interview", "--answers", str(answers), "--no-input",
+                   "--out", str(answers), "--force")
+    assert done.returncode == 1
+    assert "is the answers file the interview starts from" in one_error_line(done.stderr)
+    session = tmp_path / "s.json"
+    started = run_cli(*RULES, "interview", "--session", str(session), input="1\nsave\nquit\n")
+    assert started.returncode == 0, started.stderr
+    before = session.read_bytes()
+    done = run_cli(*RULES, "interview", "--resume", str(session), "--save-answers",
+                   str(session), "--force", input="quit\n")
+    assert done.returncode == 1
+    assert "is the saved interview; write it elsewhere" in one_error_line(done.stderr)
+    assert session.read_bytes() == before
+    same = run_cli(*RULES, "interview", "--answers", str(answers), "--no-input",
+                   "--out", str(tmp_path / "x.txt"), "--save-answers", str(tmp_path / "x.txt"))
+    assert same.returncode == 2 and "name the same file" in same.stderr
+
+
+@pytest.mark.parametrize(("file", "old", "new", "problem"), [
+    ("questions.yaml", "    min: 0\n    max: 120", "    min: .nan\n    max: 120",
+     "question 'months': min must be a finite number"),
+    ("questions.yaml", "    min: 0\n    max: 120", "    min: 0\n    max: .inf",
+     "question 'months': max must be a finite number"),
+    ("questions.yaml", "    min: 0\n    max: 120", "    min: 5\n    max: 1",
+     "question 'months': min is greater than max"),
+    ("extras.yaml", "offset_days: -180", "offset_days: -999999999999",
+     "deadline 'window_opens': offset_days must be at most 36,525 days either way"),
+    ("extras.yaml", "offset_years: 1", "offset_years: 100000",
+     "deadline 'one_year': offset_years must be at most 100 years either way"),
+    ("extras.yaml", "warn_within_days: 30", "warn_within_days: 99999999",
+     "deadline 'window_opens': warn_within_days must be at most 36,525 days either way"),
+    ("categories.yaml", "when: {q: months, gt: 24}", "when: {q: months, gt: .inf}",
+     "rule 'medical.treatment.long_stay' when.gt: 'months' is a number; compare it with a "
+     "finite number"),
+    ("extras.yaml", "days_until: {gte: 0, lte: 180}", "days_until: {gte: 0, lte: 99999999999}",
+     "flag 'expiring' when.days_until: 'days_until' takes at most 36,525 days (100 years) "
+     "either way"),
+])
+def test_smaller_gap_rules_check_refuses_numbers_the_engine_cannot_use(
+        pack_dir: Path, file: str, old: str, new: str, problem: str) -> None:
+    path = pack_dir / file
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new))
+    with pytest.raises(PackError) as caught:
+        load_pack(pack_dir)
+    assert len(caught.value.problems) == 1
+    assert caught.value.problems[0].startswith(f"{path}:")
+    assert problem in caught.value.problems[0]
+
+
+def test_smaller_gap_a_key_given_twice_keeps_its_last_value_everywhere(tmp_path: Path) -> None:
+    """Said in docs/contracts.md: the last value of a key given twice is the one read, by
+    score, batch and the interview alike (as JSON parsers do); one code path, one verdict."""
+    text = ('{"id": "twice", "answers": {"location": "inside_us", "reason": "other", '
+            '"location": "outside_us"}}')
+    source = write(tmp_path / "in.json", text)
+    scored = run_cli(*RULES, "score", str(source), "--as-of", DAY, "-f", "json")
+    assert scored.returncode == 0, scored.stderr
+    rows = run_cli(*RULES, "batch", str(source), "--as-of", DAY, "--detail", "full",
+                   "--quiet")
+    assert json.loads(rows.stdout) == json.loads(scored.stdout)
+    assert not json.loads(scored.stdout)["flags"]  # inside_initial needs inside_us
+
+
+def test_smaller_gap_a_killed_batch_leaves_no_temporary_file_after_the_next_run(
+        tmp_path: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    from conftest import cli_command
+
+    fifo = tmp_path / "records.jsonl"
+    os.mkfifo(fifo)
+    out = tmp_path / "rows.jsonl"
+    batch = subprocess.Popen([*cli_command(), *RULES, "batch", str(fifo), "-o", str(out),
+                              "--as-of", DAY], stdin=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env={**os.environ, "NO_COLOR": "1"})
+    writer = fifo.open("w")  # the batch waits for records: its -o is a temporary file now
+    writer.write(json.dumps(GOOD) + "\n")
+    writer.flush()
+    for _ in range(600):
+        left = list(tmp_path.glob(".rows.jsonl.*.tmp"))
+        if left:
+            break
+        time.sleep(0.05)
+    batch.send_signal(signal.SIGKILL)  # nothing of ours runs: the file stays
+    batch.wait(timeout=60)
+    writer.close()
+    assert [path.name for path in tmp_path.glob(".rows.jsonl.*.tmp")] == [left[0].name]
+    old = time.time() - 60
+    os.utime(left[0], (old, old))
+    # Not ours to remove: another name, and a file still being written (locked).
+    other = write(tmp_path / ".rows.jsonl.notours.tmp", "x")
+    os.utime(other, (old, old))
+    source = write(tmp_path / "in.jsonl", json.dumps(GOOD) + "\n")
+    done = run_cli(*RULES, "batch", str(source), "-o", str(out), "--as-of", DAY)
+    assert done.returncode == 0, done.stderr
+    assert not left[0].exists() and other.exists()
+    assert len(out.read_text().splitlines()) == 1
+
+
+def test_smaller_gap_a_temporary_file_being_written_is_not_removed(tmp_path: Path) -> None:
+    import fcntl
+    import time
+
+    from parole_screen.files import remove_stale_temps
+
+    out = tmp_path / "rows.jsonl"
+    busy = write(tmp_path / ".rows.jsonl.abcd1234.tmp", "rows")
+    stale = write(tmp_path / ".rows.jsonl.efgh5678.tmp", "rows")
+    old = time.time() - 60
+    for path in (busy, stale):
+        os.utime(path, (old, old))
+    with busy.open() as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)
+        assert remove_stale_temps(out) == 1
+    assert busy.exists() and not stale.exists()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -20,7 +21,14 @@ from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from . import conditions, pack_expand
-from .conditions import Catalogue, Evaluator, compile_condition, referenced_questions, suggest
+from .conditions import (
+    MAX_DAYS,
+    Catalogue,
+    Evaluator,
+    compile_condition,
+    referenced_questions,
+    suggest,
+)
 from .errors import UNSAFE_CHARS, PackError
 from .models import CATEGORY_IDS, Fact, PackFile, PackMeta
 from .pack import (
@@ -178,6 +186,7 @@ class _Builder:
             self._check_fact_values(entries, catalogue)
             self._check_citations(entries)
             self._check_fee_facts(entries)
+            self._check_numbers(entries)
         compiled = self._compile(entries, catalogue)
         if not checked:
             self._check_question_order(entries["questions"])
@@ -332,6 +341,32 @@ class _Builder:
                 if cite not in sources:
                     self.problem(entry.where(path),
                                  f"cites unknown source '{cite}'{suggest(cite, sorted(sources))}")
+
+    def _check_numbers(self, entries: dict[str, list[_Entry]]) -> None:
+        """Bounds and offsets the engine can use: a question's min and max finite (.nan
+        refused nothing, .inf everything), and a deadline's offsets within 100 years (one
+        of -999999999999 days overflowed the date, and the deadline silently vanished)."""
+        for entry in entries["questions"]:
+            question = entry.model
+            for key in ("min", "max"):
+                value = getattr(question, key)
+                if value is not None and not math.isfinite(value):
+                    self.problem(entry.where([key]), f"question '{question.id}': {key} must "
+                                                     "be a finite number")
+            if (question.min is not None and question.max is not None
+                    and question.min > question.max):
+                self.problem(entry.where(["min"]), f"question '{question.id}': min is "
+                                                   "greater than max")
+        for entry in entries["deadlines"]:
+            deadline = entry.model
+            limits = (("offset_days", MAX_DAYS, "days"), ("offset_years", MAX_DAYS // 365,
+                                                          "years"),
+                      ("warn_within_days", MAX_DAYS, "days"))
+            for key, limit, unit in limits:
+                value = getattr(deadline, key)
+                if value is not None and abs(value) > limit:
+                    self.problem(entry.where([key]), f"deadline '{deadline.id}': {key} must "
+                                                     f"be at most {limit:,} {unit} either way")
 
     def _check_fee_facts(self, entries: dict[str, list[_Entry]]) -> None:
         """Every fee names a fact that is a fee in usd."""

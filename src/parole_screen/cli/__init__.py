@@ -4,6 +4,7 @@ import atexit
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
@@ -91,8 +92,11 @@ def score(
     day = parse_as_of(as_of)
     report = report_format(fmt.value if fmt else None, out)
     with handled(ctx):
-        from parole_screen import AnswerError, read_json_record, screen_record
+        from parole_screen import AnswerError, check_output_path, read_json_record, screen_record
 
+        if out is not None and file != "-":  # refused before anything is read or written
+            check_output_path(out, force=force, inputs=[
+                ("the answers file this report is made from", Path(file))])
         label = "<stdin>" if file == "-" else file
         pack = load_pack_for(ctx)
         record = read_json_record(file, stdin=sys.stdin.buffer)

@@ -5,6 +5,7 @@ Everything the interview says goes to stderr, so stdout carries only the report 
 in :mod:`parole_screen.interview`; this module only shows questions, reads lines and saves.
 """
 
+import contextlib
 import datetime as dt
 import signal
 import sys
@@ -145,35 +146,49 @@ def interview(
     fixed_day = parse_as_of(as_of) if as_of else None
     report_format(fmt.value if fmt else None, out)  # an unknown --out extension fails now
     with handled(ctx) as current:
-        from parole_screen import SessionExistsError, begin_interview, default_session_path
+        from parole_screen import default_session_path, session_lock
 
-        _check_usage(resume=resume, answers=answers, outputs=(out, save_answers), force=force)
         path = session or default_session_path()
+        _check_usage(resume=resume, answers=answers, outputs=(out, save_answers), force=force,
+                     session=path)
         options = _Options(current, path, session is None, "en",
                            report_lang.value if report_lang else None,
                            fmt.value if fmt else None, out, force, save_answers, keep_session)
         pack = load_pack_for(ctx)
-        ui = _Ui(make_console(current, stderr=True), wants_plain(current, sys.stderr))
-        try:
-            # --no-input never saves, so a saved interview is neither continued nor refused.
-            start = begin_interview(pack, path, resume=resume, new=new or no_input,
-                                    answers_file=answers, as_of=fixed_day)
-        except SessionExistsError as error:
-            raise fail(f"{error}; continue it with `{options.resume_command()}`, or start "
-                       "over with --new") from None
-        options = options._replace(lang=(lang.value if lang else None) or start.lang or "en")
-        _language_notices(ui, options.lang, options.report_lang)
-        _restore_notices(ui, start)
-        state = start.interview
-        if no_input:
-            missing = state.missing()
-            if missing:
-                raise fail("not every needed answer is known; missing, in order: "
-                           + ", ".join(missing))
-        else:
-            _ask(ui, pack, start, options)
-        _finish(ctx, pack, state, start.as_of, options,
-                remove_session=not (no_input or keep_session))
+        # One interview at a time on a saved interview: a second one stops here, before it
+        # reads or writes a thing (--no-input never saves, so it takes no lock).
+        with contextlib.nullcontext() if no_input else session_lock(path):
+            _run(ctx, current, pack, options, resume=resume, new=new, no_input=no_input,
+                 answers=answers, fixed_day=fixed_day, lang=lang.value if lang else None)
+
+
+def _run(ctx: typer.Context, current: State, pack: "RulePack", options: _Options, *,
+         resume: bool, new: bool, no_input: bool, answers: str | None,
+         fixed_day: dt.date | None, lang: str | None) -> None:
+    """Begin (or continue) the interview, ask, and finish with the report."""
+    from parole_screen import SessionExistsError, begin_interview
+
+    ui = _Ui(make_console(current, stderr=True), wants_plain(current, sys.stderr))
+    try:
+        # --no-input never saves, so a saved interview is neither continued nor refused.
+        start = begin_interview(pack, options.session, resume=resume, new=new or no_input,
+                                answers_file=answers, as_of=fixed_day)
+    except SessionExistsError as error:
+        raise fail(f"{error}; continue it with `{options.resume_command()}`, or start "
+                   "over with --new") from None
+    options = options._replace(lang=lang or start.lang or "en")
+    _language_notices(ui, options.lang, options.report_lang)
+    _restore_notices(ui, start)
+    state = start.interview
+    if no_input:
+        missing = state.missing()
+        if missing:
+            raise fail("not every needed answer is known; missing, in order: "
+                       + ", ".join(missing))
+    else:
+        _ask(ui, pack, start, options)
+    _finish(ctx, pack, state, start.as_of, options,
+            remove_session=not (no_input or options.keep_session))
 
 
 def _session_argument(resume: bool, resume_file: Path | None,
@@ -195,7 +210,7 @@ def _session_argument(resume: bool, resume_file: Path | None,
 
 
 def _check_usage(*, resume: bool, answers: str | None, outputs: tuple[Path | None, ...],
-                 force: bool) -> None:
+                 force: bool, session: Path) -> None:
     """Refuse option combinations that cannot work, before a single question is asked."""
     from parole_screen import check_output_path
 
@@ -204,9 +219,14 @@ def _check_usage(*, resume: bool, answers: str | None, outputs: tuple[Path | Non
                    EXIT_USAGE)
     if answers == "-":
         raise fail("--answers needs a file: stdin carries the typed answers", EXIT_USAGE)
-    for path in outputs:
-        if path is not None:
-            check_output_path(path, force=force)
+    given = [path for path in outputs if path is not None]
+    if len(given) == 2 and given[0].absolute() == given[1].absolute():
+        raise fail(f"--out and --save-answers name the same file, {given[0]}", EXIT_USAGE)
+    inputs = [("the saved interview", session)]
+    if answers is not None:
+        inputs.append(("the answers file the interview starts from", Path(answers)))
+    for path in given:
+        check_output_path(path, force=force, inputs=inputs)
 
 
 def _ask(ui: "_Ui", pack: "RulePack", start: "InterviewStart", options: _Options) -> None:
