@@ -779,3 +779,61 @@ def test_smaller_gap_a_temporary_file_being_written_is_not_removed(tmp_path: Pat
         fcntl.flock(held.fileno(), fcntl.LOCK_EX)
         assert remove_stale_temps(out) == 1
     assert busy.exists() and not stale.exists()
+
+
+def test_the_schema_accepts_the_dates_the_answers_contract_accepts(minimal_pack: RulePack
+                                                                   ) -> None:
+    """A property of issue 17 is "answers the schema accepts score": so its date pattern
+    holds the years answers may hold (1900-2200), no more."""
+    import re
+
+    from parole_screen import answers_schema
+
+    pattern = answers_schema(minimal_pack)["$defs"]["answers"]["properties"]["expires_on"][
+        "pattern"]
+    for day in ("1899-12-31", "1900-01-01", "2026-02-01", "2200-12-31", "2201-01-01"):
+        answers = {"location": "inside_us", "paroled": True, "expires_on": day}
+        try:
+            screen_record(minimal_pack, {"answers": answers}, AS_OF)
+        except AnswerError:
+            accepted = False
+        else:
+            accepted = True
+        assert (re.fullmatch(pattern, day) is not None) == accepted, day
+
+
+def test_an_unknown_key_suggests_a_key_of_its_own_entry(pack_dir: Path) -> None:
+    """``kind: x`` on a flag said "unknown key (did you mean 'kind'?)": the very key."""
+    extras = pack_dir / "extras.yaml"
+    original = extras.read_text()
+    for written, hint in [
+        ("kind: x", "flags.0.kind: unknown key (a key elsewhere in the format, not here; "
+                    "here: cite, confidence, id, severity, text, unless, when)"),
+        ("sevrity: x", "flags.0.sevrity: unknown key (did you mean 'severity'?)"),
+    ]:
+        extras.write_text(original.replace("{id: inside_initial, severity: stop,",
+                                           f"{{id: inside_initial, {written}, severity: stop,"))
+        with pytest.raises(PackError) as caught:
+            load_pack(pack_dir)
+        assert caught.value.problems == [f"{extras}:2: {hint}"]
+
+
+# -- SECURITY.md ------------------------------------------------------------------------------
+
+
+def test_security_promises_name_real_tests() -> None:
+    """Every promise in SECURITY.md names a test, and every test it names exists."""
+    import re
+
+    repo = Path(__file__).parent.parent
+    text = (repo / "SECURITY.md").read_text(encoding="utf-8")
+    promises = [line for line in text.splitlines()
+                if line.startswith("| ") and not line.startswith(("| promise", "| what"))
+                and "|---" not in line and line.count("|") == 3]
+    assert len(promises) >= 20
+    for promise in promises:
+        assert re.search(r"`tests/\w+\.py::\w+`", promise), promise
+    named = set(re.findall(r"`(tests/\w+\.py)::(\w+)`", text))
+    for file, name in sorted(named):
+        source = (repo / file).read_text(encoding="utf-8")
+        assert re.search(rf"^def {name}\(", source, re.MULTILINE), f"{file}::{name}"

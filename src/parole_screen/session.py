@@ -12,7 +12,6 @@ import contextlib
 import datetime as dt
 import json
 import os
-import socket
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -242,8 +241,8 @@ def session_lock(path: Path) -> Iterator[None]:
     try:
         since = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
         os.ftruncate(fd, 0)
-        os.pwrite(fd, f"process {os.getpid()} on {socket.gethostname()}, since {since}\n"
-                  .encode(), 0)
+        host = os.uname().nodename if hasattr(os, "uname") else "this computer"
+        os.pwrite(fd, f"process {os.getpid()} on {host}, since {since}\n".encode(), 0)
         yield
     finally:
         # Removed while still held: a process that opened it meanwhile sees that it is no
