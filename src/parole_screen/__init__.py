@@ -69,11 +69,13 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
         InterviewStart,
         Session,
         SessionExistsError,
+        SessionLockedError,
         begin_interview,
         default_session_path,
         load_session,
         save_answers_file,
         save_session,
+        session_lock,
     )
 
 # public name -> "module" (same name there) or "module:name"
@@ -130,11 +132,13 @@ _EXPORTS = {
     "InterviewStart": "session",
     "Session": "session",
     "SessionExistsError": "session",
+    "SessionLockedError": "session",
     "begin_interview": "session",
     "default_session_path": "session",
     "load_session": "session",
     "save_answers_file": "session",
     "save_session": "session",
+    "session_lock": "session",
 }
 
 __all__ = [
@@ -161,6 +165,7 @@ __all__ = [
     "Session",
     "SessionError",
     "SessionExistsError",
+    "SessionLockedError",
     "Step",
     "__version__",
     "answer_hint",
@@ -193,6 +198,7 @@ __all__ = [
     "screen",
     "screen_many",
     "screen_record",
+    "session_lock",
     "split_record",
     "text_catalog",
     "write_private",

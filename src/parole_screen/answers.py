@@ -15,10 +15,15 @@ from typing import Any, NamedTuple
 
 from .conditions import suggest
 from .errors import AnswerError
+from .jsonbytes import HugeNumber, whole_number_text
 from .models import Question
 from .pack import RulePack
 
 MAX_TEXT_CHARS = 2000
+#: The most digits a number may have: Python's own limit for converting one to text (an
+#: answer or id past it could not be written in a result, an error row or a report).
+MAX_DIGITS = 4300
+_HUGE = 10 ** MAX_DIGITS
 # Dates outside this range are typing mistakes, and adding years to them would overflow.
 MIN_YEAR, MAX_YEAR = 1900, 2200
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -33,8 +38,8 @@ def split_record(record: Any) -> tuple[str | None, Mapping[str, Any]]:
         record_id = record.get("id")
         if record_id is None or (type(record_id) is str and record_id.isascii()):
             return record_id, answers
-        if type(record_id) is int:
-            return str(record_id), answers
+        if type(record_id) is int and (text := whole_number_text(record_id)) is not None:
+            return text, answers
     if not isinstance(record, Mapping):
         raise AnswerError("a record must be a JSON object", kind="not_an_object")
     if "answers" not in record:
@@ -50,12 +55,22 @@ def split_record(record: Any) -> tuple[str | None, Mapping[str, Any]]:
         if not isinstance(answers, Mapping):
             raise AnswerError("must be a JSON object of question ids to values",
                               kind="bad_record", field="answers")
-    if record_id is not None and (not isinstance(record_id, str | int) or isinstance(record_id,
-                                                                                     bool)
-                                  or (isinstance(record_id, str) and not is_clean_text(record_id))):
-        raise AnswerError("must be text (valid Unicode) or a whole number", kind="bad_record",
-                          field="id")
-    return (None if record_id is None else str(record_id)), answers
+    return _checked_id(record_id), answers
+
+
+def _checked_id(record_id: Any) -> str | None:
+    """A record's id as text: text (valid Unicode), a whole number, or None."""
+    if record_id is None or (isinstance(record_id, str) and is_clean_text(record_id)):
+        return record_id
+    if isinstance(record_id, int) and not isinstance(record_id, bool):
+        text = whole_number_text(record_id)
+        if text is not None:
+            return text
+    if isinstance(record_id, HugeNumber | int) and not isinstance(record_id, bool):
+        raise AnswerError(f"must be a whole number of at most {MAX_DIGITS:,} digits, or text",
+                          kind="bad_record", field="id")
+    raise AnswerError("must be text (valid Unicode) or a whole number", kind="bad_record",
+                      field="id")
 
 
 def split_plain_records(records: Sequence[Any]
@@ -407,6 +422,8 @@ def _number_coercer(question: Question, countries: frozenset[str]) -> Coercer:
     def coerce_number(value: Any) -> int | float:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise _wrong_type(question, "a number")
+        if type(value) is HugeNumber or (type(value) is int and not -_HUGE < value < _HUGE):
+            raise _wrong_type(question, f"a number of at most {MAX_DIGITS:,} digits")
         if value != value or value in (float("inf"), float("-inf")):
             raise _wrong_type(question, "a finite number")
         if low is not None and value < low:

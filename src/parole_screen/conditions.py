@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -33,6 +34,8 @@ Trace = list[dict[str, Any]]
 ErrorSink = Callable[[list[str | int], str], None]
 
 _BOUNDS = ("gte", "lte", "gt", "lt")
+#: The most days a date condition (and a deadline's offset) may reach: 100 years.
+MAX_DAYS = 36_525
 OPERATORS_BY_TYPE: dict[str, tuple[str, ...]] = {
     "yes_no": ("is", "answered"),
     "choice": ("is", "in", "answered"),
@@ -198,6 +201,9 @@ def _operand_problem(question: Question, op: str, operand: Any, cat: Catalogue) 
                 or any(key not in _BOUNDS for key in operand)
                 or any(type(value) is not int for value in operand.values())):
             return f"'{op}' takes a mapping of gte/lte/gt/lt to whole numbers of days"
+        if any(abs(value) > MAX_DAYS for value in operand.values()):
+            return (f"'{op}' takes at most {MAX_DAYS:,} days (100 years) either way: a "
+                    "bound past any date an answer can hold never holds")
         return None
     if op == "in_list":
         if not isinstance(operand, str) or operand not in cat.country_lists:
@@ -226,6 +232,8 @@ def _value_problem(question: Question, value: Any, cat: Catalogue) -> str | None
         return None
     if kind in ("number", "money"):
         ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if ok and not math.isfinite(value):  # .nan never compares, .inf always does
+            return f"'{question.id}' is a number; compare it with a finite number"
         return None if ok else f"'{question.id}' is a number; compare it with a number"
     if kind == "country":
         if not isinstance(value, str) or value not in cat.countries:

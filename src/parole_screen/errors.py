@@ -6,20 +6,55 @@ Every error the library raises is a :class:`ParoleScreenError`, and says what we
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+#: Every character :func:`printable` escapes: the controls (C0, DEL and C1: category Cc,
+#: so every ESC sequence), lone surrogates (Cs: no encoding can write them), the line and
+#: paragraph separators (Zl, Zp), and the bidirectional controls, which reorder the text
+#: around them (Trojan Source): an id or a pack text holding one can make a line read as
+#: something else.
+UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u061c\u200e\u200f"
+                          "\u202a-\u202e\u2066-\u2069]")
+#: How long a name from the input (an id, a key) may be in a message before it is cut short.
+MAX_NAME_CHARS = 100
 
-def printable(text: str) -> str:
+
+def is_unsafe(char: str) -> bool:
+    """True for a character :func:`printable` escapes: a control character (C0, DEL, C1),
+    a lone surrogate, a line or paragraph separator, or a bidirectional control."""
+    return UNSAFE_CHARS.match(char) is not None
+
+
+def printable(text: str, *, newlines: bool = False) -> str:
     """``text`` with every character a terminal would act on written as an escape.
 
-    Names in messages come from the input (a field, an id, a file name): a newline there
-    would forge a second error line, an ESC a terminal sequence. ``\\n``, ``\\x1b`` and
-    the like keep one error on one printable line.
+    The one sanitizer for everything that reaches a terminal, an error line or a text or
+    Markdown report from a rule pack or an answer. Names in messages come from the input (a
+    field, an id, a file name): a newline there would forge a second error line, an ESC a
+    terminal sequence, a bidi override reorder the line. ``\n``, ``\x1b``, ``\u202e`` and
+    the like keep them visible and inert, on one line. With ``newlines``, a newline is kept
+    as it is (a report keeps it inside its item; see :mod:`parole_screen.report`).
     """
-    if text.isprintable():
+    if text.isprintable():  # the usual case: nothing to escape (newlines are not printable)
         return text
-    return "".join(char if char.isprintable() else char.encode("unicode_escape").decode("ascii")
-                   for char in text)
+    return UNSAFE_CHARS.sub(_kept_newline if newlines else _escaped, text)
+
+
+def _escaped(found: re.Match[str]) -> str:
+    return found.group().encode("unicode_escape").decode("ascii")
+
+
+def _kept_newline(found: re.Match[str]) -> str:
+    return found.group() if found.group() == "\n" else _escaped(found)
+
+
+def clipped(name: str, limit: int = MAX_NAME_CHARS) -> str:
+    """``name`` cut short for a message when it is longer than ``limit`` characters: an id
+    or a key of a megabyte is named by its start and its length, not echoed whole."""
+    if len(name) <= limit:
+        return name
+    return f"{name[:limit]}... ({len(name):,} characters)"
 
 
 class ParoleScreenError(Exception):
@@ -75,7 +110,7 @@ class AnswerError(ParoleScreenError):
     def _compose(self) -> str:
         where = [printable(part) for part in (self.source, self.record) if part]
         prefix = ": ".join(where)
-        subject = f"field '{printable(self.field)}': " if self.field else ""
+        subject = f"field '{printable(clipped(self.field))}': " if self.field else ""
         return f"{prefix}: {subject}{self.reason}" if prefix else f"{subject}{self.reason}"
 
     def located(self, *, source: str | None = None, record: str | None = None) -> AnswerError:

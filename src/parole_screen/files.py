@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 from .errors import AnswerError, OutputExistsError, ParoleScreenError
+from .jsonbytes import loads_text
 
 MAX_ANSWERS_BYTES = 1024 * 1024
 STDIN = "-"
@@ -75,7 +79,7 @@ def read_input(source: str, max_bytes: int = MAX_ANSWERS_BYTES, *,
 def parse_json(text: str, label: str) -> Any:
     """Parse JSON, turning errors into one line that names the file, line and column."""
     try:
-        return json.loads(text)
+        return loads_text(text)
     except json.JSONDecodeError as error:
         raise AnswerError(f"invalid JSON at line {error.lineno}, column {error.colno}: "
                           f"{error.msg}", kind="invalid_json", source=label) from None
@@ -100,14 +104,21 @@ def write_private(path: Path, text: str, *, force: bool = False) -> None:
     write_atomic(path, text.encode("utf-8"))
 
 
-def check_output_path(path: Path, *, force: bool) -> None:
+def check_output_path(path: Path, *, force: bool,
+                      inputs: Sequence[tuple[str, Path]] = ()) -> None:
     """Refuse an existing file without ``force``, and anything but a regular file ever.
 
     A device, a FIFO or a symlink is never replaced, even with ``force``: ``--out
-    /dev/stdout --force`` must not swap a device node for a file.
+    /dev/stdout --force`` must not swap a device node for a file. Nor is a file this
+    command reads, ``inputs`` (what it is, and its path), even with ``force``: ``score
+    in.json --out in.json --force`` replaced the answers with their report.
     """
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise OutputExistsError(f"{path}: not a regular file; refusing to replace it")
+    for what, source in inputs:
+        if _same_file(path, source):
+            raise ParoleScreenError(f"{path}: is {what}; write it elsewhere",
+                                    kind="output_is_input")
     if path.exists() and not force:
         raise OutputExistsError(f"{path}: already exists; use --force to replace it")
     if not path.parent.is_dir():
@@ -115,15 +126,61 @@ def check_output_path(path: Path, *, force: bool) -> None:
                                 kind="no_folder")
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` via a 0600 temporary file in the same folder."""
+def _same_file(one: Path, other: Path) -> bool:
     try:
-        (path.parent if str(path.parent) else Path()).mkdir(parents=True, exist_ok=True)
+        return os.path.samestat(one.stat(), other.stat())
+    except (OSError, ValueError):  # one of them is not there (or not a path): not the same
+        return False
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` via a 0600 temporary file in the same folder (made,
+    with any missing folders above it, private: 0700)."""
+    try:
+        make_private_folders(path.parent if str(path.parent) else Path())
     except OSError as error:
         raise ParoleScreenError(f"{path}: cannot write: {error.strerror}", kind="unwritable"
                                 ) from None
     with atomic_file(path) as handle:
         handle.write(data)
+
+
+def make_private_folders(folder: Path) -> None:
+    """Make ``folder`` and every missing folder above it with mode 0700, whatever the
+    umask: ``mkdir(mode=0o700, parents=True)`` gives only the last one that mode, and under
+    ``umask 000`` the others (``~/.local``, ``~/.local/share``) came out 0777. Folders
+    already there are left as they are. Raises OSError."""
+    missing: list[Path] = []
+    current = folder
+    while not current.is_dir() and current != current.parent:
+        missing.append(current)
+        current = current.parent
+    for each in reversed(missing):
+        try:
+            each.mkdir(mode=0o700)
+        except FileExistsError:
+            if not each.is_dir():
+                raise
+        else:
+            # mkdir's mode passes through the umask; a umask never widens 0700, but a
+            # filesystem's default ACL may: say it once more.
+            each.chmod(0o700)
+
+
+def home_folder() -> Path | None:
+    """The user's home folder: ``$HOME`` when it is an absolute path, else the account's
+    (from the password database), else None. ``HOME=''`` made ``Path.home()`` answer
+    ``/``, and saved interviews went to ``/.local/share``."""
+    home = os.environ.get("HOME", "")
+    if home and Path(home).is_absolute():
+        return Path(home)
+    try:
+        import pwd
+
+        found = pwd.getpwuid(os.getuid()).pw_dir
+    except (ImportError, KeyError, AttributeError):  # no such account, or no pwd at all
+        return None
+    return Path(found) if found and Path(found).is_absolute() and found != "/" else None
 
 
 @contextlib.contextmanager
@@ -134,13 +191,20 @@ def atomic_file(path: Path, *, keep_existing: bool = False,
     and ``path`` is left as it was).
 
     With ``keep_existing``, a ``path`` that appeared meanwhile is not replaced.
+
+    The temporary file is locked (``flock``) while it is written: one left by a writer
+    that was killed (``kill -9``, the OOM killer: nothing of ours runs then) is no longer
+    locked, and the next write of ``path`` removes it (:func:`remove_stale_temps`). A
+    killed ``batch -o`` left up to 785 MB of rows, answers in them, hidden beside the output.
     """
+    remove_stale_temps(path)
     try:  # mkstemp makes the file 0600 whatever the umask
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp",
                                     dir=path.parent if str(path.parent) else Path())
     except OSError as error:
         raise ParoleScreenError(f"{path}: cannot write: {error.strerror}", kind="unwritable"
                                 ) from None
+    _locked(fd)
     try:
         with os.fdopen(fd, "wb", buffering=buffering) as handle:
             yield handle
@@ -173,6 +237,62 @@ def private_output(path: Path, *, force: bool = False) -> Iterator[IO[bytes]]:
         raise OutputExistsError(f"{path}: already exists; use --force to replace it")
     with atomic_file(path, keep_existing=not force, buffering=1024 * 1024) as handle:
         yield handle
+
+
+#: How old (by its last change) a temporary file must be before it is taken for stale: a
+#: writer locks its file at once, but not in the same instant it makes it.
+_STALE_AFTER = 2.0
+
+
+def remove_stale_temps(path: Path) -> int:
+    """Remove the temporary files a killed writer of ``path`` left beside it; how many.
+
+    Only ours: named as :func:`atomic_file` names them (``.NAME.XXXXXXXX.tmp``), regular
+    files of this user, not changed in the last two seconds and not locked, so that no
+    writer is still at work on them. Best effort: a file that cannot be looked at is left.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX: no lock tells a live writer apart
+        return 0
+    folder = path.parent if str(path.parent) else Path()
+    ours = re.compile(re.escape(f".{path.name}.") + r"[a-z0-9_]{8}\.tmp")
+    removed = 0
+    with contextlib.suppress(OSError):
+        for entry in folder.glob(glob.escape(f".{path.name}.") + "*.tmp"):
+            if ours.fullmatch(entry.name) and _remove_if_stale(entry, fcntl):
+                removed += 1
+    return removed
+
+
+def _remove_if_stale(entry: Path, fcntl: Any) -> bool:
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+    try:
+        fd = os.open(entry, flags)
+    except OSError:
+        return False
+    try:
+        info = os.fstat(fd)
+        if (not stat.S_ISREG(info.st_mode) or info.st_uid != os.getuid()
+                or info.st_mtime > time.time() - _STALE_AFTER):
+            return False
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # OSError: a live writer holds it
+        if not os.path.samestat(info, entry.stat()):
+            return False
+        entry.unlink()
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _locked(fd: int) -> None:
+    """Lock a temporary file for as long as it is open (see :func:`atomic_file`)."""
+    with contextlib.suppress(ImportError, OSError):
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _discard(temp: str) -> None:

@@ -57,6 +57,59 @@ else:  # pragma: no cover
     dumps = dumps_plain = _dumps_stdlib
 
 
+class HugeNumber(float):
+    """A JSON integer with more digits than Python converts (4,300 by default), read as an
+    infinity of its sign: every check of an answer or an id refuses it and names the field,
+    where converting it raised a ValueError that ended a whole batch."""
+
+
+def _parse_int(text: str) -> int | float:
+    try:
+        return int(text)
+    except ValueError:  # past sys.get_int_max_str_digits()
+        return HugeNumber("-inf" if text.startswith("-") else "inf")
+
+
+_TOLERANT = json.JSONDecoder(parse_int=_parse_int)
+_PLAIN = json.JSONDecoder()
+
+
+def loads_text(text: str | bytes) -> Any:
+    """``json.loads`` for untrusted text, with the stdlib's errors (JSONDecodeError,
+    RecursionError) but one: an integer too long to convert is a :class:`HugeNumber`.
+
+    Only a document that holds such a number is parsed a second time, by a decoder that
+    converts integers in Python: the usual one pays nothing.
+    """
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # "Exceeds the limit (4300 digits) for integer string conversion"
+        if isinstance(text, bytes):
+            text = text.decode("utf-8")
+        return _TOLERANT.decode(text)
+
+
+def raw_decode(text: str, start: int = 0) -> tuple[Any, int]:
+    """``json.JSONDecoder().raw_decode`` with :func:`loads_text`'s tolerance of long
+    integers."""
+    try:
+        return _PLAIN.raw_decode(text, start)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:
+        return _TOLERANT.raw_decode(text, start)
+
+
+def whole_number_text(number: int) -> str | None:
+    """``str(number)``, or None for an integer with more digits than Python converts."""
+    try:
+        return str(number)
+    except ValueError:
+        return None
+
+
 def loads(data: bytes) -> Any:
     """Parse JSON bytes."""
     if fast_loads is not None:
@@ -64,7 +117,7 @@ def loads(data: bytes) -> Any:
             return fast_loads(data)
         except ValueError:  # an integer past 64 bits, written by _dumps_stdlib
             pass
-    return json.loads(data)
+    return loads_text(data)
 
 
 def key(name: str) -> bytes:

@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import math
 import os
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, NamedTuple, get_args
+from types import UnionType
+from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from . import conditions, pack_expand
-from .conditions import Catalogue, Evaluator, compile_condition, referenced_questions, suggest
-from .errors import PackError
+from .conditions import (
+    MAX_DAYS,
+    Catalogue,
+    Evaluator,
+    compile_condition,
+    referenced_questions,
+    suggest,
+)
+from .errors import UNSAFE_CHARS, PackError
 from .models import CATEGORY_IDS, Fact, PackFile, PackMeta
 from .pack import (
     CompiledBasis,
@@ -178,6 +188,7 @@ class _Builder:
             self._check_fact_values(entries, catalogue)
             self._check_citations(entries)
             self._check_fee_facts(entries)
+            self._check_numbers(entries)
         compiled = self._compile(entries, catalogue)
         if not checked:
             self._check_question_order(entries["questions"])
@@ -232,9 +243,16 @@ class _Builder:
         trees: list[tuple[Path, Any]] = []
         for file, data in files:
             try:
-                trees.append((file, _parse(self.cache, data)))
+                tree = _parse(self.cache, data)
             except YamlRefused as refused:
                 self.problem(f"{file}:{refused.line}", refused.message)
+                continue
+            for path, char in _control_characters(tree):
+                self.problem(f"{file}:{line_of(tree, path)}",
+                             f"{'.'.join(map(str, path)) or '(top)'}: {_named(char)} in the "
+                             "text; a rule pack's text may hold line breaks but no other "
+                             "control character (no ESC sequences, no bidi overrides)")
+            trees.append((file, tree))
         return trees
 
     def _expand(self, trees: list[tuple[Path, Any]]) -> None:
@@ -325,6 +343,32 @@ class _Builder:
                 if cite not in sources:
                     self.problem(entry.where(path),
                                  f"cites unknown source '{cite}'{suggest(cite, sorted(sources))}")
+
+    def _check_numbers(self, entries: dict[str, list[_Entry]]) -> None:
+        """Bounds and offsets the engine can use: a question's min and max finite (.nan
+        refused nothing, .inf everything), and a deadline's offsets within 100 years (one
+        of -999999999999 days overflowed the date, and the deadline silently vanished)."""
+        for entry in entries["questions"]:
+            question = entry.model
+            for key in ("min", "max"):
+                value = getattr(question, key)
+                if value is not None and not math.isfinite(value):
+                    self.problem(entry.where([key]), f"question '{question.id}': {key} must "
+                                                     "be a finite number")
+            if (question.min is not None and question.max is not None
+                    and question.min > question.max):
+                self.problem(entry.where(["min"]), f"question '{question.id}': min is "
+                                                   "greater than max")
+        for entry in entries["deadlines"]:
+            deadline = entry.model
+            limits = (("offset_days", MAX_DAYS, "days"), ("offset_years", MAX_DAYS // 365,
+                                                          "years"),
+                      ("warn_within_days", MAX_DAYS, "days"))
+            for key, limit, unit in limits:
+                value = getattr(deadline, key)
+                if value is not None and abs(value) > limit:
+                    self.problem(entry.where([key]), f"deadline '{deadline.id}': {key} must "
+                                                     f"be at most {limit:,} {unit} either way")
 
     def _check_fee_facts(self, entries: dict[str, list[_Entry]]) -> None:
         """Every fee names a fact that is a fee in usd."""
@@ -513,8 +557,7 @@ def validate_located(model: type[BaseModel], raw: Any, file: Path) -> Any:
             traps.add((line, trap))
             message = trap
         elif detail["type"] == "extra_forbidden":
-            message = "unknown key" + suggest(str(data_path[-1]) if data_path else "",
-                                              _format_keys(model))
+            message = "unknown key" + _key_hint(model, detail["loc"])
         problems.append(f"{file}:{line}: {dotted}: {message}")
     raise PackError(problems)
 
@@ -595,6 +638,55 @@ def _node_at(raw: Any, path: list[str | int]) -> Any:
     return node
 
 
+def _key_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+    """" (did you mean 'x'?)" for an unknown key: the closest key of the entry it is in
+    (a flag's keys for a key on a flag), else of the whole format; never the key itself,
+    which is known elsewhere in the format when it is refused here (``kind`` on a flag)."""
+    key = str(loc[-1]) if loc else ""
+    here = _keys_at(model, loc[:-1])
+    if here and key in _format_keys(model):  # right word, wrong place: say what fits here
+        return f" (a key elsewhere in the format, not here; here: {', '.join(sorted(here))})"
+    return suggest(key, sorted((here or set(_format_keys(model))) - {key}))
+
+
+def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> set[str]:
+    """The keys of the model(s) at a pydantic error location, followed from ``model`` field
+    by field (a list index into the list's items; a union member's name, which is not a
+    field, is passed over). Empty if the way is lost."""
+    kinds: list[Any] = [model]
+    for step in loc:
+        following = [found for kind in kinds for found in _step_into(kind, step)]
+        if following:
+            kinds = following
+        elif not isinstance(step, str):
+            return set()
+    return {key for kind in kinds if isinstance(kind, type) and issubclass(kind, BaseModel)
+            for key in kind.model_fields}
+
+
+def _step_into(kind: Any, step: Any) -> list[Any]:
+    """What ``step`` (a field name, an index or a key) leads to from ``kind``."""
+    found: list[Any] = []
+    for member in _members(kind):
+        if isinstance(member, type) and issubclass(member, BaseModel):
+            field = member.model_fields.get(step) if isinstance(step, str) else None
+            if field is not None:
+                found.append(field.annotation)
+        elif get_origin(member) in (list, tuple, dict) and get_args(member):
+            found.append(get_args(member)[-1] if get_origin(member) is dict
+                         else get_args(member)[0])
+    return found
+
+
+def _members(kind: Any) -> list[Any]:
+    """A type with unions and Annotated unwrapped into its members."""
+    origin = get_origin(kind)
+    if origin in (Union, UnionType) or origin is Annotated:
+        args = get_args(kind)[:1] if origin is Annotated else get_args(kind)
+        return [member for arg in args for member in _members(arg)]
+    return [kind]
+
+
 @lru_cache(maxsize=8)
 def _format_keys(model: type[BaseModel]) -> tuple[str, ...]:
     """Every key ``model``'s format knows (its fields and its nested models' fields, and
@@ -613,6 +705,35 @@ def _format_keys(model: type[BaseModel]) -> tuple[str, ...]:
         else:
             todo.extend(get_args(kind))
     return tuple(sorted(found))
+
+
+def _control_characters(tree: Any, path: tuple[str | int, ...] = ()
+                        ) -> Iterator[tuple[list[str | int], str]]:
+    """Where the pack's text (a value or a key, at any depth) holds a character that
+    :func:`~parole_screen.errors.printable` would escape, and the first such character:
+    written as a YAML escape (``"\\e[31m"``, ``"\\u202e"``) it gets past the YAML reader,
+    and would reach prompts, reports and terminals."""
+    if isinstance(tree, str):
+        found = UNSAFE_CHARS.search(tree.replace("\n", " "))
+        if found is not None:
+            yield list(path), found.group()
+    elif isinstance(tree, Mapping):
+        for key, value in tree.items():
+            yield from _control_characters(key, path)
+            yield from _control_characters(value, (*path, key))
+    elif isinstance(tree, list | tuple):
+        for index, value in enumerate(tree):
+            yield from _control_characters(value, (*path, index))
+
+
+_CONTROL_NAMES = {"\x1b": "ESC", "\x07": "BEL", "\x00": "NUL", "\x9b": "CSI", "\x9d": "OSC",
+                  "\r": "carriage return", "\t": "tab", "\x08": "backspace"}
+
+
+def _named(char: str) -> str:
+    """``the control character U+001B (ESC)``, or a bidi control's Unicode name."""
+    name = _CONTROL_NAMES.get(char) or unicodedata.name(char, "")
+    return f"the control character U+{ord(char):04X}" + (f" ({name})" if name else "")
 
 
 def _parse(cache: Path | None, data: bytes) -> Any:

@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 from pydantic import BaseModel
 
 from . import models
+from .files import home_folder, make_private_folders
 from .jsonbytes import dumps_plain, loads
 from .safeyaml import LocatedDict
 
@@ -300,11 +301,11 @@ def cache_folder() -> Path | None:
         if setting.lower() in _OFF or not folder.is_absolute():
             return None  # a relative folder would follow the working directory around
         return folder
-    base = os.environ.get("XDG_CACHE_HOME")
-    try:
-        return Path(base) / "parole-screen" if base else Path.home() / ".cache" / "parole-screen"
-    except RuntimeError:  # no home folder
-        return None
+    base = os.environ.get("XDG_CACHE_HOME", "")
+    if base and Path(base).is_absolute():  # a relative one is ignored, as the XDG spec says
+        return Path(base) / "parole-screen"
+    home = home_folder()  # an empty HOME is no home (it was "/": /.cache)
+    return None if home is None else home / ".cache" / "parole-screen"
 
 
 _OFF = frozenset({"", "0", "off", "no", "false", "none"})
@@ -332,7 +333,7 @@ def _write_private(folder: Path, entry: Path, payload: bytes) -> None:
 
     if len(payload) > _MAX_BYTES:
         raise _Uncacheable(entry)
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    make_private_folders(folder)  # ~/.cache too, if it is made here: 0700 whatever the umask
     if not _private(folder.stat()):
         return
     fd, name = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")  # mode 0600

@@ -3,6 +3,12 @@
 :func:`outline` decides what the report says and in which order; the renderers only
 format it. Text from the rule pack is escaped for every target (HTML entities, Markdown
 is written as plain lines, rich text is never parsed as markup).
+
+Every renderer takes the outline through :func:`safe_outline`, the one place where text
+from a pack or an answer is made safe to show: control characters (ESC sequences, C1,
+bidi overrides) are written as visible escapes, and a newline is kept only inside a line's
+own text, where each renderer keeps it inside its item (indented under a text bullet, a
+hard break in Markdown).
 """
 
 from __future__ import annotations
@@ -461,17 +467,65 @@ def _cites(line: Line, escape: Callable[[str], str] = str) -> str:
     return (" [" + "; ".join(map(escape, unique)) + "]") if unique else ""
 
 
-def render_markdown(result: Result, words: Glossary | None = None) -> str:
+def safe_outline(result: Result, words: Glossary | None = None
+                 ) -> tuple[str, list[Section]]:
+    """:func:`outline`, with everything in it that a pack or an answer wrote made safe for a
+    terminal, a text file or Markdown (see :func:`~parole_screen.errors.printable`): a
+    title, a citation or a link on one line, a line's text with its newlines (each renderer
+    keeps them inside the item)."""
     title, sections = outline(result, words)
+    return printable(title), [
+        Section(printable(section.title),
+                [Line(printable(line.text, newlines=True), line.style,
+                      tuple(map(printable, line.cite)),
+                      None if line.url is None else printable(line.url))
+                 for line in section.lines],
+                printable(section.intro, newlines=True))
+        for section in sections]
+
+
+def _continued(text: str, indent: str) -> str:
+    """A line's text with each line after its first indented under the first, so a newline
+    (from an answer, say) stays inside its item instead of starting a line of its own."""
+    return text.replace("\n", "\n" + indent) if "\n" in text else text
+
+
+def render_markdown(result: Result, words: Glossary | None = None) -> str:
+    title, sections = safe_outline(result, words)
     out = [f"# {_md(title)}", ""]
     for section in sections:
         out += [f"## {_md(section.title)}", ""]
         if section.intro:
-            out += [_md(section.intro), ""]
-        out += [f"- {_md(line.text)}{_cites(line, _md)}" + (f" <{line.url}>" if line.url else "")
-                for line in section.lines]
+            out += [_md_lines(section.intro), ""]
+        out += [f"- {_md_lines(line.text)}{_cites(line, _md)}"
+                + (f" <{line.url}>" if line.url else "") for line in section.lines]
         out.append("")
     return "\n".join(out)
+
+
+#: What would start a block of its own at the start of a line in a list item: a list
+#: marker, a heading or thematic-break underline, a fence, a table row, an ordered item.
+_MD_BLOCK_START = re.compile(r"^(?:[-+=~|]|\d+[.)])")
+
+
+def _md_lines(text: str) -> str:
+    """:func:`_md` for a text that may hold newlines: each line after the first becomes a
+    hard line break inside the same item, its leading spaces dropped (four would start
+    code) and a character that would open a block of its own escaped."""
+    if "\n" not in text:
+        return _md(text)
+    first, *rest = text.split("\n")
+    lines = [_md(first)]
+    for line in rest:
+        line = _md(line.strip())
+        if line:  # (a blank line would end the item)
+            lines.append(_MD_BLOCK_START.sub(_md_unblock, line))
+    return "\\\n  ".join(lines)
+
+
+def _md_unblock(found: re.Match[str]) -> str:
+    """``-`` as ``\\-``, ``12.`` as ``12\\.``: shown as written, opening nothing."""
+    return found.group()[:-1] + "\\" + found.group()[-1]
 
 
 def _md(text: str) -> str:
@@ -491,7 +545,7 @@ margin-top:1.6rem}li{margin:.2rem 0}.good{color:#05602b}.bad{color:#8a1c1c}.warn
 def render_html(result: Result, words: Glossary | None = None) -> str:
     from html import escape as esc  # here: html.entities costs every other format ~3 ms
 
-    title, sections = outline(result, words)
+    title, sections = safe_outline(result, words)
     out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
            f"<title>{esc(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
            f"<h1>{esc(title)}</h1>"]
@@ -505,7 +559,8 @@ def render_html(result: Result, words: Glossary | None = None) -> str:
             css = f' class="{line.style}"' if line.style else ""
             link = (f' <a href="{esc(line.url)}">{esc(line.url)}</a>'
                     if line.url and line.url.startswith(("https://", "http://")) else "")
-            out.append(f"<li{css}>{esc(line.text)}{cite}{link}</li>")
+            text = esc(line.text).replace("\n", "<br>")  # a line break stays in its item
+            out.append(f"<li{css}>{text}{cite}{link}</li>")
         out.append("</ul>")
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
@@ -513,14 +568,14 @@ def render_html(result: Result, words: Glossary | None = None) -> str:
 
 def render_plain(result: Result, words: Glossary | None = None) -> str:
     """Plain text with no colour and no box drawing: safe for screen readers and files."""
-    title, sections = outline(result, words)
+    title, sections = safe_outline(result, words)
     out = [title, "=" * len(title), ""]
     for section in sections:
         out += [section.title, "-" * len(section.title)]
         if section.intro:
             out.append(section.intro)
-        out += [f"* {line.text}{_cites(line)}" + (f" <{line.url}>" if line.url else "")
-                for line in section.lines]
+        out += [f"* {_continued(line.text, '  ')}{_cites(line)}"
+                + (f" <{line.url}>" if line.url else "") for line in section.lines]
         out.append("")
     return "\n".join(out)
 
@@ -533,7 +588,7 @@ def print_rich(result: Result, console: Any, words: Glossary | None = None) -> N
     """Print the report to a rich console, styling lines but never parsing pack text."""
     from rich.text import Text
 
-    title, sections = outline(result, words)
+    title, sections = safe_outline(result, words)
     console.print(Text(title, style="bold underline"))
     for section in sections:
         console.print()
@@ -542,7 +597,7 @@ def print_rich(result: Result, console: Any, words: Glossary | None = None) -> N
             console.print(Text(section.intro, style="dim"))
         for line in section.lines:
             text = Text("  * ")
-            text.append(line.text, style=_RICH_STYLES.get(line.style, ""))
+            text.append(_continued(line.text, "    "), style=_RICH_STYLES.get(line.style, ""))
             if line.cite:
                 text.append(_cites(line), style="dim")
             if line.url:

@@ -19,6 +19,9 @@ import yaml
 
 MAX_FILE_BYTES = 1024 * 1024
 MAX_DEPTH = 40
+#: Numbers of more digits than Python converts to text (its default limit) are refused.
+_HUGE = 10 ** 4300
+_HUGE_NUMBER = "a number of more than 4,300 digits"
 
 # The C parser is several times faster; fall back to the pure-Python one where libyaml is absent.
 _BaseLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -67,6 +70,21 @@ def _bool_word(node: yaml.Node) -> str | None:
 
 class _PackLoader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe loader that builds LocatedDicts and rejects duplicate keys."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        """A value YAML cannot build (an integer of more than 4,300 digits, a date such
+        as 2026-02-30) is refused at its line, not raised as a bare ValueError."""
+        line = node.start_mark.line + 1
+        try:
+            value = super().construct_object(node, deep=deep)
+        except ValueError as error:
+            if "integer string conversion" in str(error):
+                raise YamlRefused(line, _HUGE_NUMBER) from None
+            raise YamlRefused(line, f"cannot read the value: {error}") from None
+        # A hexadecimal or binary one converts, but could then never be written out.
+        if type(value) is int and not -_HUGE < value < _HUGE:
+            raise YamlRefused(line, _HUGE_NUMBER)
+        return value
 
 
 def _construct_mapping(loader: _PackLoader, node: yaml.MappingNode) -> Iterable[LocatedDict]:
@@ -125,6 +143,8 @@ def parse_yaml(text: str) -> Any:
         documents = list(yaml.load_all(text, Loader=_PackLoader))  # a SafeLoader subclass
     except YamlRefused:
         raise
+    except yaml.reader.ReaderError as error:
+        raise _unreadable_character(text, error) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None and hasattr(mark, "line") else 1
@@ -134,6 +154,18 @@ def parse_yaml(text: str) -> Any:
     if len(documents) > 1:
         raise YamlRefused(1, "a file must hold one YAML document, not several")
     return documents[0] if documents else None
+
+
+def _unreadable_character(text: str, error: yaml.reader.ReaderError) -> YamlRefused:
+    """A character YAML refuses (a raw BEL, NUL or C1 control), at its own line and column:
+    PyYAML's message spans two lines and counts from the start of the file."""
+    position = error.position if isinstance(error.position, int) else 0
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    found = error.character
+    code = found if isinstance(found, int) else ord(str(found)[:1] or "?")
+    return YamlRefused(line, f"column {column}: the control character U+{code:04X} is not "
+                             "allowed in a rule file; remove it")
 
 
 def read_yaml(path: Path) -> Any:

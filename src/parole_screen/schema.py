@@ -52,7 +52,9 @@ def _property(question: Question, pack: RulePack) -> dict[str, Any]:
     elif kind == "date":
         base["type"] = ["string", "null"]
         base["format"] = "date"
-        base["pattern"] = r"^\d{4}-\d{2}-\d{2}$"
+        # The years answers may hold (answers.MIN_YEAR to MAX_YEAR): a date the schema
+        # accepts is one the answers contract accepts.
+        base["pattern"] = r"^(19\d\d|2[01]\d\d|2200)-\d{2}-\d{2}$"
     elif kind in ("number", "money"):
         base.update(_number(question))
     elif kind == "country":

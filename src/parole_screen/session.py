@@ -8,18 +8,27 @@ overwritten, so a damaged session can still be repaired by hand.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from .answers import coerce_answers, split_record
 from .errors import AnswerError, ParoleScreenError, SessionError
-from .files import read_capped, read_json_record, write_atomic, write_private
+from .files import (
+    home_folder,
+    make_private_folders,
+    read_capped,
+    read_json_record,
+    write_atomic,
+    write_private,
+)
 from .interview import Interview
+from .jsonbytes import loads_text
 from .pack import RulePack
 
 SESSION_SCHEMA = "parole-screen/session@1"
@@ -28,10 +37,18 @@ MAX_SESSION_BYTES = 1024 * 1024
 
 
 def data_dir() -> Path:
-    """``$XDG_DATA_HOME/parole-screen`` (an absolute XDG_DATA_HOME only), else ~/.local/share."""
+    """``$XDG_DATA_HOME/parole-screen`` (an absolute XDG_DATA_HOME only), else
+    ~/.local/share/parole-screen (the home folder as :func:`~parole_screen.files.home_folder`
+    finds it: an empty ``HOME`` is not ``/``). Raises :class:`SessionError` when there is
+    no home folder to be found."""
     base = os.environ.get("XDG_DATA_HOME", "")
-    root = Path(base) if base and Path(base).is_absolute() else Path.home() / ".local" / "share"
-    return root / "parole-screen"
+    if base and Path(base).is_absolute():
+        return Path(base) / "parole-screen"
+    home = home_folder()
+    if home is None:
+        raise SessionError("no home folder to keep the interview in (HOME is empty or not a "
+                           "full path); set HOME or XDG_DATA_HOME, or give --session FILE")
+    return home / ".local" / "share" / "parole-screen"
 
 
 def default_session_path() -> Path:
@@ -152,14 +169,87 @@ def save_answers_file(path: Path, answers: Mapping[str, Any], *, force: bool = F
 def save_session(path: Path, session: Session) -> None:
     """Write the session atomically with mode 0600; a fresh folder is made private (0700)."""
     session.saved_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-    if not path.parent.exists():
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as error:
-            raise ParoleScreenError(f"{path}: cannot create the folder: {error.strerror}"
-                                    ) from None
+    _private_folder(path)
     data = json.dumps(session.to_json(), indent=2, ensure_ascii=False) + "\n"
     write_atomic(path, data.encode("utf-8"))
+
+
+def _private_folder(path: Path) -> None:
+    """Make the session's folder, and each missing one above it, private (0700)."""
+    try:
+        make_private_folders(path.parent)
+    except OSError as error:
+        raise ParoleScreenError(f"{path}: cannot create the folder: {error.strerror}",
+                                kind="unwritable") from None
+
+
+class SessionLockedError(SessionError):
+    """Another interview is using the saved interview at the path: a second one stops
+    before it reads or writes anything, so neither loses an answer."""
+
+    kind = "session_locked"
+
+    def __init__(self, path: Path, holder: str) -> None:
+        who = f" ({holder})" if holder else ""
+        super().__init__(f"{path}: another interview is using this saved interview{who}; "
+                         "finish or quit that one first, or use another --session FILE")
+        self.path = path
+        self.holder = holder
+
+
+LOCK_SUFFIX = ".lock"
+
+
+@contextlib.contextmanager
+def session_lock(path: Path) -> Iterator[None]:
+    """Hold the saved interview at ``path`` for this process while the block runs.
+
+    The lock is an advisory ``flock`` on ``.<name>.lock`` beside the session (not on the
+    session itself, which each save replaces). It ends with the process, however that
+    ends, so it is never stale; the file says who holds it (process, host, since when) for
+    the message a second interview prints (:class:`SessionLockedError`). Where the system
+    has no ``flock`` (Windows), nothing is locked.
+    """
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - not POSIX
+        yield
+        return
+    _private_folder(path)
+    lock = path.with_name(f".{path.name}{LOCK_SUFFIX}")
+    while True:
+        try:
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o600)
+        except OSError as error:
+            raise SessionError(f"{lock}: cannot lock the saved interview: {error.strerror}"
+                               ) from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            os.close(fd)
+            raise SessionLockedError(path, holder) from None
+        # The file we locked must still be the one at the path (a finished interview may
+        # have removed it meanwhile): else lock the new one.
+        try:
+            same = os.path.samestat(os.fstat(fd), lock.stat())
+        except OSError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    try:
+        since = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+        os.ftruncate(fd, 0)
+        host = os.uname().nodename if hasattr(os, "uname") else "this computer"
+        os.pwrite(fd, f"process {os.getpid()} on {host}, since {since}\n".encode(), 0)
+        yield
+    finally:
+        # Removed while still held: a process that opened it meanwhile sees that it is no
+        # longer the file at the path, and locks afresh.
+        with contextlib.suppress(OSError):
+            lock.unlink()
+        os.close(fd)
 
 
 def load_session(path: Path) -> Session:
@@ -179,12 +269,14 @@ def load_session(path: Path) -> Session:
     if len(data) > MAX_SESSION_BYTES:
         raise SessionError(damaged.format("larger than 1 MiB"))
     try:
-        raw = json.loads(data.decode("utf-8"))
+        raw = loads_text(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         raise SessionError(damaged.format(f"not UTF-8 text at byte {error.start}")) from None
     except json.JSONDecodeError as error:
         raise SessionError(damaged.format(
             f"invalid JSON at line {error.lineno}, column {error.colno}")) from None
+    except RecursionError:
+        raise SessionError(damaged.format("JSON nested too deeply")) from None
     if not isinstance(raw, Mapping) or raw.get("schema") != SESSION_SCHEMA:
         raise SessionError(f"{path}: not a parole-screen session file "
                            f"(expected schema '{SESSION_SCHEMA}'); it was left untouched")

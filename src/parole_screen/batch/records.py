@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from ..errors import AnswerError
 from ..files import MAX_ANSWERS_BYTES
-from ..jsonbytes import fast_loads
+from ..jsonbytes import fast_loads, loads_text, raw_decode
 
 #: One record (a JSONL line, an array element, a file in a folder) may not exceed what
 #: ``score`` accepts for one answers file.
@@ -60,7 +60,7 @@ def json_lines_hint(text: str, start: int = 0) -> str:
     at ``start`` is whole and on one line, and an object follows it on a later line; else
     '' (records pretty-printed one after another are not JSON lines)."""
     try:
-        _, end = json.JSONDecoder().raw_decode(text, start)
+        _, end = raw_decode(text, start)
     except (json.JSONDecodeError, RecursionError):
         return ""
     one_line = "\n" not in text[start:end]
@@ -92,7 +92,7 @@ def parse_record(payload: bytes | str) -> Any:
     else:
         text = payload
     try:
-        return json.loads(text)
+        return loads_text(text)
     except json.JSONDecodeError as error:
         where = (f"column {error.colno}" if error.lineno == 1
                  else f"line {error.lineno}, column {error.colno}")

@@ -15,8 +15,8 @@ from functools import lru_cache
 from itertools import chain
 from typing import Any, NamedTuple
 
-from ..errors import AnswerError
-from ..jsonbytes import dumps
+from ..errors import AnswerError, clipped
+from ..jsonbytes import dumps, whole_number_text
 from .records import Item, Rejected
 
 OUTPUT_FORMATS = ("jsonl", "csv", "json")
@@ -110,7 +110,7 @@ def record_id(record: Any) -> str | None:
             # writable in every format.
             return value.encode("utf-8", "backslashreplace").decode("utf-8")
         if isinstance(value, int) and not isinstance(value, bool):
-            return str(value)
+            return whole_number_text(value)
     return None
 
 
@@ -118,7 +118,7 @@ def position(item: Item, found_id: str | None) -> str:
     """How an error message names the record: ``line 12 (id R7)``, ``index 3, line 14``."""
     where = (f"index {item.element}, line {item.line}" if item.element is not None
              else f"line {item.line}")
-    return f"{where} (id {found_id})" if found_id is not None else where
+    return f"{where} (id {clipped(found_id)})" if found_id is not None else where
 
 
 class RowFormat:

@@ -4,13 +4,15 @@ import atexit
 import json
 import os
 import sys
-from typing import Annotated, NoReturn
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
 
 import typer
 
 from .batch import batch
 from .common import (
     EXIT_ERROR,
+    NARROW_COLUMNS,
     AsOfOption,
     ForceOption,
     ListFormat,
@@ -24,9 +26,12 @@ from .common import (
     handled,
     load_pack_for,
     make_console,
+    one_line,
     parse_as_of,
     report_format,
+    safe,
     state,
+    tolerant_streams,
     wants_plain,
 )
 from .interview import interview
@@ -68,6 +73,7 @@ def root(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = False,
 ) -> None:
     """Screen answers against U.S. immigration parole law. Not legal advice."""
+    tolerant_streams()
     ctx.obj = State(rules=rules, debug=debug, plain=plain)
 
 
@@ -86,8 +92,11 @@ def score(
     day = parse_as_of(as_of)
     report = report_format(fmt.value if fmt else None, out)
     with handled(ctx):
-        from parole_screen import AnswerError, read_json_record, screen_record
+        from parole_screen import AnswerError, check_output_path, read_json_record, screen_record
 
+        if out is not None and file != "-":  # refused before anything is read or written
+            check_output_path(out, force=force, inputs=[
+                ("the answers file this report is made from", Path(file))])
         label = "<stdin>" if file == "-" else file
         pack = load_pack_for(ctx)
         record = read_json_record(file, stdin=sys.stdin.buffer)
@@ -120,20 +129,36 @@ def questions(
             lines.append((str(number), question.id, question.type, choices, when, question.text))
         headers = ("#", "id", "type", "choices", "asked when", "question")
         if not sys.stdout.isatty():
-            # Tab-separated, unwrapped: made for grep, cut and spreadsheets.
+            # Tab-separated, unwrapped: made for grep, cut and spreadsheets. A tab or a
+            # newline in the pack's text is escaped, so one line stays one question.
             for line in (headers, *lines):
-                typer.echo("\t".join(line))
+                typer.echo("\t".join(map(one_line, line)))
             return
         from rich import box
         from rich.table import Table
 
         current = state(ctx)
+        console = make_console(current)
+        if console.width < NARROW_COLUMNS:
+            _question_blocks(console, lines)
+            return
         table = Table(box=None if wants_plain(current) else box.SIMPLE, show_lines=False)
         for column in headers:
             table.add_column(column, overflow="fold")
         for line in lines:
-            table.add_row(*line)
-        make_console(current).print(table)
+            table.add_row(*map(safe, line))
+        console.print(table)
+
+
+def _question_blocks(console: Any, lines: list[tuple[str, ...]]) -> None:
+    """The questions for a narrow terminal: six columns folded into it leave a character a
+    line, so one question a block instead, wrapped at words."""
+    for number, qid, kind, choices, when, text in lines:
+        console.print(safe(f"{number}. {text}"), markup=False)
+        for label, value in (("id", f"{qid} ({kind})"), ("choices", choices),
+                             ("asked when", when)):
+            if value:
+                console.print(safe(f"   {label}: {value}"), markup=False)
 
 
 @app.command()
@@ -168,7 +193,8 @@ def rules_check(
             raise typer.Exit(EXIT_ERROR) from None
         rules = sum(1 + len(b.requires) + len(b.strengthens) + len(b.weakens) + len(b.blocks)
                     for cat in pack.categories for b in cat.bases)
-        typer.echo(f"ok: {pack.meta.id} {pack.meta.version} (facts as of {pack.meta.as_of}): "
+        typer.echo(f"ok: {one_line(pack.meta.id)} {one_line(pack.meta.version)} "
+                   f"(facts as of {pack.meta.as_of}): "
                    f"{len(pack.questions)} questions, {rules} rules, {len(pack.flags)} flags, "
                    f"{len(pack.facts)} facts, {len(pack.sources)} sources")
 
@@ -195,20 +221,22 @@ def rules_test(
         outcomes = run_scenarios(pack, cases, explain=coverage)
         failed = [outcome for outcome in outcomes if not outcome.passed]
         for outcome in outcomes:
+            # Scenario names and failures quote the pack's files: one line each, escaped.
             if outcome.passed and verbose:
-                typer.echo(f"PASS {outcome.name}")
+                typer.echo(f"PASS {one_line(outcome.name)}")
             elif not outcome.passed:
-                typer.echo(f"FAIL {outcome.name} ({outcome.where})")
+                typer.echo(f"FAIL {one_line(outcome.name)} ({one_line(outcome.where)})")
                 for failure in outcome.failures:
-                    typer.echo(f"     {failure}")
+                    typer.echo(f"     {one_line(failure)}")
         typer.echo(f"{len(outcomes) - len(failed)} passed, {len(failed)} failed")
         short = False
         if coverage:
             report = measure(pack, outcomes)
             for kind in ("rules", "flags", "questions", "choices"):
                 missing = report.uncovered(kind)
-                typer.echo(f"coverage {kind}: {report.percent(kind):.1f}%"
-                           + (f" (not exercised: {', '.join(missing)})" if missing else ""))
+                typer.echo(one_line(f"coverage {kind}: {report.percent(kind):.1f}%"
+                                    + (f" (not exercised: {', '.join(missing)})" if missing
+                                       else "")))
             short = bool(report.uncovered("rules") or report.uncovered("flags"))
         if failed or short:
             raise typer.Exit(EXIT_ERROR)
@@ -243,8 +271,9 @@ def rules_facts(
         for column in ("id", "value", "from", "source", "confidence"):
             table.add_column(column, overflow="fold")
         for row in rows:
-            table.add_row(row["id"], row["shown"], row["effective_from"] or "-",
-                          row["source"] or "-", row["confidence"] or "-")
+            table.add_row(*(safe(str(cell)) for cell in (
+                row["id"], row["shown"], row["effective_from"] or "-", row["source"] or "-",
+                row["confidence"] or "-")))
         make_console(current).print(table)
 
 

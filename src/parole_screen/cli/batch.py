@@ -23,6 +23,7 @@ from .common import (
     handled,
     load_pack_for,
     make_console,
+    one_line,
     parse_as_of,
 )
 
@@ -200,14 +201,18 @@ def _summary(current: State, stats: "BatchStats", pack: "RulePack", baseline: "R
     from rich.text import Text
 
     console = make_console(current, stderr=True)
-    console.print(Text(stats.headline(pack, day, baseline), style="bold"), soft_wrap=True)
+    # The headline names the packs (and --compare-rules' folder); counts are keyed by ids
+    # from the packs: all of it is shown escaped, one line each.
+    console.print(Text(one_line(stats.headline(pack, day, baseline)), style="bold"),
+                  soft_wrap=True)
     lines = stats.summary(pack, baseline)
     width = max(len(label) for label, _ in lines) + 1
     for label, counts in lines:
         line = Text(f"  {label + ':':<{width}} ", style="bold")
-        line.append(", ".join(f"{key} {count:,}" for key, count in counts.items()) or "none")
+        line.append(one_line(", ".join(f"{key} {count:,}" for key, count in counts.items()))
+                    or "none")
         console.print(line, soft_wrap=True)
     if stats.stopped_early:
         console.print("stopped at the first rejected record (--fail-fast)", soft_wrap=True)
     if out is not None:
-        console.print(f"rows written to {out}", soft_wrap=True)
+        console.print(Text(f"rows written to {one_line(str(out))}"), soft_wrap=True)

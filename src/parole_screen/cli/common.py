@@ -6,9 +6,12 @@ Only ``typer`` is imported at module level; the library is imported inside funct
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import errno
 import os
 import re
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +31,8 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_REJECTED = 3
 EXIT_INTERRUPTED = 130
+#: Below this width a table is folded beyond reading: lists are printed instead.
+NARROW_COLUMNS = 60
 REPORT_SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown",
                    ".html": "html", ".htm": "html", ".txt": "text"}
 
@@ -71,6 +76,48 @@ class State(NamedTuple):
     plain: bool = False
 
 
+#: What a character the terminal's encoding lacks is written as (see tolerant_streams):
+#: the typographic marks the pack's text uses, in ASCII.
+_ASCII_FALLBACK = {"\u2022": "*", "\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
+                   "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u00a0": " ",
+                   "\u2192": "->", "\u2265": ">=", "\u2264": "<=", "\u00a7": "sec.",
+                   "\u00d7": "x", "\u2212": "-"}
+FALLBACK_ERRORS = "parole-screen-fallback"
+
+
+def _fallback(error: UnicodeError) -> tuple[str, int]:
+    """A codec error handler: each character the encoding lacks as its ASCII look-alike,
+    else its letter without accents, else as a visible escape (``\\u2022``)."""
+    import unicodedata
+
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    shown = []
+    for char in error.object[error.start:error.end]:
+        plain = unicodedata.normalize("NFKD", char).encode("ascii", "ignore").decode()
+        shown.append(_ASCII_FALLBACK.get(char) or plain or char.encode(
+            "ascii", "backslashreplace").decode())
+    return "".join(shown), error.end
+
+
+def tolerant_streams() -> None:
+    """Make stdout and stderr write what their encoding lacks (see :func:`_fallback`)
+    instead of failing: under ``LC_ALL=en_US.ISO-8859-1`` or KOI8-R a "•" in a fee's text
+    raised UnicodeEncodeError, and no report was printed at all. UTF-8 streams are left
+    as they are."""
+    import codecs
+
+    try:
+        codecs.lookup_error(FALLBACK_ERRORS)
+    except LookupError:
+        codecs.register_error(FALLBACK_ERRORS, _fallback)
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+        if encoding not in ("utf-8", "utf8") and hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError):  # a detached or closed stream
+                stream.reconfigure(errors=FALLBACK_ERRORS)
+
+
 def state(ctx: typer.Context) -> State:
     root = ctx.find_root()
     return root.obj if isinstance(root.obj, State) else State()
@@ -102,6 +149,7 @@ def handled(ctx: typer.Context) -> Iterator[State]:
     current = state(ctx)
     try:
         yield current
+        sys.stdout.flush()  # a full disk (`> /dev/full`) is found here at the latest
     except (typer.Exit, typer.Abort, typer.TyperException):
         raise  # Typer's own: usage errors keep their exit code 2
     except ParoleScreenError as error:
@@ -122,8 +170,38 @@ def handled(ctx: typer.Context) -> Iterator[State]:
     except Exception as error:
         if current.debug:
             raise
+        if isinstance(error, OSError):  # one the library did not name: a standard stream's
+            raise fail(stream_problem(error)) from None
         raise fail(f"internal error ({type(error).__name__}: {error}); "
                    "run with --debug for the traceback") from None
+
+
+#: Errors only a write gives: an OSError with one of these is the output's.
+_WRITE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+def stream_problem(error: OSError) -> str:
+    """One line for an OSError the library did not name: the library names every file it
+    opens, so one without a file name is a standard stream's (a report to stdout on a
+    full disk, say). What stdout still holds is dropped, so leaving does not fail again
+    with a second message."""
+    reason = error.strerror or type(error).__name__
+    if error.filename is not None:
+        return f"{error.filename}: {reason}"
+    if error.errno in _WRITE_ERRNOS or not _flushes(sys.stdout):
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        return f"<stdout>: cannot write the output: {reason}"
+    return f"<stdin>: cannot read the input: {reason}"
+
+
+def _flushes(stream: Any) -> bool:
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        return False
+    return True
 
 
 def load_pack_for(ctx: typer.Context, directory: str | Path | None = None) -> RulePack:
@@ -145,6 +223,41 @@ def parse_as_of(value: str | None) -> dt.date:
     except ValueError:
         raise typer.BadParameter(f"'{value}' is not a real calendar date",
                                  param_hint="--as-of") from None
+
+
+def safe(text: str) -> str:
+    """Text from a pack, an answer or a path, as a terminal may show it: every control
+    character escaped (:func:`parole_screen.printable`), newlines kept."""
+    from parole_screen import printable
+
+    return printable(text, newlines=True)
+
+
+def one_line(text: str, limit: int | None = None) -> str:
+    """A name from the input (a path, an id) for a message line: every control character,
+    newlines too, escaped (:func:`parole_screen.printable`); cut short past ``limit``
+    characters, if given (a key of a megabyte is not echoed whole)."""
+    from parole_screen import printable
+
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}... ({len(text):,} characters)"
+    return printable(text)
+
+
+def shell_join(parts: list[str]) -> str:
+    """A command to copy and paste: ``shlex.join``, but a part holding a newline or another
+    control character is quoted as ``$'...'`` (bash, zsh) with it escaped, so the command
+    stays on one line and still names the same file."""
+    from parole_screen import printable
+
+    quoted = []
+    for part in parts:
+        if printable(part) == part:
+            quoted.append(shlex.quote(part))
+            continue
+        chars = ("\\" + char if char in "\\'" else printable(char) for char in part)
+        quoted.append("$'" + "".join(chars) + "'")
+    return " ".join(quoted)
 
 
 def wants_plain(current: State, stream: Any = None) -> bool:
@@ -192,7 +305,7 @@ def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path 
     words = glossary(pack) if pack is not None else None
     if out is not None:
         write_private(out, render(result, fmt, words), force=force)
-        typer.echo(f"report saved to {out}", err=True)
+        typer.echo(f"report saved to {one_line(str(out))}", err=True)
         return
     if fmt == "text" and sys.stdout.isatty():
         print_rich(result, make_console(current), words)  # colourless under --plain/NO_COLOR

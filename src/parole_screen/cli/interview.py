@@ -5,8 +5,8 @@ Everything the interview says goes to stderr, so stdout carries only the report 
 in :mod:`parole_screen.interview`; this module only shows questions, reads lines and saves.
 """
 
+import contextlib
 import datetime as dt
-import shlex
 import signal
 import sys
 import threading
@@ -23,6 +23,7 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
+    NARROW_COLUMNS,
     AsOfOption,
     ForceOption,
     ReportFormatOption,
@@ -33,13 +34,17 @@ from .common import (
     handled,
     load_pack_for,
     make_console,
+    one_line,
     parse_as_of,
     report_format,
+    safe,
+    shell_join,
     wants_plain,
 )
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.text import Text
 
     from parole_screen import Interview, InterviewStart, Question, RulePack, Step
 
@@ -88,7 +93,7 @@ class _Options(NamedTuple):
             parts.append("--force")
         if self.keep_session:
             parts.append("--keep-session")
-        return shlex.join(parts)
+        return shell_join(parts)
 
 
 def interview(
@@ -141,35 +146,49 @@ def interview(
     fixed_day = parse_as_of(as_of) if as_of else None
     report_format(fmt.value if fmt else None, out)  # an unknown --out extension fails now
     with handled(ctx) as current:
-        from parole_screen import SessionExistsError, begin_interview, default_session_path
+        from parole_screen import default_session_path, session_lock
 
-        _check_usage(resume=resume, answers=answers, outputs=(out, save_answers), force=force)
         path = session or default_session_path()
+        _check_usage(resume=resume, answers=answers, outputs=(out, save_answers), force=force,
+                     session=path)
         options = _Options(current, path, session is None, "en",
                            report_lang.value if report_lang else None,
                            fmt.value if fmt else None, out, force, save_answers, keep_session)
         pack = load_pack_for(ctx)
-        ui = _Ui(make_console(current, stderr=True), wants_plain(current, sys.stderr))
-        try:
-            # --no-input never saves, so a saved interview is neither continued nor refused.
-            start = begin_interview(pack, path, resume=resume, new=new or no_input,
-                                    answers_file=answers, as_of=fixed_day)
-        except SessionExistsError as error:
-            raise fail(f"{error}; continue it with `{options.resume_command()}`, or start "
-                       "over with --new") from None
-        options = options._replace(lang=(lang.value if lang else None) or start.lang or "en")
-        _language_notices(ui, options.lang, options.report_lang)
-        _restore_notices(ui, start)
-        state = start.interview
-        if no_input:
-            missing = state.missing()
-            if missing:
-                raise fail("not every needed answer is known; missing, in order: "
-                           + ", ".join(missing))
-        else:
-            _ask(ui, pack, start, options)
-        _finish(ctx, pack, state, start.as_of, options,
-                remove_session=not (no_input or keep_session))
+        # One interview at a time on a saved interview: a second one stops here, before it
+        # reads or writes a thing (--no-input never saves, so it takes no lock).
+        with contextlib.nullcontext() if no_input else session_lock(path):
+            _run(ctx, current, pack, options, resume=resume, new=new, no_input=no_input,
+                 answers=answers, fixed_day=fixed_day, lang=lang.value if lang else None)
+
+
+def _run(ctx: typer.Context, current: State, pack: "RulePack", options: _Options, *,
+         resume: bool, new: bool, no_input: bool, answers: str | None,
+         fixed_day: dt.date | None, lang: str | None) -> None:
+    """Begin (or continue) the interview, ask, and finish with the report."""
+    from parole_screen import SessionExistsError, begin_interview
+
+    ui = _Ui(make_console(current, stderr=True), wants_plain(current, sys.stderr))
+    try:
+        # --no-input never saves, so a saved interview is neither continued nor refused.
+        start = begin_interview(pack, options.session, resume=resume, new=new or no_input,
+                                answers_file=answers, as_of=fixed_day)
+    except SessionExistsError as error:
+        raise fail(f"{error}; continue it with `{options.resume_command()}`, or start "
+                   "over with --new") from None
+    options = options._replace(lang=lang or start.lang or "en")
+    _language_notices(ui, options.lang, options.report_lang)
+    _restore_notices(ui, start)
+    state = start.interview
+    if no_input:
+        missing = state.missing()
+        if missing:
+            raise fail("not every needed answer is known; missing, in order: "
+                       + ", ".join(missing))
+    else:
+        _ask(ui, pack, start, options)
+    _finish(ctx, pack, state, start.as_of, options,
+            remove_session=not (no_input or options.keep_session))
 
 
 def _session_argument(resume: bool, resume_file: Path | None,
@@ -191,7 +210,7 @@ def _session_argument(resume: bool, resume_file: Path | None,
 
 
 def _check_usage(*, resume: bool, answers: str | None, outputs: tuple[Path | None, ...],
-                 force: bool) -> None:
+                 force: bool, session: Path) -> None:
     """Refuse option combinations that cannot work, before a single question is asked."""
     from parole_screen import check_output_path
 
@@ -200,9 +219,14 @@ def _check_usage(*, resume: bool, answers: str | None, outputs: tuple[Path | Non
                    EXIT_USAGE)
     if answers == "-":
         raise fail("--answers needs a file: stdin carries the typed answers", EXIT_USAGE)
-    for path in outputs:
-        if path is not None:
-            check_output_path(path, force=force)
+    given = [path for path in outputs if path is not None]
+    if len(given) == 2 and given[0].absolute() == given[1].absolute():
+        raise fail(f"--out and --save-answers name the same file, {given[0]}", EXIT_USAGE)
+    inputs = [("the saved interview", session)]
+    if answers is not None:
+        inputs.append(("the answers file the interview starts from", Path(answers)))
+    for path in given:
+        check_output_path(path, force=force, inputs=inputs)
 
 
 def _ask(ui: "_Ui", pack: "RulePack", start: "InterviewStart", options: _Options) -> None:
@@ -234,7 +258,7 @@ def _restore_notices(ui: "_Ui", start: "InterviewStart") -> None:
                   "kept and any new questions will be asked.")
     if start.dropped:
         ui.notice("note: these saved answers no longer fit the rules and will be asked again: "
-                  + ", ".join(start.dropped))
+                  + ", ".join(one_line(qid, 100) for qid in start.dropped))
 
 
 class _Store:
@@ -302,7 +326,7 @@ def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None
         pending = state.pending()
         where = f" (next question: {pending.id})" if pending else ""
         ui.error(f"error: the input ended before the interview was finished{where}. "
-                 f"Answers so far are saved in {store.path}; to continue, run: "
+                 f"Answers so far are saved in {one_line(str(store.path))}; to continue, run: "
                  f"{store.options.resume_command()}")
         raise typer.Exit(EXIT_ERROR)
 
@@ -316,12 +340,12 @@ def _finish(ctx: typer.Context, pack: "RulePack", state: "Interview", day: dt.da
     result = screen(pack, answers, day)
     if options.save_answers is not None:
         save_answers_file(options.save_answers, answers, force=options.force)
-        typer.echo(f"answers saved to {options.save_answers}", err=True)
+        typer.echo(f"answers saved to {one_line(str(options.save_answers))}", err=True)
     emit_report(ctx, result, report_format(options.fmt, options.out), options.out,
                  options.force, pack)
     if remove_session and options.session.exists():
         options.session.unlink()
-        typer.echo(f"The saved interview at {options.session} was deleted "
+        typer.echo(f"The saved interview at {one_line(str(options.session))} was deleted "
                    "(use --keep-session to keep it).", err=True)
 
 
@@ -337,10 +361,21 @@ class _Ui:
             stdin.reconfigure(errors="replace")  # a bad byte is a bad answer, not a crash
 
     def say(self, text: str = "", style: str = "", *, wrap: bool = True) -> None:
+        """Print a line. Everything the interview shows passes here or through
+        :meth:`cell`: pack text (questions, choices), answers (from a file, a session or
+        typed) and paths, so a control character or ESC sequence in any of them is shown
+        escaped, never acted on (newlines stay, inside their question or answer)."""
         from rich.text import Text
 
-        self.console.print(Text(text, style="" if self.plain else style), soft_wrap=not wrap
-                           or self.plain)
+        self.console.print(Text(safe(text), style="" if self.plain else style),
+                           soft_wrap=not wrap or self.plain)
+
+    @staticmethod
+    def cell(text: str) -> "Text":
+        """A table cell, made safe as :meth:`say` makes a line."""
+        from rich.text import Text
+
+        return Text(safe(text))
 
     def newline(self) -> None:
         self.console.print()
@@ -370,7 +405,7 @@ class _Ui:
             self.say(f"Continuing your saved interview: {count} answer"
                      f"{'' if count == 1 else 's'} so far.")
         self.say(COMMANDS_HELP)
-        self.say(f"Your answers are saved after every question in {path} "
+        self.say(f"Your answers are saved after every question in {one_line(str(path))} "
                  "(a private file only you can read).", "dim")
 
     def question(self, state: "Interview", question: "Question") -> None:
@@ -395,21 +430,21 @@ class _Ui:
         self.newline()
         self.say("Review your answers" if state.final_review else "Your answers so far",
                  "bold")
-        if self.plain:
+        if self.plain or self.console.width < NARROW_COLUMNS:
+            # (In a narrow terminal a table would cut each answer to a few letters.)
             for item in items:
                 self.say(f"{item.number}. {item.question.text}")
                 self.say(f"   {item.shown}")
         else:
             from rich import box
             from rich.table import Table
-            from rich.text import Text
-
             table = Table(box=box.SIMPLE_HEAD, show_edge=False)
             table.add_column("#", justify="right")
-            table.add_column("question")
-            table.add_column("answer", style="green")
+            table.add_column("question", overflow="fold")
+            table.add_column("answer", style="green", overflow="fold")
             for item in items:
-                table.add_row(str(item.number), Text(item.question.text), Text(item.shown))
+                table.add_row(str(item.number), self.cell(item.question.text),
+                              self.cell(item.shown))
             self.console.print(table)
         if not items:
             self.say("(no answers yet)")
@@ -435,7 +470,7 @@ class _Ui:
         return line
 
     def paused(self, store: "_Store", what: str, *, stopping: bool = True) -> None:
-        self.say(f"{what} Your answers are saved in {store.path}.", "bold")
+        self.say(f"{what} Your answers are saved in {one_line(str(store.path))}.", "bold")
         if stopping:
             self.say("To continue later, run:")
             self.say(f"  {store.options.resume_command()}", "bold", wrap=False)

@@ -23,7 +23,7 @@ from ..answers import (
     split_record,
 )
 from ..columns import AnswerColumns
-from ..errors import AnswerError
+from ..errors import AnswerError, clipped
 from ..jsonbytes import loads
 from ..models import ITEM_KINDS
 from ..pack import RulePack
@@ -100,7 +100,7 @@ def screen_record(pack: RulePack, record: Any, as_of: dt.date | None = None, *,
     try:
         return screen(pack, answers, as_of, record_id=record_id, explain=explain)
     except AnswerError as error:
-        raise error.located(record=f"record {record_id}" if record_id else None) from None
+        raise error.located(record=f"record {clipped(record_id)}" if record_id else None) from None
 
 
 def screen_many(pack: RulePack, records: Iterable[Any], as_of: dt.date | None = None
@@ -156,7 +156,7 @@ def score_chunk(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
     for index, problem in rejected.items():
         record_id = ids[index]
         errors[places[index]] = problem.located(
-            record=f"record {record_id}" if record_id else None)
+            record=f"record {clipped(record_id)}" if record_id else None)
     if rejected:
         places = [place for index, place in enumerate(places) if index not in rejected]
         ids = [record_id for index, record_id in enumerate(ids) if index not in rejected]
