@@ -26,7 +26,7 @@ PUBLIC = [
     "scenario_coverage", "screen", "screen_many", "screen_record", "split_record",
     "write_private", "ROW_SCHEMA", "RowError", "expand_row", "text_catalog",
     "BatchOptions", "BatchStats", "InputSource", "output_file", "output_format_for",
-    "resolve_inputs", "run_batch", "printable",
+    "resolve_inputs", "run_batch", "printable", "change_sentences",
 ]
 
 

@@ -75,6 +75,7 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
         save_answers_file,
         save_session,
     )
+    from .what_if_text import change_sentences
 
 # public name -> "module" (same name there) or "module:name"
 _EXPORTS = {
@@ -135,6 +136,7 @@ _EXPORTS = {
     "load_session": "session",
     "save_answers_file": "session",
     "save_session": "session",
+    "change_sentences": "what_if_text",
 }
 
 __all__ = [
@@ -166,6 +168,7 @@ __all__ = [
     "answer_hint",
     "answers_schema",
     "begin_interview",
+    "change_sentences",
     "check_output_path",
     "choice_number",
     "coerce_answers",

@@ -247,7 +247,7 @@ def _score_chunk(pack: RulePack, typed: TypedColumns, ids: Sequence[str | None],
     if originals is not None:
         changes = what_would_change(
             compiled, columns, asked.asked, originals, scored.bands,
-            lambda values, count: _bands(pack, compiled, TypedColumns(values, {}), count, as_of))
+            lambda variants, count: _bands(pack, compiled, variants, count, as_of))
     categories = [category_json(weighing, writer, frame)
                   for weighing, frame in zip(weighings, writer.category_frames, strict=True)]
     cites = list(map(or_, cites, flags.cites))

@@ -36,12 +36,12 @@ from functools import lru_cache
 from itertools import chain, compress
 from typing import Any, NamedTuple
 
-from ..answers import MAX_YEAR, MIN_YEAR, to_json_value
+from ..answers import MAX_YEAR, MIN_YEAR, TypedColumns, to_json_value
 from ..columns import AnswerColumns, positions
-from ..conditions import leaf_tests
+from ..conditions import Condition, leaf_tests
 from ..jsonbytes import dumps
 from ..pack import RulePack
-from .compiled import CompiledPack
+from .compiled import Basis, CompiledPack
 
 #: Entries kept per category: a handful, the best first.
 MAX_PER_CATEGORY = 5
@@ -57,7 +57,7 @@ _FAR = 10**9  # the engine's stand-in for an open end of a range of days (condit
 _RANGED = frozenset({"date", "number", "money"})
 
 Bound = tuple[Any, bool] | None  # (value, inclusive), or None: open
-Score = Callable[[dict[str, list[Any]], int], Mapping[str, list[str]]]
+Score = Callable[[TypedColumns, int], Mapping[str, list[str]]]
 
 
 class Alternative(NamedTuple):
@@ -74,6 +74,10 @@ class CategoryPlan(NamedTuple):
     id: str
     reads: frozenset[str]  # questions tried as answers
     documents: Mapping[str, frozenset[str]]  # documents question -> documents its rules read
+    # The questions that can make a basis apply: read by a basis's "applies when", or by an
+    # "asked when" (an answer can drop others). Where no basis applies, the category is
+    # ``not_indicated`` whatever the other questions say, so only these are tried there.
+    steering: frozenset[str]
 
 
 class Plan(NamedTuple):
@@ -107,11 +111,14 @@ def plan(compiled: CompiledPack) -> Plan:
     for condition in conditions:
         for qid, op, operand in leaf_tests(condition):
             tests.setdefault(qid, set()).add((op, _frozen(operand)))
+    asked_reads = {qid for entry in pack.questions if entry.asked_when
+                   for qid, _, _ in leaf_tests(entry.asked_when)}
     categories = []
     for category in compiled.categories:
         reads: set[str] = set()
         documents: dict[str, set[str]] = {}
-        for condition in chain.from_iterable(basis.slots for basis in category.bases):
+        for condition in chain.from_iterable(_band_conditions(basis)
+                                             for basis in category.bases):
             for qid, op, operand in leaf_tests(condition):
                 if qid in documents_questions:
                     if op in ("contains", "contains_any"):
@@ -119,8 +126,11 @@ def plan(compiled: CompiledPack) -> Plan:
                             operand if op == "contains_any" else [operand])
                 elif questions[qid].type != "text":
                     reads.add(qid)
+        steering = asked_reads.union(*({qid for qid, _, _ in leaf_tests(basis.applies)}
+                                       for basis in category.bases))
         categories.append(CategoryPlan(category.id, frozenset(reads),
-                                       {qid: frozenset(found) for qid, found in documents.items()}))
+                                       {qid: frozenset(found) for qid, found in documents.items()},
+                                       frozenset(steering)))
     tried = set().union(*(category.reads for category in categories))
     choice_order = {qid: [choice.value for choice in questions[qid].choices]
                     for qid in documents_questions}
@@ -137,6 +147,13 @@ def plan(compiled: CompiledPack) -> Plan:
                                   if choice.exclusive)
                    for qid, question in questions.items() if question.type == "multi_choice"},
         tests={qid: tuple(sorted(found, key=repr)) for qid, found in tests.items()})
+
+
+def _band_conditions(basis: Basis) -> list[Condition]:
+    """The conditions a basis's band reads: whether it applies, and its rules. (Evidence
+    lines say only what to gather: no answer they read moves a band.)"""
+    return [basis.applies, *(factor.condition for factor in chain(
+        basis.requires, basis.strengthens, basis.weakens, basis.blocks))]
 
 
 def _frozen(operand: Any) -> Any:
@@ -299,27 +316,41 @@ def what_would_change(compiled: CompiledPack, columns: AnswerColumns, asked: Map
 
     ``columns`` are the chunk's answers as scored (the answers not asked dropped), ``asked``
     the mask of records each question is asked of, ``bands`` each category's bands, and
-    ``score(values, n)`` the engine deciding ``n`` records given as typed columns, returning
+    ``score(typed, n)`` the engine deciding ``n`` records given as typed columns, returning
     their bands.
     """
     the_plan = plan(compiled)
     tables = alternatives(compiled, columns.ctx.as_of)
     n = columns.n
     variants = _Variants(n)
-    # By category: the records it is not strong for (only they are looked at).
-    open_masks = {category.id: int.from_bytes(bytes(band != "strong"
-                                                    for band in bands[category.id]), "little")
-                  for category in the_plan.categories}
+    # By category: the records it is not strong for (only they are looked at), and of those
+    # the ones where some basis applies or may (elsewhere only a question that steers the
+    # category can move it: see CategoryPlan.steering).
+    open_masks: dict[str, int] = {}
+    live_masks: dict[str, int] = {}
+    for category, compiled_category in zip(the_plan.categories, compiled.categories,
+                                           strict=True):
+        open_masks[category.id] = int.from_bytes(
+            bytes(band != "strong" for band in bands[category.id]), "little")
+        closed = columns.full
+        for basis in compiled_category.bases:
+            closed &= basis.applies.masks(columns)[1]
+        live_masks[category.id] = open_masks[category.id] & ~closed
+
+    def wanted(qid: str, categories: Iterable[CategoryPlan]) -> int:
+        return _union((open_masks if qid in category.steering else live_masks)[category.id]
+                      for category in categories)
+
     for qid in the_plan.questions:
-        wanted = _union(open_masks[category.id] for category in the_plan.categories
-                        if qid in category.reads)
-        variants.answers(qid, tables[qid], positions(wanted & asked.get(qid, 0)
+        mask = wanted(qid, [category for category in the_plan.categories
+                            if qid in category.reads])
+        variants.answers(qid, tables[qid], positions(mask & asked.get(qid, 0)
                                                      & ~columns.known(qid), n))
     for qid, documents in the_plan.documents.items():
-        wanted = _union(open_masks[category.id] for category in the_plan.categories
-                        if category.documents.get(qid))
+        mask = wanted(qid, [category for category in the_plan.categories
+                            if category.documents.get(qid)])
         variants.documents(qid, documents, the_plan.exclusive.get(qid, frozenset()),
-                           originals.column(qid), positions(wanted & asked.get(qid, 0), n))
+                           originals.column(qid), positions(mask & asked.get(qid, 0), n))
     if not variants.records:
         return [b"[]"] * n
     variant_bands = _score_variants(compiled.pack, originals, variants.records,
@@ -385,10 +416,38 @@ def _score_variants(pack: RulePack, originals: Originals, records: list[int],
     qids = [entry.question.id for entry in pack.questions]
     for first in range(0, len(records), VARIANT_CHUNK):
         picked = records[first:first + VARIANT_CHUNK]
-        values = {qid: list(map(originals.column(qid).__getitem__, picked)) for qid in qids}
+        # Coded columns stay coded (one byte a variant): coding them again is most of what
+        # the variants would cost besides deciding them.
+        values: dict[str, list[Any]] = {}
+        coded: dict[str, tuple[bytearray, list[Any], dict[Any, int]]] = {}
+        for qid in qids:
+            column_codes = originals.coded.get(qid)
+            if column_codes is None:
+                values[qid] = list(map(originals.column(qid).__getitem__, picked))
+            else:
+                codes, code_values = column_codes
+                coded[qid] = (bytearray(map(codes.__getitem__, picked)), code_values, {})
         for place, (qid, value) in enumerate(overrides[first:first + VARIANT_CHUNK]):
-            values[qid][place] = value
-        for category, column in score(values, len(picked)).items():
+            if qid in values:
+                values[qid][place] = value
+                continue
+            variant_codes, code_values, index = coded[qid]
+            if not index:
+                index.update((known, code) for code, known in enumerate(code_values))
+            code = index.get(value)
+            if code is None:
+                if len(code_values) == 256:  # no code left: the column goes uncoded
+                    values[qid] = list(map(code_values.__getitem__, variant_codes))
+                    values[qid][place] = value
+                    del coded[qid]
+                    continue
+                code = index[value] = len(code_values)
+                code_values = [*code_values, value]  # the original's list is shared
+                coded[qid] = (variant_codes, code_values, index)
+            variant_codes[place] = code
+        typed = TypedColumns(values, {qid: (bytes(codes), code_values)
+                                      for qid, (codes, code_values, _) in coded.items()})
+        for category, column in score(typed, len(picked)).items():
             found.setdefault(category, []).extend(column)
     return found
 
