@@ -1,18 +1,24 @@
 """What would change the result: the answers and documents that would lift a category's band.
 
 For each record and each category not banded ``strong``, the engine tries the alternatives:
-every question the category's rules read that the record is asked and has not answered gets
-each answer it could take, and every document the category's rules look for (in the pack's
-documents question, the multi-choice question its evidence lines read) that the record does
-not hold is added to those it holds. Each such variant of the record is scored by the engine
-itself: the variants of a chunk are one more chunk, scored through the same
-``_score_chunk`` as every record, without documents. So the band shown is, by construction,
-the band the engine gives with that answer; nothing here weighs a rule.
+every question the category's band reads (whether a basis applies, and its rules) that the
+record is asked and has not answered gets each answer it could take, and every document
+those rules look for (in the pack's documents question: the multi-choice question its
+evidence lines read) that the record does not hold is added to those it holds. Each such
+variant of the record is decided by the engine itself: the variants of a chunk are one more
+chunk, decided by the same step (``scoring._decide``) as every chunk. So the band shown is,
+by construction, the band the engine gives with that answer; nothing here weighs a rule.
 
-What is kept: the answers that would lift the category to a better band that says something
-(``strong``, ``possible`` or ``weak``; see :data:`PREFERENCE`), best band first, then in
-interview order, at most :data:`MAX_PER_CATEGORY` a category. One answer at a time: where two
-answers are missing, neither alone may move the band, and nothing is said.
+What is kept: the answers that would lift the category to a better band (see :data:`RANK`),
+best band first, then in interview order, at most :data:`MAX_PER_CATEGORY` a category. One
+answer at a time: where two answers are missing, neither alone may move the band, and
+nothing is said.
+
+Which moves are lifts: to ``strong`` or ``possible`` from any band below; to ``weak`` only
+from ``not_indicated``. Not from ``insufficient_information`` to ``weak``: that band may
+still turn out strong, and a known obstacle (a "yes" to the security question, say) decides
+it at ``weak`` at best; "answer yes and it is weak" is no way forward. Nor is a move to
+``insufficient_information`` or ``not_indicated`` a lift.
 
 The answers tried: yes and no; each choice; each choice alone of a multi-choice question;
 for a date or a number, one answer from each range the pack's conditions tell apart (the
@@ -25,6 +31,10 @@ given.
 Each entry: ``category``, ``question``, ``answer`` (the JSON answer to give; for
 ``kind: "evidence"`` the document to add to those held), ``band_now``, ``band_if``,
 ``kind`` (``answer`` or ``evidence``) and ``range`` (null but for dates and numbers).
+
+What it costs: a record has a few variants on average (only the unanswered questions that
+can move a band it could still move, and the documents that count), decided without
+documents; ``benchmarks/what_would_change.py`` measures it.
 """
 
 from __future__ import annotations
@@ -47,11 +57,10 @@ from .compiled import Basis, CompiledPack
 MAX_PER_CATEGORY = 5
 #: Variants scored per chunk (each record of a chunk has a few dozen at most).
 VARIANT_CHUNK = 2048
-#: How good a band is (the least is best), as ``decide`` prefers bases. Only a move to a
-#: better band that names a likelihood is reported: "likely insufficient information" or
-#: "likely not indicated" would tell a person nothing to act on.
-PREFERENCE = {"strong": 0, "possible": 1, "weak": 2, "insufficient_information": 3,
-              "not_indicated": 4}
+#: Bands for a person, best first: ``insufficient_information`` may still turn out well,
+#: so it stands above ``weak`` (see the module's docstring for what counts as a lift).
+RANK = {"strong": 0, "possible": 1, "insufficient_information": 2, "weak": 3,
+        "not_indicated": 4}
 REPORTED = frozenset({"strong", "possible", "weak"})
 _FAR = 10**9  # the engine's stand-in for an open end of a range of days (conditions._Days)
 _RANGED = frozenset({"date", "number", "money"})
@@ -405,8 +414,8 @@ class _Variants:
 
 
 # (band if, band now) where the first is better and names a likelihood.
-_LIFTS = frozenset((better, worse) for better in REPORTED for worse in PREFERENCE
-                   if PREFERENCE[better] < PREFERENCE[worse])
+_LIFTS = frozenset((better, worse) for better in REPORTED for worse in RANK
+                   if RANK[better] < RANK[worse])
 
 
 def _score_variants(pack: RulePack, originals: Originals, records: list[int],
@@ -504,10 +513,10 @@ def _keep_ranges(found: _Found, category: str, now: str, outcomes: Sequence[str]
 
 def _keep(found: _Found, category: str, now: str, band: str, the_plan: Plan, qid: str,
           kind: str, position: int, answer: Any, answer_range: dict[str, Any] | None) -> None:
-    """Add the entry if ``band`` is a better band that names a likelihood."""
+    """Add the entry if ``band`` lifts the category from ``now`` (see :data:`RANK`)."""
     if (band, now) not in _LIFTS:
         return
-    found.append(((PREFERENCE[band], the_plan.order[qid], position), {
+    found.append(((RANK[band], the_plan.order[qid], position), {
         "answer": answer, "band_if": band, "band_now": now, "category": category,
         "kind": kind, "question": qid, "range": answer_range}))
 
