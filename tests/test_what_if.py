@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from typing import Any
 
 import orjson
@@ -69,7 +70,7 @@ def in_range(pack: RulePack, qid: str, bounds: dict[str, Any]) -> list[Any]:
     least = question.min if question.min is not None else -1000
     most = question.max if question.max is not None else 1000
     found = {least, most}
-    for key, value in bounds.items():
+    for value in bounds.values():
         found |= {value, value + 0.5, value - 0.5, value + 1, value - 1}
     checks = {"gte": lambda v, b: v >= b, "gt": lambda v, b: v > b,
               "lte": lambda v, b: v <= b, "lt": lambda v, b: v < b}
@@ -375,3 +376,19 @@ def test_score_what_if_prints_it_in_json(tmp_path: Any) -> None:
         "parole_expires_on", "documents_in_hand"]
     plain = run_cli("score", str(path), "--format", "json", "--as-of", "2026-06-15")
     assert "what_would_change" not in json.loads(plain.stdout)
+
+
+def test_the_contract_documents_every_key_and_its_example_is_real(
+        shipped_pack: RulePack) -> None:
+    text = (REPO / "docs" / "contracts.md").read_text(encoding="utf-8")
+    part = text.split("### What would change the result")[1].split("## Compact batch rows")[0]
+    for key in (*KEYS, "what_would_change", "evidence", "--what-if"):
+        assert f"`{key}`" in part, key
+    shown = re.search(r"```json\n(.*?)```", part, flags=re.S)
+    assert shown is not None
+    example = json.loads("{" + shown.group(1) + "}")
+    answers = _answers(json.loads((REPO / "examples" / "reparole_u4u.json").read_text()))
+    answers = {**answers, "reason_type": "medical"}
+    del answers["parole_expires_on"]
+    result = screen(shipped_pack, answers, dt.date(2026, 6, 15), what_if=True)
+    assert result["what_would_change"] == example["what_would_change"]
