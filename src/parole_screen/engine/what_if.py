@@ -50,6 +50,7 @@ from ..answers import MAX_YEAR, MIN_YEAR, TypedColumns, to_json_value
 from ..columns import AnswerColumns, positions
 from ..conditions import Condition, leaf_tests
 from ..jsonbytes import dumps
+from ..models import Question
 from ..pack import RulePack
 from .compiled import Basis, CompiledPack
 
@@ -66,6 +67,7 @@ _FAR = 10**9  # the engine's stand-in for an open end of a range of days (condit
 _RANGED = frozenset({"date", "number", "money"})
 
 Bound = tuple[Any, bool] | None  # (value, inclusive), or None: open
+Read = tuple[str, str | None]  # (question, None) or (documents question, document)
 Score = Callable[[TypedColumns, int], Mapping[str, list[str]]]
 
 
@@ -84,9 +86,11 @@ class CategoryPlan(NamedTuple):
     reads: frozenset[str]  # questions tried as answers
     documents: Mapping[str, frozenset[str]]  # documents question -> documents its rules read
     # The questions that can make a basis apply: read by a basis's "applies when", or by an
-    # "asked when" (an answer can drop others). Where no basis applies, the category is
-    # ``not_indicated`` whatever the other questions say, so only these are tried there.
+    # "asked when" (an answer can drop others). A basis that does not apply to a record
+    # keeps out of its band whatever the other questions say, so elsewhere a question is
+    # tried only where a basis whose rules read it applies, or may (see ``bases``).
     steering: frozenset[str]
+    bases: tuple[frozenset[Read], ...]  # by basis: what its rules read
 
 
 class Plan(NamedTuple):
@@ -124,22 +128,19 @@ def plan(compiled: CompiledPack) -> Plan:
                    for qid, _, _ in leaf_tests(entry.asked_when)}
     categories = []
     for category in compiled.categories:
-        reads: set[str] = set()
+        bases = [_basis_reads(basis, questions, documents_questions)
+                 for basis in category.bases]
+        everything: set[Read] = set().union(*bases)
         documents: dict[str, set[str]] = {}
-        for condition in chain.from_iterable(_band_conditions(basis)
-                                             for basis in category.bases):
-            for qid, op, operand in leaf_tests(condition):
-                if qid in documents_questions:
-                    if op in ("contains", "contains_any"):
-                        documents.setdefault(qid, set()).update(
-                            operand if op == "contains_any" else [operand])
-                elif questions[qid].type != "text":
-                    reads.add(qid)
+        for qid, document in everything:
+            if document is not None:
+                documents.setdefault(qid, set()).add(document)
         steering = asked_reads.union(*({qid for qid, _, _ in leaf_tests(basis.applies)}
                                        for basis in category.bases))
-        categories.append(CategoryPlan(category.id, frozenset(reads),
-                                       {qid: frozenset(found) for qid, found in documents.items()},
-                                       frozenset(steering)))
+        categories.append(CategoryPlan(
+            category.id, frozenset(qid for qid, document in everything if document is None),
+            {qid: frozenset(found) for qid, found in documents.items()}, frozenset(steering),
+            tuple(bases)))
     tried = set().union(*(category.reads for category in categories))
     choice_order = {qid: [choice.value for choice in questions[qid].choices]
                     for qid in documents_questions}
@@ -156,6 +157,21 @@ def plan(compiled: CompiledPack) -> Plan:
                                   if choice.exclusive)
                    for qid, question in questions.items() if question.type == "multi_choice"},
         tests={qid: tuple(sorted(found, key=repr)) for qid, found in tests.items()})
+
+
+def _basis_reads(basis: Basis, questions: Mapping[str, Question],
+                 documents_questions: Iterable[str]) -> frozenset[Read]:
+    """What a basis's band reads: questions, and documents of the documents questions."""
+    found: set[Read] = set()
+    for condition in _band_conditions(basis):
+        for qid, op, operand in leaf_tests(condition):
+            if qid in documents_questions:
+                if op in ("contains", "contains_any"):
+                    found.update((qid, document) for document in (
+                        operand if op == "contains_any" else [operand]))
+            elif questions[qid].type != "text":
+                found.add((qid, None))
+    return frozenset(found)
 
 
 def _band_conditions(basis: Basis) -> list[Condition]:
@@ -332,34 +348,16 @@ def what_would_change(compiled: CompiledPack, columns: AnswerColumns, asked: Map
     tables = alternatives(compiled, columns.ctx.as_of)
     n = columns.n
     variants = _Variants(n)
-    # By category: the records it is not strong for (only they are looked at), and of those
-    # the ones where some basis applies or may (elsewhere only a question that steers the
-    # category can move it: see CategoryPlan.steering).
-    open_masks: dict[str, int] = {}
-    live_masks: dict[str, int] = {}
-    for category, compiled_category in zip(the_plan.categories, compiled.categories,
-                                           strict=True):
-        open_masks[category.id] = int.from_bytes(
-            bytes(band != "strong" for band in bands[category.id]), "little")
-        closed = columns.full
-        for basis in compiled_category.bases:
-            closed &= basis.applies.masks(columns)[1]
-        live_masks[category.id] = open_masks[category.id] & ~closed
-
-    def wanted(qid: str, categories: Iterable[CategoryPlan]) -> int:
-        return _union((open_masks if qid in category.steering else live_masks)[category.id]
-                      for category in categories)
-
+    wanted = _Wanted(compiled, the_plan, columns, bands)
     for qid in the_plan.questions:
-        mask = wanted(qid, [category for category in the_plan.categories
-                            if qid in category.reads])
-        variants.answers(qid, tables[qid], positions(mask & asked.get(qid, 0)
-                                                     & ~columns.known(qid), n))
+        variants.answers(qid, tables[qid], positions(
+            wanted.mask((qid, None)) & asked.get(qid, 0) & ~columns.known(qid), n))
     for qid, documents in the_plan.documents.items():
-        mask = wanted(qid, [category for category in the_plan.categories
-                            if category.documents.get(qid)])
-        variants.documents(qid, documents, the_plan.exclusive.get(qid, frozenset()),
-                           originals.column(qid), positions(mask & asked.get(qid, 0), n))
+        column = originals.column(qid)
+        exclusive = the_plan.exclusive.get(qid, frozenset())
+        for position, document in enumerate(documents):
+            variants.document(qid, document, position, exclusive, column, positions(
+                wanted.mask((qid, document)) & asked.get(qid, 0), n))
     if not variants.records:
         return [b"[]"] * n
     variant_bands = _score_variants(compiled.pack, originals, variants.records,
@@ -376,11 +374,34 @@ def what_would_change(compiled: CompiledPack, columns: AnswerColumns, asked: Map
             if lifted[index] else b"[]" for index in range(n)]
 
 
-def _union(masks: Iterable[int]) -> int:
-    found = 0
-    for mask in masks:
-        found |= mask
-    return found
+class _Wanted:
+    """Which records to try a question (or document) for: those where a category that reads
+    it is not strong, and, unless the question can make a basis apply (``steering``), where
+    a basis whose rules read it applies or may: a basis that does not apply is not weighed,
+    so nothing else can move it."""
+
+    def __init__(self, compiled: CompiledPack, the_plan: Plan, columns: AnswerColumns,
+                 bands: Mapping[str, Sequence[str]]) -> None:
+        self.categories: list[tuple[CategoryPlan, int, list[int]]] = []
+        for category, compiled_category in zip(the_plan.categories, compiled.categories,
+                                               strict=True):
+            not_strong = int.from_bytes(bytes(band != "strong" for band in bands[category.id]),
+                                        "little")
+            live = [not_strong & ~basis.applies.masks(columns)[1]
+                    for basis in compiled_category.bases]
+            self.categories.append((category, not_strong, live))
+
+    def mask(self, read: Read) -> int:
+        found = 0
+        for category, not_strong, live in self.categories:
+            if read[0] in category.steering:
+                if any(read in reads for reads in category.bases):
+                    found |= not_strong
+                continue
+            for reads, mask in zip(category.bases, live, strict=True):
+                if read in reads:
+                    found |= mask
+        return found
 
 
 class _Variants:
@@ -400,17 +421,16 @@ class _Variants:
             self.records += [index] * len(changes)
             self.overrides += changes
 
-    def documents(self, qid: str, documents: Sequence[str], exclusive: frozenset[str],
-                  column: Sequence[Any], indexes: Iterable[int]) -> None:
-        """Each of ``documents`` a record does not hold, added to those it holds (an
-        exclusive choice, "none of these", gives way)."""
+    def document(self, qid: str, document: str, position: int, exclusive: frozenset[str],
+                 column: Sequence[Any], indexes: Iterable[int]) -> None:
+        """``document`` added to those each of the records ``indexes`` holds, where it does
+        not hold it (an exclusive choice, "none of these", gives way)."""
         for index in indexes:
             held = column[index] or frozenset()
-            for position, document in enumerate(documents):
-                if document not in held:
-                    self.tried[index].append(_Tried(qid, len(self.records), document, position))
-                    self.records.append(index)
-                    self.overrides.append((qid, (held - exclusive) | {document}))
+            if document not in held:
+                self.tried[index].append(_Tried(qid, len(self.records), document, position))
+                self.records.append(index)
+                self.overrides.append((qid, (held - exclusive) | {document}))
 
 
 # (band if, band now) where the first is better and names a likelihood.
