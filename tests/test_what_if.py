@@ -392,3 +392,28 @@ def test_the_contract_documents_every_key_and_its_example_is_real(
     del answers["parole_expires_on"]
     result = screen(shipped_pack, answers, dt.date(2026, 6, 15), what_if=True)
     assert result["what_would_change"] == example["what_would_change"]
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_batch_can_carry_it(shipped_pack: RulePack, jobs: int) -> None:
+    """``BatchOptions(what_if=True)``: the rows are the engine's compact rows with it, in
+    order, whatever the number of workers; without it, they are as before."""
+    import io
+
+    from parole_screen import BatchOptions, resolve_inputs, run_batch
+
+    day = dt.date(2026, 6, 15)
+    records = left_out()[:300]
+    lines = b"".join(json.dumps(record).encode() + b"\n" for record in records)
+    for what_if in (True, False):
+        out = io.BytesIO()
+        sources = resolve_inputs(["-"], "jsonl", stdin=io.BytesIO(lines))
+        stats = run_batch(shipped_pack, sources, out,
+                          BatchOptions(as_of=day, what_if=what_if, chunk_records=128),
+                          jobs=jobs)
+        assert stats.scored == len(records)
+        expected = score_records(shipped_pack, records, day, detail="compact",
+                                 what_if=what_if)
+        assert out.getvalue() == b"".join(scored.json + b"\n" for scored in expected
+                                          if not isinstance(scored, AnswerError))
+        assert (b"what_would_change" in out.getvalue()) is what_if
