@@ -32,6 +32,7 @@ from parole_screen import (
 )
 from parole_screen.engine import score_chunk, score_records
 from parole_screen.engine.what_if import MAX_PER_CATEGORY, RANK
+from parole_screen.what_if_text import sentences_by_category
 
 EXAMPLES = sorted((REPO / "examples").glob("*.json"))
 KEYS = {"answer", "band_if", "band_now", "category", "kind", "question", "range"}
@@ -363,6 +364,10 @@ def test_sentences_without_words_and_for_each_kind_of_range() -> None:
         "If they get i94_copy, then re-parole is likely strong (now: possible).",
     ]
     assert change_sentences({"categories": {}}) == []
+    grouped = sentences_by_category(change_sentences(result))
+    assert list(grouped) == ["medical", "public_benefit", "re_parole", "humanitarian"]
+    assert [sentence.kind for sentence in grouped["re_parole"]] == ["answer", "answer",
+                                                                    "evidence"]
 
 
 def test_score_what_if_prints_it_in_json(tmp_path: Any) -> None:
