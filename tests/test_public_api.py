@@ -27,6 +27,7 @@ PUBLIC = [
     "write_private", "ROW_SCHEMA", "RowError", "expand_row", "text_catalog",
     "BatchOptions", "BatchStats", "InputSource", "output_file", "output_format_for",
     "resolve_inputs", "run_batch", "printable", "SessionLockedError", "session_lock",
+    "change_sentences",
 ]
 
 

@@ -77,6 +77,7 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
         save_session,
         session_lock,
     )
+    from .what_if_text import change_sentences
 
 # public name -> "module" (same name there) or "module:name"
 _EXPORTS = {
@@ -139,6 +140,7 @@ _EXPORTS = {
     "save_answers_file": "session",
     "save_session": "session",
     "session_lock": "session",
+    "change_sentences": "what_if_text",
 }
 
 __all__ = [
@@ -171,6 +173,7 @@ __all__ = [
     "answer_hint",
     "answers_schema",
     "begin_interview",
+    "change_sentences",
     "check_output_path",
     "choice_number",
     "coerce_answers",

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from .columns import AnswerColumns, EvalContext, Masks, Tri
@@ -28,7 +28,7 @@ from .models import Question
 
 __all__ = ["ALL_OPERATORS", "ALWAYS", "NEVER", "OPERATORS_BY_TYPE", "Catalogue", "Condition",
            "EvalContext", "Evaluator", "Trace", "Tri", "compile_condition", "except_when",
-           "referenced_questions", "result_at", "suggest"]
+           "leaf_tests", "referenced_questions", "result_at", "suggest"]
 
 Trace = list[dict[str, Any]]
 ErrorSink = Callable[[list[str | int], str], None]
@@ -554,3 +554,22 @@ def except_when(when: Condition | None, unless: Condition | None) -> Condition:
     """``when`` (always, if None) unless ``unless`` holds; the rule-with-exception shape."""
     base = ALWAYS if when is None else when
     return base if unless is None else _Except(base, unless)
+
+
+def leaf_tests(condition: Condition) -> Iterator[tuple[str, str, Any]]:
+    """Every question leaf of a compiled condition, as ``(question id, operator, operand)``.
+
+    Says what a condition reads and the values it tells apart (the engine's "what would
+    change the result" tries the answers between them); ``as_of`` leaves read no question.
+    """
+    todo = [condition]
+    while todo:
+        current = todo.pop()
+        if isinstance(current, _Leaf):
+            yield current.qid, current.op, current.operand
+        elif isinstance(current, _All | _Any):
+            todo.extend(reversed(current.parts))
+        elif isinstance(current, _Not):
+            todo.append(current.part)
+        elif isinstance(current, _Except):
+            todo += (current.unless, current.when)

@@ -22,8 +22,9 @@ class ChunkScorer:
 
     def __init__(self, pack: RulePack, as_of: dt.date, output_format: str, *,
                  detail: Detail = "compact", fail_fast: bool = False,
-                 baseline: RulePack | None = None) -> None:
+                 baseline: RulePack | None = None, what_if: bool = False) -> None:
         self.pack = pack
+        self.what_if = what_if
         self.baseline = baseline
         self.as_of = as_of
         # CSV rows take only the decisions: no documents are written for them.
@@ -38,7 +39,7 @@ class ChunkScorer:
             return compare_chunk(self.rows, self.pack, self.baseline, self.as_of, items,
                                  records, fail_fast=self.fail_fast)
         outcome = score_chunk(self.pack, [as_input(record) for record in records], self.as_of,
-                              detail=self.detail)
+                              detail=self.detail, what_if=self.what_if)
         counts: Counter[str] = Counter()
         scored = outcome.scored
         stop = len(items)

@@ -87,6 +87,9 @@ def score(
     as_of: AsOfOption = None,
     out: ReportOutOption = None,
     force: ForceOption = False,
+    what_if: Annotated[bool, typer.Option(
+        "--what-if", help="Add what would change the result: the unanswered questions and "
+                          "missing documents that would lift each category's band.")] = False,
 ) -> None:
     """Score one answers record and print the report."""
     day = parse_as_of(as_of)
@@ -101,7 +104,7 @@ def score(
         pack = load_pack_for(ctx)
         record = read_json_record(file, stdin=sys.stdin.buffer)
         try:
-            result = screen_record(pack, record, day, explain=explain)
+            result = screen_record(pack, record, day, explain=explain, what_if=what_if)
         except AnswerError as error:
             raise error.located(source=label) from None
         emit_report(ctx, result, report, out, force, pack)

@@ -29,6 +29,9 @@ The modules, in the order a chunk meets them:
 * :mod:`.catalog`: the pack's text catalogue, and a compact row expanded back into the
   result it stands for.
 * :mod:`.scoring`: the entry points and :class:`ScoredChunk`.
+* :mod:`.what_if`: what would change the result (``what_if=True``): each record's
+  unanswered questions and missing documents tried, the variants decided as one more chunk
+  by the same step as every chunk.
 
 Two details: ``"full"`` documents are ``parole-screen/result@1`` results, every text written
 out (some 20 KB). ``"compact"`` ones are ``parole-screen/row@1`` rows (a few KB): the same

@@ -94,13 +94,15 @@ class Writer:
                  tops: Sequence[str | None], categories: Sequence[list[bytes]],
                  flags: list[bytes], items: Mapping[str, list[bytes]], fees: list[bytes],
                  deadlines: list[bytes], cites: Sequence[int],
-                 traces: Sequence[list[dict[str, Any]]] | None) -> list[bytes | list[bytes]]:
+                 traces: Sequence[list[dict[str, Any]]] | None,
+                 changes: list[bytes] | None = None) -> list[bytes | list[bytes]]:
         """The chunk's documents as a template: bytes shared by every record, or a list of
         one piece per record (see :class:`~parole_screen.engine.ScoredChunk`).
 
         The parts come in :mod:`~parole_screen.engine.fragments`' order, with the fixed text
         folded into them: ``items``, ``fees`` and ``categories`` (each category's outcome
-        objects, in the pack's order) come framed.
+        objects, in the pack's order) come framed. ``changes`` (each record's
+        ``what_would_change`` list, as JSON) is the last key when given.
         """
         compiled = self.compiled
         template: list[bytes | list[bytes]] = [items["after_approval"], items["alternative"]]
@@ -110,12 +112,17 @@ class Writer:
             list(map(dumps_plain, ids)), items["if_denied"], list(map(dumps_plain, missing)),
             items["next_step"], list(map(compiled.sources_members, cites)),
             # Status and top category in one piece (few combinations), with the closing
-            # brace unless a trace follows.
-            list(map(_status_ends(compiled.spelling.status_head, traces is None).__getitem__,
+            # brace unless a trace or the changes follow.
+            list(map(_status_ends(compiled.spelling.status_head,
+                                  traces is None and changes is None).__getitem__,
                      zip(map(bool, missing), tops, strict=True))),
         ]
         if traces is not None:
-            template += [b',"trace":', list(map(dumps, traces)), b"}"]
+            template += [b',"trace":', list(map(dumps, traces))]
+        if changes is not None:
+            template += [b',"what_would_change":', changes]
+        if traces is not None or changes is not None:
+            template.append(b"}")
         return template
 
 

@@ -27,10 +27,11 @@ from ..errors import AnswerError, clipped
 from ..jsonbytes import loads
 from ..models import ITEM_KINDS
 from ..pack import RulePack
-from .asked import ask
-from .compiled import FlagByte, compiled_pack
+from .asked import AskedChunk, ask
+from .compiled import CompiledPack, FlagByte, compiled_pack
 from .decide import (
     Tracer,
+    Weighing,
     category_json,
     fee_column,
     flag_column,
@@ -40,6 +41,7 @@ from .decide import (
 )
 from .fragments import DETAILS, Detail
 from .result_bytes import Writer
+from .what_if import Originals, what_would_change
 
 Result = dict[str, Any]
 #: Records per chunk in :func:`screen_many` (the batch command chooses its own).
@@ -81,40 +83,47 @@ def screen(
     *,
     record_id: str | None = None,
     explain: bool = False,
+    what_if: bool = False,
 ) -> Result:
     """Score one set of answers (question id -> JSON value) as of a date (default: today).
 
+    ``what_if=True`` adds ``what_would_change``: for each category not strong, the
+    unanswered questions and missing documents that would lift its band, each found by
+    scoring the record with that answer (:mod:`~parole_screen.engine.what_if`).
     Raises :class:`~parole_screen.errors.AnswerError` if an answer does not fit its question.
     """
     typed = coerce_answers(pack, answers)
     columns = TypedColumns({qid: [value] for qid, value in typed.items()}, {})
     chunk = _score_chunk(pack, columns, [record_id], as_of or dt.date.today(), explain,
-                         "full")
+                         "full", what_if)
     return next(iter(chunk)).result()
 
 
 def screen_record(pack: RulePack, record: Any, as_of: dt.date | None = None, *,
-                  explain: bool = False) -> Result:
-    """Score one answers record: ``{"id": ..., "answers": {...}}`` or a bare mapping."""
+                  explain: bool = False, what_if: bool = False) -> Result:
+    """Score one answers record: ``{"id": ..., "answers": {...}}`` or a bare mapping
+    (``explain`` and ``what_if`` as for :func:`screen`)."""
     record_id, answers = split_record(record)
     try:
-        return screen(pack, answers, as_of, record_id=record_id, explain=explain)
+        return screen(pack, answers, as_of, record_id=record_id, explain=explain,
+                      what_if=what_if)
     except AnswerError as error:
         raise error.located(record=f"record {clipped(record_id)}" if record_id else None) from None
 
 
-def screen_many(pack: RulePack, records: Iterable[Any], as_of: dt.date | None = None
-                ) -> Iterator[Result | AnswerError]:
-    """Score records lazily, yielding a result or the :class:`AnswerError` for each one."""
+def screen_many(pack: RulePack, records: Iterable[Any], as_of: dt.date | None = None, *,
+                what_if: bool = False) -> Iterator[Result | AnswerError]:
+    """Score records lazily, yielding a result or the :class:`AnswerError` for each one
+    (``what_if`` as for :func:`screen`)."""
     day = as_of or dt.date.today()
     chunk: list[Any] = []
     for record in records:
         chunk.append(record)
         if len(chunk) == CHUNK:
-            yield from _results(score_records(pack, chunk, day))
+            yield from _results(score_records(pack, chunk, day, what_if=what_if))
             chunk = []
     if chunk:
-        yield from _results(score_records(pack, chunk, day))
+        yield from _results(score_records(pack, chunk, day, what_if=what_if))
 
 
 def _results(scored: list[Scored | AnswerError]) -> Iterator[Result | AnswerError]:
@@ -131,7 +140,8 @@ class ChunkOutcome(NamedTuple):
 
 
 def score_chunk(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
-                detail: Detail | None = "full", explain: bool = False) -> ChunkOutcome:
+                detail: Detail | None = "full", explain: bool = False,
+                what_if: bool = False) -> ChunkOutcome:
     """Score a chunk of records at once; the batch's entry point.
 
     A record is ``{"id": ..., "answers": {...}}`` or a bare mapping of answers; an
@@ -141,7 +151,8 @@ def score_chunk(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
     (:func:`~parole_screen.engine.expand_row` makes the result from it). With
     ``detail=None`` no documents are written, only the decisions (ids, statuses, top
     categories, bands, flags, missing answers): all a CSV row holds, at a fraction of the
-    cost.
+    cost. ``what_if=True`` adds ``what_would_change`` to each document (see :func:`screen`;
+    nothing without documents).
     """
     if detail is not None and detail not in DETAILS:
         raise ValueError(f"detail must be one of {', '.join(DETAILS)} or None, not {detail!r}")
@@ -160,7 +171,8 @@ def score_chunk(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
     if rejected:
         places = [place for index, place in enumerate(places) if index not in rejected]
         ids = [record_id for index, record_id in enumerate(ids) if index not in rejected]
-    scored = _score_chunk(pack, columns, ids, as_of, explain, detail) if places else None
+    scored = (_score_chunk(pack, columns, ids, as_of, explain, detail, what_if) if places
+              else None)
     return ChunkOutcome(scored, places, errors)
 
 
@@ -187,13 +199,15 @@ def _split_each(records: Sequence[Any], errors: dict[int, AnswerError]
 
 
 def score_records(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
-                  detail: Detail = "full", explain: bool = False) -> list[Scored | AnswerError]:
+                  detail: Detail = "full", explain: bool = False,
+                  what_if: bool = False) -> list[Scored | AnswerError]:
     """Score a chunk of records, in order: a :class:`Scored` or an :class:`AnswerError` each.
 
     A record is ``{"id": ..., "answers": {...}}`` or a bare mapping of answers; an
     :class:`AnswerError` in ``records`` is passed through in its place.
     """
-    outcome = score_chunk(pack, records, as_of, detail=detail, explain=explain)
+    outcome = score_chunk(pack, records, as_of, detail=detail, explain=explain,
+                          what_if=what_if)
     out: list[Scored | AnswerError | None] = [None] * len(records)
     for place, error in outcome.errors.items():
         out[place] = error
@@ -204,16 +218,20 @@ def score_records(pack: RulePack, records: Sequence[Any], as_of: dt.date, *,
 
 
 def _score_chunk(pack: RulePack, typed: TypedColumns, ids: Sequence[str | None],
-                 as_of: dt.date, explain: bool, detail: Detail | None) -> ScoredChunk:
+                 as_of: dt.date, explain: bool, detail: Detail | None,
+                 what_if: bool = False) -> ScoredChunk:
     """Decide a chunk, and write its documents in ``detail`` (with ``None``, none: the
     decisions are all CSV rows take, and the notes, items, fees, deadlines and sources
-    the documents hold are most of the work)."""
+    the documents hold are most of the work). With ``what_if``, each document says what
+    would change it: its variants are scored here too, as one more chunk."""
     compiled = compiled_pack(pack, detail or "compact")
     n = len(ids)
-    columns = AnswerColumns(typed.values, n, pack.context(as_of), typed.coded)
-    missing = ask(pack, columns).missing
+    # The answers as given, before ``ask`` drops those not asked (in place): a variant is
+    # the record as given with one answer changed, as a person would re-score it.
+    originals = Originals(typed.values, typed.coded, n) if what_if and detail else None
     cites = [0] * n if detail is not None else None
-    weighings = [weigh_category(category, columns, cites) for category in compiled.categories]
+    columns, asked, weighings = _decide(pack, compiled, typed, n, as_of, cites)
+    missing = asked.missing
     writer = None if detail is None else Writer(compiled, columns)
     flags = flag_column(compiled, columns, None if writer is None else writer.notes)
     tops = top_categories(n, [weighing.ranks for weighing in weighings])
@@ -225,6 +243,11 @@ def _score_chunk(pack: RulePack, typed: TypedColumns, ids: Sequence[str | None],
     if writer is None:
         return scored
     assert cites is not None
+    changes = None
+    if originals is not None:
+        changes = what_would_change(
+            compiled, columns, asked.asked, originals, scored.bands,
+            lambda variants, count: _bands(pack, compiled, variants, count, as_of))
     categories = [category_json(weighing, writer, frame)
                   for weighing, frame in zip(weighings, writer.category_frames, strict=True)]
     cites = list(map(or_, cites, flags.cites))
@@ -246,8 +269,30 @@ def _score_chunk(pack: RulePack, typed: TypedColumns, ids: Sequence[str | None],
         traces = [tracer.trace for tracer in tracers]
     scored.document = writer.document(
         ids=ids, missing=missing, tops=tops, categories=categories, flags=flags.json,
-        items=item_json, fees=fee_json, deadlines=deadlines, cites=cites, traces=traces)
+        items=item_json, fees=fee_json, deadlines=deadlines, cites=cites, traces=traces,
+        changes=changes)
     return scored
+
+
+def _decide(pack: RulePack, compiled: CompiledPack, typed: TypedColumns, n: int, as_of: dt.date,
+            cites: list[int] | None) -> tuple[AnswerColumns, AskedChunk, list[Weighing]]:
+    """The decisions of a chunk, before anything is written: which questions are asked
+    (the answers to the others dropped) and each category weighed (citing what it weighs
+    in ``cites``, if given)."""
+    columns = AnswerColumns(typed.values, n, pack.context(as_of), typed.coded)
+    asked = ask(pack, columns)
+    return columns, asked, [weigh_category(category, columns, cites)
+                            for category in compiled.categories]
+
+
+def _bands(pack: RulePack, compiled: CompiledPack, typed: TypedColumns, n: int,
+           as_of: dt.date) -> dict[str, list[str]]:
+    """Each category's bands for a chunk, decided as every chunk is (:func:`_decide`): the
+    variants of "what would change the result" are scored so, the bands being all they
+    need."""
+    _, _, weighings = _decide(pack, compiled, typed, n, as_of, None)
+    return {category.id: weighing.bands
+            for category, weighing in zip(compiled.categories, weighings, strict=True)}
 
 
 _CITE = attrgetter("cite")
