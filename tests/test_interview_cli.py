@@ -325,3 +325,20 @@ def test_resume_takes_the_session_file_as_its_value(tmp_path: Path) -> None:
     assert json.loads(done.stdout) == score(tmp_path, MEDICAL_ANSWERS)
     stray = run(tmp_path, *RULES, "interview", str(path))
     assert stray.returncode == 2 and "only accepted with --resume" in stray.stderr
+
+
+def test_piped_dont_know_finishes_with_the_gaps_listed(tmp_path: Path) -> None:
+    """A required question answered "don't know" (or idk) is left unanswered: the interview
+    goes on, the review accepts, and the report lists it as missing."""
+    lines = ["2", "don't know", "1", "1", "idk", "n", "ukraine", "IDK", "", "1,2", "", ""]
+    done = run(tmp_path, *RULES, "interview", "--as-of", AS_OF, "--format", "json",
+               lines=lines)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    expected = {key: value for key, value in MEDICAL_ANSWERS.items()
+                if key not in ("arrival_date", "provider", "stay_months")}
+    assert report == score(tmp_path, expected)
+    assert report["status"] == "incomplete"
+    assert report["missing"] == ["arrival_date", "provider", "stay_months"]
+    assert done.stderr.count("Left unanswered: the report will list it") == 3
+    assert "(don't know)" in done.stderr  # in the review list

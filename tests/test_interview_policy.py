@@ -369,3 +369,63 @@ def test_odd_digits_are_invalid_answers_not_crashes(typed: str) -> None:
     question = pack.question_index["beneficiary_location"]
     with pytest.raises(InvalidAnswer):
         parse_answer(pack, question, typed)
+
+
+# -- "I don't know" ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["don't know", "Don't Know", "dont know", "idk", "I don't know",
+                                   "i do not know", "DK", "don\u2019t  know"])
+def test_dont_know_leaves_a_required_question_unanswered_and_moves_on(pack: RulePack,
+                                                                      typed: str) -> None:
+    state = Interview(pack, DAY)
+    ask(state, "1")
+    step = state.handle(typed)
+    assert step.kind == "unknown" and step.question is not None
+    assert step.question.id == "reason"
+    assert "reason" not in state.answers
+    assert state.unknown == ["reason"]
+    assert current_id(state) == "nationality"  # the branches behind it stay closed
+    assert "reason" in state.missing() and "reason" not in state.still_needed()
+
+
+def test_an_interview_answered_dont_know_can_be_finished_and_reports_the_gaps(
+        pack: RulePack) -> None:
+    state = Interview(pack, DAY)
+    ask(state, "idk")  # location: the arrival date cannot be decided, so it is not asked
+    while state.current() is not None:
+        ask(state, "don't know")
+    assert state.stage == "review" and state.final_review
+    items = {item.question.id: item.shown for item in state.review_items()}
+    assert items["location"] == "(don't know)"
+    assert items["stay_months"] == "(don't know)"
+    assert state.handle("").kind == "finished"
+    result = screen(pack, state.json_answers(), DAY)
+    assert result["status"] == "incomplete"
+    assert result["missing"] == state.missing()
+    assert {"location", "reason", "nationality", "stay_months"} <= set(result["missing"])
+
+
+def test_dont_know_then_an_answer_replaces_it(pack: RulePack) -> None:
+    state = Interview(pack, DAY)
+    ask(state, "1", "idk", "back")
+    assert current_id(state) == "reason"
+    ask(state, "1")
+    assert state.unknown == [] and state.answers["reason"] == "medical"
+    assert current_id(state) == "urgency"
+
+
+def test_dont_know_is_kept_with_the_position(pack: RulePack) -> None:
+    state = Interview(pack, DAY)
+    ask(state, "1", "idk")
+    position = state.position()
+    assert position["unknown"] == ["reason"]
+    again = Interview.from_json(pack, state.json_answers(), DAY, current=position["question"],
+                                unknown=position["unknown"])
+    assert current_id(again) == "nationality"
+    assert again.unknown == ["reason"]
+
+
+def test_help_says_dont_know_is_an_answer(pack: RulePack) -> None:
+    state = Interview(pack, DAY)
+    assert "don't know" in state.handle("?").message

@@ -313,3 +313,29 @@ def test_plain_flag_has_no_styling_on_a_terminal(tmp_path: Path) -> None:
     assert child.exitstatus == 0
     assert "\x1b[" not in output and "─" not in output
     assert "parole-screen --rules" in output and "--plain interview --resume" in output
+
+
+def test_dont_know_on_a_terminal_is_left_unanswered_and_reported(tmp_path: Path) -> None:
+    """On a real terminal, "don't know" moves on, the review shows it, and the report lists
+    the question as missing."""
+    rules = ["--rules", str(FIXTURE)]
+    child = spawn(tmp_path, *rules, "interview", "--session", str(tmp_path / "s.json"),
+                  "--as-of", AS_OF, "--format", "json")
+    lines = ["2", "don't know", "1", "1", "y", "n", "Ukraine", "idk", "", "1,2", ""]
+    for line in lines:
+        child.expect(QUESTION)
+        child.expect_exact(PROMPT)
+        assert ', or "don\'t know".' in child.before  # every hint offers it
+        child.sendline(line)
+    child.expect(REVIEW)
+    listing = child.match.group(1)
+    assert listing.count("(don't know)") == 2
+    child.expect_exact(PROMPT)
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 0
+    report = json.loads(output[output.index("{"):output.rindex("}") + 1])
+    assert report["status"] == "incomplete"
+    assert report["missing"] == ["arrival_date", "stay_months"]

@@ -39,25 +39,27 @@ class InvalidAnswer(ValueError):
     """A typed line that does not answer the question; ``str()`` is the message to show."""
 
 
-def answer_hint(question: Question, *, required: bool = True) -> str:
-    """One line telling the user how to type an answer to this question."""
+def answer_hint(question: Question, *, required: bool = True, dont_know: bool = True) -> str:
+    """One line telling the user how to type an answer to this question (and, with
+    ``dont_know``, that "don't know" is an answer too)."""
     kind = question.type
     if kind == "yes_no":
-        hint = "Type y for yes or n for no."
+        hint = "Type y for yes or n for no"
     elif kind == "choice":
-        hint = f"Type a number from 1 to {len(question.choices)}."
+        hint = f"Type a number from 1 to {len(question.choices)}"
     elif kind == "multi_choice":
-        hint = "Type the numbers of all that apply, separated by commas (for example 1,3)."
+        hint = "Type the numbers of all that apply, separated by commas (for example 1,3)"
     elif kind == "date":
-        hint = f"Type a date as YYYY-MM-DD, {_DATE_EXAMPLE}."
+        hint = f"Type a date as YYYY-MM-DD, {_DATE_EXAMPLE}"
     elif kind == "country":
-        hint = "Type a country name or its two-letter code (for example UA)."
+        hint = "Type a country name or its two-letter code (for example UA)"
     elif kind == "money":
-        hint = "Type an amount in U.S. dollars (for example 2500)."
+        hint = "Type an amount in U.S. dollars (for example 2500)"
     elif kind == "number":
-        hint = f"Type a number{_range_text(question)}."
+        hint = f"Type a number{_range_text(question)}"
     else:
-        hint = "Type your answer."
+        hint = "Type your answer"
+    hint += ', or "don\'t know".' if dont_know else "."
     if not required:
         hint += " Press Enter to skip."
     return hint

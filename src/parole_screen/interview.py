@@ -35,17 +35,23 @@ from .models import Question
 from .pack import RulePack
 
 COMMANDS_HELP = (
-    "At any question you can type: ? for help, back for the previous question, "
-    "review to see and change your answers, save to save now, quit to save and stop."
+    "At any question you can type: ? for help, back for the previous question, review to "
+    "see and change your answers, \"don't know\" if you do not know, save to save now, "
+    "quit to save and stop."
 )
+#: What a person may type for "I don't know": the question is left unanswered, and the
+#: report lists it among the answers still missing (what to find out).
+DONT_KNOW_WORDS = frozenset({"don't know", "dont know", "do not know", "i don't know",
+                             "i dont know", "i do not know", "idk", "dk", "don\u2019t know",
+                             "i don\u2019t know"})
 TRANSLATED = ("en",)
-__all__ = ["COMMANDS_HELP", "TRANSLATED", "Interview", "InvalidAnswer", "Progress", "ReviewItem",
-           "Step", "answer_hint", "choice_number", "display_value", "parse_answer",
-           "parse_country"]
+__all__ = ["COMMANDS_HELP", "DONT_KNOW_WORDS", "TRANSLATED", "Interview", "InvalidAnswer",
+           "Progress", "ReviewItem", "Step", "answer_hint", "choice_number", "display_value",
+           "is_dont_know", "parse_answer", "parse_country"]
 _HELP_WORDS = frozenset({"?", "help"})
 _ACCEPT_WORDS = frozenset({"", "done", "ok", "finish"})
-StepKind = Literal["answered", "skipped", "invalid", "help", "back", "at_start", "review",
-                   "edit", "resume", "finished", "save", "quit", "eof"]
+StepKind = Literal["answered", "skipped", "unknown", "invalid", "help", "back", "at_start",
+                   "review", "edit", "resume", "finished", "save", "quit", "eof"]
 
 
 @dataclass(frozen=True)
@@ -63,7 +69,7 @@ class Progress:
 class ReviewItem:
     number: int
     question: Question
-    value: Any  # the typed answer, or None if the question was skipped
+    value: Any  # the typed answer, or None if the question was skipped or not known
     shown: str
 
 
@@ -85,7 +91,8 @@ class Interview:
 
     def __init__(self, pack: RulePack, as_of: dt.date, answers: Mapping[str, Any] | None = None,
                  *, skipped: Iterable[str] = (), current: str | None = None,
-                 revisit: Iterable[str] = (), reviewing: bool = False) -> None:
+                 revisit: Iterable[str] = (), reviewing: bool = False,
+                 unknown: Iterable[str] = ()) -> None:
         self.pack = pack
         self.as_of = as_of
         self.ctx: EvalContext = pack.context(as_of)
@@ -95,6 +102,10 @@ class Interview:
         self._skipped = {qid for qid in skipped
                          if qid in self._index and not self._index[qid].required}
         self._revisit = {qid for qid in revisit if qid in self._index}
+        # Answered "I don't know": left unanswered (the report lists them as missing), and
+        # not asked again unless the person goes back to them.
+        self._unknown = {qid for qid in unknown
+                         if qid in self._index and qid not in self._answers}
         self._current = current if current in self._index else None
         self.reviewing = reviewing
         self.finished = False
@@ -116,6 +127,11 @@ class Interview:
     def skipped(self) -> list[str]:
         return [qid for qid in self._index if qid in self._skipped]
 
+    @property
+    def unknown(self) -> list[str]:
+        """The questions answered "I don't know", in interview order."""
+        return [qid for qid in self._index if qid in self._unknown]
+
     def json_answers(self) -> dict[str, Any]:
         """The answers as JSON values, in interview order: what ``score`` reads."""
         return {qid: to_json_value(value) for qid, value in self._answers.items()}
@@ -125,7 +141,8 @@ class Interview:
         current = self.current()
         return {"question": current.id if current else self._current,
                 "review": self.reviewing,
-                "revisit": [qid for qid in self._index if qid in self._revisit]}
+                "revisit": [qid for qid in self._index if qid in self._revisit],
+                "unknown": self.unknown}
 
     def path(self) -> list[Question]:
         """The questions asked given the answers so far, in order.
@@ -137,11 +154,18 @@ class Interview:
         return [self._index[qid] for qid in asked]
 
     def missing(self) -> list[str]:
-        """Required questions that apply and have no answer yet, in order."""
+        """Required questions that apply and have no answer yet, in order (those answered
+        "I don't know" among them: the report lists them as missing)."""
         return asked_questions(self.pack, self._answers, self.ctx).missing
 
+    def still_needed(self) -> list[str]:
+        """Required questions that apply and were neither answered nor answered "I don't
+        know": what must still be asked before the report."""
+        return [qid for qid in self.missing() if qid not in self._unknown]
+
     def _open(self, question: Question) -> bool:
-        return question.id not in self._answers and question.id not in self._skipped
+        return (question.id not in self._answers and question.id not in self._skipped
+                and question.id not in self._unknown)
 
     def pending(self) -> Question | None:
         """The question to ask next, ignoring whether the review list is showing."""
@@ -195,9 +219,12 @@ class Interview:
         for entry in self.pack.questions:
             question = entry.question
             value = self._answers.get(question.id)
-            if value is None and not (question.id in self._skipped and question.id in on_path):
+            unknown = question.id in self._unknown
+            if value is None and not ((question.id in self._skipped or unknown)
+                                      and question.id in on_path):
                 continue
-            shown = "(skipped)" if value is None else display_value(self.pack, question, value)
+            shown = ("(don't know)" if value is None and unknown else "(skipped)"
+                     if value is None else display_value(self.pack, question, value))
             items.append(ReviewItem(len(items) + 1, question, value, shown))
         return items
 
@@ -209,6 +236,8 @@ class Interview:
         lines = [question.help or "There is no extra help for this question."]
         lines += [f"{choice.label}: {choice.help}" for choice in question.choices if choice.help]
         lines.append(answer_hint(question, required=question.required))
+        lines.append("If you do not know, type \"don't know\": the question is left "
+                     "unanswered, and the report lists it as something to find out.")
         lines.append(COMMANDS_HELP)
         return "\n".join(lines)
 
@@ -223,6 +252,7 @@ class Interview:
         answers = dict(self._answers)
         answers[qid] = typed
         self._skipped.discard(qid)
+        self._unknown.discard(qid)
         self._after(question, answers)
 
     def skip(self, qid: str) -> None:
@@ -233,6 +263,17 @@ class Interview:
         answers = dict(self._answers)
         answers.pop(qid, None)
         self._skipped.add(qid)
+        self._unknown.discard(qid)
+        self._after(question, answers)
+
+    def dont_know(self, qid: str) -> None:
+        """Leave any question (required or not) unanswered because the person does not
+        know, and move on; the report lists a required one among the missing answers."""
+        question = self._index[qid]
+        answers = dict(self._answers)
+        answers.pop(qid, None)
+        self._skipped.discard(qid)
+        self._unknown.add(qid)
         self._after(question, answers)
 
     def back(self) -> bool:
@@ -275,7 +316,7 @@ class Interview:
     def accept_review(self) -> bool:
         """Leave the review list: finish if nothing is left to ask, else resume asking."""
         self.reviewing = False
-        if self.pending() is None and not self.missing():
+        if self.pending() is None and not self.still_needed():
             self.finished = True
         return self.finished
 
@@ -307,7 +348,7 @@ class Interview:
 
     def _end_of_input(self) -> Step:
         """End of input finishes a screening that has every answer it needs."""
-        if self.pending() is None and not self.missing() and not self.finished:
+        if self.pending() is None and not self.still_needed() and not self.finished:
             self.accept_review()
         if self.finished:
             return Step("finished")
@@ -328,6 +369,9 @@ class Interview:
                                "or press Enter to continue.")
 
     def _answer_line(self, question: Question, text: str) -> Step:
+        if is_dont_know(text):
+            self.dont_know(question.id)
+            return Step("unknown", question=question)
         if not text:
             if question.id in self._answers:
                 self.answer(question.id, self._answers[question.id])
@@ -358,6 +402,11 @@ class Interview:
                     self._current = later.id
                     break
         self._revisit &= set(ids)
+
+
+def is_dont_know(text: str) -> bool:
+    """True for a line that says "I don't know" (see :data:`DONT_KNOW_WORDS`)."""
+    return " ".join(text.lower().replace("\u2019", "'").split()) in DONT_KNOW_WORDS
 
 
 # -- parsing and showing answers ---------------------------------------------------------

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from parole_screen import Interview, InterviewStart, Question, RulePack, Step
 
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ru": "Russian"}
-_REDRAW_AFTER = frozenset({"answered", "skipped", "back", "edit", "review", "resume"})
+_REDRAW_AFTER = frozenset({"answered", "skipped", "unknown", "back", "edit", "review", "resume"})
 
 
 class Lang(StrEnum):
@@ -291,6 +291,8 @@ def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None
     kind = step.kind
     if kind == "invalid":
         ui.error(step.message)
+    elif kind == "unknown":
+        ui.say("Left unanswered: the report will list it as something to find out.", "dim")
     elif kind in ("help", "at_start"):
         ui.info(step.message)
     elif kind == "save":
