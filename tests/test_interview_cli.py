@@ -342,3 +342,33 @@ def test_piped_dont_know_finishes_with_the_gaps_listed(tmp_path: Path) -> None:
     assert report["missing"] == ["arrival_date", "provider", "stay_months"]
     assert done.stderr.count("Left unanswered: the report will list it") == 3
     assert "(don't know)" in done.stderr  # in the review list
+
+
+SHIPPED_AS_OF = "2026-12-01"
+
+
+def test_piped_settled_outcome_is_told_and_a_report_line_takes_it(tmp_path: Path) -> None:
+    """Piped input is never asked about the early report (the next line stays an answer):
+    it is told, and a `report` line gives the report at once."""
+    done = run(tmp_path, "interview", "--as-of", SHIPPED_AS_OF, "--format", "json",
+               lines=["3", "4", "2025-01-02", "report"])
+    assert done.returncode == 0, done.stderr
+    err = done.stderr
+    assert err.count("Your answers so far already decide the main result") == 1
+    assert "type report at the next question" in err
+    assert "question 3 of about" in err  # the questions went on
+    report = json.loads(done.stdout)
+    assert report["status"] == "incomplete"
+    assert report["flags"][0]["id"] == "inside_us_initial_parole"
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"beneficiary_location": "inside_us",
+                                   "in_us_status": "no_status",
+                                   "last_arrival_date": "2025-01-02"}))
+    scored = run(tmp_path, "score", str(answers), "-f", "json", "--as-of", SHIPPED_AS_OF)
+    assert report == json.loads(scored.stdout)
+
+
+def test_piped_report_line_before_the_outcome_is_settled_is_refused(tmp_path: Path) -> None:
+    done = run(tmp_path, "interview", "--as-of", SHIPPED_AS_OF, lines=["1", "report"])
+    assert done.returncode == 1
+    assert "The report comes after the questions" in done.stderr

@@ -339,3 +339,51 @@ def test_dont_know_on_a_terminal_is_left_unanswered_and_reported(tmp_path: Path)
     report = json.loads(output[output.index("{"):output.rindex("}") + 1])
     assert report["status"] == "incomplete"
     assert report["missing"] == ["arrival_date", "stay_months"]
+
+
+def test_settled_outcome_offers_the_report_at_once(tmp_path: Path) -> None:
+    """Inside the U.S. and never paroled settles the outcome at question 2: the terminal says
+    so and offers the report now or the remaining questions; 1 gives the report."""
+    child = spawn(tmp_path, "interview", "--session", str(tmp_path / "s.json"), "--as-of",
+                  AS_OF, "--format", "json")
+    for line in ["3", "4"]:
+        child.expect(QUESTION)
+        child.expect_exact(PROMPT)
+        child.sendline(line)
+    child.expect_exact("Your answers so far already decide the main result")
+    child.expect_exact("They are inside the United States and have not been paroled.")
+    child.expect_exact("1. See the report now")
+    child.expect(r"2\. Answer the remaining questions \(about \d+ more\)")
+    child.expect_exact(PROMPT)
+    child.sendline("?")
+    child.expect_exact("Type 1 to see the report now")
+    child.expect_exact(PROMPT)
+    child.sendline("1")
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 0
+    report = json.loads(output[output.index("{"):output.rindex("}") + 1])
+    assert report["flags"][0]["id"] == "inside_us_initial_parole"
+    assert report["status"] == "incomplete"
+
+
+def test_declined_offer_goes_on_with_the_questions(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "interview", "--session", str(tmp_path / "s.json"), "--as-of",
+                  AS_OF)
+    for line in ["3", "4"]:
+        child.expect(QUESTION)
+        child.expect_exact(PROMPT)
+        child.sendline(line)
+    child.expect_exact("1. See the report now")
+    child.expect_exact(PROMPT)
+    child.sendline("")  # Enter: the remaining questions
+    child.expect(QUESTION)
+    assert child.match.group(3) == "On what date did they last arrive in the United States?"
+    child.expect_exact(PROMPT)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = json.loads((tmp_path / "s.json").read_text())
+    assert saved["position"]["announced"] == ["inside_us_initial_parole"]

@@ -33,6 +33,7 @@ from .columns import EvalContext
 from .engine import asked_questions
 from .models import Question
 from .pack import RulePack
+from .settled import settled_stops
 
 COMMANDS_HELP = (
     "At any question you can type: ? for help, back for the previous question, review to "
@@ -49,9 +50,16 @@ __all__ = ["COMMANDS_HELP", "DONT_KNOW_WORDS", "TRANSLATED", "Interview", "Inval
            "Progress", "ReviewItem", "Step", "answer_hint", "choice_number", "display_value",
            "is_dont_know", "parse_answer", "parse_country"]
 _HELP_WORDS = frozenset({"?", "help"})
+_REPORT_WORDS = frozenset({"report", "r", "1", "see the report", "report now"})
+_GO_ON_WORDS = frozenset({"", "2", "continue", "c", "go on", "questions"})
 _ACCEPT_WORDS = frozenset({"", "done", "ok", "finish"})
 StepKind = Literal["answered", "skipped", "unknown", "invalid", "help", "back", "at_start",
                    "review", "edit", "resume", "finished", "save", "quit", "eof"]
+OFFER_HELP = (
+    "Your answers so far already decide the main result: the questions left cannot change "
+    "it, but they fill in the rest of the report (fees, documents, other routes). Type 1 to "
+    "see the report now, or 2 (or press Enter) to answer the remaining questions. You can "
+    "also type back to change the last answer, review, or quit.")
 
 
 @dataclass(frozen=True)
@@ -80,6 +88,9 @@ class Step:
     kind: StepKind
     message: str = ""
     question: Question | None = None
+    #: Stop flags this step made certain, whatever the remaining answers (see
+    #: :func:`~parole_screen.settled.settled_stops`): the outcome is settled.
+    settled: tuple[str, ...] = ()
 
 
 class Interview:
@@ -92,7 +103,8 @@ class Interview:
     def __init__(self, pack: RulePack, as_of: dt.date, answers: Mapping[str, Any] | None = None,
                  *, skipped: Iterable[str] = (), current: str | None = None,
                  revisit: Iterable[str] = (), reviewing: bool = False,
-                 unknown: Iterable[str] = ()) -> None:
+                 unknown: Iterable[str] = (), announced: Iterable[str] = (),
+                 offer_report: bool = True) -> None:
         self.pack = pack
         self.as_of = as_of
         self.ctx: EvalContext = pack.context(as_of)
@@ -109,6 +121,13 @@ class Interview:
         self._current = current if current in self._index else None
         self.reviewing = reviewing
         self.finished = False
+        # Stop flags already said to settle the outcome (each is announced once), and those
+        # whose offer (report now, or the remaining questions) is showing. A front end that
+        # cannot ask (piped input) sets offer_report False and only tells.
+        self._announced = set(announced)
+        self.offer_report = offer_report
+        self.offering: tuple[str, ...] = ()
+        self._fresh: tuple[str, ...] = ()
 
     @classmethod
     def from_json(cls, pack: RulePack, raw: Mapping[str, Any], as_of: dt.date,
@@ -142,7 +161,8 @@ class Interview:
         return {"question": current.id if current else self._current,
                 "review": self.reviewing,
                 "revisit": [qid for qid in self._index if qid in self._revisit],
-                "unknown": self.unknown}
+                "unknown": self.unknown,
+                "announced": sorted(self._announced)}
 
     def path(self) -> list[Question]:
         """The questions asked given the answers so far, in order.
@@ -177,16 +197,38 @@ class Interview:
         return next((question for question in path if self._open(question)), None)
 
     def current(self) -> Question | None:
-        """The question being asked, or None at the review step or when finished."""
-        if self.reviewing or self.finished:
+        """The question being asked, or None at the review step, at an offer of the report,
+        or when finished."""
+        if self.reviewing or self.finished or self.offering:
             return None
         return self.pending()
 
     @property
-    def stage(self) -> Literal["question", "review", "finished"]:
+    def stage(self) -> Literal["question", "review", "offer", "finished"]:
         if self.finished:
             return "finished"
+        if self.offering:
+            return "offer"
         return "question" if self.current() is not None else "review"
+
+    def settled(self) -> list[str]:
+        """The stop flags the answers so far make certain, whatever the rest: the outcome
+        is settled and the report may be seen at once."""
+        return [entry.flag.id for entry in settled_stops(self.pack, self._answers, self.ctx)]
+
+    def check_settled(self) -> tuple[str, ...]:
+        """Stop flags newly settled (not announced before): record them as announced and,
+        if the front end can ask, offer the report. A front end calls this once at the
+        start (a prefilled or resumed interview may be settled already)."""
+        fresh = tuple(qid for qid in self.settled() if qid not in self._announced)
+        self._announced.update(fresh)
+        if fresh and self.offer_report and not self.finished:
+            self.offering = fresh
+        return fresh
+
+    def remaining(self) -> int:
+        """About how many questions are left to ask (the branches open so far)."""
+        return sum(1 for question in self.path() if self._open(question))
 
     @property
     def final_review(self) -> bool:
@@ -293,9 +335,11 @@ class Interview:
             self._revisit.add(current.id)
         self._current = target.id
         self.reviewing = False
+        self.offering = ()
         return True
 
     def start_review(self) -> None:
+        self.offering = ()
         pending = self.pending()
         self._current = pending.id if pending else None
         self.reviewing = True
@@ -325,7 +369,21 @@ class Interview:
         if line is None:
             return self._end_of_input()
         text = line.strip()
-        word = text.lower()
+        word = " ".join(text.lower().split())
+        if self.offering:
+            return self._offer_line(word)
+        step = self._command(word)
+        if step is not None:
+            return step
+        current = self.current()
+        if current is None:
+            return self._review_line(text, word)
+        return self._answer_line(current, text)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _command(self, word: str) -> Step | None:
+        """A command word typed at a question or the review step, else None."""
         current = self.current()
         if word in _HELP_WORDS:
             return Step("help", self.help_text(current), current)
@@ -340,11 +398,40 @@ class Interview:
             return Step("save", question=current)
         if word == "quit":
             return Step("quit", question=current)
-        if current is None:
-            return self._review_line(text, word)
-        return self._answer_line(current, text)
+        if word == "report":
+            return self._report_now(current)
+        return None
 
-    # -- internals -----------------------------------------------------------------------
+    def _offer_line(self, word: str) -> Step:
+        """A line typed at the offer: the report now, or the remaining questions."""
+        if word in _HELP_WORDS:
+            return Step("help", OFFER_HELP)
+        if word in ("back", "review", "save", "quit"):
+            offering, self.offering = self.offering, ()
+            step = self.handle(word)
+            if step.kind in ("save", "at_start"):
+                self.offering = offering
+            return step
+        if word in _REPORT_WORDS:
+            self.offering = ()
+            self.finished = True
+            return Step("finished")
+        if word in _GO_ON_WORDS:
+            self.offering = ()
+            if self.pending() is None:
+                self.start_review()
+                return Step("review")
+            return Step("resume", question=self.current())
+        return Step("invalid", "Type 1 to see the report now, or 2 (or press Enter) to "
+                               "answer the remaining questions.")
+
+    def _report_now(self, current: Question | None) -> Step:
+        """``report`` at a question: the report at once, once the outcome is settled."""
+        if self.settled():
+            self.finished = True
+            return Step("finished")
+        return Step("invalid", "The report comes after the questions (type review to see "
+                               "your answers, or quit to stop and continue later).", current)
 
     def _end_of_input(self) -> Step:
         """End of input finishes a screening that has every answer it needs."""
@@ -385,13 +472,14 @@ class Interview:
         except InvalidAnswer as error:
             return Step("invalid", str(error), question)
         self.answer(question.id, value)
-        return Step("answered", question=question)
+        return Step("answered", question=question, settled=self._fresh)
 
     def _prune(self, answers: dict[str, Any]) -> None:
         self._answers = asked_questions(self.pack, answers, self.ctx).kept
 
     def _after(self, question: Question, answers: dict[str, Any]) -> None:
         self._prune(answers)
+        self._fresh = self.check_settled()
         self._revisit.discard(question.id)
         path = self.path()
         ids = [q.id for q in path]

@@ -83,7 +83,8 @@ class Session:
                               current=position.get("question"),
                               revisit=position.get("revisit", ()),
                               reviewing=bool(position.get("review", False)),
-                              unknown=position.get("unknown", ()))
+                              unknown=position.get("unknown", ()),
+                              announced=position.get("announced", ()))
         return interview, dropped
 
     def pack_changed(self, pack: RulePack) -> bool:
@@ -204,10 +205,12 @@ def _position_problem(position: Any) -> str | None:
     question = position.get("question")
     if question is not None and not isinstance(question, str):
         return "'position.question' must be a question id"
-    for key in ("revisit", "unknown"):  # unknown: the questions answered "I don't know"
+    # unknown: the questions answered "I don't know"; announced: the stop flags already
+    # said to settle the outcome.
+    for key in ("revisit", "unknown", "announced"):
         ids = position.get(key) or []
         if not isinstance(ids, list) or not all(isinstance(qid, str) for qid in ids):
-            return f"'position.{key}' must be a list of question ids"
+            return f"'position.{key}' must be a list of ids"
     return None
 
 

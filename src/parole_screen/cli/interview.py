@@ -6,6 +6,8 @@ in :mod:`parole_screen.interview`; this module only shows questions, reads lines
 """
 
 import datetime as dt
+import os
+import re
 import shlex
 import signal
 import sys
@@ -209,8 +211,15 @@ def _ask(ui: "_Ui", pack: "RulePack", start: "InterviewStart", options: _Options
     """Ask until the review is accepted; Ctrl-C saves and says how to continue."""
     store = _Store(options.session, start.fixed_as_of, options)
     ui.banner(pack, start.interview, options.session, resumed=start.saved is not None)
+    state = start.interview
+    # Piped input is never asked about the early report (the next line is an answer); it is
+    # told, and a `report` line takes the offer.
+    state.offer_report = ui.interactive
+    fresh = state.check_settled()
+    if fresh and not state.offering:
+        ui.settled(state, fresh)
     try:
-        _drive(ui, start.interview, store)
+        _drive(ui, state, store)
     except KeyboardInterrupt:
         store.save(start.interview)
         ui.newline()
@@ -275,13 +284,15 @@ def _drive(ui: "_Ui", state: "Interview", store: "_Store") -> None:
     while not state.finished:
         question = state.current()
         if redraw:
-            if question is None:
+            if state.offering:
+                ui.offer(state)
+            elif question is None:
                 ui.review(state)
             else:
                 ui.question(state, question)
         line = ui.read()
         step = state.handle(line)
-        redraw = step.kind in _REDRAW_AFTER
+        redraw = step.kind in _REDRAW_AFTER or bool(state.offering)
         if step.kind not in ("help", "invalid", "at_start"):
             store.save(state)
         _react(ui, state, store, step)
@@ -289,6 +300,8 @@ def _drive(ui: "_Ui", state: "Interview", store: "_Store") -> None:
 
 def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None:
     kind = step.kind
+    if step.settled and not state.offering:
+        ui.settled(state, step.settled)
     if kind == "invalid":
         ui.error(step.message)
     elif kind == "unknown":
@@ -327,6 +340,20 @@ def _finish(ctx: typer.Context, pack: "RulePack", state: "Interview", day: dt.da
                    "(use --keep-session to keep it).", err=True)
 
 
+_LIST_ITEM = re.compile(r"^\s*(\d+\.|-)\s+")
+
+
+def _terminal_width(stream: object) -> int | None:
+    """The width of the terminal ``stream`` writes to, or None when it is not a terminal."""
+    try:
+        if not stream.isatty():  # type: ignore[attr-defined]
+            return None
+        return max(os.get_terminal_size(stream.fileno()).columns,  # type: ignore[attr-defined]
+                   20)
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 class _Ui:
     """Line-by-line output on stderr; plain (no colour, no boxes) or lightly styled."""
 
@@ -335,14 +362,30 @@ class _Ui:
         self.plain = plain
         stdin = sys.stdin
         self.interactive = stdin is not None and stdin.isatty()
+        self.width = _terminal_width(console.file)
         if stdin is not None and not self.interactive and hasattr(stdin, "reconfigure"):
             stdin.reconfigure(errors="replace")  # a bad byte is a bad answer, not a crash
 
-    def say(self, text: str = "", style: str = "", *, wrap: bool = True) -> None:
+    def say(self, text: str = "", style: str = "", *, wrap: bool = True,
+            indent: int | None = None) -> None:
+        """One message. On a terminal it is wrapped at word boundaries (never mid-word) to
+        the terminal's width, with a hanging indent under a list item ("  1. ", "  - ");
+        into a pipe or file it stays one line, so a log reads like a transcript."""
         from rich.text import Text
 
-        self.console.print(Text(text, style="" if self.plain else style), soft_wrap=not wrap
-                           or self.plain)
+        width = self.width if wrap else None
+        if width is None or len(text) < width:
+            lines = [text]
+        else:
+            import textwrap
+
+            if indent is None:
+                marker = _LIST_ITEM.match(text)
+                indent = len(marker.group(0)) if marker else 0
+            lines = textwrap.wrap(text, width=width - 1, subsequent_indent=" " * indent,
+                                  break_long_words=False, break_on_hyphens=False) or [""]
+        for line in lines:
+            self.console.print(Text(line, style="" if self.plain else style), soft_wrap=True)
 
     def newline(self) -> None:
         self.console.print()
@@ -391,6 +434,31 @@ class _Ui:
             shown = f"{numbers}. {default}" if question.type == "choice" else (
                 f"{numbers} ({default})" if numbers else default)
             self.say(f"Press Enter to keep: {shown}", "green")
+
+    def _settled_texts(self, state: "Interview", flag_ids: "tuple[str, ...]") -> None:
+        texts = {entry.flag.id: entry.flag.text for entry in state.pack.flags}
+        self.newline()
+        self.say("Your answers so far already decide the main result of this screening:",
+                 "bold")
+        for flag_id in flag_ids:
+            self.say(f"  - {texts[flag_id]}", "yellow", indent=4)
+
+    def offer(self, state: "Interview") -> None:
+        """The outcome is settled: the report now, or the remaining questions."""
+        self._settled_texts(state, state.offering)
+        self.say("The questions left cannot change this, but they fill in the rest of the "
+                 "report (fees, documents, other routes).")
+        left = state.remaining()
+        more = f" (about {left} more)" if left else ""
+        self.say("  1. See the report now")
+        self.say(f"  2. Answer the remaining questions{more}")
+        self.say("Type 1 or 2 (Enter: 2).", "dim")
+
+    def settled(self, state: "Interview", flag_ids: "tuple[str, ...]") -> None:
+        """Tell piped input that the outcome is settled; the questions go on."""
+        self._settled_texts(state, flag_ids)
+        self.say("The questions go on, since they fill in the rest of the report; to see the "
+                 "report now instead, type report at the next question.")
 
     def review(self, state: "Interview") -> None:
         items = state.review_items()
