@@ -109,6 +109,8 @@ class Interview:
         self.as_of = as_of
         self.ctx: EvalContext = pack.context(as_of)
         self._index = {entry.question.id: entry.question for entry in pack.questions}
+        self._choices_when = {entry.question.id: entry.choices_when
+                              for entry in pack.questions if entry.choices_when}
         self._answers: dict[str, Any] = {}
         self._prune(dict(answers or {}))
         self._skipped = {qid for qid in skipped
@@ -201,7 +203,21 @@ class Interview:
         or when finished."""
         if self.reviewing or self.finished or self.offering:
             return None
-        return self.pending()
+        pending = self.pending()
+        return None if pending is None else self.offered(pending)
+
+    def offered(self, question: Question) -> Question:
+        """``question`` with only the choices that fit the answers so far (a choice's own
+        ``asked_when``; an unknown one is left out, like a question's): the documents
+        question offers a leukemia patient no death certificate."""
+        whens = self._choices_when.get(question.id)
+        if not whens:
+            return question
+        kept = tuple(choice for choice, when in zip(question.choices, whens, strict=True)
+                     if when is None or when(self._answers, self.ctx) is True)
+        if len(kept) == len(question.choices):
+            return question
+        return question.model_copy(update={"choices": kept})
 
     @property
     def stage(self) -> Literal["question", "review", "offer", "finished"]:
