@@ -144,3 +144,22 @@ def test_choice_asked_when_is_checked_at_load(pack_dir: Path, condition: str,
         load_pack(pack_dir)
     [problem] = info.value.problems
     assert f"{path}:" in problem and needle in problem
+
+
+# -- what a person reads: the help and the stop flags ----------------------------------------
+
+
+def test_every_question_help_says_why_it_is_asked(shipped_pack: RulePack) -> None:
+    """CitizenshipWorks' habit: `?` says why a question is asked and how the answer is used,
+    not only how to answer."""
+    for entry in shipped_pack.questions:
+        assert "We ask" in entry.question.help, entry.question.id
+
+
+def test_every_stop_flag_says_where_to_find_an_accredited_representative(
+        shipped_pack: RulePack) -> None:
+    stops = [entry.flag for entry in shipped_pack.flags if entry.flag.severity == "stop"]
+    assert len(stops) >= 10
+    for flag in stops:
+        assert "justice.gov/eoir/recognition-and-accreditation-program" in flag.text, flag.id
+        assert "accredited representative" in flag.text and "aila.org" in flag.text, flag.id
