@@ -372,3 +372,43 @@ def test_piped_report_line_before_the_outcome_is_settled_is_refused(tmp_path: Pa
     done = run(tmp_path, "interview", "--as-of", SHIPPED_AS_OF, lines=["1", "report"])
     assert done.returncode == 1
     assert "The report comes after the questions" in done.stderr
+
+
+@pytest.mark.parametrize(("first", "expected"), [
+    ("continue", "question 3 of about"),
+    ("review", "Your answers so far"),
+    ("new", "question 1 of about"),
+    ("Start Over", "question 1 of about"),
+])
+def test_piped_first_line_chooses_what_to_do_with_a_saved_interview(
+        tmp_path: Path, first: str, expected: str) -> None:
+    run(tmp_path, *RULES, "interview", "--as-of", AS_OF, lines=["2", "2026-01-05"])
+    done = run(tmp_path, *RULES, "interview", lines=[first, "quit"])
+    assert done.returncode == 0, done.stderr
+    assert "A saved interview was found (2 answers, saved " in done.stderr
+    assert expected in done.stderr
+    answers = json.loads(default_session(tmp_path).read_text())["answers"]
+    assert len(answers) == (0 if first.lower() in ("new", "start over") else 2)
+
+
+def test_piped_answer_as_first_line_keeps_the_saved_interview(tmp_path: Path) -> None:
+    """A script that sends answers (not continue, review or new) is refused as before: its
+    first line is never taken for a choice, and the saved answers stay."""
+    run(tmp_path, *RULES, "interview", "--as-of", AS_OF, lines=["2", "2026-01-05"])
+    saved = default_session(tmp_path).read_bytes()
+    done = run(tmp_path, *RULES, "interview", lines=["1", "1"])
+    assert done.returncode == 1
+    assert "a saved interview already exists" in done.stderr
+    assert "interview --resume" in done.stderr
+    assert default_session(tmp_path).read_bytes() == saved
+
+
+def test_preamble_is_at_most_four_lines_and_names_no_file(tmp_path: Path) -> None:
+    done = run(tmp_path, "interview", "--as-of", AS_OF, lines=["quit"])
+    assert done.returncode == 0
+    preamble = done.stderr.split("question 1 of about")[0].rstrip("\n").split("\n")
+    assert len(preamble) <= 4, preamble
+    assert preamble[0].startswith("Parole screening (us-parole ")
+    assert "not legal advice" in preamble[0]
+    assert not any(str(tmp_path) in line or "session.json" in line for line in preamble)
+    assert all(len(line) <= 100 for line in preamble)

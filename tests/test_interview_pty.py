@@ -152,7 +152,7 @@ def test_full_medical_case_with_back_and_review_edit_matches_score(tmp_path: Pat
     child = spawn(tmp_path, "interview", "--session", str(session), "--as-of", AS_OF,
                   "--out", "report.json")
     driver = Driver(child, pack, MEDICAL_PLAN)
-    child.expect_exact("At any question you can type: ? for help, back")
+    child.expect_exact('Type ? for help, "don\'t know" if unsure, back, review or quit.')
     went_back = asked_help = tried_bad_date = edited = False
     while True:
         question, block = driver.wait()
@@ -241,7 +241,11 @@ def test_ctrl_c_saves_prints_the_resume_command_and_resume_completes(tmp_path: P
     assert child.exitstatus == 130
     assert "Interview paused. Your answers are saved in" in output
     command_line = output.split("To continue later, run:\r\n")[1].splitlines()[0].strip()
-    assert command_line == shlex.join(["parole-screen", "--rules", str(FIXTURE), "interview",
+    # The program by name when that name on PATH is this program, else by its full path.
+    on_path = shutil.which("parole-screen")
+    program = ("parole-screen" if on_path and Path(on_path).resolve()
+               == Path(cli()[0]).resolve() else cli()[0])
+    assert command_line == shlex.join([program, "--rules", str(FIXTURE), "interview",
                                        "--resume", "--session", str(session), "--format",
                                        "json"])
     saved = json.loads(session.read_text())
@@ -387,3 +391,68 @@ def test_declined_offer_goes_on_with_the_questions(tmp_path: Path) -> None:
     assert child.exitstatus == 0
     saved = json.loads((tmp_path / "s.json").read_text())
     assert saved["position"]["announced"] == ["inside_us_initial_parole"]
+
+
+def test_the_resume_command_works_in_a_new_terminal_without_the_program_on_path(
+        tmp_path: Path) -> None:
+    """A new terminal has no active virtual environment: the pause message names the
+    program by its full path, and that exact command continues the interview."""
+    if len(cli()) > 1:
+        pytest.skip("needs the installed parole-screen script")
+    env = {**environment(tmp_path), "PATH": "/usr/bin:/bin"}
+    session = tmp_path / "s.json"
+    child = pexpect.spawn(cli()[0], ["--rules", str(FIXTURE), "interview", "--session",
+                                     str(session), "--as-of", AS_OF, "--format", "json"],
+                          env=env, cwd=str(tmp_path), encoding="utf-8", timeout=30,
+                          dimensions=(40, 100))
+    answer_some(child, 4)
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    command = shlex.split(output.split("To continue later, run:\r\n")[1].splitlines()[0])
+    assert Path(command[0]).is_absolute() and Path(command[0]).resolve() == \
+        Path(cli()[0]).resolve()
+    done = subprocess.run(command, input="".join(f"{line}\n" for line in
+                                                 [*FIXTURE_LINES[4:], ""]),
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == score(tmp_path, FIXTURE_ANSWERS, ["--rules", str(FIXTURE)])
+
+
+def saved_interview(tmp_path: Path, lines: list[str]) -> Path:
+    session = tmp_path / "s.json"
+    done = run(tmp_path, ["--rules", str(FIXTURE), "interview", "--session", str(session),
+                          "--as-of", AS_OF], [*lines, "quit"])
+    assert done.returncode == 0, done.stderr
+    return session
+
+
+@pytest.mark.parametrize(("typed", "then"), [
+    ("1", "question 4 of about"),  # continue: the next unanswered question
+    ("2", "Your answers so far"),  # review first
+    ("3", "question 1 of about"),  # start over
+])
+def test_a_saved_interview_offers_continue_review_or_start_over(tmp_path: Path, typed: str,
+                                                                then: str) -> None:
+    session = saved_interview(tmp_path, FIXTURE_LINES[:3])
+    child = spawn(tmp_path, "--rules", str(FIXTURE), "interview", "--session", str(session),
+                  "--as-of", AS_OF)
+    child.expect_exact("A saved interview was found (3 answers, saved ")
+    child.expect_exact("1. Continue where it stopped")
+    child.expect_exact("3. Start over (the saved answers will be replaced)")
+    child.expect_exact(PROMPT)
+    child.sendline("9")
+    child.expect_exact("Type 1 to continue, 2 to review the answers, or 3 to start over.")
+    child.expect_exact(PROMPT)
+    child.sendline(typed)
+    child.expect_exact(then)
+    child.expect_exact(PROMPT)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    answers = json.loads(session.read_text())["answers"]
+    assert answers == ({} if typed == "3" else {qid: FIXTURE_ANSWERS[qid]
+                                                 for qid in FIXTURE_IDS[:3]})

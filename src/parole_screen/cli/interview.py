@@ -9,6 +9,7 @@ import datetime as dt
 import os
 import re
 import shlex
+import shutil
 import signal
 import sys
 import threading
@@ -45,6 +46,9 @@ if TYPE_CHECKING:
 
     from parole_screen import Interview, InterviewStart, Question, RulePack, Step
 
+#: The preamble's last line: the commands, in short (``?`` lists them in full).
+BANNER_COMMANDS = ('Type ? for help, "don\'t know" if unsure, back, review or quit. '
+                   "Answers are saved as you go.")
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ru": "Russian"}
 _REDRAW_AFTER = frozenset({"answered", "skipped", "unknown", "back", "edit", "review", "resume"})
 
@@ -70,7 +74,7 @@ class _Options(NamedTuple):
     keep_session: bool
 
     def resume_command(self) -> str:
-        parts = ["parole-screen"]
+        parts = program_words()
         if self.state.rules:
             parts += ["--rules", str(Path(self.state.rules).absolute())]
         if self.state.plain:
@@ -91,6 +95,23 @@ class _Options(NamedTuple):
         if self.keep_session:
             parts.append("--keep-session")
         return shlex.join(parts)
+
+
+def program_words() -> list[str]:
+    """How to run this program again from a new terminal: ``parole-screen`` when that name
+    on PATH is this very program, else its full path (a virtual environment that is not
+    active, a checkout), or ``python -m parole_screen`` when run that way."""
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    here = Path(argv0)
+    if here.name == "__main__.py" or argv0 in ("-m", "-c", ""):
+        return [str(Path(sys.executable).absolute()), "-m", "parole_screen"]
+    found = shutil.which("parole-screen")
+    if here.is_file():
+        if found and Path(found).resolve() == here.resolve():
+            return ["parole-screen"]
+        return [str(here.absolute())]
+    return ["parole-screen"] if found else [str(Path(sys.executable).absolute()), "-m",
+                                            "parole_screen"]
 
 
 def interview(
@@ -157,8 +178,14 @@ def interview(
             start = begin_interview(pack, path, resume=resume, new=new or no_input,
                                     answers_file=answers, as_of=fixed_day)
         except SessionExistsError as error:
-            raise fail(f"{error}; continue it with `{options.resume_command()}`, or start "
-                       "over with --new") from None
+            choice = None if answers else _saved_session_choice(ui, path)
+            if choice is None:
+                raise fail(f"{error}; continue it with `{options.resume_command()}`, or start "
+                           "over with --new") from None
+            start = begin_interview(pack, path, resume=choice != "new", new=choice == "new",
+                                    as_of=fixed_day)
+            if choice == "review":
+                start.interview.start_review()
         options = options._replace(lang=(lang.value if lang else None) or start.lang or "en")
         _language_notices(ui, options.lang, options.report_lang)
         _restore_notices(ui, start)
@@ -172,6 +199,47 @@ def interview(
             _ask(ui, pack, start, options)
         _finish(ctx, pack, state, start.as_of, options,
                 remove_session=not (no_input or keep_session))
+
+
+_SESSION_CHOICES = {"1": "continue", "continue": "continue", "c": "continue",
+                    "2": "review", "review": "review", "r": "review",
+                    "3": "new", "new": "new", "start over": "new", "n": "new"}
+#: What piped input may send as its first line when a saved interview exists (numbers are
+#: left out: a script's first answer is often a number, and must not pick one by chance).
+SESSION_WORDS = ("continue", "review", "new")
+
+
+def _saved_session_choice(ui: "_Ui", path: Path) -> str | None:
+    """A saved interview is at ``path``: continue it, review it, or start over? None means
+    no choice was made (piped input without a session word, or the end of input)."""
+    from parole_screen import SessionError, load_session
+
+    try:
+        saved = load_session(path)
+    except SessionError:
+        return None  # damaged: refused as before (the file is left as it is)
+    count = len(saved.answers)
+    when = f", saved {saved.saved_at[:16].replace('T', ' ')} UTC" if saved.saved_at else ""
+    ui.say(f"A saved interview was found ({count} answer{'' if count == 1 else 's'}{when}).",
+           "bold")
+    if not ui.interactive:
+        line = ui.read()
+        word = " ".join((line or "").lower().split())
+        if word == "start over":
+            return "new"
+        return word if word in SESSION_WORDS else None
+    ui.say("  1. Continue where it stopped")
+    ui.say("  2. Review the answers first")
+    ui.say("  3. Start over (the saved answers will be replaced)")
+    ui.say("Type 1, 2 or 3.", "dim")
+    while True:
+        line = ui.read()
+        if line is None or line.strip().lower() == "quit":
+            return None
+        choice = _SESSION_CHOICES.get(" ".join(line.lower().split()))
+        if choice is not None:
+            return choice
+        ui.error("Type 1 to continue, 2 to review the answers, or 3 to start over.")
 
 
 def _session_argument(resume: bool, resume_file: Path | None,
@@ -401,22 +469,20 @@ class _Ui:
         self.say(text, "bold red", wrap=False)
 
     def banner(self, pack: "RulePack", state: "Interview", path: Path, *, resumed: bool) -> None:
-        from parole_screen import COMMANDS_HELP
-
-        self.say(f"Parole screening interview ({pack.meta.id} {pack.meta.version}). "
-                 "This is a screening, not legal advice.", "bold")
-        self.say("Immigration parole is permission from the U.S. government to come to, or "
-                 "stay in, the United States for a limited time for an urgent reason. It is "
-                 "not criminal parole.")
-        self.say('In the questions, "the person" and "they" mean whoever needs parole: you '
-                 "or someone you are helping.")
+        """At most four short lines before the first question, and no file path (``save``
+        and ``quit`` say where the answers are)."""
+        self.say(f"Parole screening ({pack.meta.id} {pack.meta.version}). A screening, not "
+                 "legal advice.", "bold")
+        self.say("Immigration parole lets someone be in the U.S. for a time, for an urgent "
+                 "reason.")
         if resumed:
             count = len(state.answers)
             self.say(f"Continuing your saved interview: {count} answer"
                      f"{'' if count == 1 else 's'} so far.")
-        self.say(COMMANDS_HELP)
-        self.say(f"Your answers are saved after every question in {path} "
-                 "(a private file only you can read).", "dim")
+        else:
+            self.say('"The person" and "they" mean whoever needs parole: you or someone you '
+                     "help.")
+        self.say(BANNER_COMMANDS, "dim")
 
     def question(self, state: "Interview", question: "Question") -> None:
         from parole_screen import answer_hint, choice_number
