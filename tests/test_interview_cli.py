@@ -20,7 +20,7 @@ RULES = ["--rules", str(PACK)]
 
 # One line per question for a medical case in the fixture pack, with two invalid lines,
 # a help request and a `back` on the way, then Enter at the review step.
-MEDICAL_LINES = ["2", "01/05/2026", "2026-01-05", "?", "1", "1", "back", "", "y", "n",
+MEDICAL_LINES = ["2", "the fifth of January", "2026-01-05", "?", "1", "1", "back", "", "y", "n",
                  "ukraine", "6", "", "1,2", "", ""]
 MEDICAL_ANSWERS = {"location": "inside_us", "arrival_date": "2026-01-05", "reason": "medical",
                    "urgency": "life_threatening", "provider": True, "funded": False,

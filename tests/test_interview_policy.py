@@ -301,6 +301,7 @@ def test_position_round_trip(pack: RulePack) -> None:
     ("documents", "none", frozenset({"none"})),
     ("arrival_date", "2026-01-05", dt.date(2026, 1, 5)),
     ("arrival_date", "2026-1-5", dt.date(2026, 1, 5)),
+    ("arrival_date", "05/01/2026", dt.date(2026, 5, 1)),  # month first, the U.S. order
     ("stay_months", "6", 6), ("stay_months", "2.5", 2.5), ("stay_months", "12.0", 12),
     ("savings", "$1,500", 1500), ("savings", "2500 USD", 2500), ("savings", "99.50", 99.5),
     ("nationality", "ua", "UA"), ("nationality", "Ukraine", "UA"),
@@ -320,7 +321,7 @@ def test_parse_each_type(pack: RulePack, qid: str, text: str, expected: Any) -> 
     ("documents", "n,x", "'x' is not one of the choices"),
     ("documents", "1,7", "'7' is not one of the choices"),
     ("documents", ",", "at least one"),
-    ("arrival_date", "05/01/2026", "YYYY-MM-DD"),
+    ("arrival_date", "05/2026", "YYYY-MM-DD"),
     ("arrival_date", "yesterday", "for example 2027-03-31"),
     ("arrival_date", "2026-02-30", "2026-02-30 is not a real date"),
     ("stay_months", "six", "using digits"),
@@ -340,7 +341,7 @@ def test_parse_errors_are_friendly(pack: RulePack, qid: str, text: str, needle: 
 def test_invalid_line_keeps_the_question(pack: RulePack) -> None:
     state = Interview(pack, DAY)
     ask(state, "2")
-    step = state.handle("31/12/2025")
+    step = state.handle("31/31/2025")
     assert step.kind == "invalid"
     assert "YYYY-MM-DD" in step.message
     assert current_id(state) == "arrival_date"
@@ -358,7 +359,7 @@ def test_display_values(pack: RulePack) -> None:
     assert display_value(pack, question(pack, "nationality"), "HT") == "Haiti (HT)"
     assert display_value(pack, question(pack, "savings"), 99.5) == "$99.50"
     assert display_value(pack, question(pack, "arrival_date"), dt.date(2026, 1, 5)) \
-        == "2026-01-05"
+        == "2026-01-05 (Monday, 5 January 2026)"  # in words too: no order to misread
 
 
 @pytest.mark.parametrize("typed", ["²", "1" * 5000, "٣"])

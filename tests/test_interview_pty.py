@@ -34,7 +34,8 @@ MEDICAL_PLAN: dict[str, Any] = {
     "beneficiary_location": "outside_us", "reason_type": "medical", "medical_patient": "self",
     "medical_urgency": "life_threatening", "treatment_available_nearby": "no",
     "us_provider_accepted": True, "treatment_funded": True, "fit_to_travel": True,
-    "nationality": "UA", "country_of_birth": "UA", "date_needed_by": "2027-01-15",
+    "nationality": "UA", "country_of_birth": "UA", "has_fixed_date": True,
+    "date_needed_by": "2027-01-15",
     "stay_months": 6, "visa_route": "refused", "in_removal_proceedings": False,
     "prior_removal": False, "criminal_history": False, "immigration_violations": False,
     "financial_support": "supporter", "has_passport": True,
@@ -156,8 +157,15 @@ def test_full_medical_case_with_back_and_review_edit_matches_score(tmp_path: Pat
     went_back = asked_help = tried_bad_date = edited = False
     while True:
         question, block = driver.wait()
-        if question is None:  # the review list
+        if question is None:  # the review list, page by page on a 40-row terminal
             items = dict(re.findall(r"(?m)^(\d+)\. ([^\r\n]+)\r$", block))
+            while (more := re.search(r"Answers \d+-(\d+) of (\d+): type m for more",
+                                     block)) and more.group(1) != more.group(2):
+                assert block.count("\n") <= 40 - 3  # a page fits the screen with the prompt
+                child.sendline("m")
+                again, block = driver.wait()
+                assert again is None
+                items.update(re.findall(r"(?m)^(\d+)\. ([^\r\n]+)\r$", block))
             assert len(items) == len(set(driver.seen))
             if not edited:
                 edited = True
@@ -181,8 +189,8 @@ def test_full_medical_case_with_back_and_review_edit_matches_score(tmp_path: Pat
             child.expect_exact(PROMPT)
         if question.type == "date" and not tried_bad_date:
             tried_bad_date = True
-            child.sendline("15/01/2027")
-            child.expect_exact("Please type the date as YYYY-MM-DD")
+            child.sendline("15/01/2027")  # not month first: asked back, read day first
+            child.expect_exact("Did you mean Friday, 15 January 2027? Type y if so")
             child.expect_exact(PROMPT)
         if len(driver.seen) == 6 and not went_back:
             went_back = True
@@ -456,3 +464,24 @@ def test_a_saved_interview_offers_continue_review_or_start_over(tmp_path: Path, 
     answers = json.loads(session.read_text())["answers"]
     assert answers == ({} if typed == "3" else {qid: FIXTURE_ANSWERS[qid]
                                                  for qid in FIXTURE_IDS[:3]})
+
+
+def test_prompts_wrap_at_word_boundaries_with_hanging_indents(tmp_path: Path) -> None:
+    """On a 44-column terminal, no word is broken at the edge, and a choice's second line is
+    indented under its text."""
+    command = cli()
+    child = pexpect.spawn(command[0], [*command[1:], "interview", "--session",
+                                       str(tmp_path / "s.json"), "--as-of", AS_OF],
+                          env=environment(tmp_path), cwd=str(tmp_path), encoding="utf-8",
+                          timeout=30, dimensions=(40, 44))
+    child.expect_exact(PROMPT)
+    screen = child.before
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    lines = screen.split("\r\n")
+    assert all(len(line) <= 44 for line in lines), lines
+    start = lines.index(next(line for line in lines if line.startswith("  2. At a U.S.")))
+    assert lines[start + 1].startswith("     ") and lines[start + 1].strip()
+    for word in ("crossing", "airport", "(port", "entry)"):
+        assert re.search(rf"(^|\s){re.escape(word)}(\s|$)", screen), word  # never split

@@ -23,10 +23,12 @@ from .answer_text import (
     InvalidAnswer,
     answer_hint,
     choice_number,
+    date_words,
     display_value,
     is_small_number,
     parse_answer,
     parse_country,
+    parse_date_text,
 )
 from .answers import coerce_answers, to_json_value
 from .columns import EvalContext
@@ -54,7 +56,8 @@ _REPORT_WORDS = frozenset({"report", "r", "1", "see the report", "report now"})
 _GO_ON_WORDS = frozenset({"", "2", "continue", "c", "go on", "questions"})
 _ACCEPT_WORDS = frozenset({"", "done", "ok", "finish"})
 StepKind = Literal["answered", "skipped", "unknown", "invalid", "help", "back", "at_start",
-                   "review", "edit", "resume", "finished", "save", "quit", "eof"]
+                   "review", "edit", "resume", "finished", "save", "quit", "eof", "confirm"]
+_YES_WORDS = frozenset({"y", "yes"})
 OFFER_HELP = (
     "Your answers so far already decide the main result: the questions left cannot change "
     "it, but they fill in the rest of the report (fees, documents, other routes). Type 1 to "
@@ -130,6 +133,8 @@ class Interview:
         self.offer_report = offer_report
         self.offering: tuple[str, ...] = ()
         self._fresh: tuple[str, ...] = ()
+        # A date that could be read two ways, asked back before it is taken: (question, date).
+        self._asking: tuple[str, dt.date] | None = None
 
     @classmethod
     def from_json(cls, pack: RulePack, raw: Mapping[str, Any], as_of: dt.date,
@@ -388,10 +393,16 @@ class Interview:
         word = " ".join(text.lower().split())
         if self.offering:
             return self._offer_line(word)
+        asking, self._asking = self._asking, None
+        current = self.current()
+        if asking is not None and current is not None and current.id == asking[0]:
+            if word in _YES_WORDS:
+                return self._take_date(current, asking[1])
+            if word in ("n", "no"):
+                return Step("invalid", "Type the date again, for example 2027-01-15.", current)
         step = self._command(word)
         if step is not None:
             return step
-        current = self.current()
         if current is None:
             return self._review_line(text, word)
         return self._answer_line(current, text)
@@ -484,11 +495,28 @@ class Interview:
                 return Step("skipped", question=question)
             return Step("invalid", "Please answer this question (type ? for help).", question)
         try:
+            if question.type == "date":
+                reading = parse_date_text(text)
+                if reading.ask_back:
+                    self._asking = (question.id, reading.date)
+                    return Step("confirm", f"Did you mean {date_words(reading.date)}? Type y "
+                                           "if so, or type the date again (for example "
+                                           "2027-01-15).", question)
+                return self._take_date(question, reading.date)
             value = parse_answer(self.pack, question, text)
         except InvalidAnswer as error:
             return Step("invalid", str(error), question)
         self.answer(question.id, value)
         return Step("answered", question=question, settled=self._fresh)
+
+    def _take_date(self, question: Question, day: dt.date) -> Step:
+        """Take a date, saying in words which day was read (no order to misread)."""
+        try:
+            value = parse_answer(self.pack, question, day.isoformat())
+        except InvalidAnswer as error:
+            return Step("invalid", str(error), question)
+        self.answer(question.id, value)
+        return Step("answered", f"Read as {date_words(day)}.", question, self._fresh)
 
     def _prune(self, answers: dict[str, Any]) -> None:
         self._answers = asked_questions(self.pack, answers, self.ctx).kept

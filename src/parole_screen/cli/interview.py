@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -359,9 +359,16 @@ def _drive(ui: "_Ui", state: "Interview", store: "_Store") -> None:
             else:
                 ui.question(state, question)
         line = ui.read()
+        if state.stage == "review" and line is not None and line.strip().lower() in (
+                "m", "more"):
+            ui.page += 1  # the next page of the review list
+            redraw = True
+            continue
         step = state.handle(line)
+        if step.kind in ("review", "edit"):
+            ui.page = 0
         redraw = step.kind in _REDRAW_AFTER or bool(state.offering)
-        if step.kind not in ("help", "invalid", "at_start"):
+        if step.kind not in ("help", "invalid", "at_start", "confirm"):
             store.save(state)
         _react(ui, state, store, step)
 
@@ -374,8 +381,10 @@ def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None
         ui.error(step.message)
     elif kind == "unknown":
         ui.say("Left unanswered: the report will list it as something to find out.", "dim")
-    elif kind in ("help", "at_start"):
+    elif kind in ("help", "at_start", "confirm"):
         ui.info(step.message)
+    elif kind == "answered" and step.message:
+        ui.say(step.message, "dim")
     elif kind == "save":
         ui.paused(store, "Saved.", stopping=False)
     elif kind == "quit":
@@ -422,6 +431,14 @@ def _terminal_width(stream: object) -> int | None:
         return None
 
 
+def _terminal_height(stream: object) -> int | None:
+    try:
+        return max(os.get_terminal_size(stream.fileno()).lines,  # type: ignore[attr-defined]
+                   10)
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 class _Ui:
     """Line-by-line output on stderr; plain (no colour, no boxes) or lightly styled."""
 
@@ -431,6 +448,8 @@ class _Ui:
         stdin = sys.stdin
         self.interactive = stdin is not None and stdin.isatty()
         self.width = _terminal_width(console.file)
+        self.height = _terminal_height(console.file) if self.width is not None else None
+        self.page = 0  # the review list's page
         if stdin is not None and not self.interactive and hasattr(stdin, "reconfigure"):
             stdin.reconfigure(errors="replace")  # a bad byte is a bad answer, not a crash
 
@@ -466,7 +485,7 @@ class _Ui:
             self.say(line, "cyan")
 
     def error(self, text: str) -> None:
-        self.say(text, "bold red", wrap=False)
+        self.say(text, "bold red")
 
     def banner(self, pack: "RulePack", state: "Interview", path: Path, *, resumed: bool) -> None:
         """At most four short lines before the first question, and no file path (``save``
@@ -531,8 +550,11 @@ class _Ui:
         self.newline()
         self.say("Review your answers" if state.final_review else "Your answers so far",
                  "bold")
+        pages = self._review_pages(items)
+        self.page %= len(pages)
+        shown = pages[self.page]
         if self.plain:
-            for item in items:
+            for item in shown:
                 self.say(f"{item.number}. {item.question.text}")
                 self.say(f"   {item.shown}")
         else:
@@ -540,17 +562,48 @@ class _Ui:
             from rich.table import Table
             from rich.text import Text
 
-            table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-            table.add_column("#", justify="right")
-            table.add_column("question")
-            table.add_column("answer", style="green")
-            for item in items:
+            # One row per answer on a terminal (a long question ends in "..."), so a page
+            # is as tall as counted.
+            one_row = self.width is not None
+            table = Table(box=box.SIMPLE_HEAD, show_edge=False, width=self.width)
+            table.add_column("#", justify="right", no_wrap=True)
+            table.add_column("question", no_wrap=one_row, overflow="ellipsis")
+            table.add_column("answer", style="green", no_wrap=one_row, overflow="ellipsis",
+                             max_width=max(12, (self.width or 80) // 3))
+            for item in shown:
                 table.add_row(str(item.number), Text(item.question.text), Text(item.shown))
             self.console.print(table)
         if not items:
             self.say("(no answers yet)")
+        if len(pages) > 1:
+            self.say(f"Answers {shown[0].number}-{shown[-1].number} of {len(items)}: type m "
+                     "for more.", "dim")
         then = "see the report" if state.final_review else "go back to the questions"
         self.say(f"Type a number to change that answer, or press Enter to {then}.", "dim")
+
+    def _review_pages(self, items: list[Any]) -> list[list[Any]]:
+        """The review list cut into pages that fit the terminal's height with the title,
+        the footer and the prompt (40 rows hold about 30 answers); one page off a
+        terminal."""
+        if self.height is None or self.width is None or not items:
+            return [items]
+        import textwrap
+
+        budget = max(self.height - 7, 3) - (0 if self.plain else 2)  # 2: the table's head
+        pages: list[list[Any]] = [[]]
+        used = 0
+        for item in items:
+            rows = 1
+            if self.plain:
+                rows = (len(textwrap.wrap(f"{item.number}. {item.question.text}",
+                                          self.width - 1) or [""])
+                        + len(textwrap.wrap(f"   {item.shown}", self.width - 1) or [""]))
+            if used + rows > budget and pages[-1]:
+                pages.append([])
+                used = 0
+            pages[-1].append(item)
+            used += rows
+        return pages
 
     def read(self) -> str | None:
         """One line from the user; None at end of input (Ctrl-D or the end of a pipe)."""
