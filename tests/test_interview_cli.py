@@ -412,3 +412,17 @@ def test_preamble_is_at_most_four_lines_and_names_no_file(tmp_path: Path) -> Non
     assert "not legal advice" in preamble[0]
     assert not any(str(tmp_path) in line or "session.json" in line for line in preamble)
     assert all(len(line) <= 100 for line in preamble)
+
+
+def test_no_input_still_lists_what_is_missing_with_a_saved_interview_there(
+        tmp_path: Path) -> None:
+    """--no-input reads no line and asks nothing, whatever is saved: the missing ids."""
+    run(tmp_path, *RULES, "interview", "--as-of", AS_OF, lines=["2", "2026-01-05"])
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps({"location": "outside_us", "reason": "other"}))
+    done = run(tmp_path, *RULES, "interview", "--answers", str(answers), "--no-input",
+               stdin="continue\n")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: not every needed answer is known; missing, in order: nationality, stay_months,"
+        " documents")
