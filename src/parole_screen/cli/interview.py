@@ -137,10 +137,12 @@ def interview(
         "--no-input", help="Never ask: print the report if every needed answer is known, "
                            "else exit 1 listing the missing question ids.")] = False,
     lang: Annotated[Lang | None, typer.Option(
-        "--lang", help="Interview language (translations are not ready yet: English).")
+        "--lang", metavar="LANG",
+        help="Interview language: en, es or ru (translations are not ready yet: English).")
     ] = None,
     report_lang: Annotated[Lang | None, typer.Option(
-        "--report-lang", help="Report language (translations are not ready yet: English).")
+        "--report-lang", metavar="LANG",
+        help="Report language: en, es or ru (translations are not ready yet: English).")
     ] = None,
     as_of: AsOfOption = None,
     fmt: ReportFormatOption = None,
