@@ -158,9 +158,9 @@ def interview(
 ) -> None:
     """Ask the screening questions one at a time, then print the report.
 
-    At any question type ? for help, back, review, save or quit. Answers are saved after
-    every question; Ctrl-C saves too and prints the command that continues. With stdin not a
-    terminal, one answer is read per line.
+    At any question type ? for help, "don't know", back, review, save or quit. Answers are
+    saved after every question; Ctrl-C saves too and prints the command that continues. With
+    stdin not a terminal, one answer is read per line (see docs/interview.md).
     """
     session = _session_argument(resume, resume_file, session)
     fixed_day = parse_as_of(as_of) if as_of else None
