@@ -20,7 +20,7 @@ RULES = ["--rules", str(PACK)]
 
 # One line per question for a medical case in the fixture pack, with two invalid lines,
 # a help request and a `back` on the way, then Enter at the review step.
-MEDICAL_LINES = ["2", "01/05/2026", "2026-01-05", "?", "1", "1", "back", "", "y", "n",
+MEDICAL_LINES = ["2", "the fifth of January", "2026-01-05", "?", "1", "1", "back", "", "y", "n",
                  "ukraine", "6", "", "1,2", "", ""]
 MEDICAL_ANSWERS = {"location": "inside_us", "arrival_date": "2026-01-05", "reason": "medical",
                    "urgency": "life_threatening", "provider": True, "funded": False,
@@ -325,3 +325,104 @@ def test_resume_takes_the_session_file_as_its_value(tmp_path: Path) -> None:
     assert json.loads(done.stdout) == score(tmp_path, MEDICAL_ANSWERS)
     stray = run(tmp_path, *RULES, "interview", str(path))
     assert stray.returncode == 2 and "only accepted with --resume" in stray.stderr
+
+
+def test_piped_dont_know_finishes_with_the_gaps_listed(tmp_path: Path) -> None:
+    """A required question answered "don't know" (or idk) is left unanswered: the interview
+    goes on, the review accepts, and the report lists it as missing."""
+    lines = ["2", "don't know", "1", "1", "idk", "n", "ukraine", "IDK", "", "1,2", "", ""]
+    done = run(tmp_path, *RULES, "interview", "--as-of", AS_OF, "--format", "json",
+               lines=lines)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    expected = {key: value for key, value in MEDICAL_ANSWERS.items()
+                if key not in ("arrival_date", "provider", "stay_months")}
+    assert report == score(tmp_path, expected)
+    assert report["status"] == "incomplete"
+    assert report["missing"] == ["arrival_date", "provider", "stay_months"]
+    assert done.stderr.count("Left unanswered: the report will list it") == 3
+    assert "(don't know)" in done.stderr  # in the review list
+
+
+SHIPPED_AS_OF = "2026-12-01"
+
+
+def test_piped_settled_outcome_is_told_and_a_report_line_takes_it(tmp_path: Path) -> None:
+    """Piped input is never asked about the early report (the next line stays an answer):
+    it is told, and a `report` line gives the report at once."""
+    done = run(tmp_path, "interview", "--as-of", SHIPPED_AS_OF, "--format", "json",
+               lines=["3", "4", "2025-01-02", "report"])
+    assert done.returncode == 0, done.stderr
+    err = done.stderr
+    assert err.count("Your answers so far already decide the main result") == 1
+    assert "type report at the next question" in err
+    assert "question 3 of about" in err  # the questions went on
+    report = json.loads(done.stdout)
+    assert report["status"] == "incomplete"
+    assert report["flags"][0]["id"] == "inside_us_initial_parole"
+    answers = tmp_path / "answers.json"
+    answers.write_text(json.dumps({"beneficiary_location": "inside_us",
+                                   "in_us_status": "no_status",
+                                   "last_arrival_date": "2025-01-02"}))
+    scored = run(tmp_path, "score", str(answers), "-f", "json", "--as-of", SHIPPED_AS_OF)
+    assert report == json.loads(scored.stdout)
+
+
+def test_piped_report_line_before_the_outcome_is_settled_is_refused(tmp_path: Path) -> None:
+    done = run(tmp_path, "interview", "--as-of", SHIPPED_AS_OF, lines=["1", "report"])
+    assert done.returncode == 1
+    assert "The report comes after the questions" in done.stderr
+
+
+@pytest.mark.parametrize(("first", "expected"), [
+    ("continue", "question 3 of about"),
+    ("review", "Your answers so far"),
+    ("new", "question 1 of about"),
+    ("Start Over", "question 1 of about"),
+])
+def test_piped_first_line_chooses_what_to_do_with_a_saved_interview(
+        tmp_path: Path, first: str, expected: str) -> None:
+    run(tmp_path, *RULES, "interview", "--as-of", AS_OF, lines=["2", "2026-01-05"])
+    done = run(tmp_path, *RULES, "interview", lines=[first, "quit"])
+    assert done.returncode == 0, done.stderr
+    assert "A saved interview was found (2 answers, saved " in done.stderr
+    assert expected in done.stderr
+    answers = json.loads(default_session(tmp_path).read_text())["answers"]
+    assert len(answers) == (0 if first.lower() in ("new", "start over") else 2)
+
+
+def test_piped_answer_as_first_line_keeps_the_saved_interview(tmp_path: Path) -> None:
+    """A script that sends answers (not continue, review or new) is refused as before: its
+    first line is never taken for a choice, and the saved answers stay."""
+    run(tmp_path, *RULES, "interview", "--as-of", AS_OF, lines=["2", "2026-01-05"])
+    saved = default_session(tmp_path).read_bytes()
+    done = run(tmp_path, *RULES, "interview", lines=["1", "1"])
+    assert done.returncode == 1
+    assert "a saved interview already exists" in done.stderr
+    assert "interview --resume" in done.stderr
+    assert default_session(tmp_path).read_bytes() == saved
+
+
+def test_preamble_is_at_most_four_lines_and_names_no_file(tmp_path: Path) -> None:
+    done = run(tmp_path, "interview", "--as-of", AS_OF, lines=["quit"])
+    assert done.returncode == 0
+    preamble = done.stderr.split("question 1 of about")[0].rstrip("\n").split("\n")
+    assert len(preamble) <= 4, preamble
+    assert preamble[0].startswith("Parole screening (us-parole ")
+    assert "not legal advice" in preamble[0]
+    assert not any(str(tmp_path) in line or "session.json" in line for line in preamble)
+    assert all(len(line) <= 100 for line in preamble)
+
+
+def test_no_input_still_lists_what_is_missing_with_a_saved_interview_there(
+        tmp_path: Path) -> None:
+    """--no-input reads no line and asks nothing, whatever is saved: the missing ids."""
+    run(tmp_path, *RULES, "interview", "--as-of", AS_OF, lines=["2", "2026-01-05"])
+    answers = tmp_path / "a.json"
+    answers.write_text(json.dumps({"location": "outside_us", "reason": "other"}))
+    done = run(tmp_path, *RULES, "interview", "--answers", str(answers), "--no-input",
+               stdin="continue\n")
+    assert done.returncode == 1
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: not every needed answer is known; missing, in order: nationality, stay_months,"
+        " documents")

@@ -301,6 +301,7 @@ def test_position_round_trip(pack: RulePack) -> None:
     ("documents", "none", frozenset({"none"})),
     ("arrival_date", "2026-01-05", dt.date(2026, 1, 5)),
     ("arrival_date", "2026-1-5", dt.date(2026, 1, 5)),
+    ("arrival_date", "05/01/2026", dt.date(2026, 5, 1)),  # month first, the U.S. order
     ("stay_months", "6", 6), ("stay_months", "2.5", 2.5), ("stay_months", "12.0", 12),
     ("savings", "$1,500", 1500), ("savings", "2500 USD", 2500), ("savings", "99.50", 99.5),
     ("nationality", "ua", "UA"), ("nationality", "Ukraine", "UA"),
@@ -320,7 +321,7 @@ def test_parse_each_type(pack: RulePack, qid: str, text: str, expected: Any) -> 
     ("documents", "n,x", "'x' is not one of the choices"),
     ("documents", "1,7", "'7' is not one of the choices"),
     ("documents", ",", "at least one"),
-    ("arrival_date", "05/01/2026", "YYYY-MM-DD"),
+    ("arrival_date", "05/2026", "YYYY-MM-DD"),
     ("arrival_date", "yesterday", "for example 2027-03-31"),
     ("arrival_date", "2026-02-30", "2026-02-30 is not a real date"),
     ("stay_months", "six", "using digits"),
@@ -340,7 +341,7 @@ def test_parse_errors_are_friendly(pack: RulePack, qid: str, text: str, needle: 
 def test_invalid_line_keeps_the_question(pack: RulePack) -> None:
     state = Interview(pack, DAY)
     ask(state, "2")
-    step = state.handle("31/12/2025")
+    step = state.handle("31/31/2025")
     assert step.kind == "invalid"
     assert "YYYY-MM-DD" in step.message
     assert current_id(state) == "arrival_date"
@@ -358,7 +359,7 @@ def test_display_values(pack: RulePack) -> None:
     assert display_value(pack, question(pack, "nationality"), "HT") == "Haiti (HT)"
     assert display_value(pack, question(pack, "savings"), 99.5) == "$99.50"
     assert display_value(pack, question(pack, "arrival_date"), dt.date(2026, 1, 5)) \
-        == "2026-01-05"
+        == "2026-01-05 (Monday, 5 January 2026)"  # in words too: no order to misread
 
 
 @pytest.mark.parametrize("typed", ["²", "1" * 5000, "٣"])
@@ -369,3 +370,63 @@ def test_odd_digits_are_invalid_answers_not_crashes(typed: str) -> None:
     question = pack.question_index["beneficiary_location"]
     with pytest.raises(InvalidAnswer):
         parse_answer(pack, question, typed)
+
+
+# -- "I don't know" ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed", ["don't know", "Don't Know", "dont know", "idk", "I don't know",
+                                   "i do not know", "DK", "don\u2019t  know"])
+def test_dont_know_leaves_a_required_question_unanswered_and_moves_on(pack: RulePack,
+                                                                      typed: str) -> None:
+    state = Interview(pack, DAY)
+    ask(state, "1")
+    step = state.handle(typed)
+    assert step.kind == "unknown" and step.question is not None
+    assert step.question.id == "reason"
+    assert "reason" not in state.answers
+    assert state.unknown == ["reason"]
+    assert current_id(state) == "nationality"  # the branches behind it stay closed
+    assert "reason" in state.missing() and "reason" not in state.still_needed()
+
+
+def test_an_interview_answered_dont_know_can_be_finished_and_reports_the_gaps(
+        pack: RulePack) -> None:
+    state = Interview(pack, DAY)
+    ask(state, "idk")  # location: the arrival date cannot be decided, so it is not asked
+    while state.current() is not None:
+        ask(state, "don't know")
+    assert state.stage == "review" and state.final_review
+    items = {item.question.id: item.shown for item in state.review_items()}
+    assert items["location"] == "(don't know)"
+    assert items["stay_months"] == "(don't know)"
+    assert state.handle("").kind == "finished"
+    result = screen(pack, state.json_answers(), DAY)
+    assert result["status"] == "incomplete"
+    assert result["missing"] == state.missing()
+    assert {"location", "reason", "nationality", "stay_months"} <= set(result["missing"])
+
+
+def test_dont_know_then_an_answer_replaces_it(pack: RulePack) -> None:
+    state = Interview(pack, DAY)
+    ask(state, "1", "idk", "back")
+    assert current_id(state) == "reason"
+    ask(state, "1")
+    assert state.unknown == [] and state.answers["reason"] == "medical"
+    assert current_id(state) == "urgency"
+
+
+def test_dont_know_is_kept_with_the_position(pack: RulePack) -> None:
+    state = Interview(pack, DAY)
+    ask(state, "1", "idk")
+    position = state.position()
+    assert position["unknown"] == ["reason"]
+    again = Interview.from_json(pack, state.json_answers(), DAY, current=position["question"],
+                                unknown=position["unknown"])
+    assert current_id(again) == "nationality"
+    assert again.unknown == ["reason"]
+
+
+def test_help_says_dont_know_is_an_answer(pack: RulePack) -> None:
+    state = Interview(pack, DAY)
+    assert "don't know" in state.handle("?").message

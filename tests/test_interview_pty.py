@@ -34,7 +34,8 @@ MEDICAL_PLAN: dict[str, Any] = {
     "beneficiary_location": "outside_us", "reason_type": "medical", "medical_patient": "self",
     "medical_urgency": "life_threatening", "treatment_available_nearby": "no",
     "us_provider_accepted": True, "treatment_funded": True, "fit_to_travel": True,
-    "nationality": "UA", "country_of_birth": "UA", "date_needed_by": "2027-01-15",
+    "nationality": "UA", "country_of_birth": "UA", "has_fixed_date": True,
+    "date_needed_by": "2027-01-15",
     "stay_months": 6, "visa_route": "refused", "in_removal_proceedings": False,
     "prior_removal": False, "criminal_history": False, "immigration_violations": False,
     "financial_support": "supporter", "has_passport": True,
@@ -152,12 +153,19 @@ def test_full_medical_case_with_back_and_review_edit_matches_score(tmp_path: Pat
     child = spawn(tmp_path, "interview", "--session", str(session), "--as-of", AS_OF,
                   "--out", "report.json")
     driver = Driver(child, pack, MEDICAL_PLAN)
-    child.expect_exact("At any question you can type: ? for help, back")
+    child.expect_exact('Type ? for help, "don\'t know" if unsure, back, review or quit.')
     went_back = asked_help = tried_bad_date = edited = False
     while True:
         question, block = driver.wait()
-        if question is None:  # the review list
+        if question is None:  # the review list, page by page on a 40-row terminal
             items = dict(re.findall(r"(?m)^(\d+)\. ([^\r\n]+)\r$", block))
+            while (more := re.search(r"Answers \d+-(\d+) of (\d+): type m for more",
+                                     block)) and more.group(1) != more.group(2):
+                assert block.count("\n") <= 40 - 3  # a page fits the screen with the prompt
+                child.sendline("m")
+                again, block = driver.wait()
+                assert again is None
+                items.update(re.findall(r"(?m)^(\d+)\. ([^\r\n]+)\r$", block))
             assert len(items) == len(set(driver.seen))
             if not edited:
                 edited = True
@@ -181,8 +189,8 @@ def test_full_medical_case_with_back_and_review_edit_matches_score(tmp_path: Pat
             child.expect_exact(PROMPT)
         if question.type == "date" and not tried_bad_date:
             tried_bad_date = True
-            child.sendline("15/01/2027")
-            child.expect_exact("Please type the date as YYYY-MM-DD")
+            child.sendline("15/01/2027")  # not month first: asked back, read day first
+            child.expect_exact("Did you mean Friday, 15 January 2027? Type y if so")
             child.expect_exact(PROMPT)
         if len(driver.seen) == 6 and not went_back:
             went_back = True
@@ -241,7 +249,11 @@ def test_ctrl_c_saves_prints_the_resume_command_and_resume_completes(tmp_path: P
     assert child.exitstatus == 130
     assert "Interview paused. Your answers are saved in" in output
     command_line = output.split("To continue later, run:\r\n")[1].splitlines()[0].strip()
-    assert command_line == shlex.join(["parole-screen", "--rules", str(FIXTURE), "interview",
+    # The program by name when that name on PATH is this program, else by its full path.
+    on_path = shutil.which("parole-screen")
+    program = ("parole-screen" if on_path and Path(on_path).resolve()
+               == Path(cli()[0]).resolve() else cli()[0])
+    assert command_line == shlex.join([program, "--rules", str(FIXTURE), "interview",
                                        "--resume", "--session", str(session), "--format",
                                        "json"])
     saved = json.loads(session.read_text())
@@ -313,3 +325,163 @@ def test_plain_flag_has_no_styling_on_a_terminal(tmp_path: Path) -> None:
     assert child.exitstatus == 0
     assert "\x1b[" not in output and "─" not in output
     assert "parole-screen --rules" in output and "--plain interview --resume" in output
+
+
+def test_dont_know_on_a_terminal_is_left_unanswered_and_reported(tmp_path: Path) -> None:
+    """On a real terminal, "don't know" moves on, the review shows it, and the report lists
+    the question as missing."""
+    rules = ["--rules", str(FIXTURE)]
+    child = spawn(tmp_path, *rules, "interview", "--session", str(tmp_path / "s.json"),
+                  "--as-of", AS_OF, "--format", "json")
+    lines = ["2", "don't know", "1", "1", "y", "n", "Ukraine", "idk", "", "1,2", ""]
+    for line in lines:
+        child.expect(QUESTION)
+        child.expect_exact(PROMPT)
+        assert ', or "don\'t know".' in child.before  # every hint offers it
+        child.sendline(line)
+    child.expect(REVIEW)
+    listing = child.match.group(1)
+    assert listing.count("(don't know)") == 2
+    child.expect_exact(PROMPT)
+    child.sendline("")
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 0
+    report = json.loads(output[output.index("{"):output.rindex("}") + 1])
+    assert report["status"] == "incomplete"
+    assert report["missing"] == ["arrival_date", "stay_months"]
+
+
+def test_settled_outcome_offers_the_report_at_once(tmp_path: Path) -> None:
+    """Inside the U.S. and never paroled settles the outcome at question 2: the terminal says
+    so and offers the report now or the remaining questions; 1 gives the report."""
+    child = spawn(tmp_path, "interview", "--session", str(tmp_path / "s.json"), "--as-of",
+                  AS_OF, "--format", "json")
+    for line in ["3", "4"]:
+        child.expect(QUESTION)
+        child.expect_exact(PROMPT)
+        child.sendline(line)
+    child.expect_exact("Your answers so far already decide the main result")
+    child.expect_exact("They are inside the United States and have not been paroled.")
+    child.expect_exact("1. See the report now")
+    child.expect(r"2\. Answer the remaining questions \(about \d+ more\)")
+    child.expect_exact(PROMPT)
+    child.sendline("?")
+    child.expect_exact("Type 1 to see the report now")
+    child.expect_exact(PROMPT)
+    child.sendline("1")
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    assert child.exitstatus == 0
+    report = json.loads(output[output.index("{"):output.rindex("}") + 1])
+    assert report["flags"][0]["id"] == "inside_us_initial_parole"
+    assert report["status"] == "incomplete"
+
+
+def test_declined_offer_goes_on_with_the_questions(tmp_path: Path) -> None:
+    child = spawn(tmp_path, "interview", "--session", str(tmp_path / "s.json"), "--as-of",
+                  AS_OF)
+    for line in ["3", "4"]:
+        child.expect(QUESTION)
+        child.expect_exact(PROMPT)
+        child.sendline(line)
+    child.expect_exact("1. See the report now")
+    child.expect_exact(PROMPT)
+    child.sendline("")  # Enter: the remaining questions
+    child.expect(QUESTION)
+    assert child.match.group(3) == "On what date did they last arrive in the United States?"
+    child.expect_exact(PROMPT)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    saved = json.loads((tmp_path / "s.json").read_text())
+    assert saved["position"]["announced"] == ["inside_us_initial_parole"]
+
+
+def test_the_resume_command_works_in_a_new_terminal_without_the_program_on_path(
+        tmp_path: Path) -> None:
+    """A new terminal has no active virtual environment: the pause message names the
+    program by its full path, and that exact command continues the interview."""
+    if len(cli()) > 1:
+        pytest.skip("needs the installed parole-screen script")
+    env = {**environment(tmp_path), "PATH": "/usr/bin:/bin"}
+    session = tmp_path / "s.json"
+    child = pexpect.spawn(cli()[0], ["--rules", str(FIXTURE), "interview", "--session",
+                                     str(session), "--as-of", AS_OF, "--format", "json"],
+                          env=env, cwd=str(tmp_path), encoding="utf-8", timeout=30,
+                          dimensions=(40, 100))
+    answer_some(child, 4)
+    child.sendintr()
+    child.expect(pexpect.EOF)
+    output = child.before
+    child.close()
+    command = shlex.split(output.split("To continue later, run:\r\n")[1].splitlines()[0])
+    assert Path(command[0]).is_absolute() and Path(command[0]).resolve() == \
+        Path(cli()[0]).resolve()
+    done = subprocess.run(command, input="".join(f"{line}\n" for line in
+                                                 [*FIXTURE_LINES[4:], ""]),
+                          capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == score(tmp_path, FIXTURE_ANSWERS, ["--rules", str(FIXTURE)])
+
+
+def saved_interview(tmp_path: Path, lines: list[str]) -> Path:
+    session = tmp_path / "s.json"
+    done = run(tmp_path, ["--rules", str(FIXTURE), "interview", "--session", str(session),
+                          "--as-of", AS_OF], [*lines, "quit"])
+    assert done.returncode == 0, done.stderr
+    return session
+
+
+@pytest.mark.parametrize(("typed", "then"), [
+    ("1", "question 4 of about"),  # continue: the next unanswered question
+    ("2", "Your answers so far"),  # review first
+    ("3", "question 1 of about"),  # start over
+])
+def test_a_saved_interview_offers_continue_review_or_start_over(tmp_path: Path, typed: str,
+                                                                then: str) -> None:
+    session = saved_interview(tmp_path, FIXTURE_LINES[:3])
+    child = spawn(tmp_path, "--rules", str(FIXTURE), "interview", "--session", str(session),
+                  "--as-of", AS_OF)
+    child.expect_exact("A saved interview was found (3 answers, saved ")
+    child.expect_exact("1. Continue where it stopped")
+    child.expect_exact("3. Start over (the saved answers will be replaced)")
+    child.expect_exact(PROMPT)
+    child.sendline("9")
+    child.expect_exact("Type 1 to continue, 2 to review the answers, or 3 to start over.")
+    child.expect_exact(PROMPT)
+    child.sendline(typed)
+    child.expect_exact(then)
+    child.expect_exact(PROMPT)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    answers = json.loads(session.read_text())["answers"]
+    assert answers == ({} if typed == "3" else {qid: FIXTURE_ANSWERS[qid]
+                                                 for qid in FIXTURE_IDS[:3]})
+
+
+def test_prompts_wrap_at_word_boundaries_with_hanging_indents(tmp_path: Path) -> None:
+    """On a 44-column terminal, no word is broken at the edge, and a choice's second line is
+    indented under its text."""
+    command = cli()
+    child = pexpect.spawn(command[0], [*command[1:], "interview", "--session",
+                                       str(tmp_path / "s.json"), "--as-of", AS_OF],
+                          env=environment(tmp_path), cwd=str(tmp_path), encoding="utf-8",
+                          timeout=30, dimensions=(40, 44))
+    child.expect_exact(PROMPT)
+    screen = child.before
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    lines = screen.split("\r\n")
+    assert all(len(line) <= 44 for line in lines), lines
+    start = lines.index(next(line for line in lines if line.startswith("  2. At a U.S.")))
+    assert lines[start + 1].startswith("     ") and lines[start + 1].strip()
+    for word in ("crossing", "airport", "(port", "entry)"):
+        assert re.search(rf"(^|\s){re.escape(word)}(\s|$)", screen), word  # never split

@@ -12,6 +12,7 @@ import difflib
 import re
 import unicodedata
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .answers import coerce_answers, to_json_value
@@ -21,7 +22,6 @@ from .pack import RulePack
 
 _YES = frozenset({"y", "yes", "true"})
 _NO = frozenset({"n", "no", "false"})
-_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DATE_EXAMPLE = "for example 2027-03-31"
@@ -39,25 +39,27 @@ class InvalidAnswer(ValueError):
     """A typed line that does not answer the question; ``str()`` is the message to show."""
 
 
-def answer_hint(question: Question, *, required: bool = True) -> str:
-    """One line telling the user how to type an answer to this question."""
+def answer_hint(question: Question, *, required: bool = True, dont_know: bool = True) -> str:
+    """One line telling the user how to type an answer to this question (and, with
+    ``dont_know``, that "don't know" is an answer too)."""
     kind = question.type
     if kind == "yes_no":
-        hint = "Type y for yes or n for no."
+        hint = "Type y for yes or n for no"
     elif kind == "choice":
-        hint = f"Type a number from 1 to {len(question.choices)}."
+        hint = f"Type a number from 1 to {len(question.choices)}"
     elif kind == "multi_choice":
-        hint = "Type the numbers of all that apply, separated by commas (for example 1,3)."
+        hint = "Type the numbers of all that apply, separated by commas (for example 1,3)"
     elif kind == "date":
-        hint = f"Type a date as YYYY-MM-DD, {_DATE_EXAMPLE}."
+        hint = "Type a date, for example 2027-03-31, 03/31/2027 or 31 March 2027"
     elif kind == "country":
-        hint = "Type a country name or its two-letter code (for example UA)."
+        hint = "Type a country name or its two-letter code (for example UA)"
     elif kind == "money":
-        hint = "Type an amount in U.S. dollars (for example 2500)."
+        hint = "Type an amount in U.S. dollars (for example 2500)"
     elif kind == "number":
-        hint = f"Type a number{_range_text(question)}."
+        hint = f"Type a number{_range_text(question)}"
     else:
-        hint = "Type your answer."
+        hint = "Type your answer"
+    hint += ', or "don\'t know".' if dont_know else "."
     if not required:
         hint += " Press Enter to skip."
     return hint
@@ -85,7 +87,7 @@ def parse_answer(pack: RulePack, question: Question, text: str) -> Any:
     elif kind == "multi_choice":
         value = sorted(_parse_multi(question, text))
     elif kind == "date":
-        value = _parse_date(text)
+        value = parse_date_text(text).date
     elif kind in ("number", "money"):
         value = _parse_number(question, text)
     elif kind == "country":
@@ -152,17 +154,98 @@ def _parse_multi(question: Question, text: str) -> set[str]:
     return chosen
 
 
-def _parse_date(text: str) -> dt.date:
-    match = _DATE.match(text)
-    if match is None:
-        raise InvalidAnswer(f"Please type the date as YYYY-MM-DD (year-month-day), "
-                            f"{_DATE_EXAMPLE}.")
-    year, month, day = (int(part) for part in match.groups())
+_MONTHS = {name: number for number, names in enumerate((
+    ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
+    ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
+    ("october", "oct"), ("november", "nov"), ("december", "dec")), 1) for name in names}
+_NUMERIC = re.compile(r"^(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})$")
+_ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$")
+_WEEKDAYS = frozenset({"monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed",
+                       "thursday", "thu", "thurs", "friday", "fri", "saturday", "sat",
+                       "sunday", "sun"})
+_FILLER = _WEEKDAYS | {"of"}
+NO_DATE_WORDS = frozenset({"asap", "as soon as possible", "no fixed date", "no date",
+                           "none", "soon", "any time", "anytime"})
+
+
+@dataclass(frozen=True)
+class DateReading:
+    """How a typed date was read: the date, and whether to ask back before taking it (the
+    text could mean another day: ``15/01/2027`` read day first, a two-digit year)."""
+
+    date: dt.date
+    ask_back: bool = False
+
+
+def date_words(day: dt.date) -> str:
+    """A date in words, with no order to misread: ``Friday, 15 January 2027``."""
+    return f"{day:%A}, {day.day} {day:%B} {day.year}"
+
+
+def parse_date_text(text: str) -> DateReading:
+    """Read a typed date: ``2027-01-15``, ``01/15/2027`` (month first, the U.S. order),
+    ``15.01.2027`` (day first, with dots), or with the month's name (``15 January 2027``,
+    ``Jan 15 2027``, ``January 15, 2027``). Raise InvalidAnswer if it is not a date."""
+    cleaned = " ".join(text.strip().lower().replace(",", " ").split())
+    if cleaned in NO_DATE_WORDS:
+        raise InvalidAnswer('This question needs a date. If there is none, type "don\'t know" '
+                            "(or back, if the question before asked whether there is a "
+                            "fixed date).")
+    match = _NUMERIC.match(cleaned)
+    reading = (_numeric_date(match, text) if match else _named_date(cleaned, text))
+    if reading is None:
+        raise InvalidAnswer(f"Please type the date as YYYY-MM-DD ({_DATE_EXAMPLE}), as "
+                            "MM/DD/YYYY (03/31/2027), or with the month's name "
+                            "(31 March 2027).")
+    return reading
+
+
+def _real(year: int, month: int, day: int, text: str) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise InvalidAnswer(f"{text} is not a real date. Type it as YYYY-MM-DD, "
+        raise InvalidAnswer(f"{text.strip()} is not a real date. Type it as YYYY-MM-DD, "
                             f"{_DATE_EXAMPLE}.") from None
+
+
+def _year(part: str) -> tuple[int, bool]:
+    """A year as typed, and whether it was shortened (two digits: 27 is 2027)."""
+    if len(part) == 4:
+        return int(part), False
+    if len(part) == 2:
+        return 2000 + int(part), True
+    return -1, False
+
+
+def _numeric_date(match: re.Match[str], text: str) -> DateReading | None:
+    first, separator, middle, last = match.groups()
+    if len(first) == 4:  # year first: always year-month-day
+        return DateReading(_real(int(first), int(middle), int(last), text))
+    year, short = _year(last)
+    if year < 0:
+        return None
+    a, b = int(first), int(middle)
+    if separator == ".":  # 15.01.2027: day first, as where dots are written
+        if b > 12 and a <= 12:
+            return DateReading(_real(year, a, b, text), ask_back=True)
+        return DateReading(_real(year, b, a, text), ask_back=short or (a <= 12 and a != b))
+    if a > 12 and b <= 12:  # 15/01/2027 is not month first: ask whether it is day first
+        return DateReading(_real(year, b, a, text), ask_back=True)
+    return DateReading(_real(year, a, b, text), ask_back=short)
+
+
+def _named_date(cleaned: str, text: str) -> DateReading | None:
+    words = cleaned.replace("-", " ").replace("/", " ").replace(".", " ").split()
+    tokens = [word for word in words if word not in _FILLER]  # "Friday, 15 of May 2027"
+    months = [_MONTHS[token] for token in tokens if token in _MONTHS]
+    numbers = [token for token in tokens if token not in _MONTHS]
+    if len(months) != 1 or len(numbers) != 2 or len(tokens) != 3:
+        return None
+    years = [token for token in numbers if len(token) == 4 and token.isdigit()]
+    days = [m.group(1) for token in numbers if (m := _ORDINAL.match(token))]
+    if len(years) != 1 or len(days) != 1:
+        return None
+    return DateReading(_real(int(years[0]), months[0], int(days[0]), text))
 
 
 def _parse_number(question: Question, text: str) -> int | float:
@@ -230,7 +313,8 @@ def display_value(pack: RulePack, question: Question, value: Any) -> str:
                   if choice.value in value]
         return "; ".join(chosen) or "none"
     if kind == "date":
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
+        return (f"{value.isoformat()} ({date_words(value)})" if isinstance(value, dt.date)
+                else str(value))
     if kind == "country":
         return f"{pack.countries.get(value, value)} ({value})"
     if kind == "money":

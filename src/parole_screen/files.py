@@ -94,12 +94,25 @@ def read_json_record(source: str, *, stdin: IO[bytes] | None = None) -> Any:
     return parse_json(read_input(source, stdin=stdin), label)
 
 
+def is_devnull(path: Path) -> bool:
+    """True for the system's null device (``-o /dev/null``: run, and keep nothing)."""
+    try:
+        return path == Path(os.devnull) or (path.exists() and path.samefile(os.devnull))
+    except OSError:
+        return False
+
+
 def write_private(path: Path, text: str, *, force: bool = False) -> None:
     """Write ``text`` to ``path`` atomically with mode 0600.
 
     Refuses to replace an existing file unless ``force``; a crash mid-write leaves the
-    old file (or nothing) in place, never half a file.
+    old file (or nothing) in place, never half a file. The null device is written to as
+    it is (nothing is kept, nothing is replaced).
     """
+    if is_devnull(path):
+        with Path(os.devnull).open("wb") as sink:
+            sink.write(text.encode("utf-8"))
+        return
     check_output_path(path, force=force)
     write_atomic(path, text.encode("utf-8"))
 
@@ -113,6 +126,8 @@ def check_output_path(path: Path, *, force: bool,
     command reads, ``inputs`` (what it is, and its path), even with ``force``: ``score
     in.json --out in.json --force`` replaced the answers with their report.
     """
+    if is_devnull(path):
+        return  # written to as it is, never replaced
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise OutputExistsError(f"{path}: not a regular file; refusing to replace it")
     for what, source in inputs:
@@ -229,7 +244,11 @@ def private_output(path: Path, *, force: bool = False) -> Iterator[IO[bytes]]:
     ``force``, and a symlink, device or FIFO ever."""
     # Not check_output_path: batch's --out keeps its own messages (a hint to redirect
     # stdout instead). What --force could never replace is said first, so it is not
-    # suggested in vain.
+    # suggested in vain. The null device is written to as it is: a dry run.
+    if is_devnull(path):
+        with Path(os.devnull).open("wb", buffering=1024 * 1024) as sink:
+            yield sink
+        return
     if path.is_symlink() or (path.exists() and not path.is_file()):
         raise ParoleScreenError(f"{path}: not a regular file; write to stdout and redirect "
                                 "instead", kind="output_exists")

@@ -23,29 +23,46 @@ from .answer_text import (
     InvalidAnswer,
     answer_hint,
     choice_number,
+    date_words,
     display_value,
     is_small_number,
     parse_answer,
     parse_country,
+    parse_date_text,
 )
 from .answers import coerce_answers, to_json_value
 from .columns import EvalContext
 from .engine import asked_questions
 from .models import Question
 from .pack import RulePack
+from .settled import settled_stops
 
 COMMANDS_HELP = (
-    "At any question you can type: ? for help, back for the previous question, "
-    "review to see and change your answers, save to save now, quit to save and stop."
+    "At any question you can type: ? for help, back for the previous question, review to "
+    "see and change your answers, \"don't know\" if you do not know, save to save now, "
+    "quit to save and stop."
 )
+#: What a person may type for "I don't know": the question is left unanswered, and the
+#: report lists it among the answers still missing (what to find out).
+DONT_KNOW_WORDS = frozenset({"don't know", "dont know", "do not know", "i don't know",
+                             "i dont know", "i do not know", "idk", "dk", "don\u2019t know",
+                             "i don\u2019t know"})
 TRANSLATED = ("en",)
-__all__ = ["COMMANDS_HELP", "TRANSLATED", "Interview", "InvalidAnswer", "Progress", "ReviewItem",
-           "Step", "answer_hint", "choice_number", "display_value", "parse_answer",
-           "parse_country"]
+__all__ = ["COMMANDS_HELP", "DONT_KNOW_WORDS", "TRANSLATED", "Interview", "InvalidAnswer",
+           "Progress", "ReviewItem", "Step", "answer_hint", "choice_number", "display_value",
+           "is_dont_know", "parse_answer", "parse_country"]
 _HELP_WORDS = frozenset({"?", "help"})
+_REPORT_WORDS = frozenset({"report", "r", "1", "see the report", "report now"})
+_GO_ON_WORDS = frozenset({"", "2", "continue", "c", "go on", "questions"})
 _ACCEPT_WORDS = frozenset({"", "done", "ok", "finish"})
-StepKind = Literal["answered", "skipped", "invalid", "help", "back", "at_start", "review",
-                   "edit", "resume", "finished", "save", "quit", "eof"]
+StepKind = Literal["answered", "skipped", "unknown", "invalid", "help", "back", "at_start",
+                   "review", "edit", "resume", "finished", "save", "quit", "eof", "confirm"]
+_YES_WORDS = frozenset({"y", "yes"})
+OFFER_HELP = (
+    "Your answers so far already decide the main result: the questions left cannot change "
+    "it, but they fill in the rest of the report (fees, documents, other routes). Type 1 to "
+    "see the report now, or 2 (or press Enter) to answer the remaining questions. You can "
+    "also type back to change the last answer, review, or quit.")
 
 
 @dataclass(frozen=True)
@@ -63,7 +80,7 @@ class Progress:
 class ReviewItem:
     number: int
     question: Question
-    value: Any  # the typed answer, or None if the question was skipped
+    value: Any  # the typed answer, or None if the question was skipped or not known
     shown: str
 
 
@@ -74,6 +91,9 @@ class Step:
     kind: StepKind
     message: str = ""
     question: Question | None = None
+    #: Stop flags this step made certain, whatever the remaining answers (see
+    #: :func:`~parole_screen.settled.settled_stops`): the outcome is settled.
+    settled: tuple[str, ...] = ()
 
 
 class Interview:
@@ -85,19 +105,36 @@ class Interview:
 
     def __init__(self, pack: RulePack, as_of: dt.date, answers: Mapping[str, Any] | None = None,
                  *, skipped: Iterable[str] = (), current: str | None = None,
-                 revisit: Iterable[str] = (), reviewing: bool = False) -> None:
+                 revisit: Iterable[str] = (), reviewing: bool = False,
+                 unknown: Iterable[str] = (), announced: Iterable[str] = (),
+                 offer_report: bool = True) -> None:
         self.pack = pack
         self.as_of = as_of
         self.ctx: EvalContext = pack.context(as_of)
         self._index = {entry.question.id: entry.question for entry in pack.questions}
+        self._choices_when = {entry.question.id: entry.choices_when
+                              for entry in pack.questions if entry.choices_when}
         self._answers: dict[str, Any] = {}
         self._prune(dict(answers or {}))
         self._skipped = {qid for qid in skipped
                          if qid in self._index and not self._index[qid].required}
         self._revisit = {qid for qid in revisit if qid in self._index}
+        # Answered "I don't know": left unanswered (the report lists them as missing), and
+        # not asked again unless the person goes back to them.
+        self._unknown = {qid for qid in unknown
+                         if qid in self._index and qid not in self._answers}
         self._current = current if current in self._index else None
         self.reviewing = reviewing
         self.finished = False
+        # Stop flags already said to settle the outcome (each is announced once), and those
+        # whose offer (report now, or the remaining questions) is showing. A front end that
+        # cannot ask (piped input) sets offer_report False and only tells.
+        self._announced = set(announced)
+        self.offer_report = offer_report
+        self.offering: tuple[str, ...] = ()
+        self._fresh: tuple[str, ...] = ()
+        # A date that could be read two ways, asked back before it is taken: (question, date).
+        self._asking: tuple[str, dt.date] | None = None
 
     @classmethod
     def from_json(cls, pack: RulePack, raw: Mapping[str, Any], as_of: dt.date,
@@ -116,6 +153,11 @@ class Interview:
     def skipped(self) -> list[str]:
         return [qid for qid in self._index if qid in self._skipped]
 
+    @property
+    def unknown(self) -> list[str]:
+        """The questions answered "I don't know", in interview order."""
+        return [qid for qid in self._index if qid in self._unknown]
+
     def json_answers(self) -> dict[str, Any]:
         """The answers as JSON values, in interview order: what ``score`` reads."""
         return {qid: to_json_value(value) for qid, value in self._answers.items()}
@@ -125,7 +167,9 @@ class Interview:
         current = self.current()
         return {"question": current.id if current else self._current,
                 "review": self.reviewing,
-                "revisit": [qid for qid in self._index if qid in self._revisit]}
+                "revisit": [qid for qid in self._index if qid in self._revisit],
+                "unknown": self.unknown,
+                "announced": sorted(self._announced)}
 
     def path(self) -> list[Question]:
         """The questions asked given the answers so far, in order.
@@ -137,11 +181,18 @@ class Interview:
         return [self._index[qid] for qid in asked]
 
     def missing(self) -> list[str]:
-        """Required questions that apply and have no answer yet, in order."""
+        """Required questions that apply and have no answer yet, in order (those answered
+        "I don't know" among them: the report lists them as missing)."""
         return asked_questions(self.pack, self._answers, self.ctx).missing
 
+    def still_needed(self) -> list[str]:
+        """Required questions that apply and were neither answered nor answered "I don't
+        know": what must still be asked before the report."""
+        return [qid for qid in self.missing() if qid not in self._unknown]
+
     def _open(self, question: Question) -> bool:
-        return question.id not in self._answers and question.id not in self._skipped
+        return (question.id not in self._answers and question.id not in self._skipped
+                and question.id not in self._unknown)
 
     def pending(self) -> Question | None:
         """The question to ask next, ignoring whether the review list is showing."""
@@ -153,16 +204,52 @@ class Interview:
         return next((question for question in path if self._open(question)), None)
 
     def current(self) -> Question | None:
-        """The question being asked, or None at the review step or when finished."""
-        if self.reviewing or self.finished:
+        """The question being asked, or None at the review step, at an offer of the report,
+        or when finished."""
+        if self.reviewing or self.finished or self.offering:
             return None
-        return self.pending()
+        pending = self.pending()
+        return None if pending is None else self.offered(pending)
+
+    def offered(self, question: Question) -> Question:
+        """``question`` with only the choices that fit the answers so far (a choice's own
+        ``asked_when``; an unknown one is left out, like a question's): the documents
+        question offers a leukemia patient no death certificate."""
+        whens = self._choices_when.get(question.id)
+        if not whens:
+            return question
+        kept = tuple(choice for choice, when in zip(question.choices, whens, strict=True)
+                     if when is None or when(self._answers, self.ctx) is True)
+        if len(kept) == len(question.choices):
+            return question
+        return question.model_copy(update={"choices": kept})
 
     @property
-    def stage(self) -> Literal["question", "review", "finished"]:
+    def stage(self) -> Literal["question", "review", "offer", "finished"]:
         if self.finished:
             return "finished"
+        if self.offering:
+            return "offer"
         return "question" if self.current() is not None else "review"
+
+    def settled(self) -> list[str]:
+        """The stop flags the answers so far make certain, whatever the rest: the outcome
+        is settled and the report may be seen at once."""
+        return [entry.flag.id for entry in settled_stops(self.pack, self._answers, self.ctx)]
+
+    def check_settled(self) -> tuple[str, ...]:
+        """Stop flags newly settled (not announced before): record them as announced and,
+        if the front end can ask, offer the report. A front end calls this once at the
+        start (a prefilled or resumed interview may be settled already)."""
+        fresh = tuple(qid for qid in self.settled() if qid not in self._announced)
+        self._announced.update(fresh)
+        if fresh and self.offer_report and not self.finished:
+            self.offering = fresh
+        return fresh
+
+    def remaining(self) -> int:
+        """About how many questions are left to ask (the branches open so far)."""
+        return sum(1 for question in self.path() if self._open(question))
 
     @property
     def final_review(self) -> bool:
@@ -195,9 +282,12 @@ class Interview:
         for entry in self.pack.questions:
             question = entry.question
             value = self._answers.get(question.id)
-            if value is None and not (question.id in self._skipped and question.id in on_path):
+            unknown = question.id in self._unknown
+            if value is None and not ((question.id in self._skipped or unknown)
+                                      and question.id in on_path):
                 continue
-            shown = "(skipped)" if value is None else display_value(self.pack, question, value)
+            shown = ("(don't know)" if value is None and unknown else "(skipped)"
+                     if value is None else display_value(self.pack, question, value))
             items.append(ReviewItem(len(items) + 1, question, value, shown))
         return items
 
@@ -209,6 +299,8 @@ class Interview:
         lines = [question.help or "There is no extra help for this question."]
         lines += [f"{choice.label}: {choice.help}" for choice in question.choices if choice.help]
         lines.append(answer_hint(question, required=question.required))
+        lines.append("If you do not know, type \"don't know\": the question is left "
+                     "unanswered, and the report lists it as something to find out.")
         lines.append(COMMANDS_HELP)
         return "\n".join(lines)
 
@@ -223,6 +315,7 @@ class Interview:
         answers = dict(self._answers)
         answers[qid] = typed
         self._skipped.discard(qid)
+        self._unknown.discard(qid)
         self._after(question, answers)
 
     def skip(self, qid: str) -> None:
@@ -233,6 +326,17 @@ class Interview:
         answers = dict(self._answers)
         answers.pop(qid, None)
         self._skipped.add(qid)
+        self._unknown.discard(qid)
+        self._after(question, answers)
+
+    def dont_know(self, qid: str) -> None:
+        """Leave any question (required or not) unanswered because the person does not
+        know, and move on; the report lists a required one among the missing answers."""
+        question = self._index[qid]
+        answers = dict(self._answers)
+        answers.pop(qid, None)
+        self._skipped.discard(qid)
+        self._unknown.add(qid)
         self._after(question, answers)
 
     def back(self) -> bool:
@@ -252,9 +356,11 @@ class Interview:
             self._revisit.add(current.id)
         self._current = target.id
         self.reviewing = False
+        self.offering = ()
         return True
 
     def start_review(self) -> None:
+        self.offering = ()
         pending = self.pending()
         self._current = pending.id if pending else None
         self.reviewing = True
@@ -275,7 +381,7 @@ class Interview:
     def accept_review(self) -> bool:
         """Leave the review list: finish if nothing is left to ask, else resume asking."""
         self.reviewing = False
-        if self.pending() is None and not self.missing():
+        if self.pending() is None and not self.still_needed():
             self.finished = True
         return self.finished
 
@@ -284,7 +390,27 @@ class Interview:
         if line is None:
             return self._end_of_input()
         text = line.strip()
-        word = text.lower()
+        word = " ".join(text.lower().split())
+        if self.offering:
+            return self._offer_line(word)
+        asking, self._asking = self._asking, None
+        current = self.current()
+        if asking is not None and current is not None and current.id == asking[0]:
+            if word in _YES_WORDS:
+                return self._take_date(current, asking[1])
+            if word in ("n", "no"):
+                return Step("invalid", "Type the date again, for example 2027-01-15.", current)
+        step = self._command(word)
+        if step is not None:
+            return step
+        if current is None:
+            return self._review_line(text, word)
+        return self._answer_line(current, text)
+
+    # -- internals -----------------------------------------------------------------------
+
+    def _command(self, word: str) -> Step | None:
+        """A command word typed at a question or the review step, else None."""
         current = self.current()
         if word in _HELP_WORDS:
             return Step("help", self.help_text(current), current)
@@ -299,15 +425,44 @@ class Interview:
             return Step("save", question=current)
         if word == "quit":
             return Step("quit", question=current)
-        if current is None:
-            return self._review_line(text, word)
-        return self._answer_line(current, text)
+        if word == "report":
+            return self._report_now(current)
+        return None
 
-    # -- internals -----------------------------------------------------------------------
+    def _offer_line(self, word: str) -> Step:
+        """A line typed at the offer: the report now, or the remaining questions."""
+        if word in _HELP_WORDS:
+            return Step("help", OFFER_HELP)
+        if word in ("back", "review", "save", "quit"):
+            offering, self.offering = self.offering, ()
+            step = self.handle(word)
+            if step.kind in ("save", "at_start"):
+                self.offering = offering
+            return step
+        if word in _REPORT_WORDS:
+            self.offering = ()
+            self.finished = True
+            return Step("finished")
+        if word in _GO_ON_WORDS:
+            self.offering = ()
+            if self.pending() is None:
+                self.start_review()
+                return Step("review")
+            return Step("resume", question=self.current())
+        return Step("invalid", "Type 1 to see the report now, or 2 (or press Enter) to "
+                               "answer the remaining questions.")
+
+    def _report_now(self, current: Question | None) -> Step:
+        """``report`` at a question: the report at once, once the outcome is settled."""
+        if self.settled():
+            self.finished = True
+            return Step("finished")
+        return Step("invalid", "The report comes after the questions (type review to see "
+                               "your answers, or quit to stop and continue later).", current)
 
     def _end_of_input(self) -> Step:
         """End of input finishes a screening that has every answer it needs."""
-        if self.pending() is None and not self.missing() and not self.finished:
+        if self.pending() is None and not self.still_needed() and not self.finished:
             self.accept_review()
         if self.finished:
             return Step("finished")
@@ -328,6 +483,9 @@ class Interview:
                                "or press Enter to continue.")
 
     def _answer_line(self, question: Question, text: str) -> Step:
+        if is_dont_know(text):
+            self.dont_know(question.id)
+            return Step("unknown", question=question)
         if not text:
             if question.id in self._answers:
                 self.answer(question.id, self._answers[question.id])
@@ -337,17 +495,35 @@ class Interview:
                 return Step("skipped", question=question)
             return Step("invalid", "Please answer this question (type ? for help).", question)
         try:
+            if question.type == "date":
+                reading = parse_date_text(text)
+                if reading.ask_back:
+                    self._asking = (question.id, reading.date)
+                    return Step("confirm", f"Did you mean {date_words(reading.date)}? Type y "
+                                           "if so, or type the date again (for example "
+                                           "2027-01-15).", question)
+                return self._take_date(question, reading.date)
             value = parse_answer(self.pack, question, text)
         except InvalidAnswer as error:
             return Step("invalid", str(error), question)
         self.answer(question.id, value)
-        return Step("answered", question=question)
+        return Step("answered", question=question, settled=self._fresh)
+
+    def _take_date(self, question: Question, day: dt.date) -> Step:
+        """Take a date, saying in words which day was read (no order to misread)."""
+        try:
+            value = parse_answer(self.pack, question, day.isoformat())
+        except InvalidAnswer as error:
+            return Step("invalid", str(error), question)
+        self.answer(question.id, value)
+        return Step("answered", f"Read as {date_words(day)}.", question, self._fresh)
 
     def _prune(self, answers: dict[str, Any]) -> None:
         self._answers = asked_questions(self.pack, answers, self.ctx).kept
 
     def _after(self, question: Question, answers: dict[str, Any]) -> None:
         self._prune(answers)
+        self._fresh = self.check_settled()
         self._revisit.discard(question.id)
         path = self.path()
         ids = [q.id for q in path]
@@ -358,6 +534,11 @@ class Interview:
                     self._current = later.id
                     break
         self._revisit &= set(ids)
+
+
+def is_dont_know(text: str) -> bool:
+    """True for a line that says "I don't know" (see :data:`DONT_KNOW_WORDS`)."""
+    return " ".join(text.lower().replace("\u2019", "'").split()) in DONT_KNOW_WORDS
 
 
 # -- parsing and showing answers ---------------------------------------------------------

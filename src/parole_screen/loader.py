@@ -426,6 +426,12 @@ class _Builder:
                     self.problem(entry.where(["asked_when"]),
                                  f"question '{qid}' is unreachable: its asked_when reads "
                                  f"'{dep}', which is asked later")
+            for index, choice in enumerate(entry.model.choices):
+                for dep in sorted(referenced_questions(choice.asked_when)):
+                    if dep in position and position[dep] >= position[qid]:
+                        self.problem(entry.where(["choices", index, "asked_when"]),
+                                     f"choice '{choice.value}' of '{qid}': its asked_when "
+                                     f"reads '{dep}', which is not asked before it")
 
     # -- compiling ---------------------------------------------------------------------
 
@@ -437,9 +443,14 @@ class _Builder:
             at(entry, f"definition '{entry.model.id}'").required(entry.model.when, "when")
         questions = []
         for entry in entries["questions"]:
-            c = at(entry, f"question '{entry.model.id}'")
-            questions.append(CompiledQuestion(entry.model,
-                                              c.optional(entry.model.asked_when, "asked_when")))
+            label = f"question '{entry.model.id}'"
+            c = at(entry, label)
+            choices_when = tuple(
+                at(entry, label, ["choices", index]).optional(choice.asked_when, "asked_when")
+                for index, choice in enumerate(entry.model.choices))
+            questions.append(CompiledQuestion(
+                entry.model, c.optional(entry.model.asked_when, "asked_when"),
+                choices_when if any(choices_when) else ()))
         categories = []
         for entry in sorted(entries["categories"], key=lambda e: CATEGORY_IDS.index(e.model.id)):
             bases = [self._compile_basis(entry, b, at) for b in range(len(entry.model.bases))]

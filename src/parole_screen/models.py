@@ -139,6 +139,9 @@ class Choice(Model):
     help: str = ""
     exclusive: StrictBool = Field(
         default=False, description="Multi-choice: cannot be combined with others ('none').")
+    asked_when: Condition | None = Field(
+        default=None, description="The interview offers this choice only when this holds "
+        "(it may read only earlier questions); answers files may still give it.")
 
 
 class Question(Model):

@@ -83,6 +83,8 @@ class CompiledDeadline(NamedTuple):
 class CompiledQuestion(NamedTuple):
     question: Question
     asked_when: Evaluator | None
+    # Per choice, in order: when the interview offers it (None: always).
+    choices_when: tuple[Evaluator | None, ...] = ()
 
 
 @dataclass(frozen=True, eq=False)

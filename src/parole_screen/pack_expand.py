@@ -200,6 +200,7 @@ class Expander:
                 for key in keys:
                     if key in entry:
                         entry[key] = self._condition(entry[key], file)
+        self._choice_conditions(tree, file)
         for category in _entries(tree, "categories"):
             bases = category.get("bases")
             if not isinstance(bases, list):
@@ -208,6 +209,13 @@ class Expander:
                 if isinstance(basis, LocatedDict):
                     self._basis_conditions(basis, file)
             category["bases"] = _Extension(self.problem, file, category).resolve(bases)
+
+    def _choice_conditions(self, tree: Any, file: Path) -> None:
+        """A choice may have an asked_when too (the interview offers it only then)."""
+        for question in _entries(tree, "questions"):
+            for choice in _entries(question, "choices"):
+                if "asked_when" in choice:
+                    choice["asked_when"] = self._condition(choice["asked_when"], file)
 
     def _basis_conditions(self, basis: LocatedDict, file: Path) -> None:
         if "applies_when" in basis:

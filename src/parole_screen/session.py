@@ -99,7 +99,9 @@ class Session:
         interview = Interview(pack, as_of, kept, skipped=self.skipped,
                               current=position.get("question"),
                               revisit=position.get("revisit", ()),
-                              reviewing=bool(position.get("review", False)))
+                              reviewing=bool(position.get("review", False)),
+                              unknown=position.get("unknown", ()),
+                              announced=position.get("announced", ()))
         return interview, dropped
 
     def pack_changed(self, pack: RulePack) -> bool:
@@ -289,6 +291,21 @@ def load_session(path: Path) -> Session:
                    saved_at=raw.get("saved_at"))
 
 
+def _position_problem(position: Any) -> str | None:
+    if not isinstance(position, Mapping):
+        return "'position' must be an object"
+    question = position.get("question")
+    if question is not None and not isinstance(question, str):
+        return "'position.question' must be a question id"
+    # unknown: the questions answered "I don't know"; announced: the stop flags already
+    # said to settle the outcome.
+    for key in ("revisit", "unknown", "announced"):
+        ids = position.get(key) or []
+        if not isinstance(ids, list) or not all(isinstance(qid, str) for qid in ids):
+            return f"'position.{key}' must be a list of ids"
+    return None
+
+
 def _shape_problem(raw: Mapping[str, Any]) -> str | None:
     answers = raw.get("answers")
     if not isinstance(answers, Mapping) or not all(isinstance(k, str) for k in answers):
@@ -296,15 +313,9 @@ def _shape_problem(raw: Mapping[str, Any]) -> str | None:
     skipped = raw.get("skipped") or []
     if not isinstance(skipped, list) or not all(isinstance(s, str) for s in skipped):
         return "'skipped' must be a list of question ids"
-    position = raw.get("position") or {}
-    if not isinstance(position, Mapping):
-        return "'position' must be an object"
-    question = position.get("question")
-    if question is not None and not isinstance(question, str):
-        return "'position.question' must be a question id"
-    revisit = position.get("revisit") or []
-    if not isinstance(revisit, list) or not all(isinstance(r, str) for r in revisit):
-        return "'position.revisit' must be a list of question ids"
+    problem = _position_problem(raw.get("position") or {})
+    if problem:
+        return problem
     pack = raw.get("pack") or {}
     if not isinstance(pack, Mapping) or not all(isinstance(v, str) for v in pack.values()):
         return "'pack' must be an object of text values"

@@ -4,6 +4,7 @@ every worker, so every ``--jobs`` gives the same bytes."""
 from __future__ import annotations
 
 import datetime as dt
+from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from itertools import repeat
@@ -58,7 +59,9 @@ class ChunkScorer:
         else:
             data = self._rows(scored, outcome.places, errors, items, stop)
         rows = kept + len(errors)
-        return ChunkRows(data, rows, rows, len(errors), counts, self.fail_fast and bool(errors))
+        ids, no_id = hashed_ids(scored.ids[:kept] if scored is not None else ())
+        return ChunkRows(data, rows, rows, len(errors), counts, self.fail_fast and bool(errors),
+                         ids, no_id)
 
     def _rows(self, scored: ScoredChunk | None, places: list[int], errors: dict[int, Any],
               items: Sequence[Item], stop: int) -> Rows:
@@ -91,6 +94,16 @@ class ChunkScorer:
             *(scored.bands[cid] for cid in self.rows.category_ids),
             map(";".join, scored.flags), map(";".join, scored.missing),
             repeat("", n), repeat("", n)])
+
+
+def hashed_ids(ids: Iterable[str | None]) -> tuple[bytes, int]:
+    """The ids that are set, hashed to 8 bytes each, and how many records had none.
+
+    ``hash()`` of a string is salted per process; worker processes are forked from the
+    batch's process, so every hash of one batch uses the same salt.
+    """
+    hashes = array("q", [hash(record_id) for record_id in ids if record_id])
+    return hashes.tobytes(), sum(1 for record_id in ids if not record_id)
 
 
 def count_scored(scored: ScoredChunk, kept: int, counts: Counter[str]) -> None:

@@ -42,6 +42,10 @@ class ChunkRows(NamedTuple):
     rejected: int
     counts: Counter[str]
     stopped: bool  # fail_fast hit a rejected record; ``data`` ends with its row
+    #: The scored records' ids, hashed (``array('q')`` bytes: 8 a record with an id), so the
+    #: summary can count the ids used more than once without keeping the ids.
+    ids: bytes = b""
+    no_id: int = 0  # scored records without an id
 
 
 def cell(value: str) -> str:

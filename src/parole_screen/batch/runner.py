@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -59,6 +60,20 @@ class BatchStats:
     stopped_early: bool = False
     seconds: float = 0.0
     bytes_read: int = 0  # of the inputs, for a progress bar
+    id_hashes: array[int] = field(default_factory=lambda: array("q"))  # scored records' ids
+    no_id: int = 0  # scored records without an id
+
+    def ids(self) -> dict[str, int]:
+        """How the scored records' ids repeat: ``distinct`` ids, ``repeated`` (records
+        whose id an earlier record has), and ``no id``. Counted once the batch is done
+        (a sort of 8 bytes a record)."""
+        ordered = sorted(self.id_hashes)
+        distinct = sum(1 for index, value in enumerate(ordered)
+                       if index == 0 or value != ordered[index - 1])
+        counts = {"distinct": distinct, "repeated": len(ordered) - distinct}
+        if self.no_id:
+            counts["no id"] = self.no_id
+        return counts
 
     @property
     def scored(self) -> int:
@@ -101,6 +116,7 @@ class BatchStats:
             lines += [(entry.category.id, self.group(f"band:{entry.category.id}", BANDS))
                       for entry in pack.categories]
             lines.append(("flags", self.group("flag")))
+            lines.append(("ids", self.ids()))
         return [*lines, ("errors", self.group("error"))]
 
 
@@ -137,6 +153,8 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
         stats.rejected += result.rejected
         stats.rows += result.rows
         stats.counts.update(result.counts)
+        stats.id_hashes.frombytes(result.ids)
+        stats.no_id += result.no_id
         stats.stopped_early = result.stopped
         stats.seconds = time.perf_counter() - started
         stats.bytes_read = tally.bytes_read

@@ -112,10 +112,20 @@ def splittable(source: InputSource) -> bool:
 
 
 def sniff(stream: IO[bytes]) -> str:
-    """``json`` when the first non-blank character opens an array, else ``jsonl``."""
+    """``json`` when the first non-blank character opens an array, or opens an object that
+    its first line does not close (one pretty-printed record, as ``score -`` reads it);
+    else ``jsonl``."""
     head: bytes = stream.peek(4096)[:4096]  # type: ignore[attr-defined]
     head = head.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
-    return "json" if head.startswith(b"[") else "jsonl"
+    if head.startswith(b"["):
+        return "json"
+    first, newline, _ = head.partition(b"\n")
+    # A JSON Lines record is a whole object on its line; one whose first line ends opening
+    # something ("{", "[", ",", or a key's ":") is a document written over several lines.
+    if head.startswith(b"{") and newline and first.rstrip(b" \t\r").endswith(
+            (b"{", b"[", b",", b":")):
+        return "json"
+    return "jsonl"
 
 
 @contextlib.contextmanager

@@ -265,18 +265,24 @@ def rules_facts(
         if fmt is ListFormat.json:
             typer.echo(json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False))
             return
+        headers = ("id", "value", "from", "source", "confidence")
+        lines = [(row["id"], row["shown"], row["effective_from"] or "-", row["source"] or "-",
+                  row["confidence"] or "-") for row in rows]
+        if not sys.stdout.isatty():
+            # Tab-separated, unwrapped, as `questions` prints: for grep, cut and spreadsheets.
+            for line in (headers, *lines):
+                typer.echo("\t".join(safe(" ".join(str(cell).split())) for cell in line))
+            return
         from rich import box
         from rich.table import Table
 
         current = state(ctx)
         table = Table(box=None if wants_plain(current) else box.SIMPLE,
                       title=None if unverified else f"Facts in force on {day}")
-        for column in ("id", "value", "from", "source", "confidence"):
+        for column in headers:
             table.add_column(column, overflow="fold")
-        for row in rows:
-            table.add_row(*(safe(str(cell)) for cell in (
-                row["id"], row["shown"], row["effective_from"] or "-", row["source"] or "-",
-                row["confidence"] or "-")))
+        for line in lines:
+            table.add_row(*(safe(str(cell)) for cell in line))
         make_console(current).print(table)
 
 

@@ -62,23 +62,25 @@ def batch(
         help="Write rows here (mode 0600, put in place only when the batch finishes); "
              "default or -: stdout.")] = None,
     fmt: Annotated[OutputFormat | None, typer.Option(
-        "--format", "-f",
+        "--format", "-f", metavar="FORMAT",
         help="jsonl: one row per line; csv: id, status, top category, bands, flags, "
              "error; json: an array. Default: from --out's extension, else jsonl.")] = None,
     detail: Annotated[Detail, typer.Option(
-        "--detail",
+        "--detail", metavar="DETAIL",
         help="compact: rows name the pack's fixed texts and sources by id (expand them with "
              "`parole-screen rules catalog`); full: each row is the whole result, as "
              "`score -f json` prints it.")] = Detail.compact,
     input_format: Annotated[InputFormat | None, typer.Option(
-        "--input-format",
-        help="How to read every INPUT (default: from the extension; stdin and unknown "
-             "extensions are sniffed: '[' starts a JSON array, anything else is JSONL).")
+        "--input-format", metavar="FORMAT",
+        help="How to read every INPUT: json or jsonl (default: from the extension; stdin "
+             "and unknown extensions are sniffed: '[' starts a JSON array, an object whose "
+             "first line does not close is one pretty-printed record, anything else is "
+             "JSONL).")
     ] = None,
     jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", min=0, help="Worker processes; 0 = one per core. Output is identical "
-                                    "for every value (with more than one, leave the input "
-                                    "files in place until the batch ends).")] = 1,
+        "--jobs", "-j", min=0, metavar="N",
+        help="Worker processes; 0 = one per core. Output is identical for every value (with "
+             "more than one, leave the input files in place until the batch ends).")] = 1,
     fail_fast: Annotated[bool, typer.Option(
         "--fail-fast", help="Stop at the first rejected record (its error row is written).")
     ] = False,

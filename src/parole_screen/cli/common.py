@@ -61,11 +61,30 @@ ReportOutOption = Annotated[Path | None, typer.Option(
     help="Save the report to this file (mode 0600) instead of printing it; the format "
          "follows the extension (.txt, .md, .html, .json).")]
 ReportFormatOption = Annotated[ReportFormat | None, typer.Option(
-    "--format", "-f", help="Report format (default: from --out's extension, else text).")]
+    "--format", "-f", metavar="FORMAT",
+    help="Report format: text, json, markdown or html (default: from --out's extension, "
+         "else text).")]
 PackDirArgument = Annotated[str | None, typer.Argument(
     metavar="DIR", help="Rule pack directory (default: --rules or the shipped pack).")]
 ListFormatOption = Annotated[ListFormat, typer.Option(
-    "--format", "-f", help="table for people, json for programs.")]
+    "--format", "-f", metavar="FORMAT",
+    help="table for people (tab-separated when piped), or json for programs.")]
+
+
+def _plain_argument_metavar() -> None:
+    """Help shows an argument as its metavar alone (``FILE``, ``DIR``), as it shows an
+    option's, not followed by Typer's type label (``FILE <str>``)."""
+    from typer.core import TyperArgument
+
+    shown = TyperArgument.display_type_rich
+
+    def display_type_rich(self: TyperArgument, ctx: Any) -> str | None:
+        return None if self.metavar is not None else shown(self, ctx)
+
+    TyperArgument.display_type_rich = display_type_rich  # type: ignore[method-assign,assignment]
+
+
+_plain_argument_metavar()
 
 
 class State(NamedTuple):
@@ -283,8 +302,8 @@ def report_format(fmt: str | None, out: Path | None) -> str:
     """
     if fmt:
         return fmt
-    if out is None:
-        return "text"
+    if out is None or str(out) == os.devnull:
+        return "text"  # -o /dev/null: any format will do
     known = REPORT_SUFFIXES.get(out.suffix.lower())
     if known is None:
         names = ", ".join(sorted(REPORT_SUFFIXES))

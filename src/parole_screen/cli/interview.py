@@ -7,6 +7,9 @@ in :mod:`parole_screen.interview`; this module only shows questions, reads lines
 
 import contextlib
 import datetime as dt
+import os
+import re
+import shutil
 import signal
 import sys
 import threading
@@ -14,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
 import typer
 
@@ -48,8 +51,11 @@ if TYPE_CHECKING:
 
     from parole_screen import Interview, InterviewStart, Question, RulePack, Step
 
+#: The preamble's last line: the commands, in short (``?`` lists them in full).
+BANNER_COMMANDS = ('Type ? for help, "don\'t know" if unsure, back, review or quit. '
+                   "Answers are saved as you go.")
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ru": "Russian"}
-_REDRAW_AFTER = frozenset({"answered", "skipped", "back", "edit", "review", "resume"})
+_REDRAW_AFTER = frozenset({"answered", "skipped", "unknown", "back", "edit", "review", "resume"})
 
 
 class Lang(StrEnum):
@@ -73,7 +79,7 @@ class _Options(NamedTuple):
     keep_session: bool
 
     def resume_command(self) -> str:
-        parts = ["parole-screen"]
+        parts = program_words()
         if self.state.rules:
             parts += ["--rules", str(Path(self.state.rules).absolute())]
         if self.state.plain:
@@ -94,6 +100,23 @@ class _Options(NamedTuple):
         if self.keep_session:
             parts.append("--keep-session")
         return shell_join(parts)
+
+
+def program_words() -> list[str]:
+    """How to run this program again from a new terminal: ``parole-screen`` when that name
+    on PATH is this very program, else its full path (a virtual environment that is not
+    active, a checkout), or ``python -m parole_screen`` when run that way."""
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else ""
+    here = Path(argv0)
+    if here.name == "__main__.py" or argv0 in ("-m", "-c", ""):
+        return [str(Path(sys.executable).absolute()), "-m", "parole_screen"]
+    found = shutil.which("parole-screen")
+    if here.is_file():
+        if found and Path(found).resolve() == here.resolve():
+            return ["parole-screen"]
+        return [str(here.absolute())]
+    return ["parole-screen"] if found else [str(Path(sys.executable).absolute()), "-m",
+                                            "parole_screen"]
 
 
 def interview(
@@ -119,10 +142,12 @@ def interview(
         "--no-input", help="Never ask: print the report if every needed answer is known, "
                            "else exit 1 listing the missing question ids.")] = False,
     lang: Annotated[Lang | None, typer.Option(
-        "--lang", help="Interview language (translations are not ready yet: English).")
+        "--lang", metavar="LANG",
+        help="Interview language: en, es or ru (translations are not ready yet: English).")
     ] = None,
     report_lang: Annotated[Lang | None, typer.Option(
-        "--report-lang", help="Report language (translations are not ready yet: English).")
+        "--report-lang", metavar="LANG",
+        help="Report language: en, es or ru (translations are not ready yet: English).")
     ] = None,
     as_of: AsOfOption = None,
     fmt: ReportFormatOption = None,
@@ -138,9 +163,9 @@ def interview(
 ) -> None:
     """Ask the screening questions one at a time, then print the report.
 
-    At any question type ? for help, back, review, save or quit. Answers are saved after
-    every question; Ctrl-C saves too and prints the command that continues. With stdin not a
-    terminal, one answer is read per line.
+    At any question type ? for help, "don't know", back, review, save or quit. Answers are
+    saved after every question; Ctrl-C saves too and prints the command that continues. With
+    stdin not a terminal, one answer is read per line (see docs/interview.md).
     """
     session = _session_argument(resume, resume_file, session)
     fixed_day = parse_as_of(as_of) if as_of else None
@@ -174,8 +199,14 @@ def _run(ctx: typer.Context, current: State, pack: "RulePack", options: _Options
         start = begin_interview(pack, options.session, resume=resume, new=new or no_input,
                                 answers_file=answers, as_of=fixed_day)
     except SessionExistsError as error:
-        raise fail(f"{error}; continue it with `{options.resume_command()}`, or start "
-                   "over with --new") from None
+        choice = None if answers else _saved_session_choice(ui, options.session)
+        if choice is None:
+            raise fail(f"{error}; continue it with `{options.resume_command()}`, or start "
+                       "over with --new") from None
+        start = begin_interview(pack, options.session, resume=choice != "new",
+                                new=choice == "new", as_of=fixed_day)
+        if choice == "review":
+            start.interview.start_review()
     options = options._replace(lang=lang or start.lang or "en")
     _language_notices(ui, options.lang, options.report_lang)
     _restore_notices(ui, start)
@@ -189,6 +220,47 @@ def _run(ctx: typer.Context, current: State, pack: "RulePack", options: _Options
         _ask(ui, pack, start, options)
     _finish(ctx, pack, state, start.as_of, options,
             remove_session=not (no_input or options.keep_session))
+
+
+_SESSION_CHOICES = {"1": "continue", "continue": "continue", "c": "continue",
+                    "2": "review", "review": "review", "r": "review",
+                    "3": "new", "new": "new", "start over": "new", "n": "new"}
+#: What piped input may send as its first line when a saved interview exists (numbers are
+#: left out: a script's first answer is often a number, and must not pick one by chance).
+SESSION_WORDS = ("continue", "review", "new")
+
+
+def _saved_session_choice(ui: "_Ui", path: Path) -> str | None:
+    """A saved interview is at ``path``: continue it, review it, or start over? None means
+    no choice was made (piped input without a session word, or the end of input)."""
+    from parole_screen import SessionError, load_session
+
+    try:
+        saved = load_session(path)
+    except SessionError:
+        return None  # damaged: refused as before (the file is left as it is)
+    count = len(saved.answers)
+    when = f", saved {saved.saved_at[:16].replace('T', ' ')} UTC" if saved.saved_at else ""
+    ui.say(f"A saved interview was found ({count} answer{'' if count == 1 else 's'}{when}).",
+           "bold")
+    if not ui.interactive:
+        line = ui.read()
+        word = " ".join((line or "").lower().split())
+        if word == "start over":
+            return "new"
+        return word if word in SESSION_WORDS else None
+    ui.say("  1. Continue where it stopped")
+    ui.say("  2. Review the answers first")
+    ui.say("  3. Start over (the saved answers will be replaced)")
+    ui.say("Type 1, 2 or 3.", "dim")
+    while True:
+        line = ui.read()
+        if line is None or line.strip().lower() == "quit":
+            return None
+        choice = _SESSION_CHOICES.get(" ".join(line.lower().split()))
+        if choice is not None:
+            return choice
+        ui.error("Type 1 to continue, 2 to review the answers, or 3 to start over.")
 
 
 def _session_argument(resume: bool, resume_file: Path | None,
@@ -219,7 +291,8 @@ def _check_usage(*, resume: bool, answers: str | None, outputs: tuple[Path | Non
                    EXIT_USAGE)
     if answers == "-":
         raise fail("--answers needs a file: stdin carries the typed answers", EXIT_USAGE)
-    given = [path for path in outputs if path is not None]
+    # /dev/null keeps nothing, so two outputs may both name it.
+    given = [path for path in outputs if path is not None and str(path) != "/dev/null"]
     if len(given) == 2 and given[0].absolute() == given[1].absolute():
         raise fail(f"--out and --save-answers name the same file, {given[0]}", EXIT_USAGE)
     inputs = [("the saved interview", session)]
@@ -233,8 +306,15 @@ def _ask(ui: "_Ui", pack: "RulePack", start: "InterviewStart", options: _Options
     """Ask until the review is accepted; Ctrl-C saves and says how to continue."""
     store = _Store(options.session, start.fixed_as_of, options)
     ui.banner(pack, start.interview, options.session, resumed=start.saved is not None)
+    state = start.interview
+    # Piped input is never asked about the early report (the next line is an answer); it is
+    # told, and a `report` line takes the offer.
+    state.offer_report = ui.interactive
+    fresh = state.check_settled()
+    if fresh and not state.offering:
+        ui.settled(state, fresh)
     try:
-        _drive(ui, start.interview, store)
+        _drive(ui, state, store)
     except KeyboardInterrupt:
         store.save(start.interview)
         ui.newline()
@@ -299,24 +379,39 @@ def _drive(ui: "_Ui", state: "Interview", store: "_Store") -> None:
     while not state.finished:
         question = state.current()
         if redraw:
-            if question is None:
+            if state.offering:
+                ui.offer(state)
+            elif question is None:
                 ui.review(state)
             else:
                 ui.question(state, question)
         line = ui.read()
+        if state.stage == "review" and line is not None and line.strip().lower() in (
+                "m", "more"):
+            ui.page += 1  # the next page of the review list
+            redraw = True
+            continue
         step = state.handle(line)
-        redraw = step.kind in _REDRAW_AFTER
-        if step.kind not in ("help", "invalid", "at_start"):
+        if step.kind in ("review", "edit"):
+            ui.page = 0
+        redraw = step.kind in _REDRAW_AFTER or bool(state.offering)
+        if step.kind not in ("help", "invalid", "at_start", "confirm"):
             store.save(state)
         _react(ui, state, store, step)
 
 
 def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None:
     kind = step.kind
+    if step.settled and not state.offering:
+        ui.settled(state, step.settled)
     if kind == "invalid":
         ui.error(step.message)
-    elif kind in ("help", "at_start"):
+    elif kind == "unknown":
+        ui.say("Left unanswered: the report will list it as something to find out.", "dim")
+    elif kind in ("help", "at_start", "confirm"):
         ui.info(step.message)
+    elif kind == "answered" and step.message:
+        ui.say(step.message, "dim")
     elif kind == "save":
         ui.paused(store, "Saved.", stopping=False)
     elif kind == "quit":
@@ -349,6 +444,28 @@ def _finish(ctx: typer.Context, pack: "RulePack", state: "Interview", day: dt.da
                    "(use --keep-session to keep it).", err=True)
 
 
+_LIST_ITEM = re.compile(r"^\s*(\d+\.|-)\s+")
+
+
+def _terminal_width(stream: object) -> int | None:
+    """The width of the terminal ``stream`` writes to, or None when it is not a terminal."""
+    try:
+        if not stream.isatty():  # type: ignore[attr-defined]
+            return None
+        return max(os.get_terminal_size(stream.fileno()).columns,  # type: ignore[attr-defined]
+                   20)
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def _terminal_height(stream: object) -> int | None:
+    try:
+        return max(os.get_terminal_size(stream.fileno()).lines,  # type: ignore[attr-defined]
+                   10)
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
 class _Ui:
     """Line-by-line output on stderr; plain (no colour, no boxes) or lightly styled."""
 
@@ -357,18 +474,36 @@ class _Ui:
         self.plain = plain
         stdin = sys.stdin
         self.interactive = stdin is not None and stdin.isatty()
+        self.width = _terminal_width(console.file)
+        self.height = _terminal_height(console.file) if self.width is not None else None
+        self.page = 0  # the review list's page
         if stdin is not None and not self.interactive and hasattr(stdin, "reconfigure"):
             stdin.reconfigure(errors="replace")  # a bad byte is a bad answer, not a crash
 
-    def say(self, text: str = "", style: str = "", *, wrap: bool = True) -> None:
-        """Print a line. Everything the interview shows passes here or through
-        :meth:`cell`: pack text (questions, choices), answers (from a file, a session or
-        typed) and paths, so a control character or ESC sequence in any of them is shown
-        escaped, never acted on (newlines stay, inside their question or answer)."""
+    def say(self, text: str = "", style: str = "", *, wrap: bool = True,
+            indent: int | None = None) -> None:
+        """One message. Everything the interview shows passes here or through :meth:`cell`:
+        pack text (questions, choices), answers (from a file, a session or typed) and paths,
+        so a control character or ESC sequence in any of them is shown escaped, never acted
+        on. On a terminal it is wrapped at word boundaries (never mid-word) to the
+        terminal's width, with a hanging indent under a list item ("  1. ", "  - "); into a
+        pipe or file it stays one line, so a log reads like a transcript."""
         from rich.text import Text
 
-        self.console.print(Text(safe(text), style="" if self.plain else style),
-                           soft_wrap=not wrap or self.plain)
+        text = safe(text)
+        width = self.width if wrap else None
+        if width is None or len(text) < width:
+            lines = [text]
+        else:
+            import textwrap
+
+            if indent is None:
+                marker = _LIST_ITEM.match(text)
+                indent = len(marker.group(0)) if marker else 0
+            lines = textwrap.wrap(text, width=width - 1, subsequent_indent=" " * indent,
+                                  break_long_words=False, break_on_hyphens=False) or [""]
+        for line in lines:
+            self.console.print(Text(line, style="" if self.plain else style), soft_wrap=True)
 
     @staticmethod
     def cell(text: str) -> "Text":
@@ -388,25 +523,23 @@ class _Ui:
             self.say(line, "cyan")
 
     def error(self, text: str) -> None:
-        self.say(text, "bold red", wrap=False)
+        self.say(text, "bold red")
 
     def banner(self, pack: "RulePack", state: "Interview", path: Path, *, resumed: bool) -> None:
-        from parole_screen import COMMANDS_HELP
-
-        self.say(f"Parole screening interview ({pack.meta.id} {pack.meta.version}). "
-                 "This is a screening, not legal advice.", "bold")
-        self.say("Immigration parole is permission from the U.S. government to come to, or "
-                 "stay in, the United States for a limited time for an urgent reason. It is "
-                 "not criminal parole.")
-        self.say('In the questions, "the person" and "they" mean whoever needs parole: you '
-                 "or someone you are helping.")
+        """At most four short lines before the first question, and no file path (``save``
+        and ``quit`` say where the answers are)."""
+        self.say(f"Parole screening ({pack.meta.id} {pack.meta.version}). A screening, not "
+                 "legal advice.", "bold")
+        self.say("Immigration parole lets someone be in the U.S. for a time, for an urgent "
+                 "reason.")
         if resumed:
             count = len(state.answers)
             self.say(f"Continuing your saved interview: {count} answer"
                      f"{'' if count == 1 else 's'} so far.")
-        self.say(COMMANDS_HELP)
-        self.say(f"Your answers are saved after every question in {one_line(str(path))} "
-                 "(a private file only you can read).", "dim")
+        else:
+            self.say('"The person" and "they" mean whoever needs parole: you or someone you '
+                     "help.")
+        self.say(BANNER_COMMANDS, "dim")
 
     def question(self, state: "Interview", question: "Question") -> None:
         from parole_screen import answer_hint, choice_number
@@ -425,31 +558,90 @@ class _Ui:
                 f"{numbers} ({default})" if numbers else default)
             self.say(f"Press Enter to keep: {shown}", "green")
 
+    def _settled_texts(self, state: "Interview", flag_ids: "tuple[str, ...]") -> None:
+        texts = {entry.flag.id: entry.flag.text for entry in state.pack.flags}
+        self.newline()
+        self.say("Your answers so far already decide the main result of this screening:",
+                 "bold")
+        for flag_id in flag_ids:
+            self.say(f"  - {texts[flag_id]}", "yellow", indent=4)
+
+    def offer(self, state: "Interview") -> None:
+        """The outcome is settled: the report now, or the remaining questions."""
+        self._settled_texts(state, state.offering)
+        self.say("The questions left cannot change this, but they fill in the rest of the "
+                 "report (fees, documents, other routes).")
+        left = state.remaining()
+        more = f" (about {left} more)" if left else ""
+        self.say("  1. See the report now")
+        self.say(f"  2. Answer the remaining questions{more}")
+        self.say("Type 1 or 2 (Enter: 2).", "dim")
+
+    def settled(self, state: "Interview", flag_ids: "tuple[str, ...]") -> None:
+        """Tell piped input that the outcome is settled; the questions go on."""
+        self._settled_texts(state, flag_ids)
+        self.say("The questions go on, since they fill in the rest of the report; to see the "
+                 "report now instead, type report at the next question.")
+
     def review(self, state: "Interview") -> None:
         items = state.review_items()
         self.newline()
         self.say("Review your answers" if state.final_review else "Your answers so far",
                  "bold")
+        pages = self._review_pages(items)
+        self.page %= len(pages)
+        shown = pages[self.page]
         if self.plain or self.console.width < NARROW_COLUMNS:
             # (In a narrow terminal a table would cut each answer to a few letters.)
-            for item in items:
+            for item in shown:
                 self.say(f"{item.number}. {item.question.text}")
                 self.say(f"   {item.shown}")
         else:
             from rich import box
             from rich.table import Table
-            table = Table(box=box.SIMPLE_HEAD, show_edge=False)
-            table.add_column("#", justify="right")
-            table.add_column("question", overflow="fold")
-            table.add_column("answer", style="green", overflow="fold")
-            for item in items:
+            # One row per answer on a terminal (a long question ends in "..."), so a page
+            # is as tall as counted.
+            one_row = self.width is not None
+            table = Table(box=box.SIMPLE_HEAD, show_edge=False, width=self.width)
+            table.add_column("#", justify="right", no_wrap=True)
+            table.add_column("question", no_wrap=one_row, overflow="ellipsis")
+            table.add_column("answer", style="green", no_wrap=one_row, overflow="ellipsis",
+                             max_width=max(12, (self.width or 80) // 3))
+            for item in shown:
                 table.add_row(str(item.number), self.cell(item.question.text),
                               self.cell(item.shown))
             self.console.print(table)
         if not items:
             self.say("(no answers yet)")
+        if len(pages) > 1:
+            self.say(f"Answers {shown[0].number}-{shown[-1].number} of {len(items)}: type m "
+                     "for more.", "dim")
         then = "see the report" if state.final_review else "go back to the questions"
         self.say(f"Type a number to change that answer, or press Enter to {then}.", "dim")
+
+    def _review_pages(self, items: list[Any]) -> list[list[Any]]:
+        """The review list cut into pages that fit the terminal's height with the title,
+        the footer and the prompt (40 rows hold about 30 answers); one page off a
+        terminal."""
+        if self.height is None or self.width is None or not items:
+            return [items]
+        import textwrap
+
+        budget = max(self.height - 7, 3) - (0 if self.plain else 2)  # 2: the table's head
+        pages: list[list[Any]] = [[]]
+        used = 0
+        for item in items:
+            rows = 1
+            if self.plain:
+                rows = (len(textwrap.wrap(f"{item.number}. {item.question.text}",
+                                          self.width - 1) or [""])
+                        + len(textwrap.wrap(f"   {item.shown}", self.width - 1) or [""]))
+            if used + rows > budget and pages[-1]:
+                pages.append([])
+                used = 0
+            pages[-1].append(item)
+            used += rows
+        return pages
 
     def read(self) -> str | None:
         """One line from the user; None at end of input (Ctrl-D or the end of a pipe)."""
