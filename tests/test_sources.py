@@ -28,7 +28,8 @@ EXAMPLES = sorted((REPO / "examples").glob("*.json"))
 # agencies, the courts, and the library archive that keeps old agency pages as published.
 OFFICIAL_HOSTS = ("uscode.house.gov", "www.ecfr.gov", "www.govinfo.gov", "www.federalregister.gov",
                   "www.uscis.gov", "uscis.gov", "www.dhs.gov", "www.cbp.gov", "www.ice.gov",
-                  "fam.state.gov", "www.ca1.uscourts.gov", "webarchive.library.unt.edu")
+                  "fam.state.gov", "www.ca1.uscourts.gov", "webarchive.library.unt.edu",
+                  "www.justice.gov")
 # Document-sharing sites: what is uploaded there is nobody's publication of record.
 UPLOAD_HOSTS = ("scribd.com", "pdfslide.net", "slideshare.net", "fdocuments.us")
 # A copy or report -> the official texts it copies or reports, one of which a line citing the
