@@ -47,6 +47,7 @@ TEST_LINE = "python -m pip install -e '.[test]' && python -m pytest"
 # Where each command's options are documented (besides the README, which holds them all
 # for the commands it lists).
 OPTION_PAGES = {
+    "score": DOCS / "contracts.md",  # --what-if: what would change the result
     "interview": DOCS / "interview.md",
     "batch": DOCS / "batch.md",
     "rules check": DOCS / "rule-packs.md",
