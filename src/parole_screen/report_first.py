@@ -160,7 +160,10 @@ def cost_lines(result: Result) -> list[Line]:
         lines.append(Line(f"{money(total)} for each person who needs parole: "
                           + " + ".join(parts) + ".", "strong"))
     elif fees:
-        lines.append(Line("Nothing to add up: each fee below is owed only on a further step."))
+        owed = " or ".join(said for kind, said in ((CONDITIONAL, "only on a further step"),
+                                                   (IF_LAWYER, "only if a lawyer confirms"))
+                           if any(fee_kind(fee) == kind for fee in fees))
+        lines.append(Line(f"Nothing is added up: each fee below is owed {owed}."))
     else:
         lines.append(Line("No fee is listed for these answers."))
     conditional = [fee for fee in fees if fee_kind(fee) == CONDITIONAL]
@@ -236,13 +239,16 @@ def _timeline(result: Result) -> Section:
     as_of = str(result["as_of"])
     for fee in result["fees"]:
         change = fee.get("reported_change")
-        if change and str(change["effective_from"]) > as_of:
-            label = f"{short_label(fee['label'])} reported to change to {money(change['amount'])}"
-            when = f"in {_days(_between(as_of, str(change['effective_from'])))}"
-            rows.append((str(change["effective_from"]), 0,
-                         Line(f"{change['effective_from']} ({when}): {label} (unverified: "
-                              "confirm)", "dim", [change["source"]]),
-                         Mark(label, str(change["effective_from"]), "fee", when, "dim")))
+        if change:  # a newer amount reported but not confirmed: its date is worth knowing
+            day = str(change["effective_from"])
+            label = (f"{short_label(_after_condition(fee['label']))} reported as "
+                     f"{money(change['amount'])}")
+            between = _between(as_of, day)
+            when = ("since then" if between < 0 else "today" if between == 0
+                    else f"in {_days(between)}")
+            rows.append((day, 0, Line(f"{day} ({when}): {label} (unverified: confirm)", "dim",
+                                      [change["source"]]),
+                         Mark(label, day, "fee", when, "dim")))
     # Dates to act by first, the dates to know after them: kept apart, as the pictures keep them.
     rows.sort(key=lambda row: (row[1], row[0]))
     marks = [mark for *_, mark in rows]
