@@ -95,8 +95,9 @@ def terminal_rows(title: str, sections: Sequence[Section], width: int) -> list[R
             rows += _timeline(section.figure, width)
         else:
             rows += _items(section, width)
-    rows += [[], [("The summary is at the top of this report: scroll up to read it, or save "
-                   "the report with --out report.html to print it.", "dim")]]
+    rows.append([])
+    rows += wrap([("The summary is at the top of this report: scroll up to read it, or save "
+                   "the report with --out report.html to print it.", "dim")], width, "", "")
     return rows
 
 
