@@ -182,7 +182,7 @@ def test_what_would_change_reads_ranges_in_words(shipped_pack: RulePack) -> None
         {**CHANGES[0], "range": {}},
     ]
     texts = [line.text for line in titled(result)["what_would_change"].lines]
-    assert "is on or after 2026-08-01 and on or before 2026-09-30, then" in texts[0]
+    assert "is from 2026-08-01 to 2026-09-30, then" in texts[0]
     assert "\u201cstay_months\u201d is less than 6, then" in texts[1]
     assert texts[2].startswith("Re-parole: If \u201cparole_expires_on\u201d is answered, then")
 

@@ -334,9 +334,12 @@ def _answer_words(answer: Any, bounds: Mapping[str, Any] | None,
 
 
 def _range_words(bounds: Mapping[str, Any]) -> str:
-    """``{"gte": a, "lte": b}`` -> "from a to b"; one end -> "on or after a", "at most 5"."""
+    """A range in words: ``{"gte": a, "lte": b}`` -> "from a to b"; one end -> "on or after
+    a", "before a" (dates), "at least 5", "less than 6" (numbers)."""
     if "gte" in bounds and bounds.get("gte") == bounds.get("lte"):
         return str(bounds["gte"])
+    if "gte" in bounds and "lte" in bounds:
+        return f"from {bounds['gte']} to {bounds['lte']}"
     said = []
     for key, day_words, number_words in (("gte", "on or after", "at least"),
                                          ("gt", "after", "more than"),
