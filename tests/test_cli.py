@@ -65,8 +65,9 @@ def test_score_from_stdin() -> None:
 
 
 @pytest.mark.parametrize("fmt, marker", [
-    ("text", "Likely category: Medical (strong, Urgent treatment)"),
-    ("markdown", "# Parole screening report for case-1"),
+    ("text", "Medical: strong (Urgent treatment)"),
+    ("markdown", "# Immigration parole screening report\n\nReference: case-1."),
+    ("md", "# Immigration parole screening report\n\nReference: case-1."),  # short for markdown
     ("html", "<!DOCTYPE html>"),
 ])
 def test_score_formats(answers_file: Path, fmt: str, marker: str) -> None:
@@ -93,14 +94,14 @@ def test_out_writes_a_private_file_and_never_overwrites(answers_file: Path,
     out = tmp_path / "report.md"
     done = run_cli(*MINI, "score", str(answers_file), "--out", str(out))
     assert done.returncode == 0, done.stderr
-    assert out.read_text().startswith("# Parole screening report")  # format from extension
+    assert out.read_text().startswith("# Immigration parole screening report")  # from extension
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     out.write_text("keep me")
     again = run_cli(*MINI, "score", str(answers_file), "--out", str(out))
     assert again.returncode == 1 and "already exists" in again.stderr
     assert out.read_text() == "keep me"
     forced = run_cli(*MINI, "score", str(answers_file), "--out", str(out), "--force")
-    assert forced.returncode == 0 and out.read_text().startswith("# Parole")
+    assert forced.returncode == 0 and out.read_text().startswith("# Immigration parole")
 
 
 @pytest.mark.parametrize("content, words", [
@@ -287,8 +288,9 @@ def test_text_report_speaks_in_the_questions_words(answers_file: Path) -> None:
     assert "The need is urgent. (based on: How urgent? Life-threatening)" in text
     partial = run_cli(*MINI, "score", "-", "--as-of", "2026-02-01",
                       input=json.dumps({"location": "outside_us", "reason": "medical"})).stdout
-    assert "Not enough answers yet to name a likely category" in partial
-    assert "How urgent?; Has a U.S. doctor accepted?" in partial
+    assert "Some answers are missing, so no kind of parole can be named yet." in partial
+    assert "What to find out" in partial
+    assert "* How urgent?\n* Has a U.S. doctor accepted?\n" in partial
 
 
 def test_out_never_replaces_a_fifo_or_symlink_even_with_force(answers_file: Path,

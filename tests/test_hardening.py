@@ -439,8 +439,9 @@ def test_row4_row7_a_free_text_answer_reaches_no_report_raw(pack_dir: Path, tmp_
     if fmt == "text":
         assert ("\n  error: forged\n  * STOP: forged bullet\n  ## forged\n"
                 "  1. x) [8 U.S.C. 1182(d)(5)(A)]") in printed.stdout
-        assert printed.stdout.startswith("Parole screening report for n\\x1b[31m\\nforged "
-                                         "title\n")
+        # the record's id names it on one line, under the title, as a reference
+        assert printed.stdout.startswith("Immigration parole screening report\n")
+        assert "\nReference: n\\x1b[31m\\nforged title. Screened" in printed.stdout
     if fmt == "markdown":
         assert ("\\\n  error: forged\\\n  \\* STOP: forged bullet\\\n  \\#\\# forged\\\n  1\\. x)"
                 in printed.stdout)

@@ -1,8 +1,13 @@
 """Render a result as JSON, Markdown, HTML or terminal text: one outline, four skins.
 
-:func:`outline` decides what the report says and in which order; the renderers only
-format it. Text from the rule pack is escaped for every target (HTML entities, Markdown
-is written as plain lines, rich text is never parsed as markup).
+:func:`outline` decides what the report says and in which order: first the first screen
+(what the result means, what to do first, what it costs, the bands and the dates as
+pictures, where to get help; see :mod:`parole_screen.report_first`), then the details in
+the order a person acts on them, then what comes later, then the sources. The formatters
+(:mod:`parole_screen.report_text`, :mod:`parole_screen.report_markdown`,
+:mod:`parole_screen.report_html`) only lay it out. Text from the rule pack is escaped for
+every target (HTML entities, Markdown is written as plain lines, rich text is never parsed
+as markup).
 
 Every renderer takes the outline through :func:`safe_outline`, the one place where text
 from a pack or an answer is made safe to show: control characters (ESC sequences, C1,
@@ -15,44 +20,31 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 from .engine import Result
 from .errors import ParoleScreenError, printable
 from .models import BANDS, Basis, Factor
 from .pack import RulePack
+from .report_first import change_lines, first_screen, missing_lines
+from .report_model import (
+    BAND_TEXT,
+    CATEGORY_TITLES,
+    LATER,
+    SEVERITY_TEXT,
+    SOURCES,
+    Line,
+    Mark,
+    Section,
+    first_sentence,
+    lower_first,
+    money,
+)
 
 FORMATS = ("text", "json", "markdown", "html")
-CATEGORY_TITLES = {
-    "humanitarian": "Humanitarian",
-    "medical": "Medical",
-    "public_benefit": "Significant public benefit",
-    "re_parole": "Re-parole",
-}
-BAND_TEXT = {
-    "strong": "strong",
-    "possible": "possible",
-    "weak": "weak",
-    "not_indicated": "not indicated",
-    "insufficient_information": "not enough information",
-}
-SEVERITY_TEXT = {"stop": "STOP", "warn": "WARNING", "info": "NOTE"}
-
-
-class Line(NamedTuple):
-    """One bullet or sentence; ``style`` is a hint (good, bad, warn, stop, dim, strong)."""
-
-    text: str
-    style: str = ""
-    cite: Sequence[str] = ()
-    url: str | None = None
-
-
-class Section(NamedTuple):
-    title: str
-    lines: list[Line]
-    intro: str = ""
+#: Other names ``render`` and ``score -f`` take for a format.
+FORMAT_ALIASES = {"md": "markdown", "txt": "text", "htm": "html"}
 
 
 Glossary = Mapping[str, tuple[str, Mapping[str, str]]]
@@ -77,13 +69,14 @@ def glossary(pack: RulePack) -> Words:
 
 
 def render(result: Result, fmt: str, words: Glossary | None = None) -> str:
-    """Render ``result`` as ``json``, ``markdown``, ``html`` or plain ``text``.
+    """Render ``result`` as ``json``, ``markdown`` (or ``md``), ``html`` or plain ``text``.
 
     With ``words`` (see :func:`glossary`) answers and missing questions are shown as the
     questions and choices the person saw, not as ids, and a result scored with
     ``explain=True`` shows how each band was reached (:func:`band_lines`); JSON is never
     changed.
     """
+    fmt = FORMAT_ALIASES.get(fmt, fmt)
     if fmt == "json":
         return render_json(result)
     if fmt == "markdown":
@@ -93,7 +86,7 @@ def render(result: Result, fmt: str, words: Glossary | None = None) -> str:
     if fmt == "text":
         return render_plain(result, words)
     raise ParoleScreenError(f"unknown report format '{printable(fmt)}'; use one of json, "
-                            "markdown, html, text", kind="usage")
+                            "markdown (md), html, text", kind="usage")
 
 
 def render_json(result: Result) -> str:
@@ -116,34 +109,54 @@ def _answers_text(answers: dict[str, Any], words: Glossary | None) -> str:
     return "; ".join(shown)
 
 
-def _money(amount: Any) -> str:
-    return f"${amount:,}" if isinstance(amount, int) else str(amount)
+#: The report's title: what it is. The person's id is only a reference under it.
+TITLE = "Immigration parole screening report"
 
 
-def outline(result: Result, words: Glossary | None = None) -> tuple[str, list[Section]]:
-    """The report's title and its sections, in reading order (empty sections left out)."""
-    reasons, concerns, evidence = _assessment(result, words)
+def outline(result: Result, words: Glossary | None = None, *, all_sources: bool = True
+            ) -> tuple[str, list[Section]]:
+    """The report's title and its sections, in reading order (empty sections left out).
+
+    With ``all_sources`` false (a terminal), the sources are the citations used and their
+    count, not the list of titles and links.
+    """
+    assessed = _assessment(result, words)
+    as_of = result["as_of"]
     sections = [
-        _summary(result, words),
-        Section("Flags and referrals", _flag_lines(result)),
-        Section("Why", reasons),
-        Section("What weakens it", concerns),
-        Section(f"Forms and fees (as of {result['as_of']})",
-                _item_lines(result, "forms") + _fee_lines(result)),
+        *first_screen(result, words),
+        Section("What would change the result", change_lines(result, words),
+                "Found by scoring the answers again with each change, one at a time. None "
+                "of them is a promise.", key="what_would_change"),
+        Section("What to find out", missing_lines(result, words),
+                "These questions are not answered yet (\u201cI don't know\u201d). The result "
+                "may change once they are.", key="to_find_out"),
+        Section("Warnings and referrals", _flag_lines(result), key="flags"),
+        Section("Next steps", _item_lines(result, "next_steps"), key="next_steps"),
+        Section("Deadlines", _deadline_lines(result, "deadline"), key="deadlines"),
+        Section("Dates to know (not dates to act by)", _deadline_lines(result, "milestone"),
+                key="milestones"),
+        Section("Why", assessed.why, key="why"),
+        Section("What weakens it", assessed.weakens, key="weakens"),
+        Section("Points in favour, but not enough", assessed.not_enough,
+                " ".join(assessed.because), key="not_enough"),
         Section("Evidence checklist",
-                [Line(f"Still needed: {line.text}", "warn") for line in evidence]
-                + _item_lines(result, "documents")),
-        Section("Deadlines", _deadline_lines(result, "deadline")),
-        Section("Dates to know (not dates to act by)", _deadline_lines(result, "milestone")),
-        *(Section(title, _item_lines(result, key)) for key, title in ITEM_SECTIONS),
-        Section("Keep in mind", [Line(text) for text in result.get("always") or ()]),
+                [Line(f"Still needed: {line.text}", "warn") for line in assessed.evidence]
+                + _item_lines(result, "documents"), key="evidence"),
+        Section("Forms", _item_lines(result, "forms"), key="forms"),
+        Section(f"Fees in force on {as_of}", _fee_lines(result),
+                "Each fee with its amount, its date, whether a fee waiver may be requested and "
+                "the exceptions that may apply.", key="fees"),
+        *(Section(title, _item_lines(result, key), key=key, part=LATER)
+          for key, title in ITEM_SECTIONS),
+        Section("Keep in mind", [Line(text) for text in result.get("always") or ()],
+                key="always", part=LATER),
         *_explain_sections(result, words),
-        *_source_sections(result["sources"]),
+        *(_source_sections(result["sources"]) if all_sources
+          else _sources_used(result["sources"])),
         _about(result),
     ]
-    title = "Parole screening report" + (f" for {result['id']}" if result.get("id") else "")
     labels = _source_labels(result["sources"])
-    return title, [section._replace(lines=[_cited(line, labels) for line in section.lines])
+    return TITLE, [section._replace(lines=[_cited(line, labels) for line in section.lines])
                    for section in sections if section.lines]
 
 
@@ -197,43 +210,38 @@ def _source_sections(sources: Mapping[str, Mapping[str, Any]]) -> list[Section]:
     return [
         Section("Sources", [line for _, line in official],
                 "The law, regulations, notices and agency pages behind this report, cited by "
-                "their legal citation."),
+                "their legal citation.", key="sources", part=SOURCES),
         Section("Other sources consulted", others,
                 "Reports and copies by lawyers, advocates, journalists and others: they point "
                 "to the law but are not the law. Those marked (unverified) have not been "
-                "checked against the original."),
+                "checked against the original.", key="other_sources", part=SOURCES),
     ]
 
 
-ITEM_SECTIONS = (("next_steps", "Next steps"), ("alternatives", "Other routes to consider"),
+def _sources_used(sources: Mapping[str, Mapping[str, Any]]) -> list[Section]:
+    """For a terminal: how many sources the report cites and the citations, official first,
+    instead of ninety lines of titles and web addresses (``--sources`` shows them)."""
+    labels = sorted(_source_labels(sources).values(), key=lambda pair: (pair[0], *_natural(
+        (pair[1], None))))
+    official = [label for rank, label in labels if rank == 0]
+    others = [label for rank, label in labels if rank > 0]
+    count = len(labels)
+    lines = [Line(f"This report cites {count} source{'s' if count != 1 else ''}: "
+                  f"{len(official)} official (the law, regulations, notices and agency pages) "
+                  f"and {len(others)} other{'s' if len(others) != 1 else ''} (reports and "
+                  "copies by lawyers, advocates and others, which point to the law but are "
+                  "not the law).", "dim")]
+    if official:
+        lines.append(Line("Official: " + "; ".join(official) + ".", "dim"))
+    if others:
+        lines.append(Line("Others: " + "; ".join(others) + ".", "dim"))
+    lines.append(Line("For their titles and web addresses, run the command again with "
+                      "--sources, or save the report with --out report.html.", "dim"))
+    return [Section("Sources", lines, key="sources", part=SOURCES)]
+
+
+ITEM_SECTIONS = (("alternatives", "Other routes to consider"),
                  ("after_approval", "After approval"), ("if_denied", "If it is denied"))
-
-
-def _headline(result: Result) -> str:
-    top = result["top_category"]
-    if top:
-        best = result["categories"][top]
-        return (f"Likely category: {CATEGORY_TITLES[top]} ({BAND_TEXT[best['band']]}"
-                f"{', ' + best['label'] if best.get('label') else ''})")
-    if result["status"] == "incomplete":
-        return "Not enough answers yet to name a likely category"
-    return "No parole category is indicated by these answers"
-
-
-def _summary(result: Result, words: Glossary | None) -> Section:
-    summary = [Line(_headline(result), "strong")]
-    for cid, title in CATEGORY_TITLES.items():
-        cat = result["categories"][cid]
-        basis = f" ({cat['label']})" if cat.get("label") else ""
-        summary.append(Line(f"{title}: {BAND_TEXT[cat['band']]}{basis}",
-                            _band_style(cat["band"])))
-    if result["status"] == "incomplete":
-        missing = [words[qid][0] if words and qid in words else qid
-                   for qid in result["missing"]]
-        summary.append(Line("Some answers are missing, so this result may change: "
-                            + "; ".join(missing), "warn"))
-    return Section("Summary", summary, "Bands describe how likely each category is to fit, "
-                                       "not whether a request will be granted.")
 
 
 def _flag_lines(result: Result) -> list[Line]:
@@ -241,26 +249,56 @@ def _flag_lines(result: Result) -> list[Line]:
                  flag["cite"]) for flag in result["flags"]]
 
 
-def _assessment(result: Result, words: Glossary | None
-                ) -> tuple[list[Line], list[Line], list[Line]]:
-    """What supports each category, what weakens it, and the top one's missing evidence."""
-    why: list[Line] = []
-    weakens: list[Line] = []
-    evidence: list[Line] = []
+class _Assessed(NamedTuple):
+    why: list[Line]
+    weakens: list[Line]
+    not_enough: list[Line]  # reasons under a category that is not indicated
+    because: list[str]  # why each such category is not indicated, in a sentence
+    evidence: list[Line]  # the top category's missing evidence
+
+
+def _assessment(result: Result, words: Glossary | None) -> _Assessed:
+    """What supports each category, what weakens it, and the top one's missing evidence.
+
+    Under a category that is not indicated, what speaks for it is no reason: those points
+    move below the concerns, as "points in favour, but not enough", with why."""
+    assessed = _Assessed([], [], [], [], [])
     for cid, title in CATEGORY_TITLES.items():
         cat = result["categories"][cid]
         if cat["band"] == "not_indicated" and not cat["concerns"]:
             continue
+        against = cat["band"] == "not_indicated"
         for reason in cat["reasons"]:
-            why.append(Line(f"{title}: {reason['text']} (based on: "
-                            f"{_answers_text(reason['answers'], words)})", "good", reason["cite"]))
+            line = Line(f"{title}: {reason['text']} (based on: "
+                        f"{_answers_text(reason['answers'], words)})",
+                        "dim" if against else "good", reason["cite"])
+            (assessed.not_enough if against else assessed.why).append(line)
+        if against and cat["reasons"]:
+            decisive = _decisive(cid, cat, words)
+            assessed.because.append(f"{title} is not indicated, because "
+                                    f"{lower_first(first_sentence(decisive['text']))}")
         for concern in cat["concerns"]:
             basis = _answers_text(concern["answers"], words)
-            weakens.append(Line(f"{title}: {concern['text']} (based on: {basis})", "bad",
-                                concern["cite"]))
+            assessed.weakens.append(Line(f"{title}: {concern['text']} (based on: {basis})",
+                                         "bad", concern["cite"]))
         if cid == result["top_category"]:
-            evidence = [Line(item["text"]) for item in cat["missing_evidence"]]
-    return why, weakens, evidence
+            assessed.evidence[:] = [Line(item["text"]) for item in cat["missing_evidence"]]
+    return assessed
+
+
+def _decisive(cid: str, cat: Mapping[str, Any], words: Glossary | None) -> Mapping[str, Any]:
+    """The concern that keeps a category out: a requirement not met or a block that held
+    (known from the pack, when the report has it), else the first concern."""
+    concerns = cat["concerns"]
+    pack = getattr(words, "pack", None)
+    basis = _basis(pack, cid, cat.get("basis")) if pack is not None else None
+    if basis is not None:
+        rules = {f"{cid}.{basis.id}.{factor.id}" for factor in (*basis.requires, *basis.blocks)}
+        deciding = [concern for concern in concerns if concern["rule"] in rules]
+        if deciding:
+            concerns = deciding
+    found: Mapping[str, Any] = concerns[0]
+    return found
 
 
 def _item_lines(result: Result, key: str) -> list[Line]:
@@ -268,24 +306,29 @@ def _item_lines(result: Result, key: str) -> list[Line]:
 
 
 def _fee_lines(result: Result) -> list[Line]:
+    """One entry per fee: its name and amount, then its facts one to a line (in force from,
+    a reported change, a waiver, the exceptions one to a bullet, the note)."""
     lines = []
     for fee in result["fees"]:
-        parts = [f"{fee['label']}: {_money(fee['amount'])} (in force from "
-                 f"{fee['effective_from']})"]
+        details: list[tuple[int, str]] = [(1, f"In force from {fee['effective_from']}.")]
         change = fee.get("reported_change")
         if change:
-            parts.append(f"A change to {_money(change['amount'])} from "
-                         f"{change['effective_from']} is reported but not confirmed: confirm "
-                         "the amount before filing")
+            details.append((1, f"A change to {money(change['amount'])} from "
+                               f"{change['effective_from']} is reported but not confirmed: "
+                               "confirm the amount before filing."))
         elif fee["confirm_before_filing"]:
-            parts.append("This amount is unverified: confirm it before filing")
-        if fee["exception"]:
-            parts.append(fee["exception"])
+            details.append((1, "This amount is unverified: confirm it before filing."))
         if fee["waivable"]:
-            parts.append("A fee waiver (Form I-912) may be requested")
+            details.append((1, "A fee waiver (Form I-912) may be requested."))
+        if fee["exception"]:
+            # The pack writes a list of exceptions as one text with "•" bullets: one a line.
+            head, *bullets = (part.strip() for part in str(fee["exception"]).split("\u2022"))
+            details.append((1, f"Exceptions: {head}" if head else "Exceptions:"))
+            details += [(2, bullet) for bullet in bullets if bullet]
         if fee["note"]:
-            parts.append(fee["note"])
-        lines.append(Line(_sentences(parts), cite=[fee["source"], *fee["cite"]]))
+            details.append((1, " ".join(str(fee["note"]).split())))
+        lines.append(Line(f"{fee['label']}: {money(fee['amount'])}", "strong",
+                          [fee["source"], *fee["cite"]], details=details))
     return lines
 
 
@@ -319,8 +362,9 @@ def _explain_sections(result: Result, words: Glossary | None) -> list[Section]:
         sections.append(Section("How each band was reached",
                                 [Line(text, "dim") for text in band_lines(result, pack)],
                                 "The score of the basis shown, the bands' thresholds and "
-                                "any cap."))
-    sections.append(Section("Rule trace", _trace_lines(result["trace"])))
+                                "any cap.", key="band_arithmetic", part=LATER))
+    sections.append(Section("Rule trace", _trace_lines(result["trace"]), key="trace",
+                            part=LATER))
     return sections
 
 
@@ -330,7 +374,7 @@ def _about(result: Result) -> Section:
         Line(f"Rule pack {pack['id']} version {pack['version']}, facts as of {pack['as_of']} "
              f"(content {pack['hash']}); screened as of {result['as_of']}.", "dim"),
         Line(result["disclaimer"], "strong"),
-    ])
+    ], key="about", part=SOURCES)
 
 
 def band_lines(result: Result, pack: RulePack) -> list[str]:
@@ -445,161 +489,84 @@ def _trace_lines(trace: list[dict[str, Any]]) -> list[Line]:
     return lines
 
 
-def _band_style(band: str) -> str:
-    return {"strong": "good", "possible": "good", "weak": "warn"}.get(band, "dim")
-
-
 def _natural(item: tuple[str, Any]) -> tuple[Any, ...]:
     """Sort S2 before S10."""
     return tuple(int(part) if part.isdigit() else part
                  for part in re.split(r"(\d+)", item[0]))
 
 
-def _sentences(parts: list[str]) -> str:
-    """Join phrases into sentences without doubling full stops."""
-    return " ".join(part.strip().rstrip(".") + "." for part in parts if part.strip())
-
-
-def _cites(line: Line, escape: Callable[[str], str] = str) -> str:
-    """`` [a; b]``: the line's sources as :func:`outline` labelled them (a legal citation
-    may hold a comma, so they are joined with semicolons)."""
-    unique = list(dict.fromkeys(line.cite))  # each source once, in first-cited order
-    return (" [" + "; ".join(map(escape, unique)) + "]") if unique else ""
-
-
-def safe_outline(result: Result, words: Glossary | None = None
+def safe_outline(result: Result, words: Glossary | None = None, *, all_sources: bool = True
                  ) -> tuple[str, list[Section]]:
     """:func:`outline`, with everything in it that a pack or an answer wrote made safe for a
     terminal, a text file or Markdown (see :func:`~parole_screen.errors.printable`): a
-    title, a citation or a link on one line, a line's text with its newlines (each renderer
-    keeps them inside the item)."""
-    title, sections = outline(result, words)
+    title, a citation, a link or a picture's label on one line, a line's text and its
+    details with their newlines (each renderer keeps them inside the item)."""
+    title, sections = outline(result, words, all_sources=all_sources)
     return printable(title), [
-        Section(printable(section.title),
-                [Line(printable(line.text, newlines=True), line.style,
-                      tuple(map(printable, line.cite)),
-                      None if line.url is None else printable(line.url))
-                 for line in section.lines],
-                printable(section.intro, newlines=True))
+        section._replace(
+            title=printable(section.title),
+            # The header names the record: on one line, as a title is.
+            lines=[Line(printable(line.text, newlines=section.key != "header"), line.style,
+                        tuple(map(printable, line.cite)),
+                        None if line.url is None else printable(line.url),
+                        tuple((depth, printable(text, newlines=True))
+                              for depth, text in line.details))
+                   for line in section.lines],
+            intro=printable(section.intro, newlines=True),
+            figure=tuple(Mark(*map(printable, mark)) for mark in section.figure))
         for section in sections]
 
 
-def _continued(text: str, indent: str) -> str:
-    """A line's text with each line after its first indented under the first, so a newline
-    (from an answer, say) stays inside its item instead of starting a line of its own."""
-    return text.replace("\n", "\n" + indent) if "\n" in text else text
-
-
 def render_markdown(result: Result, words: Glossary | None = None) -> str:
-    title, sections = safe_outline(result, words)
-    out = [f"# {_md(title)}", ""]
-    for section in sections:
-        out += [f"## {_md(section.title)}", ""]
-        if section.intro:
-            out += [_md_lines(section.intro), ""]
-        out += [f"- {_md_lines(line.text)}{_cites(line, _md)}"
-                + (f" <{line.url}>" if line.url else "") for line in section.lines]
-        out.append("")
-    return "\n".join(out)
+    """The report as Markdown: every section, every source."""
+    from .report_markdown import markdown
 
-
-#: What would start a block of its own at the start of a line in a list item: a list
-#: marker, a heading or thematic-break underline, a fence, a table row, an ordered item.
-_MD_BLOCK_START = re.compile(r"^(?:[-+=~|]|\d+[.)])")
-
-
-def _md_lines(text: str) -> str:
-    """:func:`_md` for a text that may hold newlines: each line after the first becomes a
-    hard line break inside the same item, its leading spaces dropped (four would start
-    code) and a character that would open a block of its own escaped."""
-    if "\n" not in text:
-        return _md(text)
-    first, *rest = text.split("\n")
-    lines = [_md(first)]
-    for line in rest:
-        line = _md(line.strip())
-        if line:  # (a blank line would end the item)
-            lines.append(_MD_BLOCK_START.sub(_md_unblock, line))
-    return "\\\n  ".join(lines)
-
-
-def _md_unblock(found: re.Match[str]) -> str:
-    """``-`` as ``\\-``, ``12.`` as ``12\\.``: shown as written, opening nothing."""
-    return found.group()[:-1] + "\\" + found.group()[-1]
-
-
-def _md(text: str) -> str:
-    # Pack text is data: stop it from turning into links, emphasis or HTML in a viewer.
-    for char in ("\\", "`", "*", "_", "[", "]", "<", ">", "#"):
-        text = text.replace(char, "\\" + char)
-    return text
-
-
-_CSS = """body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem;
-line-height:1.5;color:#111}h1{font-size:1.6rem}h2{font-size:1.2rem;border-bottom:1px solid #ccc;
-margin-top:1.6rem}li{margin:.2rem 0}.good{color:#05602b}.bad{color:#8a1c1c}.warn{color:#7a4b00}
-.stop{color:#8a1c1c;font-weight:bold}.dim{color:#555}.strong{font-weight:bold}
-.cite{color:#555;font-size:.85em}@media print{body{margin:0}}"""
+    return markdown(*safe_outline(result, words))
 
 
 def render_html(result: Result, words: Glossary | None = None) -> str:
-    from html import escape as esc  # here: html.entities costs every other format ~3 ms
+    """The report as one self-contained HTML page (inline styles and SVG pictures, no
+    external assets), printable: the first screen and the disclaimer on page 1."""
+    from .report_html import html
 
-    title, sections = safe_outline(result, words)
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           f"<title>{esc(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-           f"<h1>{esc(title)}</h1>"]
-    for section in sections:
-        out.append(f"<h2>{esc(section.title)}</h2>")
-        if section.intro:
-            out.append(f"<p>{esc(section.intro)}</p>")
-        out.append("<ul>")
-        for line in section.lines:
-            cite = f' <span class="cite">{esc(_cites(line).strip())}</span>' if line.cite else ""
-            css = f' class="{line.style}"' if line.style else ""
-            link = (f' <a href="{esc(line.url)}">{esc(line.url)}</a>'
-                    if line.url and line.url.startswith(("https://", "http://")) else "")
-            text = esc(line.text).replace("\n", "<br>")  # a line break stays in its item
-            out.append(f"<li{css}>{text}{cite}{link}</li>")
-        out.append("</ul>")
-    out += ["</body>", "</html>", ""]
-    return "\n".join(out)
+    return html(*safe_outline(result, words))
 
 
 def render_plain(result: Result, words: Glossary | None = None) -> str:
     """Plain text with no colour and no box drawing: safe for screen readers and files."""
-    title, sections = safe_outline(result, words)
-    out = [title, "=" * len(title), ""]
-    for section in sections:
-        out += [section.title, "-" * len(section.title)]
-        if section.intro:
-            out.append(section.intro)
-        out += [f"* {_continued(line.text, '  ')}{_cites(line)}"
-                + (f" <{line.url}>" if line.url else "") for line in section.lines]
-        out.append("")
-    return "\n".join(out)
+    from .report_text import plain_text
+
+    return plain_text(*safe_outline(result, words))
+
+
+def render_terminal(result: Result, words: Glossary | None = None, *, width: int = 120,
+                    all_sources: bool = False) -> str:
+    """The report as a terminal ``width`` columns wide shows it, without colour: wrapped
+    with hanging indents, the bands as bars, the dates on a timeline, the citations used
+    (or, with ``all_sources``, every source)."""
+    from .report_text import terminal_rows
+
+    title, sections = safe_outline(result, words, all_sources=all_sources)
+    return "".join("".join(text for text, _ in row) + "\n"
+                   for row in terminal_rows(title, sections, width=width))
 
 
 _RICH_STYLES = {"good": "green", "bad": "red", "warn": "yellow", "stop": "bold red",
-                "dim": "dim", "strong": "bold", "info": "cyan"}
+                "dim": "dim", "strong": "bold", "info": "cyan", "title": "bold underline",
+                "heading": "bold"}
 
 
-def print_rich(result: Result, console: Any, words: Glossary | None = None) -> None:
-    """Print the report to a rich console, styling lines but never parsing pack text."""
+def print_rich(result: Result, console: Any, words: Glossary | None = None, *,
+               all_sources: bool = False) -> None:
+    """Print the report to a rich console at its width, styling lines but never parsing
+    pack text (see :func:`render_terminal`)."""
     from rich.text import Text
 
-    title, sections = safe_outline(result, words)
-    console.print(Text(title, style="bold underline"))
-    for section in sections:
-        console.print()
-        console.print(Text(section.title, style="bold"))
-        if section.intro:
-            console.print(Text(section.intro, style="dim"))
-        for line in section.lines:
-            text = Text("  * ")
-            text.append(_continued(line.text, "    "), style=_RICH_STYLES.get(line.style, ""))
-            if line.cite:
-                text.append(_cites(line), style="dim")
-            if line.url:
-                text.append(f" {line.url}", style=f"dim link {line.url}")
-            console.print(text)
+    from .report_text import terminal_rows
+
+    title, sections = safe_outline(result, words, all_sources=all_sources)
+    for row in terminal_rows(title, sections, width=console.width):
+        text = Text()
+        for chunk, style in row:
+            text.append(chunk, style=_RICH_STYLES.get(style, ""))
+        console.print(text, soft_wrap=True)  # already wrapped to the width

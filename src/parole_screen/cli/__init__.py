@@ -90,6 +90,11 @@ def score(
     what_if: Annotated[bool, typer.Option(
         "--what-if", help="Add what would change the result: the unanswered questions and "
                           "missing documents that would lift each category's band.")] = False,
+    sources: Annotated[bool, typer.Option(
+        "--sources",
+        help="In a terminal, list every source with its title and web address (a terminal "
+             "shows the citations used and their count; files, Markdown, HTML and JSON have "
+             "every source).")] = False,
 ) -> None:
     """Score one answers record and print the report."""
     day = parse_as_of(as_of)
@@ -107,7 +112,7 @@ def score(
             result = screen_record(pack, record, day, explain=explain, what_if=what_if)
         except AnswerError as error:
             raise error.located(source=label) from None
-        emit_report(ctx, result, report, out, force, pack)
+        emit_report(ctx, result, report, out, force, pack, all_sources=sources)
 
 
 @app.command()

@@ -41,7 +41,12 @@ class ReportFormat(StrEnum):
     text = "text"
     json = "json"
     markdown = "markdown"
+    md = "md"  # short for markdown, as the .md extension says
     html = "html"
+
+
+#: Short names of report formats, as ``--format`` takes them.
+REPORT_ALIASES = {"md": "markdown"}
 
 
 class ListFormat(StrEnum):
@@ -62,8 +67,8 @@ ReportOutOption = Annotated[Path | None, typer.Option(
          "follows the extension (.txt, .md, .html, .json).")]
 ReportFormatOption = Annotated[ReportFormat | None, typer.Option(
     "--format", "-f", metavar="FORMAT",
-    help="Report format: text, json, markdown or html (default: from --out's extension, "
-         "else text).")]
+    help="Report format: text, json, markdown (or md) or html (default: from --out's "
+         "extension, else text).")]
 PackDirArgument = Annotated[str | None, typer.Argument(
     metavar="DIR", help="Rule pack directory (default: --rules or the shipped pack).")]
 ListFormatOption = Annotated[ListFormat, typer.Option(
@@ -100,7 +105,10 @@ class State(NamedTuple):
 _ASCII_FALLBACK = {"\u2022": "*", "\u2013": "-", "\u2014": "-", "\u2018": "'", "\u2019": "'",
                    "\u201c": '"', "\u201d": '"', "\u2026": "...", "\u00a0": " ",
                    "\u2192": "->", "\u2265": ">=", "\u2264": "<=", "\u00a7": "sec.",
-                   "\u00d7": "x", "\u2212": "-"}
+                   "\u00d7": "x", "\u2212": "-",
+                   # the terminal report's bars and timeline marks
+                   "\u2588": "#", "\u2591": ".", "\u00b7": ".", "\u25cf": "*", "\u25cb": "o",
+                   "\u25b6": ">", "\u25c7": "<>"}
 FALLBACK_ERRORS = "parole-screen-fallback"
 
 
@@ -301,7 +309,7 @@ def report_format(fmt: str | None, out: Path | None) -> str:
     An extension we do not know is a usage error rather than a silently mislabelled file.
     """
     if fmt:
-        return fmt
+        return REPORT_ALIASES.get(fmt, fmt)
     if out is None or str(out) == os.devnull:
         return "text"  # -o /dev/null: any format will do
     known = REPORT_SUFFIXES.get(out.suffix.lower())
@@ -313,10 +321,13 @@ def report_format(fmt: str | None, out: Path | None) -> str:
 
 
 def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path | None,
-                force: bool, pack: RulePack | None = None) -> None:
+                force: bool, pack: RulePack | None = None, *, all_sources: bool = False
+                ) -> None:
     """Print or save a report; saved reports are private files (0600), never overwritten.
 
-    With the ``pack`` the result came from, answers are shown as questions and choices.
+    With the ``pack`` the result came from, answers are shown as questions and choices. A
+    terminal shows the citations used and their count, every source with ``all_sources``;
+    a file or a pipe always has every source.
     """
     from parole_screen import glossary, print_rich, render, write_private
 
@@ -327,6 +338,7 @@ def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path 
         typer.echo(f"report saved to {one_line(str(out))}", err=True)
         return
     if fmt == "text" and sys.stdout.isatty():
-        print_rich(result, make_console(current), words)  # colourless under --plain/NO_COLOR
+        # colourless under --plain/NO_COLOR
+        print_rich(result, make_console(current), words, all_sources=all_sources)
         return
     sys.stdout.write(render(result, fmt, words))
