@@ -162,4 +162,4 @@ def test_every_stop_flag_says_where_to_find_an_accredited_representative(
     assert len(stops) >= 10
     for flag in stops:
         assert "justice.gov/eoir/recognition-and-accreditation-program" in flag.text, flag.id
-        assert "accredited representative" in flag.text and "aila.org" in flag.text, flag.id
+        assert "accredited representative" in flag.text and "ailalawyer.com" in flag.text, flag.id
