@@ -110,7 +110,8 @@ def test_rules_facts_unverified_lists_the_printed_claims_to_confirm(
     assert {("flag", "no_financial_support"), ("item", "next.biometrics"),
             ("item", "next.expedite"), ("flag", "generalized_danger"),
             ("flag", "unlawful_presence_over_180_days"),
-            ("deadline", "unlawful_presence_one_year")} <= listed
+            ("deadline", "unlawful_presence_one_year"),
+            ("rule", "re_parole.continuing_need.no_financial_support")} <= listed
     assert all(row["confidence"] == "unverified" for row in rows)
 
 
@@ -123,3 +124,15 @@ def test_danger_factors_for_people_abroad_are_not_held_against_a_parolee_inside(
     humanitarian = result["categories"]["humanitarian"]
     lines = " ".join(line["text"] for line in humanitarian["reasons"] + humanitarian["concerns"])
     assert "UNHCR" not in lines and "safe for now" not in lines
+
+
+def test_a_text_that_says_it_is_unconfirmed_is_marked_unverified(shipped_pack: RulePack) -> None:
+    # So `rules facts --unverified` lists every claim the report itself calls unconfirmed.
+    says = re.compile(r"not confirmed|unverified|\(confirm")
+    texts = [(e.flag.id, e.flag.text, e.flag.confidence) for e in shipped_pack.flags]
+    texts += [(e.item.id, e.item.text, e.item.confidence) for e in shipped_pack.items]
+    texts += [(f"{c.category.id}.{b.id}.{f.id}", f"{f.text} {f.fail_text}", f.confidence)
+              for c in shipped_pack.categories for b in c.category.bases
+              for f in (*b.requires, *b.strengthens, *b.weakens, *b.blocks)]
+    assert [name for name, text, confidence in texts
+            if says.search(text) and confidence != "unverified"] == []

@@ -1,7 +1,7 @@
 """The dated facts of a pack as rows: the checklist staff re-verify when the law moves.
 
 With ``unverified``, the rows are every claim a report can print that the pack marks
-unverified: fact values, and the texts of flags, items, fees and deadlines.
+unverified: fact values, and the texts of flags, items, fees, deadlines and rules.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ def fact_rows(pack: RulePack, as_of: dt.date, *, unverified: bool = False) -> li
     """One row per fact with the value in force on ``as_of``.
 
     With ``unverified``, one row per value marked unverified instead, whatever its date, then
-    one per flag, item, fee or deadline whose text is marked unverified (``kind`` says which):
+    one per flag, item, fee, deadline or rule whose text is marked unverified (``kind`` says
+    which):
     the claims to confirm before anyone files.
     """
     rows: list[dict[str, Any]] = []
@@ -57,7 +58,8 @@ def _fact_rows(fact: Fact, as_of: dt.date, *, unverified: bool) -> list[dict[str
 
 
 def _unverified_texts(pack: RulePack) -> list[dict[str, Any]]:
-    """The flags, items, fees and deadlines marked unverified, each as a row like a fact's."""
+    """The flags, items, fees, deadlines and rules (reasons and concerns) marked unverified,
+    each as a row like a fact's."""
     claims: list[tuple[str, str, str, str | None, tuple[str, ...]]] = []
     claims += [("flag", e.flag.id, e.flag.text, e.flag.confidence, e.flag.cite) for e in pack.flags]
     claims += [("item", e.item.id, e.item.text, e.item.confidence, e.item.cite) for e in pack.items]
@@ -65,6 +67,12 @@ def _unverified_texts(pack: RulePack) -> list[dict[str, Any]]:
                 e.fee.cite) for e in pack.fees]
     claims += [("deadline", e.deadline.id, e.deadline.label, e.deadline.confidence,
                 e.deadline.cite) for e in pack.deadlines]
+    claims += [("rule", f"{entry.category.id}.{basis.id}.{factor.id}",
+                " ".join(filter(None, (factor.text, factor.fail_text))), factor.confidence,
+                factor.cite)
+               for entry in pack.categories for basis in entry.category.bases
+               for factor in (*basis.requires, *basis.strengthens, *basis.weakens,
+                              *basis.blocks)]
     return [{"id": claim_id, "kind": kind, "label": text, "value": None, "shown": text,
              "effective_from": None, "source": ", ".join(cite), "confidence": confidence,
              "note": ""}

@@ -183,6 +183,9 @@ class Factor(Model):
     unless: Condition | None = Field(default=None, description="An exception to this rule.")
     fail_text: str = Field(default="", description="Requirements: the concern when unmet.")
     cap: Band | None = Field(default=None, description="Blocks: the best band still allowed.")
+    confidence: Confidence | None = Field(
+        default=None, description="How sure the pack is of the texts (unverified ones are "
+                                  "listed by `rules facts --unverified`).")
 
 
 class Evidence(Model):
