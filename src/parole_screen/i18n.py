@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .models import Question
     from .pack import RulePack
 
 #: The languages the tool speaks; English is the source of every text.
@@ -197,14 +198,7 @@ def english_messages(pack: RulePack | None) -> dict[str, str]:
     for number, text in enumerate(pack.meta.always, 1):
         messages[f"pack.always.{number}"] = text
     for entry in pack.questions:
-        question = entry.question
-        messages[f"question.{question.id}.text"] = question.text
-        if question.help:
-            messages[f"question.{question.id}.help"] = question.help
-        for choice in question.choices:
-            messages[f"question.{question.id}.choice.{choice.value}"] = choice.label
-            if choice.help:
-                messages[f"question.{question.id}.choice.{choice.value}.help"] = choice.help
+        messages.update(_question_messages(entry.question))
     for flag in pack.flags:
         messages[f"flag.{flag.flag.id}"] = flag.flag.text
     for item in pack.items:
@@ -215,6 +209,17 @@ def english_messages(pack: RulePack | None) -> dict[str, str]:
             messages[f"fee.{fee.fee.id}.note"] = fee.fee.note
     for deadline in pack.deadlines:
         messages[f"deadline.{deadline.deadline.id}.label"] = deadline.deadline.label
+    return messages
+
+
+def _question_messages(question: Question) -> dict[str, str]:
+    messages = {f"question.{question.id}.text": question.text}
+    if question.help:
+        messages[f"question.{question.id}.help"] = question.help
+    for choice in question.choices:
+        messages[f"question.{question.id}.choice.{choice.value}"] = choice.label
+        if choice.help:
+            messages[f"question.{question.id}.choice.{choice.value}.help"] = choice.help
     return messages
 
 
@@ -292,8 +297,6 @@ class LocaleReport:
 
 def check_locales(pack: RulePack) -> LocaleReport:
     """Check every ``locales/*.yaml`` of ``pack`` against its English messages."""
-    from .safeyaml import YamlRefused, line_of
-
     report = LocaleReport()
     folder = pack.path / LOCALE_DIR
     if not folder.is_dir():
@@ -302,59 +305,68 @@ def check_locales(pack: RulePack) -> LocaleReport:
     for path in sorted(folder.glob("*.yaml")):
         if path.name == GLOSSARY_FILE:
             report.errors += _check_glossary(path)
-            continue
-        shown = str(path)
-        try:
-            raw = _read_locale(path)
-        except YamlRefused as error:
-            report.errors.append(f"{shown}:{error.line}: {error.message}")
-            continue
-        if not isinstance(raw, dict) or not isinstance(raw.get("messages"), dict):
-            report.errors.append(f"{shown}:1: a locale file is a mapping with 'messages'")
-            continue
-        lang = raw.get("lang")
-        if lang != path.stem or lang not in LANGUAGES or lang == "en":
-            report.errors.append(f"{shown}:1: 'lang' must be '{path.stem}', one of "
-                                 f"{', '.join(LANGUAGES[1:])}")
-            continue
-        for key in sorted(set(raw) - _LOCALE_KEYS):
-            report.errors.append(f"{shown}:{line_of(raw, [key])}: unknown key '{key}'")
-        required = raw.get("required") or []
-        if not isinstance(required, list) or not all(isinstance(p, str) for p in required):
-            report.errors.append(f"{shown}:{line_of(raw, ['required'])}: 'required' is a "
-                                 "list of message id prefixes")
-            required = []
-        messages = raw["messages"]
-        for mid, entry in messages.items():
-            where = f"{shown}:{line_of(raw, ['messages', mid])}"
-            if mid not in english:
-                report.errors.append(f"{where}: {mid}: extra key (no English message has "
-                                     "this id)")
-                continue
-            if (not isinstance(entry, dict) or set(entry) != {"en", "text"}
-                    or not isinstance(entry["text"], str) or not entry["text"].strip()
-                    or not isinstance(entry["en"], str)):
-                report.errors.append(f"{where}: {mid}: a translation is 'en' (the English "
-                                     "text's hash) and a non-empty 'text'")
-                continue
-            source = english[mid]
-            lost = placeholders(source) - placeholders(entry["text"])
-            added = placeholders(entry["text"]) - placeholders(source)
-            if lost or added:
-                parts = ([f"missing {', '.join('{' + p + '}' for p in sorted(lost))}"] * bool(lost)
-                         + [f"added {', '.join('{' + p + '}' for p in sorted(added))}"]
-                         * bool(added))
-                report.errors.append(f"{where}: {mid}: placeholder {'; '.join(parts)}")
-            if entry["en"] != text_hash(source):
-                report.warnings.append(f"{where}: {mid}: stale: the English text changed "
-                                       f"since it was translated (now {text_hash(source)})")
-        missing = [mid for mid in english if mid not in messages]
-        for mid in missing:
-            if any(mid.startswith(prefix) for prefix in required):
-                report.errors.append(f"{shown}:{line_of(raw, ['messages'])}: {mid}: missing "
-                                     "key (required in this language)")
-        report.untranslated[lang] = len(missing)
+        else:
+            _check_locale(path, english, report)
     return report
+
+
+def _check_locale(path: Path, english: Mapping[str, str], report: LocaleReport) -> None:
+    from .safeyaml import YamlRefused, line_of
+
+    shown = str(path)
+    try:
+        raw = _read_locale(path)
+    except YamlRefused as error:
+        report.errors.append(f"{shown}:{error.line}: {error.message}")
+        return
+    if not isinstance(raw, dict) or not isinstance(raw.get("messages"), dict):
+        report.errors.append(f"{shown}:1: a locale file is a mapping with 'messages'")
+        return
+    lang = raw.get("lang")
+    if lang != path.stem or lang not in LANGUAGES or lang == "en":
+        report.errors.append(f"{shown}:1: 'lang' must be '{path.stem}', one of "
+                             f"{', '.join(LANGUAGES[1:])}")
+        return
+    for key in sorted(set(raw) - _LOCALE_KEYS):
+        report.errors.append(f"{shown}:{line_of(raw, [key])}: unknown key '{key}'")
+    required = raw.get("required") or []
+    if not isinstance(required, list) or not all(isinstance(p, str) for p in required):
+        report.errors.append(f"{shown}:{line_of(raw, ['required'])}: 'required' is a list "
+                             "of message id prefixes")
+        required = []
+    messages = raw["messages"]
+    for mid, entry in messages.items():
+        _check_message(f"{shown}:{line_of(raw, ['messages', mid])}", mid, entry,
+                       english.get(mid), report)
+    missing = [mid for mid in english if mid not in messages]
+    for mid in missing:
+        if any(mid.startswith(prefix) for prefix in required):
+            report.errors.append(f"{shown}:{line_of(raw, ['messages'])}: {mid}: missing key "
+                                 "(required in this language)")
+    report.untranslated[lang] = len(missing)
+
+
+def _check_message(where: str, mid: str, entry: Any, source: str | None,
+                   report: LocaleReport) -> None:
+    """One translation: an English message's id, its hash and text, the same placeholders."""
+    if source is None:
+        report.errors.append(f"{where}: {mid}: extra key (no English message has this id)")
+        return
+    if (not isinstance(entry, dict) or set(entry) != {"en", "text"}
+            or not isinstance(entry["text"], str) or not entry["text"].strip()
+            or not isinstance(entry["en"], str)):
+        report.errors.append(f"{where}: {mid}: a translation is 'en' (the English text's "
+                             "hash) and a non-empty 'text'")
+        return
+    lost = sorted(placeholders(source) - placeholders(entry["text"]))
+    added = sorted(placeholders(entry["text"]) - placeholders(source))
+    parts = ([f"missing {', '.join('{' + p + '}' for p in lost)}"] if lost else []) + (
+        [f"added {', '.join('{' + p + '}' for p in added)}"] if added else [])
+    if parts:
+        report.errors.append(f"{where}: {mid}: placeholder {'; '.join(parts)}")
+    if entry["en"] != text_hash(source):
+        report.warnings.append(f"{where}: {mid}: stale: the English text changed since it "
+                               f"was translated (now {text_hash(source)})")
 
 
 def _check_glossary(path: Path) -> list[str]:
