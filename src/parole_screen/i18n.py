@@ -244,6 +244,22 @@ class Texts:
 ENGLISH = Texts()
 
 
+def localized_question(question: Question, texts: Texts) -> Question:
+    """``question`` with its text, help and choice labels in the language of ``texts``;
+    its id, type and choice values (what answers store) are kept."""
+    if texts.lang == "en":
+        return question
+    prefix = f"question.{question.id}"
+    choices = tuple(choice.model_copy(update={
+        "label": texts.pack_text(f"{prefix}.choice.{choice.value}", choice.label),
+        "help": texts.pack_text(f"{prefix}.choice.{choice.value}.help", choice.help)})
+        for choice in question.choices)
+    return question.model_copy(update={
+        "text": texts.pack_text(f"{prefix}.text", question.text),
+        "help": texts.pack_text(f"{prefix}.help", question.help) if question.help else "",
+        "choices": choices})
+
+
 def resolve_lang(given: str | None = None, environ: Mapping[str, str] | None = None) -> str:
     """The language to use: ``given``, else ``$PAROLE_SCREEN_LANG``, else the locale's
     (``$LANG``, e.g. ``es_MX.UTF-8`` is ``es``), else English. An unknown one is English."""
