@@ -224,7 +224,8 @@ def rules_check(
         for warning in locales.warnings:
             typer.echo(f"warning: {one_line(warning, 400)}", err=True)
         for lang, count in locales.untranslated.items():
-            # Staging (docs/translations.md): counted, not failed, until every text is done.
+            # Staging (docs/rule-packs.md, "Translations"): counted, not failed, until
+            # every text is translated.
             typer.echo(f"translations {lang} ({LANGUAGE_NAMES[lang]}): {count} message"
                        f"{'s' if count != 1 else ''} not translated yet (shown in English)")
 
