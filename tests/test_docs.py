@@ -53,6 +53,7 @@ OPTION_PAGES = {
     "rules check": DOCS / "rule-packs.md",
     "rules test": DOCS / "rule-packs.md",
     "rules facts": DOCS / "rule-packs.md",
+    "questions": DOCS / "interview.md",  # --lang: the catalogue in a language
 }
 EXIT_CODES = {
     README: ("0", "1", "2", "3", "130"),

@@ -49,6 +49,14 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
     )
     from .facts import fact_rows
     from .files import check_output_path, read_json_record, write_private
+    from .i18n import (
+        LANGUAGE_NAMES,
+        Texts,
+        check_locales,
+        load_texts,
+        localized_question,
+        resolve_lang,
+    )
     from .interview import (
         COMMANDS_HELP,
         TRANSLATED,
@@ -116,6 +124,12 @@ _EXPORTS = {
     "Step": "interview",
     "answer_hint": "interview",
     "choice_number": "interview",
+    "LANGUAGE_NAMES": "i18n",
+    "Texts": "i18n",
+    "check_locales": "i18n",
+    "load_texts": "i18n",
+    "resolve_lang": "i18n",
+    "localized_question": "i18n",
     "default_pack_path": "loader",
     "load_pack": "loader",
     "Question": "models",
@@ -145,6 +159,7 @@ _EXPORTS = {
 
 __all__ = [
     "COMMANDS_HELP",
+    "LANGUAGE_NAMES",
     "RESULT_SCHEMA",
     "ROW_SCHEMA",
     "SCENARIO_DIR",
@@ -169,11 +184,13 @@ __all__ = [
     "SessionExistsError",
     "SessionLockedError",
     "Step",
+    "Texts",
     "__version__",
     "answer_hint",
     "answers_schema",
     "begin_interview",
     "change_sentences",
+    "check_locales",
     "check_output_path",
     "choice_number",
     "coerce_answers",
@@ -186,6 +203,8 @@ __all__ = [
     "load_pack",
     "load_scenarios",
     "load_session",
+    "load_texts",
+    "localized_question",
     "output_file",
     "output_format_for",
     "print_rich",
@@ -193,6 +212,7 @@ __all__ = [
     "read_json_record",
     "render",
     "resolve_inputs",
+    "resolve_lang",
     "run_batch",
     "run_scenarios",
     "save_answers_file",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -17,11 +18,16 @@ from typing import Any
 
 from .answers import coerce_answers, to_json_value
 from .errors import AnswerError
+from .i18n import ENGLISH, Texts
 from .models import Question
 from .pack import RulePack
 
 _YES = frozenset({"y", "yes", "true"})
 _NO = frozenset({"n", "no", "false"})
+#: Yes and no in each language, beside the English words (which always work): what the
+#: interview's hint tells a person to type, and the words themselves.
+_LOCAL_YES_NO = {"es": (frozenset({"s", "sí", "si"}), frozenset({"n", "no"})),
+                 "ru": (frozenset({"д", "да"}), frozenset({"н", "нет"}))}
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DATE_EXAMPLE = "for example 2027-03-31"
@@ -39,29 +45,33 @@ class InvalidAnswer(ValueError):
     """A typed line that does not answer the question; ``str()`` is the message to show."""
 
 
-def answer_hint(question: Question, *, required: bool = True, dont_know: bool = True) -> str:
+_HINTS = {"yes_no": "ui.hint.yes_no", "multi_choice": "ui.hint.multi", "date": "ui.hint.date",
+          "country": "ui.hint.country", "money": "ui.hint.money"}
+
+
+def answer_hint(question: Question, *, required: bool = True, dont_know: bool = True,
+                texts: Texts = ENGLISH) -> str:
     """One line telling the user how to type an answer to this question (and, with
-    ``dont_know``, that "don't know" is an answer too)."""
+    ``dont_know``, that "don't know" is an answer too), in the language of ``texts``."""
     kind = question.type
-    if kind == "yes_no":
-        hint = "Type y for yes or n for no"
+    low, high = question.min, question.max
+    if kind in _HINTS:
+        hint = texts(_HINTS[kind])
     elif kind == "choice":
-        hint = f"Type a number from 1 to {len(question.choices)}"
-    elif kind == "multi_choice":
-        hint = "Type the numbers of all that apply, separated by commas (for example 1,3)"
-    elif kind == "date":
-        hint = "Type a date, for example 2027-03-31, 03/31/2027 or 31 March 2027"
-    elif kind == "country":
-        hint = "Type a country name or its two-letter code (for example UA)"
-    elif kind == "money":
-        hint = "Type an amount in U.S. dollars (for example 2500)"
+        hint = texts("ui.hint.choice", count=len(question.choices))
+    elif kind == "number" and low is not None and high is not None:
+        hint = texts("ui.hint.number_range", low=f"{low:g}", high=f"{high:g}")
+    elif kind == "number" and low is not None:
+        hint = texts("ui.hint.number_min", low=f"{low:g}")
+    elif kind == "number" and high is not None:
+        hint = texts("ui.hint.number_max", high=f"{high:g}")
     elif kind == "number":
-        hint = f"Type a number{_range_text(question)}"
+        hint = texts("ui.hint.number")
     else:
-        hint = "Type your answer"
-    hint += ', or "don\'t know".' if dont_know else "."
+        hint = texts("ui.hint.text")
+    hint += texts("ui.hint.or_dont_know") if dont_know else texts("ui.hint.end")
     if not required:
-        hint += " Press Enter to skip."
+        hint += texts("ui.hint.skip")
     return hint
 
 
@@ -76,22 +86,24 @@ def _range_text(question: Question) -> str:
     return ""
 
 
-def parse_answer(pack: RulePack, question: Question, text: str) -> Any:
-    """Turn a typed line into the typed answer to ``question``; raise InvalidAnswer."""
+def parse_answer(pack: RulePack, question: Question, text: str, lang: str = "en") -> Any:
+    """Turn a typed line into the typed answer to ``question``; raise InvalidAnswer.
+
+    ``lang`` adds that language's words: yes and no, country and month names."""
     text = text.strip()
     kind = question.type
     if kind == "yes_no":
-        value: Any = _parse_yes_no(text)
+        value: Any = _parse_yes_no(text, lang)
     elif kind == "choice":
         value = _parse_choice(question, text)
     elif kind == "multi_choice":
         value = sorted(_parse_multi(question, text))
     elif kind == "date":
-        value = parse_date_text(text).date
+        value = parse_date_text(text, lang).date
     elif kind in ("number", "money"):
         value = _parse_number(question, text)
     elif kind == "country":
-        value = parse_country(pack.countries, text)
+        value = parse_country(pack.countries, text, lang)
     else:
         if not text:
             raise InvalidAnswer("Please type an answer.")
@@ -102,13 +114,23 @@ def parse_answer(pack: RulePack, question: Question, text: str) -> Any:
         raise InvalidAnswer(f"Please check your answer: {error.reason}.") from None
 
 
-def _parse_yes_no(text: str) -> bool:
-    word = text.lower()
-    if word in _YES:
+def yes_no_word(text: str, lang: str = "en") -> bool | None:
+    """True for yes, False for no (in English or in ``lang``), None for anything else."""
+    word = " ".join(text.lower().split())
+    yes, no = _LOCAL_YES_NO.get(lang, (frozenset(), frozenset()))
+    if word in _YES or word in yes:
         return True
-    if word in _NO:
+    if word in _NO or word in no:
         return False
-    raise InvalidAnswer("Please type y for yes or n for no.")
+    return None
+
+
+def _parse_yes_no(text: str, lang: str = "en") -> bool:
+    answer = yes_no_word(text, lang)
+    if answer is None:
+        # (the interview says this in the person's language: ui.invalid.yes_no)
+        raise InvalidAnswer("Please type y for yes or n for no.")
+    return answer
 
 
 def is_small_number(text: str) -> bool:
@@ -158,6 +180,30 @@ _MONTHS = {name: number for number, names in enumerate((
     ("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
     ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
     ("october", "oct"), ("november", "nov"), ("december", "dec")), 1) for name in names}
+#: Words that may sit in a date written with the month's name: "15 de enero de 2027",
+#: "15 января 2027 г." (Russian writes "г." or "года" for "year").  # noqa: RUF003
+_DATE_FILLER = {"es": frozenset({"de", "del"}), "ru": frozenset({"г", "года", "год"})}
+
+
+def _month_names(lang: str) -> dict[str, int]:
+    """The month names of ``lang`` (every form CLDR knows: wide and abbreviated, as in a
+    date and standing alone: "января" and "январь"), lowercase, without a final dot."""
+    cached = _MONTH_CACHE.get(lang)
+    if cached is not None:
+        return cached
+    names: dict[str, int] = {}
+    if lang != "en":
+        from babel.dates import get_month_names
+
+        for width in ("wide", "abbreviated"):
+            for context in ("format", "stand-alone"):
+                for number, name in get_month_names(width, context, lang).items():
+                    names[name.lower().rstrip(".")] = number
+    _MONTH_CACHE[lang] = names
+    return names
+
+
+_MONTH_CACHE: dict[str, dict[str, int]] = {}
 _NUMERIC = re.compile(r"^(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})$")
 _ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$")
 _WEEKDAYS = frozenset({"monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed",
@@ -177,12 +223,17 @@ class DateReading:
     ask_back: bool = False
 
 
-def date_words(day: dt.date) -> str:
-    """A date in words, with no order to misread: ``Friday, 15 January 2027``."""
+def date_words(day: dt.date, lang: str = "en") -> str:
+    """A date in words, with no order to misread: ``Friday, 15 January 2027`` (in another
+    language CLDR's full form: ``viernes, 15 de enero de 2027``)."""
+    if lang != "en":
+        from babel.dates import format_date
+
+        return format_date(day, "full", locale=lang)
     return f"{day:%A}, {day.day} {day:%B} {day.year}"
 
 
-def parse_date_text(text: str) -> DateReading:
+def parse_date_text(text: str, lang: str = "en") -> DateReading:
     """Read a typed date: ``2027-01-15``, ``01/15/2027`` (month first, the U.S. order),
     ``15.01.2027`` (day first, with dots), or with the month's name (``15 January 2027``,
     ``Jan 15 2027``, ``January 15, 2027``). Raise InvalidAnswer if it is not a date."""
@@ -192,7 +243,7 @@ def parse_date_text(text: str) -> DateReading:
                             "(or back, if the question before asked whether there is a "
                             "fixed date).")
     match = _NUMERIC.match(cleaned)
-    reading = (_numeric_date(match, text) if match else _named_date(cleaned, text))
+    reading = (_numeric_date(match, text) if match else _named_date(cleaned, text, lang))
     if reading is None:
         raise InvalidAnswer(f"Please type the date as YYYY-MM-DD ({_DATE_EXAMPLE}), as "
                             "MM/DD/YYYY (03/31/2027), or with the month's name "
@@ -234,11 +285,15 @@ def _numeric_date(match: re.Match[str], text: str) -> DateReading | None:
     return DateReading(_real(year, a, b, text), ask_back=short)
 
 
-def _named_date(cleaned: str, text: str) -> DateReading | None:
+def _named_date(cleaned: str, text: str, lang: str = "en") -> DateReading | None:
     words = cleaned.replace("-", " ").replace("/", " ").replace(".", " ").split()
-    tokens = [word for word in words if word not in _FILLER]  # "Friday, 15 of May 2027"
-    months = [_MONTHS[token] for token in tokens if token in _MONTHS]
-    numbers = [token for token in tokens if token not in _MONTHS]
+    local = _month_names(lang)
+    filler = _FILLER | _DATE_FILLER.get(lang, frozenset())
+    known = {**_MONTHS, **local}
+    # "Friday, 15 of May 2027"; a weekday in the language is filler too
+    tokens = [word for word in words if word not in filler and word not in _weekdays(lang)]
+    months = [known[token] for token in tokens if token in known]
+    numbers = [token for token in tokens if token not in known]
     if len(months) != 1 or len(numbers) != 2 or len(tokens) != 3:
         return None
     years = [token for token in numbers if len(token) == 4 and token.isdigit()]
@@ -246,6 +301,15 @@ def _named_date(cleaned: str, text: str) -> DateReading | None:
     if len(years) != 1 or len(days) != 1:
         return None
     return DateReading(_real(int(years[0]), months[0], int(days[0]), text))
+
+
+def _weekdays(lang: str) -> frozenset[str]:
+    if lang == "en":
+        return frozenset()
+    from babel.dates import get_day_names
+
+    return frozenset(name.lower().rstrip(".") for width in ("wide", "abbreviated")
+                     for name in get_day_names(width, "format", lang).values())
 
 
 def _parse_number(question: Question, text: str) -> int | float:
@@ -270,8 +334,20 @@ def _fold(text: str) -> str:
     return "".join(ch for ch in decomposed if ch.isalnum())
 
 
-def parse_country(countries: Mapping[str, str], text: str) -> str:
-    """A country code from a code (``ua``) or a name (``Ukraine``, ``viet nam``, ``Russia``)."""
+@functools.lru_cache(maxsize=8)
+def country_names(lang: str) -> Mapping[str, str]:
+    """CLDR's country names in ``lang`` by two-letter code (empty for English: the pack's
+    names are English)."""
+    if lang == "en":
+        return {}
+    from babel import Locale
+
+    return dict(Locale.parse(lang).territories)
+
+
+def parse_country(countries: Mapping[str, str], text: str, lang: str = "en") -> str:
+    """A country code from a code (``ua``) or a name (``Ukraine``, ``viet nam``, ``Russia``;
+    with ``lang``, also in that language: ``Украина``, ``México``)."""
     code = text.strip().upper()
     if code in countries:
         return code
@@ -281,6 +357,11 @@ def parse_country(countries: Mapping[str, str], text: str) -> str:
     names = {_fold(name): code for code, name in countries.items()}
     if folded in names:
         return names[folded]
+    local = {_fold(name): code for code, name in country_names(lang).items()
+             if code in countries}
+    if folded in local:
+        return local[folded]
+    names.update(local)
     alias = _COUNTRY_ALIASES.get(folded)
     if alias is not None and alias in countries:
         return alias
@@ -300,12 +381,14 @@ def parse_country(countries: Mapping[str, str], text: str) -> str:
                         "Type a country name or its two-letter code, for example UA.")
 
 
-def display_value(pack: RulePack, question: Question, value: Any) -> str:
-    """A typed answer as the user would read it (choice labels, country names)."""
+def display_value(pack: RulePack, question: Question, value: Any,
+                  texts: Texts = ENGLISH) -> str:
+    """A typed answer as the user would read it (choice labels, country names), in the
+    language of ``texts``."""
     kind = question.type
     labels = {choice.value: choice.label for choice in question.choices}
     if kind == "yes_no":
-        return "Yes" if value else "No"
+        return texts("ui.yes") if value else texts("ui.no")
     if kind == "choice":
         return str(labels.get(value, value))
     if kind == "multi_choice":
@@ -313,10 +396,11 @@ def display_value(pack: RulePack, question: Question, value: Any) -> str:
                   if choice.value in value]
         return "; ".join(chosen) or "none"
     if kind == "date":
-        return (f"{value.isoformat()} ({date_words(value)})" if isinstance(value, dt.date)
-                else str(value))
+        return (f"{value.isoformat()} ({date_words(value, texts.lang)})"
+                if isinstance(value, dt.date) else str(value))
     if kind == "country":
-        return f"{pack.countries.get(value, value)} ({value})"
+        name = country_names(texts.lang).get(value) or pack.countries.get(value, value)
+        return f"{name} ({value})"
     if kind == "money":
         return f"${value:,}" if isinstance(value, int) else f"${value:,.2f}"
     return str(value)

@@ -29,10 +29,12 @@ from .answer_text import (
     parse_answer,
     parse_country,
     parse_date_text,
+    yes_no_word,
 )
 from .answers import coerce_answers, to_json_value
 from .columns import EvalContext
 from .engine import asked_questions
+from .i18n import ENGLISH, Texts, localized_question
 from .models import Question
 from .pack import RulePack
 from .settled import settled_stops
@@ -47,7 +49,17 @@ COMMANDS_HELP = (
 DONT_KNOW_WORDS = frozenset({"don't know", "dont know", "do not know", "i don't know",
                              "i dont know", "i do not know", "idk", "dk", "don\u2019t know",
                              "i don\u2019t know"})
-TRANSLATED = ("en",)
+TRANSLATED = ("en", "es", "ru")
+#: What a person may type in their language for a command or "I don't know", as the
+#: interview's own messages (rules/locales) tell them to: the English words work too.
+LOCAL_WORDS = {
+    "es": {"ayuda": "?", "atrás": "back", "atras": "back", "revisar": "review",
+           "guardar": "save", "salir": "quit", "informe": "report", "no sé": "don't know",
+           "no se": "don't know", "no lo sé": "don't know", "no lo se": "don't know"},
+    "ru": {"справка": "?", "помощь": "?", "назад": "back", "обзор": "review",
+           "сохранить": "save", "выход": "quit", "выйти": "quit", "отчёт": "report",
+           "отчет": "report", "не знаю": "don't know"},
+}
 __all__ = ["COMMANDS_HELP", "DONT_KNOW_WORDS", "TRANSLATED", "Interview", "InvalidAnswer",
            "Progress", "ReviewItem", "Step", "answer_hint", "choice_number", "display_value",
            "is_dont_know", "parse_answer", "parse_country"]
@@ -57,7 +69,6 @@ _GO_ON_WORDS = frozenset({"", "2", "continue", "c", "go on", "questions"})
 _ACCEPT_WORDS = frozenset({"", "done", "ok", "finish"})
 StepKind = Literal["answered", "skipped", "unknown", "invalid", "help", "back", "at_start",
                    "review", "edit", "resume", "finished", "save", "quit", "eof", "confirm"]
-_YES_WORDS = frozenset({"y", "yes"})
 OFFER_HELP = (
     "Your answers so far already decide the main result: the questions left cannot change "
     "it, but they fill in the rest of the report (fees, documents, other routes). Type 1 to "
@@ -74,6 +85,10 @@ class Progress:
 
     def __str__(self) -> str:
         return f"question {self.number} of about {self.total}"
+
+    def text(self, texts: Texts = ENGLISH) -> str:
+        """``question N of about M`` in the language of ``texts``."""
+        return texts("ui.progress", number=self.number, total=self.total)
 
 
 @dataclass(frozen=True)
@@ -107,8 +122,10 @@ class Interview:
                  *, skipped: Iterable[str] = (), current: str | None = None,
                  revisit: Iterable[str] = (), reviewing: bool = False,
                  unknown: Iterable[str] = (), announced: Iterable[str] = (),
-                 offer_report: bool = True) -> None:
+                 offer_report: bool = True, texts: Texts = ENGLISH) -> None:
         self.pack = pack
+        #: The language the person reads and types (English where a text is untranslated).
+        self.texts = texts
         self.as_of = as_of
         self.ctx: EvalContext = pack.context(as_of)
         self._index = {entry.question.id: entry.question for entry in pack.questions}
@@ -215,6 +232,13 @@ class Interview:
         """``question`` with only the choices that fit the answers so far (a choice's own
         ``asked_when``; an unknown one is left out, like a question's): the documents
         question offers a leukemia patient no death certificate."""
+        return self.shown(self._offered(question))
+
+    def shown(self, question: Question) -> Question:
+        """``question`` with its texts in the interview's language (ids and values kept)."""
+        return localized_question(question, self.texts)
+
+    def _offered(self, question: Question) -> Question:
         whens = self._choices_when.get(question.id)
         if not whens:
             return question
@@ -273,7 +297,8 @@ class Interview:
     def default_text(self, question: Question) -> str | None:
         """How the current answer is shown as the default (Enter keeps it), or None."""
         value = self._answers.get(question.id)
-        return None if value is None else display_value(self.pack, question, value)
+        return None if value is None else display_value(self.pack, self.shown(question), value,
+                                                        self.texts)
 
     def review_items(self) -> list[ReviewItem]:
         """Every answered (or skipped) question that applies, numbered from 1."""
@@ -286,22 +311,23 @@ class Interview:
             if value is None and not ((question.id in self._skipped or unknown)
                                       and question.id in on_path):
                 continue
-            shown = ("(don't know)" if value is None and unknown else "(skipped)"
-                     if value is None else display_value(self.pack, question, value))
+            question = self.shown(question)
+            shown = (self.texts("ui.review.dont_know") if value is None and unknown
+                     else self.texts("ui.review.skipped") if value is None
+                     else display_value(self.pack, question, value, self.texts))
             items.append(ReviewItem(len(items) + 1, question, value, shown))
         return items
 
     def help_text(self, question: Question | None) -> str:
         """The help for a question (or for the review step), then the command list."""
+        tr = self.texts
         if question is None:
-            return ("Type the number of an answer to change it. Press Enter when everything "
-                    "is right. " + COMMANDS_HELP)
-        lines = [question.help or "There is no extra help for this question."]
+            return tr("ui.help.review") + " " + tr("ui.commands")
+        lines = [question.help or tr("ui.help.none")]
         lines += [f"{choice.label}: {choice.help}" for choice in question.choices if choice.help]
-        lines.append(answer_hint(question, required=question.required))
-        lines.append("If you do not know, type \"don't know\": the question is left "
-                     "unanswered, and the report lists it as something to find out.")
-        lines.append(COMMANDS_HELP)
+        lines.append(answer_hint(question, required=question.required, texts=tr))
+        lines.append(tr("ui.help.dont_know"))
+        lines.append(tr("ui.commands"))
         return "\n".join(lines)
 
     # -- transitions ---------------------------------------------------------------------
@@ -391,15 +417,19 @@ class Interview:
             return self._end_of_input()
         text = line.strip()
         word = " ".join(text.lower().split())
+        local = LOCAL_WORDS.get(self.texts.lang, {}).get(word.replace("\u2019", "'"))
+        if local is not None:
+            text = word = local
         if self.offering:
             return self._offer_line(word)
         asking, self._asking = self._asking, None
         current = self.current()
         if asking is not None and current is not None and current.id == asking[0]:
-            if word in _YES_WORDS:
+            reply = yes_no_word(word, self.texts.lang)
+            if reply is True:
                 return self._take_date(current, asking[1])
-            if word in ("n", "no"):
-                return Step("invalid", "Type the date again, for example 2027-01-15.", current)
+            if reply is False:
+                return Step("invalid", self.texts("ui.date.again"), current)
         step = self._command(word)
         if step is not None:
             return step
@@ -417,7 +447,7 @@ class Interview:
         if word == "back":
             if self.back():
                 return Step("back", question=self.current())
-            return Step("at_start", "This is the first question.", current)
+            return Step("at_start", self.texts("ui.at_start"), current)
         if word == "review":
             self.start_review()
             return Step("review")
@@ -432,7 +462,8 @@ class Interview:
     def _offer_line(self, word: str) -> Step:
         """A line typed at the offer: the report now, or the remaining questions."""
         if word in _HELP_WORDS:
-            return Step("help", OFFER_HELP)
+            return Step("help", OFFER_HELP if self.texts.lang == "en" else
+                        self.texts("ui.offer.body") + " " + self.texts("ui.offer.invalid"))
         if word in ("back", "review", "save", "quit"):
             offering, self.offering = self.offering, ()
             step = self.handle(word)
@@ -449,16 +480,14 @@ class Interview:
                 self.start_review()
                 return Step("review")
             return Step("resume", question=self.current())
-        return Step("invalid", "Type 1 to see the report now, or 2 (or press Enter) to "
-                               "answer the remaining questions.")
+        return Step("invalid", self.texts("ui.offer.invalid"))
 
     def _report_now(self, current: Question | None) -> Step:
         """``report`` at a question: the report at once, once the outcome is settled."""
         if self.settled():
             self.finished = True
             return Step("finished")
-        return Step("invalid", "The report comes after the questions (type review to see "
-                               "your answers, or quit to stop and continue later).", current)
+        return Step("invalid", self.texts("ui.report_after"), current)
 
     def _end_of_input(self) -> Step:
         """End of input finishes a screening that has every answer it needs."""
@@ -479,8 +508,7 @@ class Interview:
             except InvalidAnswer as error:
                 return Step("invalid", str(error))
             return Step("edit", question=question)
-        return Step("invalid", "Type the number of an answer to change it, "
-                               "or press Enter to continue.")
+        return Step("invalid", self.texts("ui.review.invalid"))
 
     def _answer_line(self, question: Question, text: str) -> Step:
         if is_dont_know(text):
@@ -493,19 +521,21 @@ class Interview:
             if not question.required:
                 self.skip(question.id)
                 return Step("skipped", question=question)
-            return Step("invalid", "Please answer this question (type ? for help).", question)
+            return Step("invalid", self.texts("ui.invalid.required"), question)
         try:
             if question.type == "date":
-                reading = parse_date_text(text)
+                reading = parse_date_text(text, self.texts.lang)
                 if reading.ask_back:
                     self._asking = (question.id, reading.date)
-                    return Step("confirm", f"Did you mean {date_words(reading.date)}? Type y "
-                                           "if so, or type the date again (for example "
-                                           "2027-01-15).", question)
+                    return Step("confirm", self.texts(
+                        "ui.date.confirm", date=date_words(reading.date, self.texts.lang)),
+                        question)
                 return self._take_date(question, reading.date)
-            value = parse_answer(self.pack, question, text)
+            value = parse_answer(self.pack, question, text, self.texts.lang)
         except InvalidAnswer as error:
-            return Step("invalid", str(error), question)
+            message = (self.texts("ui.invalid.yes_no") if question.type == "yes_no"
+                       else str(error))
+            return Step("invalid", message, question)
         self.answer(question.id, value)
         return Step("answered", question=question, settled=self._fresh)
 
@@ -516,7 +546,9 @@ class Interview:
         except InvalidAnswer as error:
             return Step("invalid", str(error), question)
         self.answer(question.id, value)
-        return Step("answered", f"Read as {date_words(day)}.", question, self._fresh)
+        return Step("answered", self.texts("ui.date.read_as",
+                                           date=date_words(day, self.texts.lang)),
+                    question, self._fresh)
 
     def _prune(self, answers: dict[str, Any]) -> None:
         self._answers = asked_questions(self.pack, answers, self.ctx).kept

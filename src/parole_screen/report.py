@@ -25,12 +25,15 @@ from typing import Any, NamedTuple
 
 from .engine import Result
 from .errors import ParoleScreenError, printable
+from .i18n import ENGLISH, UI, Texts, english_messages, fill
 from .models import BANDS, Basis, Factor
 from .pack import RulePack
 from .report_first import change_lines, first_screen, missing_lines
 from .report_model import (
+    AILA_SEARCH_URL,
     BAND_TEXT,
     CATEGORY_TITLES,
+    EOIR_ROSTER_URL,
     LATER,
     SEVERITY_TEXT,
     SOURCES,
@@ -55,16 +58,22 @@ class Words(dict[str, tuple[str, dict[str, str]]]):
     whose base scores, weights and thresholds explain a result's bands."""
 
     pack: RulePack | None = None
+    #: The report's language (texts not translated yet stay English).
+    texts: Texts = ENGLISH
 
 
-def glossary(pack: RulePack) -> Words:
+def glossary(pack: RulePack, texts: Texts = ENGLISH) -> Words:
     """The pack's words for a report: questions and choices, to show answers in words, and
-    (for an explained result) the arithmetic behind each band."""
-    words = Words({entry.question.id: (entry.question.text,
-                                       {choice.value: choice.label
-                                        for choice in entry.question.choices})
-                   for entry in pack.questions})
+    (for an explained result) the arithmetic behind each band; in the language of
+    ``texts``."""
+    words = Words({entry.question.id: (
+        texts.pack_text(f"question.{entry.question.id}.text", entry.question.text),
+        {choice.value: texts.pack_text(f"question.{entry.question.id}.choice.{choice.value}",
+                                       choice.label)
+         for choice in entry.question.choices})
+        for entry in pack.questions})
     words.pack = pack
+    words.texts = texts
     return words
 
 
@@ -156,8 +165,41 @@ def outline(result: Result, words: Glossary | None = None, *, all_sources: bool 
         _about(result),
     ]
     labels = _source_labels(result["sources"])
-    return TITLE, [section._replace(lines=[_cited(line, labels) for line in section.lines])
-                   for section in sections if section.lines]
+    texts = getattr(words, "texts", ENGLISH)
+    shown = [section._replace(lines=[_cited(line, labels) for line in section.lines])
+             for section in sections if section.lines]
+    if texts.lang == "en":
+        return TITLE, shown
+    return texts("report.title"), _localized(shown, texts, result, getattr(words, "pack", None))
+
+
+#: A section's heading by its key, where the key is not the message id's own end.
+_HEADING_IDS = {"band_arithmetic": "report.explain"}
+
+
+def _localized(sections: list[Section], texts: Texts, result: Result,
+               pack: RulePack | None) -> list[Section]:
+    """The report's headings, and every line whose whole text is a message (the pack's
+    texts, the summary's fixed sentences, the disclaimer), in the language of ``texts``;
+    what is not translated yet stays English. Ids, numbers and dates are not touched."""
+    english = english_messages(pack)
+    english["report.find_help"] = fill(UI["report.find_help"],
+                                       {"eoir": EOIR_ROSTER_URL, "aila": AILA_SEARCH_URL})
+    by_text = {text: mid for mid, text in english.items()
+               if mid not in UI or "{" not in UI[mid] or mid == "report.find_help"}
+    urls = {"eoir": EOIR_ROSTER_URL, "aila": AILA_SEARCH_URL}
+    out = []
+    for section in sections:
+        mid = _HEADING_IDS.get(section.key, f"report.{section.key}")
+        title = texts(mid, date=result["as_of"]) if mid in UI else section.title
+        lines = []
+        for line in section.lines:
+            found = by_text.get(" ".join(line.text.split()))
+            if found is not None:
+                line = line._replace(text=fill(texts.pack_text(found, line.text), urls))
+            lines.append(line)
+        out.append(section._replace(title=title, lines=lines))
+    return out
 
 
 # How far a reader can trust a source, best first: a line cites its official sources first.
@@ -529,7 +571,8 @@ def render_html(result: Result, words: Glossary | None = None) -> str:
     external assets), printable: the first screen and the disclaimer on page 1."""
     from .report_html import html
 
-    return html(*safe_outline(result, words))
+    return html(*safe_outline(result, words),
+                lang=getattr(words, "texts", ENGLISH).lang)
 
 
 def render_plain(result: Result, words: Glossary | None = None) -> str:

@@ -47,10 +47,11 @@ def esc(text: str) -> str:
     return escape(text, quote=True)
 
 
-def html(title: str, sections: Sequence[Section]) -> str:
+def html(title: str, sections: Sequence[Section], lang: str = "en") -> str:
+    """The page; ``lang`` is the report's language (screen readers and fonts use it)."""
     header = next((section for section in sections if section.key == "header"), None)
     help_ = next((section for section in sections if section.key == "help"), None)
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+    out = ["<!DOCTYPE html>", f'<html lang="{esc(lang)}">', "<head>", '<meta charset="utf-8">',
            '<meta name="viewport" content="width=device-width, initial-scale=1">',
            f"<title>{esc(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
            "<header>", f"<h1>{esc(title)}</h1>"]

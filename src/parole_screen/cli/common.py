@@ -320,9 +320,29 @@ def report_format(fmt: str | None, out: Path | None) -> str:
     return known
 
 
+class Lang(StrEnum):
+    en = "en"
+    es = "es"
+    ru = "ru"
+
+
+#: ``--lang``: the language of every text a person reads; ids and JSON keys never change.
+LangOption = Annotated[Lang | None, typer.Option(
+    "--lang", metavar="LANG",
+    help="Language of the texts: en, es or ru (default: $PAROLE_SCREEN_LANG, then $LANG, "
+         "then English). Ids, values and JSON keys stay the same.")]
+
+
+def chosen_lang(lang: Lang | None) -> str:
+    """``--lang``, else the environment's language (see :func:`parole_screen.i18n.resolve_lang`)."""
+    from parole_screen import resolve_lang
+
+    return resolve_lang(lang.value if lang else None)
+
+
 def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path | None,
-                force: bool, pack: RulePack | None = None, *, all_sources: bool = False
-                ) -> None:
+                force: bool, pack: RulePack | None = None, *, all_sources: bool = False,
+                lang: str = "en") -> None:
     """Print or save a report; saved reports are private files (0600), never overwritten.
 
     With the ``pack`` the result came from, answers are shown as questions and choices. A
@@ -332,7 +352,12 @@ def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path 
     from parole_screen import glossary, print_rich, render, write_private
 
     current = state(ctx)
-    words = glossary(pack) if pack is not None else None
+    words = None
+    if pack is not None:
+        from parole_screen import load_texts
+
+        # The report's language: texts only (JSON is never translated).
+        words = glossary(pack, load_texts(pack, lang))
     if out is not None:
         write_private(out, render(result, fmt, words), force=force)
         typer.echo(f"report saved to {one_line(str(out))}", err=True)

@@ -15,7 +15,6 @@ import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
 
@@ -29,6 +28,7 @@ from .common import (
     NARROW_COLUMNS,
     AsOfOption,
     ForceOption,
+    Lang,
     ReportFormatOption,
     ReportOutOption,
     State,
@@ -56,12 +56,6 @@ BANNER_COMMANDS = ('Type ? for help, "don\'t know" if unsure, back, review or qu
                    "Answers are saved as you go.")
 LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ru": "Russian"}
 _REDRAW_AFTER = frozenset({"answered", "skipped", "unknown", "back", "edit", "review", "resume"})
-
-
-class Lang(StrEnum):
-    en = "en"
-    es = "es"
-    ru = "ru"
 
 
 class _Options(NamedTuple):
@@ -143,11 +137,12 @@ def interview(
                            "else exit 1 listing the missing question ids.")] = False,
     lang: Annotated[Lang | None, typer.Option(
         "--lang", metavar="LANG",
-        help="Interview language: en, es or ru (translations are not ready yet: English).")
+        help="Interview language: en, es or ru (default: $PAROLE_SCREEN_LANG, then $LANG, "
+             "then English; a resumed interview keeps its own).")
     ] = None,
     report_lang: Annotated[Lang | None, typer.Option(
         "--report-lang", metavar="LANG",
-        help="Report language: en, es or ru (translations are not ready yet: English).")
+        help="Report language: en, es or ru (default: the interview's).")
     ] = None,
     as_of: AsOfOption = None,
     fmt: ReportFormatOption = None,
@@ -207,8 +202,13 @@ def _run(ctx: typer.Context, current: State, pack: "RulePack", options: _Options
                                 new=choice == "new", as_of=fixed_day)
         if choice == "review":
             start.interview.start_review()
-    options = options._replace(lang=lang or start.lang or "en")
-    _language_notices(ui, options.lang, options.report_lang)
+    from parole_screen import load_texts, resolve_lang
+
+    # --lang, else the language the saved interview was held in, else the environment's.
+    options = options._replace(lang=lang or start.lang or resolve_lang(None))
+    texts = load_texts(pack, options.lang)
+    ui.texts = start.interview.texts = texts
+    _language_notices(ui, options.lang, options.report_lang, pack)
     _restore_notices(ui, start)
     state = start.interview
     if no_input:
@@ -318,18 +318,19 @@ def _ask(ui: "_Ui", pack: "RulePack", start: "InterviewStart", options: _Options
     except KeyboardInterrupt:
         store.save(start.interview)
         ui.newline()
-        ui.paused(store, "Interview paused.")
+        ui.paused(store, ui.texts("ui.paused"))
         raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
-def _language_notices(ui: "_Ui", lang: str, report_lang: str | None) -> None:
-    from parole_screen import TRANSLATED
+def _language_notices(ui: "_Ui", lang: str, report_lang: str | None,
+                      pack: "RulePack") -> None:
+    """Say once, in the language, that texts not translated yet are shown in English."""
+    from parole_screen import load_texts
 
-    for what, code in (("interview", lang), ("report", report_lang)):
-        if code and code not in TRANSLATED:
-            name = LANGUAGE_NAMES.get(code, code)
-            ui.notice(f"note: the {what} is not translated into {name} ({code}) yet; "
-                      "it will be in English.")
+    for code in dict.fromkeys((lang, report_lang or lang)):
+        texts = load_texts(pack, code)
+        if not texts.complete:
+            ui.notice(texts("ui.fallback"))
 
 
 def _restore_notices(ui: "_Ui", start: "InterviewStart") -> None:
@@ -407,15 +408,15 @@ def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None
     if kind == "invalid":
         ui.error(step.message)
     elif kind == "unknown":
-        ui.say("Left unanswered: the report will list it as something to find out.", "dim")
+        ui.say(ui.texts("ui.unknown_left"), "dim")
     elif kind in ("help", "at_start", "confirm"):
         ui.info(step.message)
     elif kind == "answered" and step.message:
         ui.say(step.message, "dim")
     elif kind == "save":
-        ui.paused(store, "Saved.", stopping=False)
+        ui.paused(store, ui.texts("ui.saved"), stopping=False)
     elif kind == "quit":
-        ui.paused(store, "Interview stopped.")
+        ui.paused(store, ui.texts("ui.stopped"))
         raise typer.Exit(EXIT_OK)
     elif kind == "eof":
         pending = state.pending()
@@ -437,7 +438,7 @@ def _finish(ctx: typer.Context, pack: "RulePack", state: "Interview", day: dt.da
         save_answers_file(options.save_answers, answers, force=options.force)
         typer.echo(f"answers saved to {one_line(str(options.save_answers))}", err=True)
     emit_report(ctx, result, report_format(options.fmt, options.out), options.out,
-                 options.force, pack)
+                 options.force, pack, lang=options.report_lang or options.lang)
     if remove_session and options.session.exists():
         options.session.unlink()
         typer.echo(f"The saved interview at {one_line(str(options.session))} was deleted "
@@ -477,6 +478,9 @@ class _Ui:
         self.width = _terminal_width(console.file)
         self.height = _terminal_height(console.file) if self.width is not None else None
         self.page = 0  # the review list's page
+        from parole_screen import Texts
+
+        self.texts = Texts()  # the interview's language (English until it is known)
         if stdin is not None and not self.interactive and hasattr(stdin, "reconfigure"):
             stdin.reconfigure(errors="replace")  # a bad byte is a bad answer, not a crash
 
@@ -528,65 +532,63 @@ class _Ui:
     def banner(self, pack: "RulePack", state: "Interview", path: Path, *, resumed: bool) -> None:
         """At most four short lines before the first question, and no file path (``save``
         and ``quit`` say where the answers are)."""
-        self.say(f"Parole screening ({pack.meta.id} {pack.meta.version}). A screening, not "
-                 "legal advice.", "bold")
-        self.say("Immigration parole lets someone be in the U.S. for a time, for an urgent "
-                 "reason.")
+        tr = self.texts
+        self.say(tr("ui.banner.title", pack=pack.meta.id, version=pack.meta.version), "bold")
+        self.say(tr("ui.banner.what"))
         if resumed:
             count = len(state.answers)
-            self.say(f"Continuing your saved interview: {count} answer"
-                     f"{'' if count == 1 else 's'} so far.")
+            self.say(tr("ui.banner.continuing_one" if count == 1 else "ui.banner.continuing",
+                        count=count))
         else:
-            self.say('"The person" and "they" mean whoever needs parole: you or someone you '
-                     "help.")
-        self.say(BANNER_COMMANDS, "dim")
+            self.say(tr("ui.banner.person"))
+        self.say(tr("ui.banner.commands"), "dim")
 
     def question(self, state: "Interview", question: "Question") -> None:
         from parole_screen import answer_hint, choice_number
 
         self.newline()
-        self.say(str(state.progress()), "dim")
+        self.say(state.progress().text(self.texts), "dim")
         self.say(question.text, "bold")
         for number, choice in enumerate(question.choices, 1):
             self.say(f"  {number}. {choice.label}")
-        self.say(answer_hint(question, required=question.required), "dim")
+        self.say(answer_hint(question, required=question.required, texts=self.texts), "dim")
         default = state.default_text(question)
         if default is not None:
             value = state.value_of(question.id)
             numbers = choice_number(question, value) if question.choices else ""
             shown = f"{numbers}. {default}" if question.type == "choice" else (
                 f"{numbers} ({default})" if numbers else default)
-            self.say(f"Press Enter to keep: {shown}", "green")
+            self.say(self.texts("ui.keep", shown=shown), "green")
 
     def _settled_texts(self, state: "Interview", flag_ids: "tuple[str, ...]") -> None:
-        texts = {entry.flag.id: entry.flag.text for entry in state.pack.flags}
+        texts = {entry.flag.id: self.texts.pack_text(f"flag.{entry.flag.id}", entry.flag.text)
+                 for entry in state.pack.flags}
         self.newline()
-        self.say("Your answers so far already decide the main result of this screening:",
-                 "bold")
+        self.say(self.texts("ui.settled.head"), "bold")
         for flag_id in flag_ids:
             self.say(f"  - {texts[flag_id]}", "yellow", indent=4)
 
     def offer(self, state: "Interview") -> None:
         """The outcome is settled: the report now, or the remaining questions."""
         self._settled_texts(state, state.offering)
-        self.say("The questions left cannot change this, but they fill in the rest of the "
-                 "report (fees, documents, other routes).")
+        tr = self.texts
+        self.say(tr("ui.offer.body"))
         left = state.remaining()
-        more = f" (about {left} more)" if left else ""
-        self.say("  1. See the report now")
-        self.say(f"  2. Answer the remaining questions{more}")
-        self.say("Type 1 or 2 (Enter: 2).", "dim")
+        self.say(tr("ui.offer.now"))
+        self.say(tr("ui.offer.remaining_count", count=left) if left
+                 else tr("ui.offer.remaining"))
+        self.say(tr("ui.offer.type"), "dim")
 
     def settled(self, state: "Interview", flag_ids: "tuple[str, ...]") -> None:
         """Tell piped input that the outcome is settled; the questions go on."""
         self._settled_texts(state, flag_ids)
-        self.say("The questions go on, since they fill in the rest of the report; to see the "
-                 "report now instead, type report at the next question.")
+        self.say(self.texts("ui.settled.goes_on"))
 
     def review(self, state: "Interview") -> None:
         items = state.review_items()
         self.newline()
-        self.say("Review your answers" if state.final_review else "Your answers so far",
+        tr = self.texts
+        self.say(tr("ui.review.title_final") if state.final_review else tr("ui.review.title"),
                  "bold")
         pages = self._review_pages(items)
         self.page %= len(pages)
@@ -604,20 +606,21 @@ class _Ui:
             one_row = self.width is not None
             table = Table(box=box.SIMPLE_HEAD, show_edge=False, width=self.width)
             table.add_column("#", justify="right", no_wrap=True)
-            table.add_column("question", no_wrap=one_row, overflow="ellipsis")
-            table.add_column("answer", style="green", no_wrap=one_row, overflow="ellipsis",
+            table.add_column(tr("ui.review.question"), no_wrap=one_row, overflow="ellipsis")
+            table.add_column(tr("ui.review.answer"), style="green", no_wrap=one_row,
+                             overflow="ellipsis",
                              max_width=max(12, (self.width or 80) // 3))
             for item in shown:
                 table.add_row(str(item.number), self.cell(item.question.text),
                               self.cell(item.shown))
             self.console.print(table)
         if not items:
-            self.say("(no answers yet)")
+            self.say(tr("ui.review.none"))
         if len(pages) > 1:
-            self.say(f"Answers {shown[0].number}-{shown[-1].number} of {len(items)}: type m "
-                     "for more.", "dim")
-        then = "see the report" if state.final_review else "go back to the questions"
-        self.say(f"Type a number to change that answer, or press Enter to {then}.", "dim")
+            self.say(tr("ui.review.more", first=shown[0].number, last=shown[-1].number,
+                        count=len(items)), "dim")
+        self.say(tr("ui.review.footer_report") if state.final_review
+                 else tr("ui.review.footer_questions"), "dim")
 
     def _review_pages(self, items: list[Any]) -> list[list[Any]]:
         """The review list cut into pages that fit the terminal's height with the title,
@@ -662,7 +665,7 @@ class _Ui:
         return line
 
     def paused(self, store: "_Store", what: str, *, stopping: bool = True) -> None:
-        self.say(f"{what} Your answers are saved in {one_line(str(store.path))}.", "bold")
+        self.say(self.texts("ui.saved_in", what=what, path=one_line(str(store.path))), "bold")
         if stopping:
-            self.say("To continue later, run:")
+            self.say(self.texts("ui.continue_later"))
             self.say(f"  {store.options.resume_command()}", "bold", wrap=False)
