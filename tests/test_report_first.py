@@ -92,7 +92,8 @@ def test_do_this_first_puts_a_stop_flag_then_the_soonest_date_then_the_next_step
     steps = section_lines(result, "do_first")
     assert steps == [f"STOP: {stop['text']}",
                      "By 2026-10-01 (in 108 days): Asylum one-year filing deadline (one year "
-                     "after the last arrival; exceptions exist)",
+                     "after the last arrival; exceptions exist: time in parole can excuse a late "
+                     "filing made within a reasonable time after parole ends)",
                      result["next_steps"][0]["text"]]
 
 
@@ -160,6 +161,7 @@ def test_every_fee_of_the_shipped_pack_is_read_as_pinned(shipped_pack: RulePack)
         "ead_initial_hr1": CONDITIONAL, "i765_base": CONDITIONAL,
         "ead_with_reparole_hr1": CONDITIONAL, "asylum_filing": CONDITIONAL,
         "asylum_annual": CONDITIONAL, "tps_application": CONDITIONAL,
+        "asylum_annual_pending": PLAN,  # a pending asylum case owes it now
     }
 
 

@@ -219,7 +219,7 @@ def test_the_parole_fee_lists_all_ten_statutory_exceptions(shipped_pack: RulePac
 
 # After parole has ended a filing is not a plan (issue 16, item 2): a re-parole fee is listed
 # only under "if a lawyer confirms"; the fees of other routes (asylum, TPS) stay as they are.
-OTHER_ROUTE_FEES = {"asylum_filing", "asylum_annual", "tps_application"}
+OTHER_ROUTE_FEES = {"asylum_filing", "asylum_annual", "asylum_annual_pending", "tps_application"}
 TWINS = {"i131_filing": "i131_filing_if_lawyer_confirms",
          "i131_filing_afghan_reparole": "i131_filing_afghan_if_lawyer_confirms",
          "parole_fee": "parole_fee_if_lawyer_confirms",
