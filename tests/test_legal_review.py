@@ -131,6 +131,8 @@ def test_a_text_that_says_it_is_unconfirmed_is_marked_unverified(shipped_pack: R
     says = re.compile(r"not confirmed|unverified|\(confirm")
     texts = [(e.flag.id, e.flag.text, e.flag.confidence) for e in shipped_pack.flags]
     texts += [(e.item.id, e.item.text, e.item.confidence) for e in shipped_pack.items]
+    texts += [(e.fee.id, f"{e.fee.label} {e.fee.note} {e.fee.exception_text}", e.fee.confidence)
+              for e in shipped_pack.fees]
     texts += [(f"{c.category.id}.{b.id}.{f.id}", f"{f.text} {f.fail_text}", f.confidence)
               for c in shipped_pack.categories for b in c.category.bases
               for f in (*b.requires, *b.strengthens, *b.weakens, *b.blocks)]

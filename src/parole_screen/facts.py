@@ -28,8 +28,7 @@ def fact_rows(pack: RulePack, as_of: dt.date, *, unverified: bool = False) -> li
 
     With ``unverified``, one row per value marked unverified instead, whatever its date, then
     one per flag, item, fee, deadline or rule whose text is marked unverified (``kind`` says
-    which):
-    the claims to confirm before anyone files.
+    which): the claims to confirm before anyone files.
     """
     rows: list[dict[str, Any]] = []
     for fact in sorted(pack.facts.values(), key=lambda f: (f.kind, f.id)):
