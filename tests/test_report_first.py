@@ -91,9 +91,8 @@ def test_do_this_first_puts_a_stop_flag_then_the_soonest_date_then_the_next_step
     [stop] = [flag for flag in result["flags"] if flag["severity"] == "stop"]
     steps = section_lines(result, "do_first")
     assert steps == [f"STOP: {stop['text']}",
-                     "By 2026-10-01 (in 108 days): Asylum one-year filing deadline (one year "
-                     "after the last arrival; exceptions exist: time in parole can excuse a late "
-                     "filing made within a reasonable time after parole ends)",
+                     "By 2026-10-01 (in 108 days): Asylum one-year deadline (from the last "
+                     "arrival; parole may excuse a late filing)",
                      result["next_steps"][0]["text"]]
 
 
