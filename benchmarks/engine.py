@@ -71,18 +71,29 @@ def score_all(pack: RulePack, records: list[dict[str, Any]], as_of: dt.date, chu
     return size
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--records", type=int, default=100_000)
+def parse_options(description: str, records: int) -> argparse.Namespace:
+    """The options every engine benchmark takes."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--records", type=int, default=records)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--chunk", type=int, default=2048, help="records per chunk (batch's)")
     parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 1, 1))
-    args = parser.parse_args()
+    return parser.parse_args()
 
+
+def prepared(count: int) -> tuple[RulePack, list[dict[str, Any]]]:
+    """The shipped pack, compiled for every detail before timing (as the batch does before
+    it forks), and ``count`` generated records."""
     pack = load_pack(REPO / "rules")
-    records = make_records(pack, args.records)
-    for detail in DETAILS:  # compiled before timing, as the batch does before it forks
+    records = make_records(pack, count)
+    for detail in DETAILS:
         compiled_pack(pack, detail)
+    return pack, records
+
+
+def main() -> None:
+    args = parse_options(__doc__.split("\n")[0], 100_000)
+    pack, records = prepared(args.records)
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 20, 20)

@@ -17,7 +17,6 @@ each missing document, decided without documents), and how many records got a su
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import gc
 import sys
@@ -27,9 +26,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from engine import POOL, REPO, make_records
-from parole_screen import load_pack
-from parole_screen.engine import DETAILS, Detail, compiled_pack, score_chunk
+from engine import POOL, parse_options, prepared
+from parole_screen.engine import DETAILS, Detail, score_chunk
 from parole_screen.engine import what_if as what_if_module
 from parole_screen.pack import RulePack
 
@@ -71,17 +69,8 @@ def variants_and_hits(pack: RulePack, records: list[dict[str, Any]], as_of: dt.d
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--records", type=int, default=50_000)
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--chunk", type=int, default=2048, help="records per chunk (batch's)")
-    parser.add_argument("--as-of", type=dt.date.fromisoformat, default=dt.date(2026, 1, 1))
-    args = parser.parse_args()
-
-    pack = load_pack(REPO / "rules")
-    records = make_records(pack, args.records)
-    for detail in DETAILS:  # compiled before timing, as the batch does before it forks
-        compiled_pack(pack, detail)
+    args = parse_options(__doc__.split("\n")[0], 50_000)
+    pack, records = prepared(args.records)
     score_all(pack, records[:args.chunk], args.as_of, args.chunk, "compact", True)  # warm
     gc.collect()
     gc.freeze()

@@ -185,12 +185,10 @@ _MONTHS = {name: number for number, names in enumerate((
 _DATE_FILLER = {"es": frozenset({"de", "del"}), "ru": frozenset({"г", "года", "год"})}
 
 
+@functools.lru_cache(maxsize=8)
 def _month_names(lang: str) -> dict[str, int]:
     """The month names of ``lang`` (every form CLDR knows: wide and abbreviated, as in a
     date and standing alone: "января" and "январь"), lowercase, without a final dot."""
-    cached = _MONTH_CACHE.get(lang)
-    if cached is not None:
-        return cached
     names: dict[str, int] = {}
     if lang != "en":
         from babel.dates import get_month_names
@@ -199,11 +197,9 @@ def _month_names(lang: str) -> dict[str, int]:
             for context in ("format", "stand-alone"):
                 for number, name in get_month_names(width, context, lang).items():
                     names[name.lower().rstrip(".")] = number
-    _MONTH_CACHE[lang] = names
     return names
 
 
-_MONTH_CACHE: dict[str, dict[str, int]] = {}
 _NUMERIC = re.compile(r"^(\d{1,4})([-/.])(\d{1,2})\2(\d{1,4})$")
 _ORDINAL = re.compile(r"^(\d{1,2})(st|nd|rd|th)?$")
 _WEEKDAYS = frozenset({"monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed",
@@ -303,6 +299,7 @@ def _named_date(cleaned: str, text: str, lang: str = "en") -> DateReading | None
     return DateReading(_real(int(years[0]), months[0], int(days[0]), text))
 
 
+@functools.lru_cache(maxsize=8)
 def _weekdays(lang: str) -> frozenset[str]:
     if lang == "en":
         return frozenset()

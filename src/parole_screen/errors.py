@@ -20,12 +20,6 @@ UNSAFE_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029\u061c\u2
 MAX_NAME_CHARS = 100
 
 
-def is_unsafe(char: str) -> bool:
-    """True for a character :func:`printable` escapes: a control character (C0, DEL, C1),
-    a lone surrogate, a line or paragraph separator, or a bidirectional control."""
-    return UNSAFE_CHARS.match(char) is not None
-
-
 def printable(text: str, *, newlines: bool = False) -> str:
     """``text`` with every character a terminal would act on written as an escape.
 

@@ -40,6 +40,7 @@ from .report_model import (
     Line,
     Mark,
     Section,
+    deadline_when,
     first_sentence,
     lower_first,
     money,
@@ -375,18 +376,12 @@ def _fee_lines(result: Result) -> list[Line]:
 
 
 def _deadline_lines(result: Result, kind: str) -> list[Line]:
-    """The deadlines of one kind. A milestone (the day a bar could start) gets no countdown:
-    "in 105 days" under it would read as time left to act, e.g. to leave."""
+    """The deadlines of one kind (milestones without a countdown: :func:`deadline_when`)."""
     lines = []
     for row in result["deadlines"]:
         if row.get("kind", "deadline") != kind:
             continue
-        if row["status"] == "passed":
-            when = "passed"
-        elif row["status"] == "today":
-            when = "today"
-        else:
-            when = "not yet reached" if kind == "milestone" else f"in {row['days_from_as_of']} days"
+        when = deadline_when(row, kind == "milestone")
         note = " - unverified, confirm" if row["confidence"] == "unverified" else ""
         lines.append(Line(f"{row['date']}: {row['label']} ({when}){note}",
                           "warn" if row["soon"] or row["status"] == "passed" else "",

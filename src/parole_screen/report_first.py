@@ -23,6 +23,8 @@ from .report_model import (
     Line,
     Mark,
     Section,
+    days,
+    deadline_when,
     lower_first,
     money,
     short_label,
@@ -139,11 +141,7 @@ def first_actions(result: Result) -> list[Line]:
 def _by_date(row: Mapping[str, Any]) -> str:
     if row["status"] == "today":
         return f"Today, {row['date']}"
-    return f"By {row['date']} (in {_days(row['days_from_as_of'])})"
-
-
-def _days(count: int) -> str:
-    return f"{count} day{'s' if count != 1 else ''}"
+    return f"By {row['date']} (in {days(row['days_from_as_of'])})"
 
 
 def cost_lines(result: Result) -> list[Line]:
@@ -226,7 +224,7 @@ def _timeline(result: Result) -> Section:
     rows: list[tuple[str, int, Line, Mark]] = []
     for row in result["deadlines"]:
         milestone = row.get("kind", "deadline") == "milestone"
-        when = _when(row, milestone)
+        when = deadline_when(row, milestone)
         label = short_label(row["label"])
         unsure = " (unverified: confirm)" if row["confidence"] == "unverified" else ""
         style = "dim" if milestone or row["status"] == "passed" else (
@@ -245,7 +243,7 @@ def _timeline(result: Result) -> Section:
                      f"{money(change['amount'])}")
             between = _between(as_of, day)
             when = ("since then" if between < 0 else "today" if between == 0
-                    else f"in {_days(between)}")
+                    else f"in {days(between)}")
             rows.append((day, 0, Line(f"{day} ({when}): {label} (unverified: confirm)", "dim",
                                       [change["source"]]),
                          Mark(label, day, "fee", when, "dim")))
@@ -257,14 +255,6 @@ def _timeline(result: Result) -> Section:
         marks.sort(key=lambda mark: (mark.value, mark.kind != "today"))
     return Section("Dates that matter", [line for _, _, line, _ in rows], key="timeline",
                    part=FIRST, figure=marks)
-
-
-def _when(row: Mapping[str, Any], milestone: bool) -> str:
-    if row["status"] == "passed":
-        return "passed"
-    if row["status"] == "today":
-        return "today"
-    return "not yet reached" if milestone else f"in {_days(row['days_from_as_of'])}"
 
 
 def _between(start: str, end: str) -> int:
@@ -287,23 +277,17 @@ def change_lines(result: Result, words: Glossary | None) -> list[Line]:
     """The result's ``what_would_change`` (when it has one) as sentences, grouped by
     category in the report's order: "Medical: If the answer to ... is yes, then medical parole
     is likely possible (now: weak)."."""
+    from .what_if_text import change_sentences
+
     found = change_sentences(result, words)
     lines = []
     for cid, title in CATEGORY_TITLES.items():
-        lines += [Line(f"{title}: {text}", "good") for category, text in found if category == cid]
+        lines += [Line(f"{title}: {entry.text}", "good") for entry in found
+                  if entry.category == cid]
     return lines
-
-
-def change_sentences(result: Result, words: Glossary | None) -> list[tuple[str, str]]:
-    """``(category, sentence)`` for each entry of ``what_would_change``, in its order (the
-    sentences are :func:`parole_screen.what_if_text.change_sentences`'s)."""
-    from .what_if_text import change_sentences as sentences
-
-    return [(found.category, found.text) for found in sentences(result, words)]
 
 
 def missing_lines(result: Result, words: Glossary | None) -> list[Line]:
     """What to find out: the questions not answered, as the person was asked them."""
     return [Line(words[qid][0] if words and qid in words else qid, "warn")
             for qid in result.get("missing") or ()]
-

@@ -9,7 +9,7 @@ of the report can import this one.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 CATEGORY_TITLES = {
@@ -126,3 +126,18 @@ def first_sentence(text: str) -> str:
     """The first sentence of ``text``, with its full stop; all of it if it has one only."""
     found = _SENTENCE_END.search(text)
     return text if found is None else text[:found.start() + 1]
+
+
+def days(count: int) -> str:
+    """``1 day``, ``2 days``."""
+    return f"{count} day{'s' if count != 1 else ''}"
+
+
+def deadline_when(row: Mapping[str, Any], milestone: bool) -> str:
+    """When a deadline row falls, in words. A milestone (the day a bar could start) gets no
+    countdown: "in 105 days" under it would read as time left to act, e.g. to leave."""
+    if row["status"] == "passed":
+        return "passed"
+    if row["status"] == "today":
+        return "today"
+    return "not yet reached" if milestone else f"in {days(row['days_from_as_of'])}"

@@ -12,20 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-# Kept here rather than read from the report module: the report imports this one.
-CATEGORY_NAMES = {
-    "humanitarian": "humanitarian parole",
-    "medical": "medical parole",
-    "public_benefit": "significant public benefit parole",
-    "re_parole": "re-parole",
-}
-BAND_WORDS = {
-    "strong": "strong",
-    "possible": "possible",
-    "weak": "weak",
-    "not_indicated": "not indicated",
-    "insufficient_information": "not enough information",
-}
+from .report_model import BAND_TEXT, CATEGORY_NAMES
 
 #: Question id -> (question text, choice value -> label), as ``parole_screen.glossary`` gives.
 Words = Mapping[str, tuple[str, Mapping[str, str]]]
@@ -68,8 +55,8 @@ def _sentence(entry: Mapping[str, Any], words: Words | None) -> str:
             answer = _answer_words(entry["answer"], answer_range, labels)
             condition = f"If the answer to \u201c{question}\u201d is {answer}"
     category = CATEGORY_NAMES.get(entry["category"], entry["category"])
-    return (f"{condition}, then {category} is likely {BAND_WORDS[entry['band_if']]} "
-            f"(now: {BAND_WORDS[entry['band_now']]}).")
+    return (f"{condition}, then {category} is likely {BAND_TEXT[entry['band_if']]} "
+            f"(now: {BAND_TEXT[entry['band_now']]}).")
 
 
 def _answer_words(answer: Any, answer_range: Mapping[str, Any] | None,

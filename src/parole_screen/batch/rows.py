@@ -65,15 +65,14 @@ def csv_header(category_ids: Sequence[str], *, compare: bool = False) -> list[st
 
 def csv_bytes(rows: Sequence[Sequence[Any] | str]) -> bytes:
     """CSV rows as bytes: a row is its cells, or a line made by :func:`csv_lines`."""
-    lines = [row if isinstance(row, str) else _csv_line(row) for row in rows]
-    lines.append("")  # the last row's newline
-    return "\n".join(lines).encode("utf-8")
-
-
-def _csv_line(row: Sequence[Any]) -> str:
     text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerow(row)
-    return text.getvalue()[:-1]
+    writer = csv.writer(text, lineterminator="\n")  # one writer for the chunk
+    for row in rows:
+        if isinstance(row, str):
+            text.write(row + "\n")
+        else:
+            writer.writerow(row)
+    return text.getvalue().encode("utf-8")
 
 
 def csv_lines(columns: Sequence[Iterable[str]]) -> Iterator[str]:

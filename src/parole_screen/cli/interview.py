@@ -51,10 +51,6 @@ if TYPE_CHECKING:
 
     from parole_screen import Interview, InterviewStart, Question, RulePack, Step
 
-#: The preamble's last line: the commands, in short (``?`` lists them in full).
-BANNER_COMMANDS = ('Type ? for help, "don\'t know" if unsure, back, review or quit. '
-                   "Answers are saved as you go.")
-LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ru": "Russian"}
 _REDRAW_AFTER = frozenset({"answered", "skipped", "unknown", "back", "edit", "review", "resume"})
 
 
@@ -292,7 +288,7 @@ def _check_usage(*, resume: bool, answers: str | None, outputs: tuple[Path | Non
     if answers == "-":
         raise fail("--answers needs a file: stdin carries the typed answers", EXIT_USAGE)
     # /dev/null keeps nothing, so two outputs may both name it.
-    given = [path for path in outputs if path is not None and str(path) != "/dev/null"]
+    given = [path for path in outputs if path is not None and path != Path(os.devnull)]
     if len(given) == 2 and given[0].absolute() == given[1].absolute():
         raise fail(f"--out and --save-answers name the same file, {given[0]}", EXIT_USAGE)
     inputs = [("the saved interview", session)]

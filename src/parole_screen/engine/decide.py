@@ -96,7 +96,6 @@ class Weighing(NamedTuple):
     bands: list[str]
     ranks: dict[int, _Rank]  # by record, where the band is ranked: for the top category
     best: dict[int, Weighed]  # by record, where some basis applies: the best one
-    some_unknown: int  # mask: records where some basis's gate is unknown
 
 
 def weigh_category(category: Category, columns: AnswerColumns,
@@ -127,7 +126,7 @@ def weigh_category(category: Category, columns: AnswerColumns,
         rank = _RANKED.get(band)
         if rank is not None:
             ranks[index] = (rank, -weighed.score, category.priority, category.id)
-    return Weighing(bands, ranks, best, some_unknown)
+    return Weighing(bands, ranks, best)
 
 
 def _best_bases(category: Category, applies: list[tuple[int, int]], columns: AnswerColumns,
