@@ -61,7 +61,7 @@ def _check(pack: Path) -> tuple[int, list[str]]:
 
 
 def test_missing_required_key_fails_naming_file_and_key(shipped_copy: Path) -> None:
-    es = shipped_copy / "locales" / "es.yaml"
+    es = shipped_copy / "locales" / "es" / "ui.yaml"
     lines = es.read_text(encoding="utf-8").splitlines(keepends=True)
     start = lines.index("  ui.progress:\n")
     es.write_text("".join(lines[:start] + lines[start + 3:]), encoding="utf-8")
@@ -72,7 +72,7 @@ def test_missing_required_key_fails_naming_file_and_key(shipped_copy: Path) -> N
 
 
 def test_extra_key_fails(shipped_copy: Path) -> None:
-    es = shipped_copy / "locales" / "es.yaml"
+    es = shipped_copy / "locales" / "es" / "ui.yaml"
     _edit(es, "messages:\n", 'messages:\n  ui.no_such_thing:\n    en: "00000000"\n'
                              '    text: "algo"\n')
     code, lines = _check(shipped_copy)
@@ -81,7 +81,7 @@ def test_extra_key_fails(shipped_copy: Path) -> None:
 
 
 def test_placeholder_lost_or_added_fails(shipped_copy: Path) -> None:
-    ru = shipped_copy / "locales" / "ru.yaml"
+    ru = shipped_copy / "locales" / "ru" / "ui.yaml"
     _edit(ru, "вопрос {number} из примерно {total}", "вопрос {number} из {count}")
     code, lines = _check(shipped_copy)
     assert code == 1
@@ -91,7 +91,7 @@ def test_placeholder_lost_or_added_fails(shipped_copy: Path) -> None:
 
 def test_stale_translation_is_reported_not_failed(shipped_copy: Path) -> None:
     # The English changed: the translation's hash no longer matches.
-    ru = shipped_copy / "locales" / "ru.yaml"
+    ru = shipped_copy / "locales" / "ru" / "ui.yaml"
     _edit(ru, f'en: "{text_hash(UI["ui.at_start"])}"', 'en: "12345678"')
     done = run_cli("rules", "check", str(shipped_copy))
     assert done.returncode == 0
@@ -100,7 +100,7 @@ def test_stale_translation_is_reported_not_failed(shipped_copy: Path) -> None:
 
 
 def test_no_locale_file_falls_back_to_english(shipped_copy: Path) -> None:
-    (shipped_copy / "locales" / "ru.yaml").unlink()
+    shutil.rmtree(shipped_copy / "locales" / "ru")
     pack = load_pack(shipped_copy)
     texts = load_texts(pack, "ru")
     assert not texts.complete and texts("ui.at_start") == "This is the first question."

@@ -51,11 +51,13 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
     from .files import check_output_path, read_json_record, write_private
     from .i18n import (
         LANGUAGE_NAMES,
+        LANGUAGES,
         Texts,
         check_locales,
         load_texts,
         localized_question,
         resolve_lang,
+        translation_todo,
     )
     from .interview import (
         COMMANDS_HELP,
@@ -128,6 +130,8 @@ _EXPORTS = {
     "Texts": "i18n",
     "check_locales": "i18n",
     "load_texts": "i18n",
+    "translation_todo": "i18n",
+    "LANGUAGES": "i18n",
     "resolve_lang": "i18n",
     "localized_question": "i18n",
     "default_pack_path": "loader",
@@ -160,6 +164,7 @@ _EXPORTS = {
 __all__ = [
     "COMMANDS_HELP",
     "LANGUAGE_NAMES",
+    "LANGUAGES",
     "RESULT_SCHEMA",
     "ROW_SCHEMA",
     "SCENARIO_DIR",
@@ -204,6 +209,7 @@ __all__ = [
     "load_scenarios",
     "load_session",
     "load_texts",
+    "translation_todo",
     "localized_question",
     "output_file",
     "output_format_for",

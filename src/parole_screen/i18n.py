@@ -209,6 +209,33 @@ def english_messages(pack: RulePack | None) -> dict[str, str]:
             messages[f"fee.{fee.fee.id}.note"] = fee.fee.note
     for deadline in pack.deadlines:
         messages[f"deadline.{deadline.deadline.id}.label"] = deadline.deadline.label
+    messages.update(_rule_messages(pack))
+    return messages
+
+
+def _rule_messages(pack: RulePack) -> dict[str, str]:
+    """The categories' and bases' labels, each rule's note (``note.<catalogue id>``, the ids
+    compact rows use) and each piece of evidence; the fee exceptions' texts."""
+    from .engine.compiled import RULE_GROUPS, note_ids
+
+    notes = note_ids(pack)
+    messages: dict[str, str] = {}
+    for compiled in pack.categories:
+        messages[f"category.{compiled.category.id}"] = compiled.category.label
+        for entry in compiled.bases:
+            messages[f"basis.{entry.rule_id}"] = entry.basis.label
+            for group in RULE_GROUPS:
+                for rule in getattr(entry, group):
+                    messages[f"note.{notes[rule.rule_id, group, False]}"] = rule.factor.text
+                    if group == "requires" and rule.factor.fail_text:
+                        messages[f"note.{notes[rule.rule_id, group, True]}"] = \
+                            rule.factor.fail_text
+            for evidence in entry.evidence:
+                messages[f"evidence.{entry.rule_id}.{evidence.evidence.id}"] = \
+                    evidence.evidence.text
+    for fee in pack.fees:
+        if fee.fee.exception_text:
+            messages[f"fee.{fee.fee.id}.exception"] = fee.fee.exception_text
     return messages
 
 
@@ -278,22 +305,28 @@ def _read_locale(path: Path) -> Any:
     return read_yaml(path)
 
 
-def load_texts(pack: RulePack, lang: str) -> Texts:
-    """The texts of ``lang`` from the pack's ``locales/<lang>.yaml`` (English where none).
+def locale_files(pack: RulePack, lang: str) -> list[Path]:
+    """The files of ``lang``'s translation: ``locales/<lang>/*.yaml``, in name order."""
+    return sorted((pack.path / LOCALE_DIR / lang).glob("*.yaml"))
 
-    A locale file that cannot be read leaves the language in English; ``rules check`` says
-    what is wrong with it."""
+
+def load_texts(pack: RulePack, lang: str) -> Texts:
+    """The texts of ``lang`` from the pack's ``locales/<lang>/`` (English where none).
+
+    A locale file that cannot be read is skipped (its texts stay English); ``rules check``
+    says what is wrong with it."""
     if lang == "en":
         return ENGLISH
-    path = pack.path / LOCALE_DIR / f"{lang}.yaml"
     english = english_messages(pack)
-    try:
-        raw = _read_locale(path) if path.is_file() else None
-    except Exception:  # a damaged file: English, and `rules check` names the problem
-        raw = None
-    messages = raw.get("messages") if isinstance(raw, dict) else None
     translated: dict[str, str] = {}
-    if isinstance(messages, dict):
+    for path in locale_files(pack, lang):
+        try:
+            raw = _read_locale(path)
+        except Exception:  # a damaged file: English, and `rules check` names the problem
+            continue
+        messages = raw.get("messages") if isinstance(raw, dict) else None
+        if not isinstance(messages, dict):
+            continue
         for mid, entry in messages.items():
             text = entry.get("text") if isinstance(entry, dict) else None
             if isinstance(text, str) and text.strip() and mid in english:
@@ -312,68 +345,94 @@ class LocaleReport:
 
 
 def check_locales(pack: RulePack) -> LocaleReport:
-    """Check every ``locales/*.yaml`` of ``pack`` against its English messages."""
+    """Check every language folder under ``locales/`` against the pack's English, and
+    each translation against the glossary (a term translated another way is a warning)."""
     report = LocaleReport()
     folder = pack.path / LOCALE_DIR
     if not folder.is_dir():
         return report
     english = english_messages(pack)
-    for path in sorted(folder.glob("*.yaml")):
+    terms: list[GlossaryTerm] = []
+    if (folder / GLOSSARY_FILE).is_file():
+        terms = _read_glossary(folder / GLOSSARY_FILE, report)
+    for path in sorted(folder.iterdir()):
         if path.name == GLOSSARY_FILE:
-            report.errors += _check_glossary(path)
+            continue
+        if path.is_dir():
+            translated = _check_language(path, english, report)
+            report.warnings += _glossary_warnings(path.name, terms, english, translated)
         else:
-            _check_locale(path, english, report)
+            report.errors.append(f"{path}:1: a translation is a folder locales/<lang>/ "
+                                 "holding .yaml files")
     return report
 
 
-def _check_locale(path: Path, english: Mapping[str, str], report: LocaleReport) -> None:
+def _check_language(folder: Path, english: Mapping[str, str],
+                    report: LocaleReport) -> dict[str, tuple[str, str]]:
+    """Check one language's files; return each translation as id -> (where, text)."""
     from .safeyaml import YamlRefused, line_of
 
-    shown = str(path)
-    try:
-        raw = _read_locale(path)
-    except YamlRefused as error:
-        report.errors.append(f"{shown}:{error.line}: {error.message}")
-        return
-    if not isinstance(raw, dict) or not isinstance(raw.get("messages"), dict):
-        report.errors.append(f"{shown}:1: a locale file is a mapping with 'messages'")
-        return
-    lang = raw.get("lang")
-    if lang != path.stem or lang not in LANGUAGES or lang == "en":
-        report.errors.append(f"{shown}:1: 'lang' must be '{path.stem}', one of "
-                             f"{', '.join(LANGUAGES[1:])}")
-        return
-    for key in sorted(set(raw) - _LOCALE_KEYS):
-        report.errors.append(f"{shown}:{line_of(raw, [key])}: unknown key '{key}'")
-    required = raw.get("required") or []
-    if not isinstance(required, list) or not all(isinstance(p, str) for p in required):
-        report.errors.append(f"{shown}:{line_of(raw, ['required'])}: 'required' is a list "
-                             "of message id prefixes")
-        required = []
-    messages = raw["messages"]
-    for mid, entry in messages.items():
-        _check_message(f"{shown}:{line_of(raw, ['messages', mid])}", mid, entry,
-                       english.get(mid), report)
-    missing = [mid for mid in english if mid not in messages]
+    lang = folder.name
+    if lang not in LANGUAGES or lang == "en":
+        report.errors.append(f"{folder}: unknown language folder (one of "
+                             f"{', '.join(LANGUAGES[1:])})")
+        return {}
+    seen: dict[str, str] = {}
+    translated: dict[str, tuple[str, str]] = {}
+    required: list[str] = []
+    last = ""
+    for path in sorted(folder.glob("*.yaml")):
+        shown = last = str(path)
+        try:
+            raw = _read_locale(path)
+        except YamlRefused as error:
+            report.errors.append(f"{shown}:{error.line}: {error.message}")
+            continue
+        if not isinstance(raw, dict) or not isinstance(raw.get("messages"), dict):
+            report.errors.append(f"{shown}:1: a locale file is a mapping with 'messages'")
+            continue
+        if raw.get("lang") != lang:
+            report.errors.append(f"{shown}:{line_of(raw, ['lang'])}: 'lang' must be "
+                                 f"'{lang}', the folder's name")
+            continue
+        for key in sorted(set(raw) - _LOCALE_KEYS):
+            report.errors.append(f"{shown}:{line_of(raw, [key])}: unknown key '{key}'")
+        given = raw.get("required") or []
+        if not isinstance(given, list) or not all(isinstance(p, str) for p in given):
+            report.errors.append(f"{shown}:{line_of(raw, ['required'])}: 'required' is a "
+                                 "list of message id prefixes")
+        else:
+            required += given
+        for mid, entry in raw["messages"].items():
+            where = f"{shown}:{line_of(raw, ['messages', mid])}"
+            if mid in seen:
+                report.errors.append(f"{where}: {mid}: also translated in {seen[mid]}")
+                continue
+            seen[mid] = shown
+            if _check_message(where, mid, entry, english.get(mid), report):
+                translated[mid] = (where, entry["text"])
+    missing = [mid for mid in english if mid not in seen]
     for mid in missing:
         if any(mid.startswith(prefix) for prefix in required):
-            report.errors.append(f"{shown}:{line_of(raw, ['messages'])}: {mid}: missing key "
-                                 "(required in this language)")
+            report.errors.append(f"{last or folder}: {mid}: missing key (required in this "
+                                 "language)")
     report.untranslated[lang] = len(missing)
+    return translated
 
 
 def _check_message(where: str, mid: str, entry: Any, source: str | None,
-                   report: LocaleReport) -> None:
-    """One translation: an English message's id, its hash and text, the same placeholders."""
+                   report: LocaleReport) -> bool:
+    """One translation: an English message's id, its hash and text, the same placeholders.
+    True when it is well formed (a stale one too)."""
     if source is None:
         report.errors.append(f"{where}: {mid}: extra key (no English message has this id)")
-        return
+        return False
     if (not isinstance(entry, dict) or set(entry) != {"en", "text"}
             or not isinstance(entry["text"], str) or not entry["text"].strip()
             or not isinstance(entry["en"], str)):
         report.errors.append(f"{where}: {mid}: a translation is 'en' (the English text's "
                              "hash) and a non-empty 'text'")
-        return
+        return False
     lost = sorted(placeholders(source) - placeholders(entry["text"]))
     added = sorted(placeholders(entry["text"]) - placeholders(source))
     parts = ([f"missing {', '.join('{' + p + '}' for p in lost)}"] if lost else []) + (
@@ -383,23 +442,114 @@ def _check_message(where: str, mid: str, entry: Any, source: str | None,
     if entry["en"] != text_hash(source):
         report.warnings.append(f"{where}: {mid}: stale: the English text changed since it "
                                f"was translated (now {text_hash(source)})")
+    return not parts
 
 
-def _check_glossary(path: Path) -> list[str]:
+@dataclass(frozen=True)
+class GlossaryTerm:
+    """A legal term: its English, its translation per language, and the words (lower case)
+    of which a translated text using the term must hold at least one."""
+
+    english: str
+    translations: Mapping[str, str]
+    expected: Mapping[str, tuple[str, ...]]
+
+    def used_in(self, english_text: str) -> bool:
+        return re.search(rf"(?<![\w-]){re.escape(self.english)}(?![\w-])", english_text,
+                         re.IGNORECASE) is not None
+
+
+def _read_glossary(path: Path, report: LocaleReport) -> list[GlossaryTerm]:
+    """The glossary's terms; a badly shaped term is an error (and is skipped).
+
+    Each term gives ``en`` and each language; ``check`` may list, per language, the words
+    (stems, for Russian endings) a text using the term must hold; by default the
+    translation up to its first parenthesis."""
     from .safeyaml import YamlRefused, line_of
 
     shown = str(path)
     try:
         raw = _read_locale(path)
     except YamlRefused as error:
-        return [f"{shown}:{error.line}: {error.message}"]
-    terms = raw.get("terms") if isinstance(raw, dict) else None
-    if not isinstance(terms, list):
-        return [f"{shown}:1: a glossary is a mapping with 'terms', a list"]
-    problems = []
-    for number, term in enumerate(terms):
-        if (not isinstance(term, dict) or set(term) != set(LANGUAGES)
-                or not all(isinstance(term[lang], str) and term[lang] for lang in LANGUAGES)):
-            problems.append(f"{shown}:{line_of(raw, ['terms', number])}: each term gives "
-                            f"{', '.join(LANGUAGES)}")
-    return problems
+        report.errors.append(f"{shown}:{error.line}: {error.message}")
+        return []
+    entries = raw.get("terms") if isinstance(raw, dict) else None
+    if not isinstance(entries, list):
+        report.errors.append(f"{shown}:1: a glossary is a mapping with 'terms', a list")
+        return []
+    terms = []
+    for number, term in enumerate(entries):
+        check = term.get("check", {}) if isinstance(term, dict) else None
+        if (not isinstance(term, dict) or set(term) - {"check"} != set(LANGUAGES)
+                or not all(isinstance(term[lang], str) and term[lang] for lang in LANGUAGES)
+                or not isinstance(check, dict) or not set(check) <= set(LANGUAGES[1:])
+                or not all(isinstance(words, list) and words
+                           and all(isinstance(w, str) and w for w in words)
+                           for words in check.values())):
+            report.errors.append(f"{shown}:{line_of(raw, ['terms', number])}: each term "
+                                 f"gives {', '.join(LANGUAGES)} (and may give 'check': "
+                                 "words per language)")
+            continue
+        terms.append(GlossaryTerm(
+            english=term["en"],
+            translations={lang: term[lang] for lang in LANGUAGES[1:]},
+            expected={lang: tuple(w.lower() for w in check.get(
+                lang, [term[lang].split(" (")[0]])) for lang in LANGUAGES[1:]}))
+    return terms
+
+
+def _glossary_warnings(lang: str, terms: list[GlossaryTerm], english: Mapping[str, str],
+                       translated: Mapping[str, tuple[str, str]]) -> list[str]:
+    """A warning per translation whose English uses a glossary term and whose text holds
+    none of the term's expected words: the term is translated another way."""
+    warnings = []
+    for mid, (where, text) in translated.items():
+        lowered = text.lower()
+        for term in terms:
+            if term.used_in(english[mid]) and not any(
+                    word in lowered for word in term.expected[lang]):
+                warnings.append(f"{where}: {mid}: glossary: '{term.english}' is "
+                                f"'{term.translations[lang]}' in {lang}; this text has none "
+                                f"of: {', '.join(term.expected[lang])}")
+    return warnings
+
+
+def translation_todo(pack: RulePack, lang: str, prefixes: tuple[str, ...] = ()) -> str:
+    """A locale file's ``messages:`` block for what ``lang`` lacks or has stale: each entry
+    with the English text's hash, the English as a comment, and ``text`` to write.
+
+    ``text`` is left empty (``rules check`` refuses an empty one), unless the same English
+    is already translated under another id: then that translation is offered. ``prefixes``
+    limits it to message ids starting with one of them."""
+    import json
+
+    english = english_messages(pack)
+    texts = load_texts(pack, lang)
+    hashes = _translated_hashes(pack, lang)
+    memory = {english[mid]: text for mid, text in texts.translated.items()
+              if hashes.get(mid) == text_hash(english[mid])}
+    lines = [f"lang: {lang}", "messages:"]
+    for mid, source in english.items():
+        if prefixes and not mid.startswith(prefixes):
+            continue
+        if mid in texts.translated and hashes.get(mid) == text_hash(source):
+            continue
+        lines += [f"  {mid}:", f"    # en: {' '.join(source.split())}",
+                  f'    en: "{text_hash(source)}"',
+                  f"    text: {json.dumps(memory.get(source, ''), ensure_ascii=False)}"]
+    return "\n".join(lines) + "\n"
+
+
+def _translated_hashes(pack: RulePack, lang: str) -> dict[str, str]:
+    """Each translated id's ``en`` hash, as the files give it."""
+    hashes: dict[str, str] = {}
+    for path in locale_files(pack, lang):
+        try:
+            raw = _read_locale(path)
+        except Exception:  # noqa: BLE001 - as load_texts: rules check names the problem
+            continue
+        messages = raw.get("messages") if isinstance(raw, dict) else None
+        for mid, entry in (messages or {}).items() if isinstance(messages, dict) else ():
+            if isinstance(entry, dict) and isinstance(entry.get("en"), str):
+                hashes[mid] = entry["en"]
+    return hashes

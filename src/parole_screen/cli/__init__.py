@@ -328,6 +328,29 @@ def rules_catalog(
         typer.echo(json.dumps(text_catalog(pack), indent=2, sort_keys=True, ensure_ascii=False))
 
 
+@rules_app.command("translate")
+def rules_translate(
+    ctx: typer.Context,
+    lang: Annotated[str, typer.Argument(help="The language to translate into: es or ru.",
+                                        metavar="LANG")],
+    directory: PackDirArgument = None,
+    only: Annotated[list[str] | None, typer.Option(
+        "--only", metavar="PREFIX",
+        help="Only message ids starting with PREFIX (e.g. flag. or question.); repeatable.")
+    ] = None,
+) -> None:
+    """Print, as a locale file, every message LANG lacks or has stale: the English as a
+    comment, its hash, and an empty text to write (see docs/rule-packs.md,
+    "Translations")."""
+    with handled(ctx):
+        from parole_screen import LANGUAGES, translation_todo
+
+        if lang not in LANGUAGES[1:]:
+            raise typer.BadParameter(f"one of {', '.join(LANGUAGES[1:])}", param_hint="LANG")
+        pack = load_pack_for(ctx, directory)
+        typer.echo(translation_todo(pack, lang, tuple(only or ())), nl=False)
+
+
 def main() -> None:
     """Console-script entry point."""
     try:
