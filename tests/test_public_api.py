@@ -28,7 +28,8 @@ PUBLIC = [
     "BatchOptions", "BatchStats", "InputSource", "output_file", "output_format_for",
     "resolve_inputs", "run_batch", "printable", "SessionLockedError", "session_lock",
     "change_sentences",
-    "LANGUAGE_NAMES", "LANGUAGES", "Texts", "check_locales", "load_texts", "localized_question", "translation_todo",
+    "LANGUAGE_NAMES", "LANGUAGES", "Texts", "check_locales", "load_texts",
+    "localized_question", "translation_todo",
     "resolve_lang",
 ]
 

@@ -163,8 +163,8 @@ _EXPORTS = {
 
 __all__ = [
     "COMMANDS_HELP",
-    "LANGUAGE_NAMES",
     "LANGUAGES",
+    "LANGUAGE_NAMES",
     "RESULT_SCHEMA",
     "ROW_SCHEMA",
     "SCENARIO_DIR",
@@ -209,7 +209,6 @@ __all__ = [
     "load_scenarios",
     "load_session",
     "load_texts",
-    "translation_todo",
     "localized_question",
     "output_file",
     "output_format_for",
@@ -230,6 +229,7 @@ __all__ = [
     "session_lock",
     "split_record",
     "text_catalog",
+    "translation_todo",
     "write_private",
 ]
 

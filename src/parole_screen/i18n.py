@@ -305,6 +305,17 @@ def _read_locale(path: Path) -> Any:
     return read_yaml(path)
 
 
+def _file_messages(path: Path) -> dict[Any, Any]:
+    """A locale file's ``messages``; empty when the file cannot be read or is misshapen
+    (its texts stay English, and ``rules check`` names the problem)."""
+    try:
+        raw = _read_locale(path)
+    except Exception:
+        return {}
+    messages = raw.get("messages") if isinstance(raw, dict) else None
+    return messages if isinstance(messages, dict) else {}
+
+
 def locale_files(pack: RulePack, lang: str) -> list[Path]:
     """The files of ``lang``'s translation: ``locales/<lang>/*.yaml``, in name order."""
     return sorted((pack.path / LOCALE_DIR / lang).glob("*.yaml"))
@@ -320,14 +331,7 @@ def load_texts(pack: RulePack, lang: str) -> Texts:
     english = english_messages(pack)
     translated: dict[str, str] = {}
     for path in locale_files(pack, lang):
-        try:
-            raw = _read_locale(path)
-        except Exception:  # a damaged file: English, and `rules check` names the problem
-            continue
-        messages = raw.get("messages") if isinstance(raw, dict) else None
-        if not isinstance(messages, dict):
-            continue
-        for mid, entry in messages.items():
+        for mid, entry in _file_messages(path).items():
             text = entry.get("text") if isinstance(entry, dict) else None
             if isinstance(text, str) and text.strip() and mid in english:
                 translated[mid] = text
@@ -370,8 +374,6 @@ def check_locales(pack: RulePack) -> LocaleReport:
 def _check_language(folder: Path, english: Mapping[str, str],
                     report: LocaleReport) -> dict[str, tuple[str, str]]:
     """Check one language's files; return each translation as id -> (where, text)."""
-    from .safeyaml import YamlRefused, line_of
-
     lang = folder.name
     if lang not in LANGUAGES or lang == "en":
         report.errors.append(f"{folder}: unknown language folder (one of "
@@ -382,35 +384,8 @@ def _check_language(folder: Path, english: Mapping[str, str],
     required: list[str] = []
     last = ""
     for path in sorted(folder.glob("*.yaml")):
-        shown = last = str(path)
-        try:
-            raw = _read_locale(path)
-        except YamlRefused as error:
-            report.errors.append(f"{shown}:{error.line}: {error.message}")
-            continue
-        if not isinstance(raw, dict) or not isinstance(raw.get("messages"), dict):
-            report.errors.append(f"{shown}:1: a locale file is a mapping with 'messages'")
-            continue
-        if raw.get("lang") != lang:
-            report.errors.append(f"{shown}:{line_of(raw, ['lang'])}: 'lang' must be "
-                                 f"'{lang}', the folder's name")
-            continue
-        for key in sorted(set(raw) - _LOCALE_KEYS):
-            report.errors.append(f"{shown}:{line_of(raw, [key])}: unknown key '{key}'")
-        given = raw.get("required") or []
-        if not isinstance(given, list) or not all(isinstance(p, str) for p in given):
-            report.errors.append(f"{shown}:{line_of(raw, ['required'])}: 'required' is a "
-                                 "list of message id prefixes")
-        else:
-            required += given
-        for mid, entry in raw["messages"].items():
-            where = f"{shown}:{line_of(raw, ['messages', mid])}"
-            if mid in seen:
-                report.errors.append(f"{where}: {mid}: also translated in {seen[mid]}")
-                continue
-            seen[mid] = shown
-            if _check_message(where, mid, entry, english.get(mid), report):
-                translated[mid] = (where, entry["text"])
+        last = str(path)
+        required += _check_locale_file(path, lang, english, seen, translated, report)
     missing = [mid for mid in english if mid not in seen]
     for mid in missing:
         if any(mid.startswith(prefix) for prefix in required):
@@ -418,6 +393,44 @@ def _check_language(folder: Path, english: Mapping[str, str],
                                  "language)")
     report.untranslated[lang] = len(missing)
     return translated
+
+
+def _check_locale_file(path: Path, lang: str, english: Mapping[str, str],
+                       seen: dict[str, str], translated: dict[str, tuple[str, str]],
+                       report: LocaleReport) -> list[str]:
+    """Check one file of a language (ids already ``seen`` in another file are errors);
+    return its ``required`` prefixes."""
+    from .safeyaml import YamlRefused, line_of
+
+    shown = str(path)
+    try:
+        raw = _read_locale(path)
+    except YamlRefused as error:
+        report.errors.append(f"{shown}:{error.line}: {error.message}")
+        return []
+    if not isinstance(raw, dict) or not isinstance(raw.get("messages"), dict):
+        report.errors.append(f"{shown}:1: a locale file is a mapping with 'messages'")
+        return []
+    if raw.get("lang") != lang:
+        report.errors.append(f"{shown}:{line_of(raw, ['lang'])}: 'lang' must be "
+                             f"'{lang}', the folder's name")
+        return []
+    for key in sorted(set(raw) - _LOCALE_KEYS):
+        report.errors.append(f"{shown}:{line_of(raw, [key])}: unknown key '{key}'")
+    for mid, entry in raw["messages"].items():
+        where = f"{shown}:{line_of(raw, ['messages', mid])}"
+        if mid in seen:
+            report.errors.append(f"{where}: {mid}: also translated in {seen[mid]}")
+            continue
+        seen[mid] = shown
+        if _check_message(where, mid, entry, english.get(mid), report):
+            translated[mid] = (where, entry["text"])
+    required = raw.get("required") or []
+    if not isinstance(required, list) or not all(isinstance(p, str) for p in required):
+        report.errors.append(f"{shown}:{line_of(raw, ['required'])}: 'required' is a list "
+                             "of message id prefixes")
+        return []
+    return required
 
 
 def _check_message(where: str, mid: str, entry: Any, source: str | None,
@@ -544,12 +557,7 @@ def _translated_hashes(pack: RulePack, lang: str) -> dict[str, str]:
     """Each translated id's ``en`` hash, as the files give it."""
     hashes: dict[str, str] = {}
     for path in locale_files(pack, lang):
-        try:
-            raw = _read_locale(path)
-        except Exception:  # noqa: BLE001 - as load_texts: rules check names the problem
-            continue
-        messages = raw.get("messages") if isinstance(raw, dict) else None
-        for mid, entry in (messages or {}).items() if isinstance(messages, dict) else ():
+        for mid, entry in _file_messages(path).items():
             if isinstance(entry, dict) and isinstance(entry.get("en"), str):
                 hashes[mid] = entry["en"]
     return hashes
