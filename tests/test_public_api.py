@@ -29,7 +29,7 @@ PUBLIC = [
     "resolve_inputs", "run_batch", "printable", "SessionLockedError", "session_lock",
     "change_sentences",
     "LANGUAGE_NAMES", "LANGUAGES", "Texts", "check_locales", "load_texts",
-    "localized_question", "translation_todo",
+    "localized_question", "translation_todo", "localized_pack", "pack_in",
     "resolve_lang",
 ]
 

@@ -12,10 +12,14 @@ import pytest
 
 from conftest import REPO
 from parole_screen import RulePack, glossary, screen_record
+from parole_screen.messages import UI
 from parole_screen.report import outline, render, render_terminal
 from parole_screen.report_first import CONDITIONAL, IF_LAWYER, PLAN, fee_kind
 from parole_screen.report_model import AILA_SEARCH_URL, EOIR_ROSTER_URL, FIRST
-from parole_screen.report_text import DETAILS_HEADING
+
+DETAILS_HEADING = UI["report.details"]
+
+DETAILS_HEADING = UI["report.details"]
 
 #: The three interviews issue 18 was tried with, as answers files and the day they speak for:
 #: a Honduran mother whose son has leukemia (abroad), a U4U parolee with 90 days of parole

@@ -20,10 +20,12 @@ from typing import Any
 import pytest
 
 from parole_screen import RulePack, glossary
+from parole_screen.messages import UI
 from parole_screen.report import render
 from parole_screen.report_html import PART_TITLES
-from parole_screen.report_text import DETAILS_HEADING
 from test_report_first import CASES, scored
+
+DETAILS_HEADING = UI["report.details"]
 
 INSTALL = "apt-get install -y chromium-headless-shell poppler-utils fonts-dejavu-core"
 
@@ -132,7 +134,7 @@ def test_each_part_starts_a_printed_page(printed: dict[str, Any], case: str) -> 
     assert 4 <= pages <= 14, pages  # four parts, each a page or more; no runaway layout
     starts = []
     for part in ("act", "later", "sources"):
-        title = PART_TITLES[part]
+        title = UI[PART_TITLES[part]]
         [number] = [number for number, text in enumerate(texts) if text.startswith(title)]
         starts.append(number)
     assert starts[0] == 1 and starts == sorted(starts) and len(set(starts)) == 3

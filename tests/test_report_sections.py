@@ -16,9 +16,11 @@ import pytest
 
 from conftest import REPO, cli_command
 from parole_screen import RulePack, glossary, screen_record
+from parole_screen.messages import UI
 from parole_screen.report import outline, render, render_terminal
-from parole_screen.report_text import DETAILS_HEADING
 from test_report_first import CASES, scored
+
+DETAILS_HEADING = UI["report.details"]
 
 EXAMPLES = sorted((REPO / "examples").glob("*.json"))
 

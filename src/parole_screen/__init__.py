@@ -68,6 +68,7 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
         choice_number,
     )
     from .loader import default_pack_path, load_pack
+    from .localize import localized_pack, pack_in
     from .models import Question
     from .pack import RulePack
     from .report import glossary, print_rich, render
@@ -130,6 +131,8 @@ _EXPORTS = {
     "Texts": "i18n",
     "check_locales": "i18n",
     "load_texts": "i18n",
+    "localized_pack": "localize",
+    "pack_in": "localize",
     "translation_todo": "i18n",
     "LANGUAGES": "i18n",
     "resolve_lang": "i18n",
@@ -209,9 +212,11 @@ __all__ = [
     "load_scenarios",
     "load_session",
     "load_texts",
+    "localized_pack",
     "localized_question",
     "output_file",
     "output_format_for",
+    "pack_in",
     "print_rich",
     "printable",
     "read_json_record",

@@ -29,6 +29,8 @@ Stored answers, JSON keys and ids never change with the language: only texts do.
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import hashlib
 import os
 import re
@@ -36,6 +38,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .messages import UI
 
 if TYPE_CHECKING:
     from .models import Question
@@ -50,128 +54,6 @@ GLOSSARY_FILE = "glossary.yaml"
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _LOCALE_KEYS = frozenset({"lang", "name", "required", "messages"})
 
-#: The interview's own strings and the report's fixed texts, in English. ``{name}`` marks
-#: a value filled in when shown; a translation keeps exactly the same placeholders.
-UI: dict[str, str] = {
-    # -- the interview
-    "ui.banner.title": "Parole screening ({pack} {version}). A screening, not legal advice.",
-    "ui.banner.what": "Immigration parole lets someone be in the U.S. for a time, for an "
-                      "urgent reason.",
-    "ui.banner.person": '"The person" and "they" mean whoever needs parole: you or someone '
-                        "you help.",
-    "ui.banner.continuing_one": "Continuing your saved interview: {count} answer so far.",
-    "ui.banner.continuing": "Continuing your saved interview: {count} answers so far.",
-    "ui.banner.commands": 'Type ? for help, "don\'t know" if unsure, back, review or quit. '
-                          "Answers are saved as you go.",
-    "ui.commands": "At any question you can type: ? for help, back for the previous "
-                   "question, review to see and change your answers, \"don't know\" if you "
-                   "do not know, save to save now, quit to save and stop.",
-    "ui.progress": "question {number} of about {total}",
-    "ui.keep": "Press Enter to keep: {shown}",
-    "ui.help.none": "There is no extra help for this question.",
-    "ui.help.dont_know": "If you do not know, type \"don't know\": the question is left "
-                         "unanswered, and the report lists it as something to find out.",
-    "ui.help.review": "Type the number of an answer to change it. Press Enter when "
-                      "everything is right.",
-    "ui.hint.yes_no": "Type y for yes or n for no",
-    "ui.hint.choice": "Type a number from 1 to {count}",
-    "ui.hint.multi": "Type the numbers of all that apply, separated by commas (for example "
-                     "1,3)",
-    "ui.hint.date": "Type a date, for example 2027-03-31, 03/31/2027 or 31 March 2027",
-    "ui.hint.country": "Type a country name or its two-letter code (for example UA)",
-    "ui.hint.money": "Type an amount in U.S. dollars (for example 2500)",
-    "ui.hint.number": "Type a number",
-    "ui.hint.number_range": "Type a number from {low} to {high}",
-    "ui.hint.number_min": "Type a number of at least {low}",
-    "ui.hint.number_max": "Type a number of at most {high}",
-    "ui.hint.text": "Type your answer",
-    "ui.hint.or_dont_know": ', or "don\'t know".',
-    "ui.hint.end": ".",
-    "ui.hint.skip": " Press Enter to skip.",
-    "ui.yes": "Yes",
-    "ui.no": "No",
-    "ui.invalid.yes_no": "Please type y for yes or n for no.",
-    "ui.invalid.required": "Please answer this question (type ? for help).",
-    "ui.at_start": "This is the first question.",
-    "ui.date.read_as": "Read as {date}.",
-    "ui.date.confirm": "Did you mean {date}? Type y if so, or type the date again (for "
-                       "example 2027-01-15).",
-    "ui.date.again": "Type the date again, for example 2027-01-15.",
-    "ui.unknown_left": "Left unanswered: the report will list it as something to find out.",
-    "ui.review.title_final": "Review your answers",
-    "ui.review.title": "Your answers so far",
-    "ui.review.question": "question",
-    "ui.review.answer": "answer",
-    "ui.review.none": "(no answers yet)",
-    "ui.review.dont_know": "(don't know)",
-    "ui.review.skipped": "(skipped)",
-    "ui.review.more": "Answers {first}-{last} of {count}: type m for more.",
-    "ui.review.footer_report": "Type a number to change that answer, or press Enter to see "
-                               "the report.",
-    "ui.review.footer_questions": "Type a number to change that answer, or press Enter to "
-                                  "go back to the questions.",
-    "ui.review.invalid": "Type the number of an answer to change it, or press Enter to "
-                         "continue.",
-    "ui.settled.head": "Your answers so far already decide the main result of this "
-                       "screening:",
-    "ui.settled.goes_on": "The questions go on, since they fill in the rest of the report; "
-                          "to see the report now instead, type report at the next question.",
-    "ui.offer.body": "The questions left cannot change this, but they fill in the rest of "
-                     "the report (fees, documents, other routes).",
-    "ui.offer.now": "  1. See the report now",
-    "ui.offer.remaining": "  2. Answer the remaining questions",
-    "ui.offer.remaining_count": "  2. Answer the remaining questions (about {count} more)",
-    "ui.offer.type": "Type 1 or 2 (Enter: 2).",
-    "ui.offer.invalid": "Type 1 to see the report now, or 2 (or press Enter) to answer the "
-                        "remaining questions.",
-    "ui.report_after": "The report comes after the questions (type review to see your "
-                       "answers, or quit to stop and continue later).",
-    "ui.saved": "Saved.",
-    "ui.stopped": "Interview stopped.",
-    "ui.paused": "Interview paused.",
-    "ui.saved_in": "{what} Your answers are saved in {path}.",
-    "ui.continue_later": "To continue later, run:",
-    "ui.fallback": "note: some texts are not translated into this language yet; they are "
-                   "shown in English.",
-    # -- the report
-    "report.title": "Immigration parole screening report",
-    "report.header": "Report",
-    "report.summary": "What this means",
-    "report.do_first": "Do this first",
-    "report.cost": "Expected cost on {date}",
-    "report.bands": "How each kind of parole fits",
-    "report.timeline": "Dates that matter",
-    "report.help": "A screening, not legal advice",
-    "report.what_would_change": "What would change the result",
-    "report.to_find_out": "What to find out",
-    "report.flags": "Warnings and referrals",
-    "report.next_steps": "Next steps",
-    "report.deadlines": "Deadlines",
-    "report.milestones": "Dates to know (not dates to act by)",
-    "report.why": "Why",
-    "report.weakens": "What weakens it",
-    "report.not_enough": "Points in favour, but not enough",
-    "report.evidence": "Evidence checklist",
-    "report.forms": "Forms",
-    "report.fees": "Fees in force on {date}",
-    "report.alternatives": "Other routes to consider",
-    "report.after_approval": "After approval",
-    "report.if_denied": "If it is denied",
-    "report.always": "Keep in mind",
-    "report.sources": "Sources",
-    "report.other_sources": "Other sources consulted",
-    "report.about": "About this screening",
-    "report.explain": "How each band was reached",
-    "report.trace": "Rule trace",
-    "report.none_fits": "None of the four kinds of parole fits these answers.",
-    "report.some_missing": "Some answers are missing, so no kind of parole can be named yet.",
-    "report.find_help": "To find an accredited representative: the Justice Department's "
-                        "list of recognized organizations and accredited representatives "
-                        "({eoir}). To find an immigration lawyer: the American Immigration "
-                        "Lawyers Association's lawyer search ({aila}).",
-}
-
-
 def text_hash(english: str) -> str:
     """The short hash a translation carries of the English it was made from."""
     return hashlib.sha256(english.encode("utf-8")).hexdigest()[:8]
@@ -182,11 +64,25 @@ def placeholders(text: str) -> set[str]:
 
 
 def fill(text: str, values: Mapping[str, Any]) -> str:
-    """``text`` with each ``{name}`` replaced; other braces are left as they are."""
+    """``text`` with each ``{name}`` replaced; other braces are left as they are. A value
+    that ends a sentence itself ("7 декабря 2026 г.") takes the place of the text's own
+    full stop after it."""
     if not values:
         return text
-    return _PLACEHOLDER.sub(
-        lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), text)
+    out, at = [], 0
+    for found in _PLACEHOLDER.finditer(text):
+        name = found.group(1)
+        out.append(text[at:found.start()])
+        at = found.end()
+        if name not in values:
+            out.append(found.group(0))
+            continue
+        value = str(values[name])
+        out.append(value)
+        if value.endswith(".") and text.startswith(".", at):
+            at += 1
+    out.append(text[at:])
+    return "".join(out)
 
 
 def english_messages(pack: RulePack | None) -> dict[str, str]:
@@ -250,6 +146,11 @@ def _question_messages(question: Question) -> dict[str, str]:
     return messages
 
 
+#: The CLDR locale each language formats dates and money with: Spanish as written in the
+#: U.S. (``$1,020``, ``5 de marzo de 2027``), where the fees are paid.
+BABEL_LOCALES = {"es": "es_US", "ru": "ru"}
+
+
 @dataclass(frozen=True)
 class Texts:
     """The messages of one language; any message not translated is shown in English."""
@@ -258,14 +159,67 @@ class Texts:
     translated: Mapping[str, str] = field(default_factory=dict)
     #: False when some message of the pack has no translation (a front end says so once).
     complete: bool = True
+    #: The English of the pack's texts by message id (what a translation was made from).
+    english: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __call__(self, message_id: str, /, **values: Any) -> str:
         """The :data:`UI` message ``message_id`` in this language, placeholders filled."""
         return fill(self.translated.get(message_id) or UI[message_id], values)
 
+    def plural(self, base_id: str, count: int, /, **values: Any) -> str:
+        """The plural message ``base_id`` for ``count`` (``{count}`` filled): the form the
+        language's CLDR rules give (Russian: one, few, many), else ``other``."""
+        values = {"count": count, **values}
+        if self.lang != "en":
+            for form in (_plural_form(self.lang, count), "other"):
+                found = self.translated.get(f"{base_id}.{form}")
+                if found:
+                    return fill(found, values)
+        return fill(UI[f"{base_id}.{'one' if count == 1 else 'other'}"], values)
+
     def pack_text(self, message_id: str, english: str) -> str:
         """A pack text by its id (see :func:`english_messages`), else ``english``."""
         return self.translated.get(message_id) or english
+
+    def date(self, iso: str) -> str:
+        """An ISO date as the language writes it (``5 de marzo de 2027``, and so in Russian);
+        English keeps ``2027-03-05``, which no reader misreads. Not a date: as it is."""
+        if self.lang == "en":
+            return iso
+        try:
+            day = dt.date.fromisoformat(iso)
+        except (TypeError, ValueError):
+            return iso
+        from babel.dates import format_date
+
+        return str(format_date(day, "long", locale=BABEL_LOCALES[self.lang]))
+
+    def money(self, amount: Any) -> str:
+        """Whole U.S. dollars as the language writes them (``$1,020``, ``1 020 $``);
+        anything else as it is."""
+        if not isinstance(amount, int) or isinstance(amount, bool):
+            return str(amount)
+        if self.lang == "en":
+            return f"${amount:,}"
+        return _money(self.lang, amount)
+
+
+@functools.lru_cache(maxsize=4096)
+def _money(lang: str, amount: int) -> str:
+    from babel import Locale
+    from babel.numbers import format_currency
+
+    locale = BABEL_LOCALES[lang]
+    pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
+    return str(format_currency(amount, "USD", locale=locale, currency_digits=False,
+                               format=pattern.replace(".00", "")))
+
+
+@functools.lru_cache(maxsize=256)
+def _plural_form(lang: str, count: int) -> str:
+    from babel import Locale
+
+    return str(Locale.parse(lang).plural_form(count))
 
 
 ENGLISH = Texts()
@@ -333,9 +287,11 @@ def load_texts(pack: RulePack, lang: str) -> Texts:
     for path in locale_files(pack, lang):
         for mid, entry in _file_messages(path).items():
             text = entry.get("text") if isinstance(entry, dict) else None
-            if isinstance(text, str) and text.strip() and mid in english:
+            if (isinstance(text, str) and text.strip()
+                    and _english_of(mid, english) is not None):
                 translated[mid] = text
-    return Texts(lang, translated, complete=set(english) <= set(translated))
+    return Texts(lang, translated, complete=set(english) <= set(translated),
+                 english={mid: text for mid, text in english.items() if mid not in UI})
 
 
 @dataclass
@@ -423,7 +379,7 @@ def _check_locale_file(path: Path, lang: str, english: Mapping[str, str],
             report.errors.append(f"{where}: {mid}: also translated in {seen[mid]}")
             continue
         seen[mid] = shown
-        if _check_message(where, mid, entry, english.get(mid), report):
+        if _check_message(where, mid, entry, _english_of(mid, english), report):
             translated[mid] = (where, entry["text"])
     required = raw.get("required") or []
     if not isinstance(required, list) or not all(isinstance(p, str) for p in required):
@@ -431,6 +387,18 @@ def _check_locale_file(path: Path, lang: str, english: Mapping[str, str],
                              "of message id prefixes")
         return []
     return required
+
+
+_PLURAL_FORMS = ("zero", "one", "two", "few", "many")
+
+
+def _english_of(mid: str, english: Mapping[str, str]) -> str | None:
+    """The English a translation ``mid`` is made from: its own, or for a plural form the
+    English has not (Russian ``few``, ``many``), the English ``other`` form."""
+    if mid in english:
+        return english[mid]
+    base, _, form = mid.rpartition(".")
+    return english.get(f"{base}.other") if form in _PLURAL_FORMS else None
 
 
 def _check_message(where: str, mid: str, entry: Any, source: str | None,
@@ -519,7 +487,7 @@ def _glossary_warnings(lang: str, terms: list[GlossaryTerm], english: Mapping[st
     for mid, (where, text) in translated.items():
         lowered = text.lower()
         for term in terms:
-            if term.used_in(english[mid]) and not any(
+            if term.used_in(_english_of(mid, english) or "") and not any(
                     word in lowered for word in term.expected[lang]):
                 warnings.append(f"{where}: {mid}: glossary: '{term.english}' is "
                                 f"'{term.translations[lang]}' in {lang}; this text has none "
@@ -540,7 +508,7 @@ def translation_todo(pack: RulePack, lang: str, prefixes: tuple[str, ...] = ()) 
     texts = load_texts(pack, lang)
     hashes = _translated_hashes(pack, lang)
     memory = {english[mid]: text for mid, text in texts.translated.items()
-              if hashes.get(mid) == text_hash(english[mid])}
+              if mid in english and hashes.get(mid) == text_hash(english[mid])}
     lines = [f"lang: {lang}", "messages:"]
     for mid, source in english.items():
         if prefixes and not mid.startswith(prefixes):

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .conditions import EvalContext, Evaluator
+from .i18n import ENGLISH, Texts
 from .models import (
     Basis,
     Category,
@@ -107,19 +108,30 @@ class RulePack:
     fees: tuple[CompiledFee, ...]
     deadlines: tuple[CompiledDeadline, ...]
     countries: Mapping[str, str]
+    #: The interview's and report's own texts in the pack's language; the pack's texts
+    #: are in that language too (see :func:`parole_screen.localize.pack_in`).
+    texts: Texts = ENGLISH
+
+    @property
+    def lang(self) -> str:
+        return self.texts.lang
 
     @property
     def question_index(self) -> dict[str, Question]:
         return {entry.question.id: entry.question for entry in self.questions}
 
     def info(self) -> dict[str, Any]:
-        """The ``rule_pack`` block every result carries."""
-        return {
+        """The ``rule_pack`` block every result carries (with ``lang`` when its texts are
+        translated)."""
+        info = {
             "id": self.meta.id,
             "version": self.meta.version,
             "as_of": self.meta.as_of.isoformat(),
             "hash": self.content_hash,
         }
+        if self.lang != "en":
+            info["lang"] = self.lang
+        return info
 
     def context(self, as_of: dt.date) -> EvalContext:
         """The evaluation context for a date; cached, since a batch shares one date."""

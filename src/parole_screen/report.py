@@ -25,25 +25,23 @@ from typing import Any, NamedTuple
 
 from .engine import Result
 from .errors import ParoleScreenError, printable
-from .i18n import ENGLISH, UI, Texts, english_messages, fill
+from .i18n import Texts
 from .models import BANDS, Basis, Factor
 from .pack import RulePack
 from .report_first import change_lines, first_screen, missing_lines
 from .report_model import (
-    AILA_SEARCH_URL,
-    BAND_TEXT,
-    CATEGORY_TITLES,
-    EOIR_ROSTER_URL,
+    CATEGORIES,
     LATER,
-    SEVERITY_TEXT,
     SOURCES,
     Line,
     Mark,
     Section,
+    band_text,
+    category_title,
     deadline_when,
     first_sentence,
     lower_first,
-    money,
+    texts_of,
 )
 
 FORMATS = ("text", "json", "markdown", "html")
@@ -60,21 +58,18 @@ class Words(dict[str, tuple[str, dict[str, str]]]):
 
     pack: RulePack | None = None
     #: The report's language (texts not translated yet stay English).
-    texts: Texts = ENGLISH
+    texts: Texts = Texts()
 
 
-def glossary(pack: RulePack, texts: Texts = ENGLISH) -> Words:
+def glossary(pack: RulePack) -> Words:
     """The pack's words for a report: questions and choices, to show answers in words, and
-    (for an explained result) the arithmetic behind each band; in the language of
-    ``texts``."""
+    (for an explained result) the arithmetic behind each band; in the pack's language
+    (a pack from :func:`parole_screen.pack_in` writes its report in that language)."""
     words = Words({entry.question.id: (
-        texts.pack_text(f"question.{entry.question.id}.text", entry.question.text),
-        {choice.value: texts.pack_text(f"question.{entry.question.id}.choice.{choice.value}",
-                                       choice.label)
-         for choice in entry.question.choices})
+        entry.question.text, {choice.value: choice.label for choice in entry.question.choices})
         for entry in pack.questions})
     words.pack = pack
-    words.texts = texts
+    words.texts = pack.texts
     return words
 
 
@@ -103,24 +98,23 @@ def render_json(result: Result) -> str:
     return json.dumps(result, sort_keys=True, ensure_ascii=False, indent=2) + "\n"
 
 
-def _answers_text(answers: dict[str, Any], words: Glossary | None) -> str:
+def _answers_text(answers: dict[str, Any], words: Glossary | None, texts: Texts) -> str:
     shown = []
     for qid, value in answers.items():
         question, labels = words[qid] if words and qid in words else (qid, {})
         if value is None:
-            answer = "not answered"
+            answer = texts("report.answer.not_answered")
         elif isinstance(value, bool):
-            answer = "yes" if value else "no"
+            answer = texts("report.yes") if value else texts("report.no")
         elif isinstance(value, list):
-            answer = ", ".join(labels.get(v, str(v)) for v in value) or "none"
+            answer = (", ".join(labels.get(v, str(v)) for v in value)
+                      or texts("report.answer.none"))
+        elif isinstance(value, str) and question != qid and _ISO_DATE.match(value):
+            answer = texts.date(value)
         else:
             answer = labels.get(value, str(value))
         shown.append(f"{question} {answer}" if words else f"{question}: {answer}")
     return "; ".join(shown)
-
-
-#: The report's title: what it is. The person's id is only a reference under it.
-TITLE = "Immigration parole screening report"
 
 
 def outline(result: Result, words: Glossary | None = None, *, all_sources: bool = True
@@ -130,85 +124,56 @@ def outline(result: Result, words: Glossary | None = None, *, all_sources: bool 
     With ``all_sources`` false (a terminal), the sources are the citations used and their
     count, not the list of titles and links.
     """
-    assessed = _assessment(result, words)
-    as_of = result["as_of"]
+    texts = texts_of(words)
+    assessed = _assessment(result, words, texts)
+    as_of = texts.date(result["as_of"])
     sections = [
         *first_screen(result, words),
-        Section("What would change the result", change_lines(result, words),
-                "Found by scoring the answers again with each change, one at a time. None "
-                "of them is a promise.", key="what_would_change"),
-        Section("What to find out", missing_lines(result, words),
-                "These questions are not answered yet (\u201cI don't know\u201d). The result "
-                "may change once they are.", key="to_find_out"),
-        Section("Warnings and referrals", _flag_lines(result), key="flags"),
-        Section("Next steps", _item_lines(result, "next_steps"), key="next_steps"),
-        Section("Deadlines", _deadline_lines(result, "deadline"), key="deadlines"),
-        Section("Dates to know (not dates to act by)", _deadline_lines(result, "milestone"),
+        Section(texts("report.what_would_change"), change_lines(result, words),
+                texts("report.intro.what_would_change"), key="what_would_change"),
+        Section(texts("report.to_find_out"), missing_lines(result, words),
+                texts("report.intro.to_find_out"), key="to_find_out"),
+        Section(texts("report.flags"), _flag_lines(result, texts), key="flags"),
+        Section(texts("report.next_steps"), _item_lines(result, "next_steps"),
+                key="next_steps"),
+        Section(texts("report.deadlines"), _deadline_lines(result, "deadline", texts),
+                key="deadlines"),
+        Section(texts("report.milestones"), _deadline_lines(result, "milestone", texts),
                 key="milestones"),
-        Section("Why", assessed.why, key="why"),
-        Section("What weakens it", assessed.weakens, key="weakens"),
-        Section("Points in favour, but not enough", assessed.not_enough,
-                " ".join(assessed.because), key="not_enough"),
-        Section("Evidence checklist",
-                [Line(f"Still needed: {line.text}", "warn") for line in assessed.evidence]
-                + _item_lines(result, "documents"), key="evidence"),
-        Section("Forms", _item_lines(result, "forms"), key="forms"),
-        Section(f"Fees in force on {as_of}", _fee_lines(result),
-                "Each fee with its amount, its date, whether a fee waiver may be requested and "
-                "the exceptions that may apply.", key="fees"),
-        *(Section(title, _item_lines(result, key), key=key, part=LATER)
-          for key, title in ITEM_SECTIONS),
-        Section("Keep in mind", [Line(text) for text in result.get("always") or ()],
+        Section(texts("report.why"), assessed.why, key="why"),
+        Section(texts("report.weakens"), assessed.weakens, key="weakens"),
+        Section(texts("report.not_enough"), assessed.not_enough, " ".join(assessed.because),
+                key="not_enough"),
+        Section(texts("report.evidence"),
+                [Line(texts("report.still_needed", text=line.text), "warn")
+                 for line in assessed.evidence] + _item_lines(result, "documents"),
+                key="evidence"),
+        Section(texts("report.forms"), _item_lines(result, "forms"), key="forms"),
+        Section(texts("report.fees", date=as_of), _fee_lines(result, texts),
+                texts("report.intro.fees"), key="fees"),
+        *(Section(texts(f"report.{key}"), _item_lines(result, key), key=key, part=LATER)
+          for key in ITEM_SECTIONS),
+        Section(texts("report.always"), [Line(text) for text in result.get("always") or ()],
                 key="always", part=LATER),
-        *_explain_sections(result, words),
-        *(_source_sections(result["sources"]) if all_sources
-          else _sources_used(result["sources"])),
-        _about(result),
+        *_explain_sections(result, words, texts),
+        *(_source_sections(result["sources"], texts) if all_sources
+          else _sources_used(result["sources"], texts)),
+        _about(result, texts),
     ]
-    labels = _source_labels(result["sources"])
-    texts = getattr(words, "texts", ENGLISH)
-    shown = [section._replace(lines=[_cited(line, labels) for line in section.lines])
-             for section in sections if section.lines]
-    if texts.lang == "en":
-        return TITLE, shown
-    return texts("report.title"), _localized(shown, texts, result, getattr(words, "pack", None))
+    labels = _source_labels(result["sources"], texts)
+    return texts("report.title"), [
+        section._replace(lines=[_cited(line, labels) for line in section.lines])
+        for section in sections if section.lines]
 
 
-#: A section's heading by its key, where the key is not the message id's own end.
-_HEADING_IDS = {"band_arithmetic": "report.explain"}
-
-
-def _localized(sections: list[Section], texts: Texts, result: Result,
-               pack: RulePack | None) -> list[Section]:
-    """The report's headings, and every line whose whole text is a message (the pack's
-    texts, the summary's fixed sentences, the disclaimer), in the language of ``texts``;
-    what is not translated yet stays English. Ids, numbers and dates are not touched."""
-    english = english_messages(pack)
-    english["report.find_help"] = fill(UI["report.find_help"],
-                                       {"eoir": EOIR_ROSTER_URL, "aila": AILA_SEARCH_URL})
-    by_text = {text: mid for mid, text in english.items()
-               if mid not in UI or "{" not in UI[mid] or mid == "report.find_help"}
-    urls = {"eoir": EOIR_ROSTER_URL, "aila": AILA_SEARCH_URL}
-    out = []
-    for section in sections:
-        mid = _HEADING_IDS.get(section.key, f"report.{section.key}")
-        title = texts(mid, date=result["as_of"]) if mid in UI else section.title
-        lines = []
-        for line in section.lines:
-            found = by_text.get(" ".join(line.text.split()))
-            if found is not None:
-                line = line._replace(text=fill(texts.pack_text(found, line.text), urls))
-            lines.append(line)
-        out.append(section._replace(title=title, lines=lines))
-    return out
-
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # How far a reader can trust a source, best first: a line cites its official sources first.
 AUTHORITY_RANK = {"official": 0, "secondary": 1, "unverified": 2}
-UNVERIFIED_MARK = "(unverified)"
 
 
-def _source_labels(sources: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[int, str]]:
+def _source_labels(sources: Mapping[str, Mapping[str, Any]], texts: Texts
+                   ) -> dict[str, tuple[int, str]]:
     """Each source id -> (rank, how a line cites it): an official source by its legal
     citation, an unverified one by its id marked "(unverified)", any other by its id.
 
@@ -220,7 +185,7 @@ def _source_labels(sources: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[
         if authority == "official" and source.get("citation"):
             labels[sid] = (0, str(source["citation"]))
         elif authority == "unverified":
-            labels[sid] = (2, f"{sid} {UNVERIFIED_MARK}")
+            labels[sid] = (2, f"{sid} {texts('report.unverified_mark')}")
         else:
             labels[sid] = (1, sid)
     return labels
@@ -235,7 +200,8 @@ def _cited(line: Line, labels: Mapping[str, tuple[int, str]]) -> Line:
     return line._replace(cite=list(dict.fromkeys(found[index][1] for index in ordered)))
 
 
-def _source_sections(sources: Mapping[str, Mapping[str, Any]]) -> list[Section]:
+def _source_sections(sources: Mapping[str, Mapping[str, Any]], texts: Texts
+                     ) -> list[Section]:
     """The official sources, by legal citation, then every other source consulted, apart:
     a reader must never take a law firm's page or an upload for the law itself."""
     official, others = [], []
@@ -246,50 +212,43 @@ def _source_sections(sources: Mapping[str, Mapping[str, Any]]) -> list[Section]:
                              Line(f"[{source['citation']}] {source['title']}{dated}", "dim",
                                   url=source.get("url"))))
         else:
-            mark = f" {UNVERIFIED_MARK}" if source.get("authority") == "unverified" else ""
+            mark = (f" {texts('report.unverified_mark')}"
+                    if source.get("authority") == "unverified" else "")
             others.append(Line(f"[{sid}]{mark} {source['title']}{dated}", "dim",
                                url=source.get("url")))
     official.sort(key=lambda pair: _natural(pair))
     return [
-        Section("Sources", [line for _, line in official],
-                "The law, regulations, notices and agency pages behind this report, cited by "
-                "their legal citation.", key="sources", part=SOURCES),
-        Section("Other sources consulted", others,
-                "Reports and copies by lawyers, advocates, journalists and others: they point "
-                "to the law but are not the law. Those marked (unverified) have not been "
-                "checked against the original.", key="other_sources", part=SOURCES),
+        Section(texts("report.sources"), [line for _, line in official],
+                texts("report.intro.sources"), key="sources", part=SOURCES),
+        Section(texts("report.other_sources"), others, texts("report.intro.other_sources"),
+                key="other_sources", part=SOURCES),
     ]
 
 
-def _sources_used(sources: Mapping[str, Mapping[str, Any]]) -> list[Section]:
+def _sources_used(sources: Mapping[str, Mapping[str, Any]], texts: Texts) -> list[Section]:
     """For a terminal: how many sources the report cites and the citations, official first,
     instead of ninety lines of titles and web addresses (``--sources`` shows them)."""
-    labels = sorted(_source_labels(sources).values(), key=lambda pair: (pair[0], *_natural(
-        (pair[1], None))))
+    labels = sorted(_source_labels(sources, texts).values(),
+                    key=lambda pair: (pair[0], *_natural((pair[1], None))))
     official = [label for rank, label in labels if rank == 0]
     others = [label for rank, label in labels if rank > 0]
-    count = len(labels)
-    lines = [Line(f"This report cites {count} source{'s' if count != 1 else ''}: "
-                  f"{len(official)} official (the law, regulations, notices and agency pages) "
-                  f"and {len(others)} other{'s' if len(others) != 1 else ''} (reports and "
-                  "copies by lawyers, advocates and others, which point to the law but are "
-                  "not the law).", "dim")]
+    lines = [Line(texts.plural("report.cites", len(labels), official=len(official),
+                               others=len(others)), "dim")]
     if official:
-        lines.append(Line("Official: " + "; ".join(official) + ".", "dim"))
+        lines.append(Line(texts("report.cites.official", list="; ".join(official)), "dim"))
     if others:
-        lines.append(Line("Others: " + "; ".join(others) + ".", "dim"))
-    lines.append(Line("For their titles and web addresses, run the command again with "
-                      "--sources, or save the report with --out report.html.", "dim"))
-    return [Section("Sources", lines, key="sources", part=SOURCES)]
+        lines.append(Line(texts("report.cites.others", list="; ".join(others)), "dim"))
+    lines.append(Line(texts("report.cites.more"), "dim"))
+    return [Section(texts("report.sources"), lines, key="sources", part=SOURCES)]
 
 
-ITEM_SECTIONS = (("alternatives", "Other routes to consider"),
-                 ("after_approval", "After approval"), ("if_denied", "If it is denied"))
+#: The later parts' item sections, by the result's key (the heading's message id too).
+ITEM_SECTIONS = ("alternatives", "after_approval", "if_denied")
 
 
-def _flag_lines(result: Result) -> list[Line]:
-    return [Line(f"{SEVERITY_TEXT[flag['severity']]}: {flag['text']}", flag["severity"],
-                 flag["cite"]) for flag in result["flags"]]
+def _flag_lines(result: Result, texts: Texts) -> list[Line]:
+    return [Line(f"{texts('report.severity.' + flag['severity'])}: {flag['text']}",
+                 flag["severity"], flag["cite"]) for flag in result["flags"]]
 
 
 class _Assessed(NamedTuple):
@@ -300,30 +259,32 @@ class _Assessed(NamedTuple):
     evidence: list[Line]  # the top category's missing evidence
 
 
-def _assessment(result: Result, words: Glossary | None) -> _Assessed:
+def _assessment(result: Result, words: Glossary | None, texts: Texts) -> _Assessed:
     """What supports each category, what weakens it, and the top one's missing evidence.
 
     Under a category that is not indicated, what speaks for it is no reason: those points
     move below the concerns, as "points in favour, but not enough", with why."""
     assessed = _Assessed([], [], [], [], [])
-    for cid, title in CATEGORY_TITLES.items():
+    for cid in CATEGORIES:
+        title = category_title(cid, texts)
         cat = result["categories"][cid]
         if cat["band"] == "not_indicated" and not cat["concerns"]:
             continue
         against = cat["band"] == "not_indicated"
         for reason in cat["reasons"]:
-            line = Line(f"{title}: {reason['text']} (based on: "
-                        f"{_answers_text(reason['answers'], words)})",
-                        "dim" if against else "good", reason["cite"])
+            said = texts("report.based_on", text=reason["text"],
+                         answers=_answers_text(reason["answers"], words, texts))
+            line = Line(f"{title}: {said}", "dim" if against else "good", reason["cite"])
             (assessed.not_enough if against else assessed.why).append(line)
         if against and cat["reasons"]:
             decisive = _decisive(cid, cat, words)
-            assessed.because.append(f"{title} is not indicated, because "
-                                    f"{lower_first(first_sentence(decisive['text']))}")
+            assessed.because.append(texts(
+                "report.not_indicated_because", category=title,
+                reason=lower_first(first_sentence(decisive["text"]))))
         for concern in cat["concerns"]:
-            basis = _answers_text(concern["answers"], words)
-            assessed.weakens.append(Line(f"{title}: {concern['text']} (based on: {basis})",
-                                         "bad", concern["cite"]))
+            said = texts("report.based_on", text=concern["text"],
+                         answers=_answers_text(concern["answers"], words, texts))
+            assessed.weakens.append(Line(f"{title}: {said}", "bad", concern["cite"]))
         if cid == result["top_category"]:
             assessed.evidence[:] = [Line(item["text"]) for item in cat["missing_evidence"]]
     return assessed
@@ -348,68 +309,72 @@ def _item_lines(result: Result, key: str) -> list[Line]:
     return [Line(item["text"], cite=item["cite"]) for item in result[key]]
 
 
-def _fee_lines(result: Result) -> list[Line]:
+def _fee_lines(result: Result, texts: Texts) -> list[Line]:
     """One entry per fee: its name and amount, then its facts one to a line (in force from,
     a reported change, a waiver, the exceptions one to a bullet, the note)."""
     lines = []
     for fee in result["fees"]:
-        details: list[tuple[int, str]] = [(1, f"In force from {fee['effective_from']}.")]
+        details: list[tuple[int, str]] = [
+            (1, texts("report.fee.in_force", date=texts.date(fee["effective_from"])))]
         change = fee.get("reported_change")
         if change:
-            details.append((1, f"A change to {money(change['amount'])} from "
-                               f"{change['effective_from']} is reported but not confirmed: "
-                               "confirm the amount before filing."))
+            details.append((1, texts("report.fee.change", amount=texts.money(change["amount"]),
+                                     date=texts.date(change["effective_from"]))))
         elif fee["confirm_before_filing"]:
-            details.append((1, "This amount is unverified: confirm it before filing."))
+            details.append((1, texts("report.fee.unverified")))
         if fee["waivable"]:
-            details.append((1, "A fee waiver (Form I-912) may be requested."))
+            details.append((1, texts("report.fee.waiver")))
         if fee["exception"]:
             # The pack writes a list of exceptions as one text with "•" bullets: one a line.
             head, *bullets = (part.strip() for part in str(fee["exception"]).split("\u2022"))
-            details.append((1, f"Exceptions: {head}" if head else "Exceptions:"))
+            details.append((1, texts("report.fee.exceptions", text=head) if head
+                            else texts("report.fee.exceptions_head")))
             details += [(2, bullet) for bullet in bullets if bullet]
         if fee["note"]:
             details.append((1, " ".join(str(fee["note"]).split())))
-        lines.append(Line(f"{fee['label']}: {money(fee['amount'])}", "strong",
+        lines.append(Line(f"{fee['label']}: {texts.money(fee['amount'])}", "strong",
                           [fee["source"], *fee["cite"]], details=details))
     return lines
 
 
-def _deadline_lines(result: Result, kind: str) -> list[Line]:
+def _deadline_lines(result: Result, kind: str, texts: Texts) -> list[Line]:
     """The deadlines of one kind (milestones without a countdown: :func:`deadline_when`)."""
     lines = []
     for row in result["deadlines"]:
         if row.get("kind", "deadline") != kind:
             continue
-        when = deadline_when(row, kind == "milestone")
-        note = " - unverified, confirm" if row["confidence"] == "unverified" else ""
-        lines.append(Line(f"{row['date']}: {row['label']} ({when}){note}",
+        when = deadline_when(row, kind == "milestone", texts)
+        note = (f" - {texts('report.unverified_confirm_dash')}"
+                if row["confidence"] == "unverified" else "")
+        lines.append(Line(f"{texts.date(row['date'])}: {row['label']} ({when}){note}",
                           "warn" if row["soon"] or row["status"] == "passed" else "",
                           row["cite"]))
     return lines
 
 
-def _explain_sections(result: Result, words: Glossary | None) -> list[Section]:
-    """With ``--explain``: how each band was reached (when the pack is known), and the trace."""
+def _explain_sections(result: Result, words: Glossary | None, texts: Texts) -> list[Section]:
+    """With ``--explain``: how each band was reached (when the pack is known), and the trace.
+    The lines themselves are the pack's arithmetic by rule id, for staff: not translated."""
     if not result.get("trace"):
         return []
     sections = []
     pack = getattr(words, "pack", None)
     if pack is not None:
-        sections.append(Section("How each band was reached",
+        sections.append(Section(texts("report.explain"),
                                 [Line(text, "dim") for text in band_lines(result, pack)],
-                                "The score of the basis shown, the bands' thresholds and "
-                                "any cap.", key="band_arithmetic", part=LATER))
-    sections.append(Section("Rule trace", _trace_lines(result["trace"]), key="trace",
+                                texts("report.intro.explain"), key="band_arithmetic",
+                                part=LATER))
+    sections.append(Section(texts("report.trace"), _trace_lines(result["trace"]), key="trace",
                             part=LATER))
     return sections
 
 
-def _about(result: Result) -> Section:
+def _about(result: Result, texts: Texts) -> Section:
     pack = result["rule_pack"]
-    return Section("About this screening", [
-        Line(f"Rule pack {pack['id']} version {pack['version']}, facts as of {pack['as_of']} "
-             f"(content {pack['hash']}); screened as of {result['as_of']}.", "dim"),
+    return Section(texts("report.about"), [
+        Line(texts("report.about.line", id=pack["id"], version=pack["version"],
+                   facts=texts.date(pack["as_of"]), hash=pack["hash"],
+                   date=texts.date(result["as_of"])), "dim"),
         Line(result["disclaimer"], "strong"),
     ], key="about", part=SOURCES)
 
@@ -419,7 +384,7 @@ def band_lines(result: Result, pack: RulePack) -> list[str]:
     the pack's base score, rule weights, band thresholds and caps, e.g.
     ``medical (treatment): base 40 + life_threatening 15 - no_provider 10 = 45 -> possible
     (possible >= 45)``."""
-    return [_band_line(cid, result["categories"][cid], pack) for cid in CATEGORY_TITLES]
+    return [_band_line(cid, result["categories"][cid], pack) for cid in CATEGORIES]
 
 
 def _band_line(cid: str, outcome: Mapping[str, Any], pack: RulePack) -> str:
@@ -506,7 +471,7 @@ def _banded(score: int, pack: RulePack) -> tuple[str, str]:
 
 
 def _said(band: str) -> str:
-    return BAND_TEXT.get(band, band)
+    return band_text(band, Texts())
 
 
 def _ids(factors: list[Factor]) -> str:
@@ -558,7 +523,7 @@ def render_markdown(result: Result, words: Glossary | None = None) -> str:
     """The report as Markdown: every section, every source."""
     from .report_markdown import markdown
 
-    return markdown(*safe_outline(result, words))
+    return markdown(*safe_outline(result, words), texts_of(words))
 
 
 def render_html(result: Result, words: Glossary | None = None) -> str:
@@ -566,15 +531,14 @@ def render_html(result: Result, words: Glossary | None = None) -> str:
     external assets), printable: the first screen and the disclaimer on page 1."""
     from .report_html import html
 
-    return html(*safe_outline(result, words),
-                lang=getattr(words, "texts", ENGLISH).lang)
+    return html(*safe_outline(result, words), texts_of(words))
 
 
 def render_plain(result: Result, words: Glossary | None = None) -> str:
     """Plain text with no colour and no box drawing: safe for screen readers and files."""
     from .report_text import plain_text
 
-    return plain_text(*safe_outline(result, words))
+    return plain_text(*safe_outline(result, words), texts_of(words))
 
 
 def render_terminal(result: Result, words: Glossary | None = None, *, width: int = 120,
@@ -586,7 +550,7 @@ def render_terminal(result: Result, words: Glossary | None = None, *, width: int
 
     title, sections = safe_outline(result, words, all_sources=all_sources)
     return "".join("".join(text for text, _ in row) + "\n"
-                   for row in terminal_rows(title, sections, width=width))
+                   for row in terminal_rows(title, sections, texts_of(words), width=width))
 
 
 _RICH_STYLES = {"good": "green", "bad": "red", "warn": "yellow", "stop": "bold red",
@@ -603,7 +567,7 @@ def print_rich(result: Result, console: Any, words: Glossary | None = None, *,
     from .report_text import terminal_rows
 
     title, sections = safe_outline(result, words, all_sources=all_sources)
-    for row in terminal_rows(title, sections, width=console.width):
+    for row in terminal_rows(title, sections, texts_of(words), width=console.width):
         text = Text()
         for chunk, style in row:
             text.append(chunk, style=_RICH_STYLES.get(style, ""))

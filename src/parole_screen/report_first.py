@@ -13,21 +13,23 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+from .i18n import Texts
 from .report_model import (
     AILA_SEARCH_URL,
-    BAND_TEXT,
-    CATEGORY_NAMES,
-    CATEGORY_TITLES,
+    CATEGORIES,
     EOIR_ROSTER_URL,
     FIRST,
     Line,
     Mark,
     Section,
+    band_text,
+    category_name,
+    category_title,
     days,
     deadline_when,
     lower_first,
-    money,
     short_label,
+    texts_of,
 )
 
 Result = Mapping[str, Any]
@@ -35,15 +37,6 @@ Glossary = Mapping[str, tuple[str, Mapping[str, str]]]
 
 #: At most this many actions under "Do this first".
 FIRST_ACTIONS = 3
-
-#: What a band means for the person, after "... and it looks <band>".
-BAND_MEANING = {
-    "strong": "most of what this kind of parole asks for is there. Officials still decide "
-              "each case and can say no.",
-    "possible": "some of what it asks for is there, and something is missing or weighs "
-                "against it.",
-    "weak": "it could fit, but important things are missing or weigh against it.",
-}
 
 # How the pack writes its fees, read by the first screen's sum (tests/test_report_first.py
 # pins the reading of every fee of the shipped pack, so a new fee that breaks the habit
@@ -56,12 +49,17 @@ CONDITIONAL_OPENINGS = ("only if", "due each year")
 PLAN, CONDITIONAL, IF_LAWYER = "plan", "conditional", "if_lawyer"
 
 
-def fee_kind(fee: Mapping[str, Any]) -> str:
+def fee_kind(fee: Mapping[str, Any], texts: Texts | None = None) -> str:
     """``plan`` (added to the expected total), ``conditional`` (owed only on a further step,
     e.g. a work permit or asylum) or ``if_lawyer`` (only if a lawyer confirms a filing is
-    still possible): never added."""
-    label = " ".join(str(fee.get("label") or "").split()).lower()
-    note = " ".join(str(fee.get("note") or "").split()).lower()
+    still possible): never added. Read from the fee's English (``texts`` has it for a
+    translated report)."""
+    english = texts.english if texts is not None else {}
+    fid = fee.get("id")
+    label = english.get(f"fee.{fid}.label", fee.get("label") or "")
+    note = english.get(f"fee.{fid}.note", fee.get("note") or "")
+    label = " ".join(str(label).split()).lower()
+    note = " ".join(str(note).split()).lower()
     if label.startswith(IF_LAWYER_OPENING):
         return IF_LAWYER
     if label.startswith(CONDITIONAL_OPENINGS) or note.startswith(CONDITIONAL_OPENINGS):
@@ -71,66 +69,73 @@ def fee_kind(fee: Mapping[str, Any]) -> str:
 
 def first_screen(result: Result, words: Glossary | None) -> list[Section]:
     """The sections of the first screen, in reading order (empty ones left out later)."""
+    texts = texts_of(words)
     return [
-        Section("Report", [Line(_reference(result), "dim")], key="header", part=FIRST),
-        Section("What this means", _meaning(result, words), key="summary", part=FIRST),
-        Section("Do this first", first_actions(result), key="do_first", part=FIRST,
-                numbered=True),
-        Section(f"Expected cost on {result['as_of']}", cost_lines(result), key="cost",
+        Section(texts("report.header"), [Line(_reference(result, texts), "dim")], key="header",
                 part=FIRST),
-        _bands(result),
-        _timeline(result),
-        Section("A screening, not legal advice", _help(result), key="help", part=FIRST),
+        Section(texts("report.summary"), _meaning(result, words, texts), key="summary",
+                part=FIRST),
+        Section(texts("report.do_first"), first_actions(result, texts), key="do_first",
+                part=FIRST, numbered=True),
+        Section(texts("report.cost", date=texts.date(result["as_of"])),
+                cost_lines(result, texts), key="cost", part=FIRST),
+        _bands(result, texts),
+        _timeline(result, texts),
+        Section(texts("report.help"), _help(result, texts), key="help", part=FIRST),
     ]
 
 
-def _reference(result: Result) -> str:
-    shown = f"Reference: {result['id']}. " if result.get("id") else ""
-    return f"{shown}Screened as of {result['as_of']}."
+def _reference(result: Result, texts: Texts) -> str:
+    day = texts.date(result["as_of"])
+    if result.get("id"):
+        return texts("report.reference", id=result["id"], date=day)
+    return texts("report.screened", date=day)
 
 
-def _meaning(result: Result, words: Glossary | None) -> list[Line]:
+def _meaning(result: Result, words: Glossary | None, texts: Texts) -> list[Line]:
     lines = []
     top = result["top_category"]
     if top:
         cat = result["categories"][top]
         basis = f" ({lower_first(cat['label'])})" if cat.get("label") else ""
-        name = CATEGORY_NAMES[top]
-        lines.append(Line(f"Of the four kinds of parole, {name} fits these answers best"
-                          f"{basis}, and it looks {BAND_TEXT[cat['band']]}: "
-                          f"{BAND_MEANING[cat['band']]}", "strong"))
+        lines.append(Line(texts("report.meaning", name=category_name(top, texts), basis=basis,
+                                band=band_text(cat["band"], texts),
+                                meaning=texts(f"report.meaning.{cat['band']}")), "strong"))
     elif result["status"] == "incomplete":
-        lines.append(Line("Some answers are missing, so no kind of parole can be named yet.",
-                          "strong"))
+        lines.append(Line(texts("report.some_missing"), "strong"))
     else:
-        lines.append(Line("None of the four kinds of parole fits these answers.", "strong"))
+        lines.append(Line(texts("report.none_fits"), "strong"))
     if result["status"] == "incomplete":
         count = len(result["missing"])
-        asked = _question(result["missing"][0], words) if count == 1 else f"{count} questions"
-        lines.append(Line(f"Not answered yet: {asked}. The result may change once "
-                          f"{'it is' if count == 1 else 'they are'} (see What to find out).",
-                          "warn"))
+        if count == 1:
+            said = texts("report.not_answered_one",
+                         question=_question(result["missing"][0], words, texts))
+        else:
+            said = texts.plural("report.not_answered", count)
+        lines.append(Line(said, "warn"))
     return lines
 
 
-def _question(qid: str, words: Glossary | None) -> str:
-    return f"\u201c{words[qid][0]}\u201d" if words and qid in words else qid
+def _question(qid: str, words: Glossary | None, texts: Texts) -> str:
+    return texts("report.quoted", text=words[qid][0]) if words and qid in words else qid
 
 
-def first_actions(result: Result) -> list[Line]:
+def first_actions(result: Result, texts: Texts | None = None) -> list[Line]:
     """The two or three things to do first: the stop flags (each whole: a stop flag's
     wording is the warning), then the soonest date to act by, then the next steps in the
     pack's order."""
+    texts = texts or Texts()
     # Uncited here: each is the warning, date or step the details cite in full below.
-    actions = [Line(f"STOP: {flag['text']}", "stop")
+    stop = texts("report.severity.stop")
+    actions = [Line(f"{stop}: {flag['text']}", "stop")
                for flag in result["flags"] if flag["severity"] == "stop"][:FIRST_ACTIONS - 1]
     soonest = min((row for row in result["deadlines"]
                    if row.get("kind", "deadline") == "deadline" and row["status"] != "passed"),
                   key=lambda row: row["date"], default=None)
     if soonest is not None:
-        actions.append(Line(f"{_by_date(soonest)}: {soonest['label']}"
-                            + (" (unverified: confirm)" if soonest["confidence"] == "unverified"
-                               else ""), "warn"))
+        unsure = (f" ({texts('report.unverified_confirm')})"
+                  if soonest["confidence"] == "unverified" else "")
+        actions.append(Line(f"{_by_date(soonest, texts)}: {soonest['label']}{unsure}", "warn"))
     for item in result["next_steps"]:
         if len(actions) >= FIRST_ACTIONS:
             break
@@ -138,43 +143,44 @@ def first_actions(result: Result) -> list[Line]:
     return actions
 
 
-def _by_date(row: Mapping[str, Any]) -> str:
+def _by_date(row: Mapping[str, Any], texts: Texts) -> str:
+    day = texts.date(row["date"])
     if row["status"] == "today":
-        return f"Today, {row['date']}"
-    return f"By {row['date']} (in {days(row['days_from_as_of'])})"
+        return texts("report.today_date", date=day)
+    return texts("report.by_date", date=day, days=days(row["days_from_as_of"], texts))
 
 
-def cost_lines(result: Result) -> list[Line]:
+def cost_lines(result: Result, texts: Texts | None = None) -> list[Line]:
     """The expected total for each person (the fees of the plan), then the fees owed only on
     a further step and those only a lawyer can confirm, neither added."""
+    texts = texts or Texts()
     fees = result["fees"]
-    plan = [fee for fee in fees if fee_kind(fee) == PLAN]
+    kinds = [fee_kind(fee, texts) for fee in fees]
+    plan = [fee for fee, kind in zip(fees, kinds, strict=True) if kind == PLAN]
     lines = []
     if plan:
         total = sum(fee["amount"] for fee in plan
                     if isinstance(fee["amount"], int) and not isinstance(fee["amount"], bool))
-        parts = [f"{short_label(fee['label'])} {money(fee['amount'])}{_qualified(fee)}"
-                 for fee in plan]
-        lines.append(Line(f"{money(total)} for each person who needs parole: "
-                          + " + ".join(parts) + ".", "strong"))
+        parts = [f"{short_label(fee['label'])} {texts.money(fee['amount'])}"
+                 f"{_qualified(fee, texts)}" for fee in plan]
+        lines.append(Line(texts("report.cost.total", total=texts.money(total),
+                                parts=" + ".join(parts)), "strong"))
     elif fees:
-        owed = " or ".join(said for kind, said in ((CONDITIONAL, "only on a further step"),
-                                                   (IF_LAWYER, "only if a lawyer confirms"))
-                           if any(fee_kind(fee) == kind for fee in fees))
-        lines.append(Line(f"Nothing is added up: each fee below is owed {owed}."))
+        owed = ("both" if CONDITIONAL in kinds and IF_LAWYER in kinds
+                else "step" if CONDITIONAL in kinds else "lawyer")
+        lines.append(Line(texts(f"report.cost.none_added_{owed}")))
     else:
-        lines.append(Line("No fee is listed for these answers."))
-    conditional = [fee for fee in fees if fee_kind(fee) == CONDITIONAL]
+        lines.append(Line(texts("report.cost.no_fee")))
+    conditional = [fee for fee, kind in zip(fees, kinds, strict=True) if kind == CONDITIONAL]
     if conditional:
-        lines.append(Line("Not added, owed only on a further step: " + "; ".join(
-            f"{short_label(fee['label'])} {money(fee['amount'])}" for fee in conditional)
-            + ".", "dim"))
-    if_lawyer = [fee for fee in fees if fee_kind(fee) == IF_LAWYER]
+        lines.append(Line(texts("report.cost.conditional", fees="; ".join(
+            f"{short_label(fee['label'])} {texts.money(fee['amount'])}"
+            for fee in conditional)), "dim"))
+    if_lawyer = [fee for fee, kind in zip(fees, kinds, strict=True) if kind == IF_LAWYER]
     if if_lawyer:
-        lines.append(Line("Not added, only if a lawyer confirms a filing is still possible: "
-                          + "; ".join(f"{short_label(_after_condition(fee['label']))} "
-                                      f"{money(fee['amount'])}" for fee in if_lawyer) + ".",
-                          "dim"))
+        lines.append(Line(texts("report.cost.if_lawyer", fees="; ".join(
+            f"{short_label(_after_condition(fee['label']))} {texts.money(fee['amount'])}"
+            for fee in if_lawyer)), "dim"))
     return lines
 
 
@@ -187,51 +193,54 @@ def _after_condition(label: str) -> str:
     return label.split("): ", 1)[-1] if "): " in label else label
 
 
-def _qualified(fee: Mapping[str, Any]) -> str:
-    said = ["a fee waiver may be requested"] if fee["waivable"] else []
+def _qualified(fee: Mapping[str, Any], texts: Texts) -> str:
+    said = [texts("report.cost.waiver_may")] if fee["waivable"] else []
     if fee.get("exception_may_apply"):
-        said.append("an exception may apply: see Fees")
+        said.append(texts("report.cost.exception_may"))
     change = fee.get("reported_change")
     if change:
-        said.append(f"a change to {money(change['amount'])} from {change['effective_from']} "
-                    "is reported: confirm")
+        said.append(texts("report.cost.change_reported", amount=texts.money(change["amount"]),
+                          date=texts.date(change["effective_from"])))
     elif fee.get("confirm_before_filing"):
-        said.append("unverified: confirm before filing")
+        said.append(texts("report.cost.unverified"))
     return f" ({'; '.join(said)})" if said else ""
 
 
-def _bands(result: Result) -> Section:
+def _bands(result: Result, texts: Texts) -> Section:
     lines, marks = [], []
-    for cid, title in CATEGORY_TITLES.items():
+    for cid in CATEGORIES:
+        title = category_title(cid, texts)
         cat = result["categories"][cid]
         # The basis is named where it fits: under "not indicated" it names what did not.
         label = (cat.get("label") or "") if cat["band"] != "not_indicated" else ""
         style = band_style(cat["band"])
-        lines.append(Line(f"{title}: {BAND_TEXT[cat['band']]}" + (f" ({label})" if label else ""),
-                          style))
+        lines.append(Line(f"{title}: {band_text(cat['band'], texts)}"
+                          + (f" ({label})" if label else ""), style))
         marks.append(Mark(title, cat["band"], "band", label, style))
-    return Section("How each kind of parole fits", lines, key="bands", part=FIRST, figure=marks)
+    return Section(texts("report.bands"), lines, key="bands", part=FIRST, figure=marks)
 
 
 def band_style(band: str) -> str:
     return {"strong": "good", "possible": "good", "weak": "warn"}.get(band, "dim")
 
 
-def _timeline(result: Result) -> Section:
+def _timeline(result: Result, texts: Texts) -> Section:
     """The dates that matter, in date order: dates to act by (with a countdown), a reported
     fee change, and the dates to know (no countdown: "in 105 days" under the day a bar to
     returning could start would read as time left to act, e.g. to leave)."""
     rows: list[tuple[str, int, Line, Mark]] = []
     for row in result["deadlines"]:
         milestone = row.get("kind", "deadline") == "milestone"
-        when = deadline_when(row, milestone)
+        when = deadline_when(row, milestone, texts)
         label = short_label(row["label"])
-        unsure = " (unverified: confirm)" if row["confidence"] == "unverified" else ""
+        unsure = (f" ({texts('report.unverified_confirm')})"
+                  if row["confidence"] == "unverified" else "")
         style = "dim" if milestone or row["status"] == "passed" else (
             "warn" if row["soon"] else "")
         kind = "milestone" if milestone else "deadline"
-        text = (f"{row['date']}: {label} - a date to know, not a date to act by ({when})"
-                if milestone else f"{row['date']} ({when}): {label}{unsure}")
+        day = texts.date(row["date"])
+        text = (texts("report.timeline.milestone", date=day, label=label, when=when)
+                if milestone else f"{day} ({when}): {label}{unsure}")
         rows.append((row["date"], 1 if milestone else 0, Line(text, style, row["cite"]),
                      Mark(label, row["date"], kind, when, style)))
     as_of = str(result["as_of"])
@@ -239,21 +248,25 @@ def _timeline(result: Result) -> Section:
         change = fee.get("reported_change")
         if change:  # a newer amount reported but not confirmed: its date is worth knowing
             day = str(change["effective_from"])
-            label = (f"{short_label(_after_condition(fee['label']))} reported as "
-                     f"{money(change['amount'])}")
+            label = texts("report.timeline.fee_reported",
+                          label=short_label(_after_condition(fee["label"])),
+                          amount=texts.money(change["amount"]))
             between = _between(as_of, day)
-            when = ("since then" if between < 0 else "today" if between == 0
-                    else f"in {days(between)}")
-            rows.append((day, 0, Line(f"{day} ({when}): {label} (unverified: confirm)", "dim",
+            when = (texts("report.when.since") if between < 0
+                    else texts("report.when.today") if between == 0
+                    else texts("report.when.in", days=days(between, texts)))
+            rows.append((day, 0, Line(f"{texts.date(day)} ({when}): {label} "
+                                      f"({texts('report.unverified_confirm')})", "dim",
                                       [change["source"]]),
                          Mark(label, day, "fee", when, "dim")))
     # Dates to act by first, the dates to know after them: kept apart, as the pictures keep them.
     rows.sort(key=lambda row: (row[1], row[0]))
     marks = [mark for *_, mark in rows]
-    if marks and not any(mark.note == "today" for mark in marks):
-        marks.append(Mark("Today", as_of, "today", "screened as of this date"))
+    if marks and not any(mark.note == texts("report.when.today") for mark in marks):
+        marks.append(Mark(texts("report.timeline.today"), as_of, "today",
+                          texts("report.timeline.screened")))
         marks.sort(key=lambda mark: (mark.value, mark.kind != "today"))
-    return Section("Dates that matter", [line for _, _, line, _ in rows], key="timeline",
+    return Section(texts("report.timeline"), [line for _, _, line, _ in rows], key="timeline",
                    part=FIRST, figure=marks)
 
 
@@ -261,13 +274,10 @@ def _between(start: str, end: str) -> int:
     return (dt.date.fromisoformat(end) - dt.date.fromisoformat(start)).days
 
 
-def _help(result: Result) -> list[Line]:
+def _help(result: Result, texts: Texts) -> list[Line]:
     return [
         Line(_words(str(result["disclaimer"])), "strong"),
-        Line(f"To find an accredited representative: the Justice Department's list of "
-             f"recognized organizations and accredited representatives ({EOIR_ROSTER_URL}). "
-             f"To find an immigration lawyer: the American Immigration Lawyers Association's "
-             f"lawyer search ({AILA_SEARCH_URL})."),
+        Line(texts("report.find_help", eoir=EOIR_ROSTER_URL, aila=AILA_SEARCH_URL)),
     ]
 
 
@@ -280,8 +290,10 @@ def change_lines(result: Result, words: Glossary | None) -> list[Line]:
     from .what_if_text import change_sentences
 
     found = change_sentences(result, words)
+    texts = texts_of(words)
     lines = []
-    for cid, title in CATEGORY_TITLES.items():
+    for cid in CATEGORIES:
+        title = category_title(cid, texts)
         lines += [Line(f"{title}: {entry.text}", "good") for entry in found
                   if entry.category == cid]
     return lines

@@ -13,12 +13,14 @@ import datetime as dt
 from collections.abc import Sequence
 from html import escape
 
-from .report_model import FIRST, Line, Mark, Section
-from .report_text import BAR_CELLS, BAR_FILL, DETAILS_HEADING, cites
+from .i18n import Texts
+from .report_model import FIRST, Line, Mark, Section, band_text
+from .report_text import BAR_CELLS, BAR_FILL, cites
 
-#: The parts after the first screen, each a printed page (or more) of its own.
-PART_TITLES = {"act": DETAILS_HEADING, "later": "After filing, and other routes",
-               "sources": "Sources and this screening"}
+#: The parts after the first screen, each a printed page (or more) of its own: the
+#: message id of each part's title.
+PART_TITLES = {"act": "report.details", "later": "report.part.later",
+               "sources": "report.part.sources"}
 
 _CSS = """body{font-family:system-ui,"DejaVu Sans",sans-serif;max-width:50rem;margin:2rem auto;
 padding:0 1rem;line-height:1.45;color:#111}h1{font-size:1.5rem;margin:0 0 .2rem}
@@ -47,8 +49,10 @@ def esc(text: str) -> str:
     return escape(text, quote=True)
 
 
-def html(title: str, sections: Sequence[Section], lang: str = "en") -> str:
-    """The page; ``lang`` is the report's language (screen readers and fonts use it)."""
+def html(title: str, sections: Sequence[Section], texts: Texts) -> str:
+    """The page, in the language of ``texts`` (its ``lang`` tells screen readers and
+    fonts)."""
+    lang = texts.lang
     header = next((section for section in sections if section.key == "header"), None)
     help_ = next((section for section in sections if section.key == "help"), None)
     out = ["<!DOCTYPE html>", f'<html lang="{esc(lang)}">', "<head>", '<meta charset="utf-8">',
@@ -73,24 +77,24 @@ def html(title: str, sections: Sequence[Section], lang: str = "en") -> str:
             part = section.part
             out.append(f'<section class="part" id="part-{esc(part)}">')
             if part != FIRST:
-                out.append(f'<h1 class="part-title">{esc(PART_TITLES.get(part, part))}</h1>')
+                out.append(f'<h1 class="part-title">{esc(texts(PART_TITLES[part]))}</h1>')
         lines = section.lines[1:] if section is help_ else section.lines
-        out += _section(section, lines)
+        out += _section(section, lines, texts)
     if part is not None:
         out.append("</section>")
     out += ["</body>", "</html>", ""]
     return "\n".join(out)
 
 
-def _section(section: Section, lines: Sequence[Line]) -> list[str]:
+def _section(section: Section, lines: Sequence[Line], texts: Texts) -> list[str]:
     out = [f'<section id="{esc(section.key)}">' if section.key else "<section>",
            f"<h2>{esc(section.title)}</h2>"]
     if section.intro:
         out.append(f'<p class="dim">{_text(section.intro)}</p>')
     if section.key == "bands" and section.figure:
-        out.append(bands_svg(section.figure))
+        out.append(bands_svg(section.figure, texts))
     elif section.key == "timeline" and section.figure:
-        out.append(timeline_svg(section.figure))
+        out.append(timeline_svg(section.figure, texts))
     elif section.key == "summary":
         out += [f"<p{_css(line)}>{_text(line.text)}</p>" for line in lines]
     elif lines:
@@ -139,12 +143,12 @@ def _details(details: Sequence[tuple[int, str]]) -> str:
 
 # -- Pictures -------------------------------------------------------------------------------
 
-def bands_svg(marks: Sequence[Mark]) -> str:
+def bands_svg(marks: Sequence[Mark], texts: Texts) -> str:
     """The four bands as bars: full for strong, two thirds for possible, a third for weak,
     an empty track for not indicated, a dashed one for not enough information."""
     row, name_width, track = 26, 200, 200
     height = row * len(marks) + 6
-    words = "; ".join(f"{mark.label}: {_band_words(mark.value)}" for mark in marks)
+    words = "; ".join(f"{mark.label}: {band_text(mark.value, texts)}" for mark in marks)
     out = [f'<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 700 {height}" '
            f'width="700" height="{height}" role="img" aria-label="{esc(words)}">']
     for index, mark in enumerate(marks):
@@ -157,23 +161,18 @@ def bands_svg(marks: Sequence[Mark]) -> str:
         if fill:
             out.append(f'<rect x="{name_width}" y="{y + 2}" width="{track * fill // BAR_CELLS}" '
                        f'height="16" fill="{BAND_COLOURS.get(mark.value, "#999")}"/>')
-        said = _band_words(mark.value) + (f": {mark.note}" if mark.note else "")
+        said = band_text(mark.value, texts) + (f": {mark.note}" if mark.note else "")
         out.append(f'<text x="{name_width + track + 10}" y="{y + 15}">{esc(_clip(said, 46))}'
                    "</text>")
     out.append("</svg></figure>")
     return "".join(out)
 
 
-def _band_words(band: str) -> str:
-    return {"not_indicated": "not indicated",
-            "insufficient_information": "not enough information"}.get(band, band)
-
-
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[:limit - 1].rstrip() + "\u2026"
 
 
-def timeline_svg(marks: Sequence[Mark]) -> str:
+def timeline_svg(marks: Sequence[Mark], texts: Texts) -> str:
     """The dates on a line, earliest left: the dates to act by (and a reported fee change)
     above it, today as a blue tick, the dates to know below it in grey, hollow, with no
     countdown. Each date has a text row of its own, so labels never overlap."""
@@ -193,28 +192,29 @@ def timeline_svg(marks: Sequence[Mark]) -> str:
              if mark.kind == "milestone"]
     axis = 10 + row * len(above) + 12
     height = axis + 16 + row * len(below) + (row if below else 0) + 4
-    words = "; ".join(f"{mark.value} {mark.label} ({mark.note})" for mark in marks)
+    words = "; ".join(f"{texts.date(mark.value)} {mark.label} ({mark.note})" for mark in marks)
     out = [f'<figure><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 700 {height}" '
            f'width="700" height="{height}" role="img" aria-label="{esc(words)}">',
            f'<line x1="{left}" y1="{axis}" x2="{right}" y2="{axis}" stroke="#444" '
            'stroke-width="2"/>']
     for index, (mark, day) in enumerate(above):
         text_y = 10 + row * index + 12
-        out += _dated(mark, x(day), axis, text_y, axis - 6)
+        out += _dated(mark, x(day), axis, text_y, axis - 6, texts)
     if below:
         out.append(f'<text x="{left}" y="{axis + 16 + row - 4}" fill="#555" '
-                   'style="fill:#555;font-style:italic">Dates to know (not dates to act by):'
+                   f'style="fill:#555;font-style:italic">{esc(texts("report.milestones"))}:'
                    "</text>")
     for index, (mark, day) in enumerate(below):
         text_y = axis + 16 + row * (index + 1) + 12
-        out += _dated(mark, x(day), axis, text_y, axis + 6)
+        out += _dated(mark, x(day), axis, text_y, axis + 6, texts)
     out.append("</svg></figure>")
     return "".join(out)
 
 
-def _dated(mark: Mark, at: float, axis: int, text_y: int, symbol_y: int) -> list[str]:
+def _dated(mark: Mark, at: float, axis: int, text_y: int, symbol_y: int, texts: Texts
+           ) -> list[str]:
     colour = TIMELINE_COLOURS.get(mark.kind, "#444")
-    passed = mark.note == "passed"
+    passed = mark.note == texts("report.when.passed")
     out = [f'<line x1="{at:.1f}" y1="{text_y + (4 if text_y < axis else -13)}" x2="{at:.1f}" '
            f'y2="{symbol_y}" stroke="#bbb" stroke-width="1"/>']
     if mark.kind == "milestone":
@@ -227,12 +227,12 @@ def _dated(mark: Mark, at: float, axis: int, text_y: int, symbol_y: int) -> list
         out.append(f'<circle cx="{at:.1f}" cy="{axis}" r="5.5" '
                    f'fill="{"#fff" if passed else colour}" stroke="{colour}" '
                    'stroke-width="1.5"/>')
-    said = ("today: screened as of this date" if mark.kind == "today"
-            else f"{mark.label} ({mark.note})")
+    said = (f"{texts('report.when.today')}: {texts('report.timeline.screened')}"
+            if mark.kind == "today" else f"{mark.label} ({mark.note})")
     anchor = "start" if at < 350 else "end"
     shift = 4 if anchor == "start" else -4
     style = f' style="fill:{colour}"' if mark.kind in ("today", "milestone") or passed else ""
     out.append(f'<text x="{at + shift:.1f}" y="{text_y}" text-anchor="{anchor}"{style}>'
-               f"<tspan font-weight=\"bold\">{esc(mark.value)}</tspan> "
+               f"<tspan font-weight=\"bold\">{esc(texts.date(mark.value))}</tspan> "
                f"{esc(_clip(said, 70))}</text>")
     return out

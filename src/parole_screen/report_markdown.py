@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import re
 
+from .i18n import Texts
 from .report_model import FIRST, Section
-from .report_text import BAR_CELLS, BAR_FILL, DETAILS_HEADING, cites
+from .report_text import BAR_CELLS, BAR_FILL, cites
 
 
-def markdown(title: str, sections: list[Section]) -> str:
+def markdown(title: str, sections: list[Section], texts: Texts) -> str:
+    """The outline as Markdown, its part headings in the language of ``texts``."""
     out = [f"# {_md(title)}", ""]
     first = True
     for section in sections:
         if first and section.part != FIRST:
-            out += ["---", "", f"# {_md(DETAILS_HEADING)}", ""]
+            out += ["---", "", f"# {_md(texts('report.details'))}", ""]
             first = False
         if section.key == "header":
             out += [" ".join(_md(line.text) for line in section.lines), ""]

@@ -2,8 +2,8 @@
 
 :mod:`parole_screen.report` builds a report's outline from a result out of these; the
 formatters (:mod:`parole_screen.report_text`, :mod:`parole_screen.report_html`) only lay it
-out. Nothing here reads a result or imports another module of the package, so every module
-of the report can import this one.
+out. Nothing here reads a result or imports a module of the report, so every module of the
+report can import this one.
 """
 
 from __future__ import annotations
@@ -12,27 +12,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-CATEGORY_TITLES = {
-    "humanitarian": "Humanitarian",
-    "medical": "Medical",
-    "public_benefit": "Significant public benefit",
-    "re_parole": "Re-parole",
-}
-#: A category in a sentence: "Medical parole fits these answers best".
-CATEGORY_NAMES = {
-    "humanitarian": "humanitarian parole",
-    "medical": "medical parole",
-    "public_benefit": "significant public benefit parole",
-    "re_parole": "re-parole",
-}
-BAND_TEXT = {
-    "strong": "strong",
-    "possible": "possible",
-    "weak": "weak",
-    "not_indicated": "not indicated",
-    "insufficient_information": "not enough information",
-}
-SEVERITY_TEXT = {"stop": "STOP", "warn": "WARNING", "info": "NOTE"}
+from .i18n import Texts
+from .messages import UI
+
+#: The four categories, in the report's order.
+CATEGORIES = ("humanitarian", "medical", "public_benefit", "re_parole")
 
 #: Where the first screen sends a person for help (the same places the pack's stop flags
 #: name): the Justice Department's Recognition and Accreditation program, whose rosters list
@@ -90,10 +74,19 @@ class Section(NamedTuple):
     figure: Sequence[Mark] = ()
 
 
-def money(amount: Any) -> str:
-    """``$1,020`` for an amount in dollars; anything else as it is."""
-    return f"${amount:,}" if isinstance(amount, int) and not isinstance(amount, bool) else str(
-        amount)
+def category_title(cid: str, texts: Texts) -> str:
+    """A category as a heading: "Medical"."""
+    return texts(f"report.category.{cid}") if cid in CATEGORIES else cid
+
+
+def category_name(cid: str, texts: Texts) -> str:
+    """A category in a sentence: "medical parole"."""
+    return texts(f"report.category_name.{cid}") if cid in CATEGORIES else cid
+
+
+def band_text(band: str, texts: Texts) -> str:
+    """A band in words: "not enough information"."""
+    return texts(f"report.band.{band}") if f"report.band.{band}" in UI else band
 
 
 def short_label(label: str, shortest: int = 12) -> str:
@@ -117,27 +110,42 @@ def lower_first(text: str) -> str:
     return text
 
 
-#: A full stop that ends a sentence: after a small letter, a digit or a closing mark, and
-#: before a capital (so "the U.S. Ask" and "8 U.S.C. 1804" are not cut).
-_SENTENCE_END = re.compile(r"(?<=[a-z0-9)\]\"'])\.\s+(?=[A-Z])")
-
-
 def first_sentence(text: str) -> str:
-    """The first sentence of ``text``, with its full stop; all of it if it has one only."""
-    found = _SENTENCE_END.search(text)
-    return text if found is None else text[:found.start() + 1]
+    """The first sentence of ``text``, with its full stop; all of it if it has one only.
+
+    A sentence ends at a full stop after a small letter, a digit or a closing mark, before
+    a space and a capital (in any script), so "the U.S. Ask" and "8 U.S.C. 1804" are not
+    cut."""
+    for found in _FULL_STOP.finditer(text):
+        before, after = text[found.start() - 1], text[found.end()]
+        if (before.islower() or before.isdigit() or before in ")]\"'\u00bb\u201d") \
+                and after.isupper():
+            return text[:found.start() + 1]
+    return text
 
 
-def days(count: int) -> str:
-    """``1 day``, ``2 days``."""
-    return f"{count} day{'s' if count != 1 else ''}"
+_FULL_STOP = re.compile(r"(?<=.)\.\s+(?=.)")
 
 
-def deadline_when(row: Mapping[str, Any], milestone: bool) -> str:
+def days(count: int, texts: Texts) -> str:
+    """``1 day``, ``2 days`` (``2 дня``, ``5 дней``)."""
+    return texts.plural("report.days", count)
+
+
+def deadline_when(row: Mapping[str, Any], milestone: bool, texts: Texts) -> str:
     """When a deadline row falls, in words. A milestone (the day a bar could start) gets no
     countdown: "in 105 days" under it would read as time left to act, e.g. to leave."""
     if row["status"] == "passed":
-        return "passed"
+        return texts("report.when.passed")
     if row["status"] == "today":
-        return "today"
-    return "not yet reached" if milestone else f"in {days(row['days_from_as_of'])}"
+        return texts("report.when.today")
+    if milestone:
+        return texts("report.when.not_reached")
+    return texts("report.when.in", days=days(row["days_from_as_of"], texts))
+
+
+def texts_of(words: Any) -> Texts:
+    """The language a report is written in: the glossary's (see
+    :func:`parole_screen.report.glossary`), else English."""
+    found = getattr(words, "texts", None)
+    return found if isinstance(found, Texts) else Texts()

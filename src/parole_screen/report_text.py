@@ -12,13 +12,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .report_model import FIRST, Line, Mark, Section
+from .i18n import Texts
+from .report_model import FIRST, Line, Mark, Section, band_text
 
 Chunk = tuple[str, str]  # (text, style)
 Row = list[Chunk]
 
-#: The first screen ends with this heading; the details follow it.
-DETAILS_HEADING = "Details, in the order to act on them"
 #: Where a terminal is wider, the text still wraps here: long lines are hard to read.
 MAX_WIDTH = 120
 BAR_CELLS = 12
@@ -43,14 +42,15 @@ def continued(text: str, indent: str) -> str:
 
 # -- Plain text ---------------------------------------------------------------------------
 
-def plain_text(title: str, sections: Sequence[Section]) -> str:
+def plain_text(title: str, sections: Sequence[Section], texts: Texts) -> str:
     """Plain text, one item a line (never wrapped: made for files, pipes and screen
     readers), no colour and no box drawing."""
     out = [title, "=" * len(title), ""]
     first = True
+    details = texts("report.details")
     for section in sections:
         if first and section.part != FIRST:
-            out += [DETAILS_HEADING, "=" * len(DETAILS_HEADING), ""]
+            out += [details, "=" * len(details), ""]
             first = False
         if section.key == "header":
             out += [line.text for line in section.lines] + [""]
@@ -70,14 +70,15 @@ def plain_text(title: str, sections: Sequence[Section]) -> str:
 
 # -- The terminal -------------------------------------------------------------------------
 
-def terminal_rows(title: str, sections: Sequence[Section], width: int) -> list[Row]:
+def terminal_rows(title: str, sections: Sequence[Section], texts: Texts, width: int
+                  ) -> list[Row]:
     """The report as a terminal ``width`` columns wide shows it: one row a list of chunks."""
     width = max(20, min(width, MAX_WIDTH))
     rows: list[Row] = []
     first = True
     for section in sections:
         if first and section.part != FIRST:
-            rows += [[], [(DETAILS_HEADING, "title")]]
+            rows += [[], [(texts("report.details"), "title")]]
             first = False
         if section.key == "header":  # on the title's row where it fits
             rows += wrap([(title, "title"), (" \u00b7", "dim"), *((f" {line.text}", line.style)
@@ -90,14 +91,13 @@ def terminal_rows(title: str, sections: Sequence[Section], width: int) -> list[R
             for line in section.lines:
                 rows += wrap([(line.text, line.style)], width, "  ", "  ")
         elif section.figure and section.key == "bands":
-            rows += _bars(section.figure, width)
+            rows += _bars(section.figure, width, texts)
         elif section.figure and section.key == "timeline":
-            rows += _timeline(section.figure, width)
+            rows += _timeline(section.figure, width, texts)
         else:
             rows += _items(section, width)
     rows.append([])
-    rows += wrap([("The summary is at the top of this report: scroll up to read it, or save "
-                   "the report with --out report.html to print it.", "dim")], width, "", "")
+    rows += wrap([(texts("report.scroll_up"), "dim")], width, "", "")
     return rows
 
 
@@ -181,7 +181,7 @@ def _merged(row: Row) -> Row:
     return merged
 
 
-def _bars(marks: Sequence[Mark], width: int) -> list[Row]:
+def _bars(marks: Sequence[Mark], width: int, texts: Texts) -> list[Row]:
     """Each category's band as a bar: full for strong, two thirds for possible, a third for
     weak, empty for not indicated, dotted for not enough information."""
     name_width = max(len(mark.label) for mark in marks) + 2
@@ -191,8 +191,7 @@ def _bars(marks: Sequence[Mark], width: int) -> list[Row]:
         bar: Row = ([("\u2588" * fill, mark.style or "good"),
                      ("\u2591" * (BAR_CELLS - fill), "dim")]
                     if fill is not None else [("\u00b7" * BAR_CELLS, "dim")])
-        band = mark.value.replace("_", " ").replace("insufficient information",
-                                                    "not enough information")
+        band = band_text(mark.value, texts)
         lead = "  " + mark.label.ljust(name_width)
         tail = [(band, mark.style)]
         if mark.note:
@@ -204,32 +203,34 @@ def _bars(marks: Sequence[Mark], width: int) -> list[Row]:
     return rows
 
 
-def _timeline(marks: Sequence[Mark], width: int) -> list[Row]:
+def _timeline(marks: Sequence[Mark], width: int, texts: Texts) -> list[Row]:
     """The dates on a timeline, earliest first, today among them; the dates to know apart,
     under their own heading, with no countdown."""
     acts = [mark for mark in marks if mark.kind != "milestone"]
     known = [mark for mark in marks if mark.kind == "milestone"]
     when_width = max(len(mark.note) for mark in marks if mark.kind != "today") if len(
         marks) > 1 else 0
+    date_width = max(len(texts.date(mark.value)) for mark in marks) if marks else 0
     rows: list[Row] = []
     for mark in acts:
-        rows += _dated(mark, when_width, width)
+        rows += _dated(mark, when_width, date_width, width, texts)
     if known:
-        rows.append([("  Dates to know (not dates to act by):", "dim")])
+        rows.append([(f"  {texts('report.milestones')}:", "dim")])
         for mark in known:
-            rows += _dated(mark, when_width, width)
+            rows += _dated(mark, when_width, date_width, width, texts)
     return rows
 
 
-def _dated(mark: Mark, when_width: int, width: int) -> list[Row]:
+def _dated(mark: Mark, when_width: int, date_width: int, width: int, texts: Texts
+           ) -> list[Row]:
     if mark.kind == "today":
-        symbol, when, style = TIMELINE_MARKS["today"], "today", "strong"
-        label = "Screened as of this date"
+        symbol, when, style = TIMELINE_MARKS["today"], texts("report.when.today"), "strong"
+        label = texts("report.timeline.screened_label")
     else:
-        passed = mark.note == "passed"
+        passed = mark.note == texts("report.when.passed")
         symbol = TIMELINE_MARKS["passed" if passed and mark.kind == "deadline" else mark.kind]
         when, style, label = mark.note, mark.style, mark.label
-    lead = f"  {mark.value}  {symbol}  {when.ljust(when_width)}  "
+    lead = f"  {texts.date(mark.value).ljust(date_width)}  {symbol}  {when.ljust(when_width)}  "
     body_width = width - len(lead)
     wrapped = wrap([(label, style)], body_width, "", "")
     return [[(lead, style if mark.kind == "today" else "dim"), *wrapped[0]],

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from .report_model import BAND_TEXT, CATEGORY_NAMES
+from .i18n import Texts
+from .report_model import band_text, category_name, texts_of
 
 #: Question id -> (question text, choice value -> label), as ``parole_screen.glossary`` gives.
 Words = Mapping[str, tuple[str, Mapping[str, str]]]
@@ -36,71 +37,82 @@ def change_sentences(result: Mapping[str, Any], words: Words | None = None
     With ``words`` (``parole_screen.glossary(pack)``), questions and answers are shown as the
     person saw them; without, by their ids and values.
     """
+    texts = texts_of(words)
     return [ChangeSentence(entry["category"], entry["band_now"], entry["band_if"],
-                           entry["kind"], _sentence(entry, words))
+                           entry["kind"], _sentence(entry, words, texts))
             for entry in result.get("what_would_change") or ()]
 
 
-def _sentence(entry: Mapping[str, Any], words: Words | None) -> str:
+def _sentence(entry: Mapping[str, Any], words: Words | None, texts: Texts) -> str:
     qid = entry["question"]
     question, labels = words[qid] if words and qid in words else (qid, {})
     if entry["kind"] == "evidence":
         document = labels.get(entry["answer"], str(entry["answer"]))
-        condition = f"If they get {_lower_first(document)}"
+        condition = texts("change.if_document", document=_lower_first(document))
     else:
         answer_range = entry.get("range")
         if answer_range == {}:  # every answer gives it: answering is what counts
-            condition = f"If \u201c{question}\u201d is answered"
+            condition = texts("change.if_answered", question=question)
         else:
-            answer = _answer_words(entry["answer"], answer_range, labels)
-            condition = f"If the answer to \u201c{question}\u201d is {answer}"
-    category = CATEGORY_NAMES.get(entry["category"], entry["category"])
-    return (f"{condition}, then {category} is likely {BAND_TEXT[entry['band_if']]} "
-            f"(now: {BAND_TEXT[entry['band_now']]}).")
+            answer = _answer_words(entry["answer"], answer_range, labels, texts)
+            condition = texts("change.if_answer", question=question, answer=answer)
+    return texts("change.sentence", condition=condition,
+                 category=category_name(entry["category"], texts),
+                 band_if=band_text(entry["band_if"], texts),
+                 band_now=band_text(entry["band_now"], texts))
 
 
 def _answer_words(answer: Any, answer_range: Mapping[str, Any] | None,
-                  labels: Mapping[str, str]) -> str:
+                  labels: Mapping[str, str], texts: Texts) -> str:
     if answer_range is not None:
-        return _range_words(answer_range)
+        return _range_words(answer_range, texts)
     if isinstance(answer, bool):
-        return "yes" if answer else "no"
+        return texts("report.yes") if answer else texts("report.no")
     if isinstance(answer, list):
-        return " and ".join(_quoted(labels.get(value, str(value))) for value in answer)
-    return _quoted(labels.get(answer, str(answer)))
+        quoted = [_quoted(labels.get(value, str(value)), texts) for value in answer]
+        said = quoted[0] if quoted else ""
+        for more in quoted[1:]:
+            said = texts("change.and", first=said, second=more)
+        return said
+    return _quoted(labels.get(answer, str(answer)), texts)
 
 
-def _range_words(bounds: Mapping[str, Any]) -> str:
+def _range_words(bounds: Mapping[str, Any], texts: Texts) -> str:
     """A range (``gte``/``gt``/``lte``/``lt``) in words: dates and numbers alike."""
-    low = _bound(bounds, "gte", "gt", "on or after", "more than")
-    high = _bound(bounds, "lte", "lt", "on or before", "less than")
+    shown = {key: texts.date(value) if isinstance(value, str) else value
+             for key, value in bounds.items()}
+    low = _bound(shown, "gte", "gt", texts)
+    high = _bound(shown, "lte", "lt", texts)
     if "gte" in bounds and bounds.get("gte") == bounds.get("lte"):
-        return str(bounds["gte"])
+        return str(shown["gte"])
     if low and high:
         if "gte" in bounds and "lte" in bounds:
-            return f"from {bounds['gte']} to {bounds['lte']}"
-        return f"{low} and {high}"
+            return texts("change.from_to", low=shown["gte"], high=shown["lte"])
+        return texts("change.between", low=low, high=high)
     return low or high
 
 
-def _bound(bounds: Mapping[str, Any], closed: str, open_: str, closed_words: str,
-           open_words: str) -> str:
-    if closed in bounds:
-        value = bounds[closed]
-        # "on or after" for a date; "at least" / "at most" for a number.
-        if not isinstance(value, str):
-            closed_words = "at least" if closed == "gte" else "at most"
-        return f"{closed_words} {value}"
-    if open_ in bounds:
-        value = bounds[open_]
-        if isinstance(value, str):
-            open_words = "after" if open_ == "gt" else "before"
-        return f"{open_words} {value}"
+#: How a bound is said: (closed, open) message ids for a date, then for a number.
+_BOUND_WORDS = {
+    ("gte", "gt"): (("change.on_or_after", "change.after"),
+                    ("change.at_least", "change.more_than")),
+    ("lte", "lt"): (("change.on_or_before", "change.before"),
+                    ("change.at_most", "change.less_than")),
+}
+
+
+def _bound(bounds: Mapping[str, Any], closed: str, open_: str, texts: Texts) -> str:
+    for key, which in ((closed, 0), (open_, 1)):
+        if key in bounds:
+            value = bounds[key]
+            # A date (shown as text) is "on or after"; a number is "at least".
+            words = _BOUND_WORDS[closed, open_][0 if isinstance(value, str) else 1]
+            return texts(words[which], value=value)
     return ""
 
 
-def _quoted(text: str) -> str:
-    return f"\u201c{text}\u201d"
+def _quoted(text: str, texts: Texts) -> str:
+    return texts("report.quoted", text=text)
 
 
 def _lower_first(text: str) -> str:

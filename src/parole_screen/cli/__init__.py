@@ -103,20 +103,25 @@ def score(
     day = parse_as_of(as_of)
     report = report_format(fmt.value if fmt else None, out)
     with handled(ctx):
-        from parole_screen import AnswerError, check_output_path, read_json_record, screen_record
+        from parole_screen import (
+            AnswerError,
+            check_output_path,
+            pack_in,
+            read_json_record,
+            screen_record,
+        )
 
         if out is not None and file != "-":  # refused before anything is read or written
             check_output_path(out, force=force, inputs=[
                 ("the answers file this report is made from", Path(file))])
         label = "<stdin>" if file == "-" else file
-        pack = load_pack_for(ctx)
+        pack = pack_in(load_pack_for(ctx), chosen_lang(lang))
         record = read_json_record(file, stdin=sys.stdin.buffer)
         try:
             result = screen_record(pack, record, day, explain=explain, what_if=what_if)
         except AnswerError as error:
             raise error.located(source=label) from None
-        emit_report(ctx, result, report, out, force, pack, all_sources=sources,
-                    lang=chosen_lang(lang))
+        emit_report(ctx, result, report, out, force, pack, all_sources=sources)
 
 
 @app.command()

@@ -341,11 +341,12 @@ def chosen_lang(lang: Lang | None) -> str:
 
 
 def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path | None,
-                force: bool, pack: RulePack | None = None, *, all_sources: bool = False,
-                lang: str = "en") -> None:
+                force: bool, pack: RulePack | None = None, *, all_sources: bool = False
+                ) -> None:
     """Print or save a report; saved reports are private files (0600), never overwritten.
 
-    With the ``pack`` the result came from, answers are shown as questions and choices. A
+    With the ``pack`` the result came from, answers are shown as questions and choices, in
+    the pack's language (see :func:`parole_screen.pack_in`). A
     terminal shows the citations used and their count, every source with ``all_sources``;
     a file or a pipe always has every source.
     """
@@ -354,10 +355,7 @@ def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path 
     current = state(ctx)
     words = None
     if pack is not None:
-        from parole_screen import load_texts
-
-        # The report's language: texts only (JSON is never translated).
-        words = glossary(pack, load_texts(pack, lang))
+        words = glossary(pack)
     if out is not None:
         write_private(out, render(result, fmt, words), force=force)
         typer.echo(f"report saved to {one_line(str(out))}", err=True)

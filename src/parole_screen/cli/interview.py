@@ -426,15 +426,17 @@ def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None
 def _finish(ctx: typer.Context, pack: "RulePack", state: "Interview", day: dt.date,
             options: _Options, *, remove_session: bool) -> None:
     """Score with the same ``screen()`` as ``score``, then print or save the report."""
-    from parole_screen import save_answers_file, screen
+    from parole_screen import pack_in, save_answers_file, screen
 
     answers = state.json_answers()
+    # The report's language may differ from the interview's (--report-lang).
+    pack = pack_in(pack, options.report_lang or options.lang)
     result = screen(pack, answers, day)
     if options.save_answers is not None:
         save_answers_file(options.save_answers, answers, force=options.force)
         typer.echo(f"answers saved to {one_line(str(options.save_answers))}", err=True)
     emit_report(ctx, result, report_format(options.fmt, options.out), options.out,
-                 options.force, pack, lang=options.report_lang or options.lang)
+                 options.force, pack)
     if remove_session and options.session.exists():
         options.session.unlink()
         typer.echo(f"The saved interview at {one_line(str(options.session))} was deleted "
