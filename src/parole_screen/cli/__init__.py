@@ -323,13 +323,14 @@ def rules_facts(
 def rules_catalog(
     ctx: typer.Context,
     directory: PackDirArgument = None,
+    lang: LangOption = None,
 ) -> None:
     """Print the pack's text catalogue as JSON: the texts and sources compact rows name by
-    id, so any row can be expanded later."""
+    id, so any row can be expanded later (in the language the rows were written in)."""
     with handled(ctx):
-        from parole_screen import text_catalog
+        from parole_screen import pack_in, text_catalog
 
-        pack = load_pack_for(ctx, directory)
+        pack = pack_in(load_pack_for(ctx, directory), chosen_lang(lang))
         typer.echo(json.dumps(text_catalog(pack), indent=2, sort_keys=True, ensure_ascii=False))
 
 

@@ -19,7 +19,9 @@ import typer
 
 from .common import (
     EXIT_REJECTED,
+    LangOption,
     State,
+    chosen_lang,
     handled,
     load_pack_for,
     make_console,
@@ -93,6 +95,7 @@ def batch(
              "records whose top category, bands, flags or completeness differ.")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace --out if it exists.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr.")] = False,
+    lang: LangOption = None,
 ) -> None:
     """Score many answers records: one output row per record, in input order.
 
@@ -111,11 +114,13 @@ def batch(
             load_pack,
             output_file,
             output_format_for,
+            pack_in,
             resolve_inputs,
             run_batch,
         )
 
-        pack = load_pack_for(ctx)
+        # Rows' texts in the language; ids, keys and values never change with it.
+        pack = pack_in(load_pack_for(ctx), chosen_lang(lang))
         baseline = load_pack(compare_rules) if compare_rules is not None else None
         sources = resolve_inputs(inputs, input_format.value if input_format else None,
                                  stdin=sys.stdin.buffer)
