@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -218,11 +219,36 @@ def test_language_from_the_environment(translated_pack: Path, tmp_path: Path) ->
 EXAMPLE = REPO / "examples" / "family_dying_parent_strong.json"
 
 
-def test_json_is_the_same_in_every_language() -> None:
+def _shape(value: Any) -> Any:
+    """A result with every text blanked: its keys, ids, values, dates and numbers."""
+    if isinstance(value, dict):
+        return {key: "<text>" if key in TEXT_KEYS and isinstance(item, str) else _shape(item)
+                for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shape(item) for item in value]
+    return value
+
+
+#: The keys of a result whose strings are texts a person reads (they follow the language).
+TEXT_KEYS = {"text", "label", "note", "exception", "disclaimer"}
+
+
+def test_json_keeps_keys_ids_and_values_and_translates_only_texts() -> None:
     outputs = {lang: run_cli("score", str(EXAMPLE), "--as-of", "2026-12-01", "-f", "json",
                              "--lang", lang) for lang in ("en", "es", "ru")}
     assert all(done.returncode == 0 for done in outputs.values())
-    assert outputs["es"].stdout == outputs["en"].stdout == outputs["ru"].stdout
+    results = {lang: json.loads(done.stdout) for lang, done in outputs.items()}
+    for lang in ("es", "ru"):
+        result = results[lang]
+        assert result["rule_pack"].pop("lang") == lang
+        assert len(result.pop("always")) == len(results["en"]["always"])
+        english = {key: value for key, value in results["en"].items() if key != "always"}
+        assert _shape(result) == _shape(english)
+        assert result["disclaimer"] != results["en"]["disclaimer"]
+        reasons = [r["categories"]["humanitarian"]["reasons"][0]["text"]
+                   for r in (result, results["en"])]
+        assert reasons[0] != reasons[1]
+    assert "lang" not in results["en"]["rule_pack"]
 
 
 @pytest.mark.parametrize(("lang", "heading", "disclaimer"), [

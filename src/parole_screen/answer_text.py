@@ -42,7 +42,17 @@ _COUNTRY_ALIASES = {
 
 
 class InvalidAnswer(ValueError):
-    """A typed line that does not answer the question; ``str()`` is the message to show."""
+    """A typed line that does not answer the question: a message id (see
+    :mod:`parole_screen.messages`) and its values; ``str()`` is the English message and
+    :meth:`said` the message in a language."""
+
+    def __init__(self, message_id: str, /, **values: Any) -> None:
+        self.message_id = message_id
+        self.values = values
+        super().__init__(ENGLISH(message_id, **values))
+
+    def said(self, texts: Texts) -> str:
+        return texts(self.message_id, **self.values)
 
 
 _HINTS = {"yes_no": "ui.hint.yes_no", "multi_choice": "ui.hint.multi", "date": "ui.hint.date",
@@ -75,15 +85,12 @@ def answer_hint(question: Question, *, required: bool = True, dont_know: bool = 
     return hint
 
 
-def _range_text(question: Question) -> str:
-    low, high = question.min, question.max
+def _out_of_range(low: float | None, high: float | None) -> InvalidAnswer:
     if low is not None and high is not None:
-        return f" from {low:g} to {high:g}"
+        return InvalidAnswer("ui.invalid.range", low=f"{low:g}", high=f"{high:g}")
     if low is not None:
-        return f" of at least {low:g}"
-    if high is not None:
-        return f" of at most {high:g}"
-    return ""
+        return InvalidAnswer("ui.invalid.at_least", low=f"{low:g}")
+    return InvalidAnswer("ui.invalid.at_most", high=f"{high:g}")
 
 
 def parse_answer(pack: RulePack, question: Question, text: str, lang: str = "en") -> Any:
@@ -106,12 +113,12 @@ def parse_answer(pack: RulePack, question: Question, text: str, lang: str = "en"
         value = parse_country(pack.countries, text, lang)
     else:
         if not text:
-            raise InvalidAnswer("Please type an answer.")
+            raise InvalidAnswer("ui.invalid.empty")
         value = text
     try:
         return coerce_answers(pack, {question.id: to_json_value(value)})[question.id]
     except AnswerError as error:
-        raise InvalidAnswer(f"Please check your answer: {error.reason}.") from None
+        raise InvalidAnswer("ui.invalid.check", reason=error.reason) from None
 
 
 def yes_no_word(text: str, lang: str = "en") -> bool | None:
@@ -129,7 +136,7 @@ def _parse_yes_no(text: str, lang: str = "en") -> bool:
     answer = yes_no_word(text, lang)
     if answer is None:
         # (the interview says this in the person's language: ui.invalid.yes_no)
-        raise InvalidAnswer("Please type y for yes or n for no.")
+        raise InvalidAnswer("ui.invalid.yes_no")
     return answer
 
 
@@ -155,7 +162,7 @@ def _match_choice(question: Question, token: str) -> str | None:
 def _parse_choice(question: Question, text: str) -> str:
     value = _match_choice(question, text)
     if value is None:
-        raise InvalidAnswer(f"Please type a number from 1 to {len(question.choices)}.")
+        raise InvalidAnswer("ui.invalid.choice", count=len(question.choices))
     return value
 
 
@@ -165,13 +172,13 @@ def _parse_multi(question: Question, text: str) -> set[str]:
     if len(tokens) == 1 and " " in tokens[0] and _match_choice(question, tokens[0]) is None:
         tokens = tokens[0].split()  # "1 3" as well as "1,3"
     if not tokens:
-        raise InvalidAnswer("Please choose at least one: type the numbers, for example 1,3.")
+        raise InvalidAnswer("ui.invalid.multi_none")
     chosen: set[str] = set()
     for token in tokens:
         value = _match_choice(question, token)
         if value is None:
-            raise InvalidAnswer(f"'{token}' is not one of the choices. Type numbers from 1 to "
-                                f"{len(question.choices)}, separated by commas.")
+            raise InvalidAnswer("ui.invalid.multi_token", token=token,
+                                count=len(question.choices))
         chosen.add(value)
     return chosen
 
@@ -235,15 +242,11 @@ def parse_date_text(text: str, lang: str = "en") -> DateReading:
     ``Jan 15 2027``, ``January 15, 2027``). Raise InvalidAnswer if it is not a date."""
     cleaned = " ".join(text.strip().lower().replace(",", " ").split())
     if cleaned in NO_DATE_WORDS:
-        raise InvalidAnswer('This question needs a date. If there is none, type "don\'t know" '
-                            "(or back, if the question before asked whether there is a "
-                            "fixed date).")
+        raise InvalidAnswer("ui.invalid.date_none")
     match = _NUMERIC.match(cleaned)
     reading = (_numeric_date(match, text) if match else _named_date(cleaned, text, lang))
     if reading is None:
-        raise InvalidAnswer(f"Please type the date as YYYY-MM-DD ({_DATE_EXAMPLE}), as "
-                            "MM/DD/YYYY (03/31/2027), or with the month's name "
-                            "(31 March 2027).")
+        raise InvalidAnswer("ui.invalid.date_format", example=_DATE_EXAMPLE)
     return reading
 
 
@@ -251,8 +254,8 @@ def _real(year: int, month: int, day: int, text: str) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise InvalidAnswer(f"{text.strip()} is not a real date. Type it as YYYY-MM-DD, "
-                            f"{_DATE_EXAMPLE}.") from None
+        raise InvalidAnswer("ui.invalid.date_unreal", text=text.strip(),
+                            example=_DATE_EXAMPLE) from None
 
 
 def _year(part: str) -> tuple[int, bool]:
@@ -316,13 +319,13 @@ def _parse_number(question: Question, text: str) -> int | float:
     if _GROUPED.match(cleaned):
         cleaned = cleaned.replace(",", "")
     if not _NUMBER.match(cleaned):
-        what = "an amount in U.S. dollars" if question.type == "money" else "a number"
-        raise InvalidAnswer(f"Please type {what} using digits, for example 12.")
+        raise InvalidAnswer("ui.invalid.money_digits" if question.type == "money"
+                            else "ui.invalid.number_digits")
     number = float(cleaned)
     value: int | float = int(number) if number.is_integer() else number
     low, high = question.min, question.max
     if (low is not None and value < low) or (high is not None and value > high):
-        raise InvalidAnswer(f"Please type a number{_range_text(question)}.")
+        raise _out_of_range(low, high)
     return value
 
 
@@ -350,7 +353,7 @@ def parse_country(countries: Mapping[str, str], text: str, lang: str = "en") -> 
         return code
     folded = _fold(text)
     if not folded:
-        raise InvalidAnswer("Please type a country name or its two-letter code.")
+        raise InvalidAnswer("ui.invalid.country_empty")
     names = {_fold(name): code for code, name in countries.items()}
     if folded in names:
         return names[folded]
@@ -365,17 +368,20 @@ def parse_country(countries: Mapping[str, str], text: str, lang: str = "en") -> 
     starts = sorted({code for name, code in names.items() if name.startswith(folded)})
     if len(starts) == 1 and len(folded) >= 3:
         return starts[0]
+    shown = country_names(lang)
+
+    def named(code: str) -> str:
+        return f"{shown.get(code) or countries[code]} ({code})"
+
     if len(starts) > 1 and len(folded) >= 3:
-        listed = ", ".join(f"{countries[c]} ({c})" for c in starts[:5])
-        raise InvalidAnswer(f"More than one country matches '{text.strip()}': {listed}. "
-                            "Type the full name or the code.")
-    close = difflib.get_close_matches(folded, list(names), n=3, cutoff=0.7)
-    hint = ""
+        raise InvalidAnswer("ui.invalid.country_many", text=text.strip(),
+                            names=", ".join(named(code) for code in starts[:5]))
+    close = list(dict.fromkeys(names[name] for name in difflib.get_close_matches(
+        folded, list(names), n=3, cutoff=0.7)))
     if close:
-        hint = " Did you mean " + " or ".join(
-            f"{countries[names[name]]} ({names[name]})" for name in close) + "?"
-    raise InvalidAnswer(f"'{text.strip()}' is not a country I know.{hint} "
-                        "Type a country name or its two-letter code, for example UA.")
+        raise InvalidAnswer("ui.invalid.country_close", text=text.strip(),
+                            names=", ".join(named(code) for code in close))
+    raise InvalidAnswer("ui.invalid.country_unknown", text=text.strip())
 
 
 def display_value(pack: RulePack, question: Question, value: Any,
@@ -391,7 +397,7 @@ def display_value(pack: RulePack, question: Question, value: Any,
     if kind == "multi_choice":
         chosen = [labels.get(choice.value, choice.value) for choice in question.choices
                   if choice.value in value]
-        return "; ".join(chosen) or "none"
+        return "; ".join(chosen) or texts("report.answer.none")
     if kind == "date":
         return (f"{value.isoformat()} ({date_words(value, texts.lang)})"
                 if isinstance(value, dt.date) else str(value))

@@ -65,7 +65,7 @@ def placeholders(text: str) -> set[str]:
 
 def fill(text: str, values: Mapping[str, Any]) -> str:
     """``text`` with each ``{name}`` replaced; other braces are left as they are. A value
-    that ends a sentence itself ("7 декабря 2026 г.") takes the place of the text's own
+    that ends a sentence itself (a Russian date ends with a dot) takes the place of the text's
     full stop after it."""
     if not values:
         return text

@@ -337,7 +337,7 @@ class Interview:
         question = self._index[qid]
         typed = coerce_answers(self.pack, {qid: to_json_value(value)}).get(qid)
         if typed is None:
-            raise InvalidAnswer("An answer cannot be empty; use skip() for optional questions.")
+            raise InvalidAnswer("ui.invalid.empty")
         answers = dict(self._answers)
         answers[qid] = typed
         self._skipped.discard(qid)
@@ -348,7 +348,7 @@ class Interview:
         """Leave an optional question unanswered and move on."""
         question = self._index[qid]
         if question.required:
-            raise InvalidAnswer("This question needs an answer.")
+            raise InvalidAnswer("ui.invalid.needs_answer")
         answers = dict(self._answers)
         answers.pop(qid, None)
         self._skipped.add(qid)
@@ -395,9 +395,9 @@ class Interview:
         """Change the answer numbered ``number`` in the review list."""
         items = self.review_items()
         if not 1 <= number <= len(items):
-            raise InvalidAnswer(f"There is no answer number {number}. "
-                                f"Type a number from 1 to {len(items)}." if items else
-                                "There are no answers to change yet.")
+            if not items:
+                raise InvalidAnswer("ui.invalid.no_answers_yet")
+            raise InvalidAnswer("ui.invalid.no_answer_number", number=number, count=len(items))
         question = items[number - 1].question
         self._revisit.clear()
         self._current = question.id
@@ -506,7 +506,7 @@ class Interview:
             try:
                 question = self.edit(int(text))
             except InvalidAnswer as error:
-                return Step("invalid", str(error))
+                return Step("invalid", error.said(self.texts))
             return Step("edit", question=question)
         return Step("invalid", self.texts("ui.review.invalid"))
 
@@ -533,9 +533,7 @@ class Interview:
                 return self._take_date(question, reading.date)
             value = parse_answer(self.pack, question, text, self.texts.lang)
         except InvalidAnswer as error:
-            message = (self.texts("ui.invalid.yes_no") if question.type == "yes_no"
-                       else str(error))
-            return Step("invalid", message, question)
+            return Step("invalid", error.said(self.texts), question)
         self.answer(question.id, value)
         return Step("answered", question=question, settled=self._fresh)
 
@@ -544,7 +542,7 @@ class Interview:
         try:
             value = parse_answer(self.pack, question, day.isoformat())
         except InvalidAnswer as error:
-            return Step("invalid", str(error), question)
+            return Step("invalid", error.said(self.texts), question)
         self.answer(question.id, value)
         return Step("answered", self.texts("ui.date.read_as",
                                            date=date_words(day, self.texts.lang)),

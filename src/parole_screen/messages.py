@@ -52,6 +52,35 @@ UI: dict[str, str] = {
     "ui.yes": "Yes",
     "ui.no": "No",
     "ui.invalid.yes_no": "Please type y for yes or n for no.",
+    "ui.invalid.empty": "Please type an answer.",
+    "ui.invalid.check": "Please check your answer: {reason}.",
+    "ui.invalid.choice": "Please type a number from 1 to {count}.",
+    "ui.invalid.multi_none": "Please choose at least one: type the numbers, for example 1,3.",
+    "ui.invalid.multi_token": "'{token}' is not one of the choices. Type numbers from 1 to "
+                              "{count}, separated by commas.",
+    "ui.invalid.date_none": 'This question needs a date. If there is none, type "don\'t know" '
+                            "(or back, if the question before asked whether there is a fixed "
+                            "date).",
+    "ui.invalid.date_format": "Please type the date as YYYY-MM-DD ({example}), as MM/DD/YYYY "
+                              "(03/31/2027), or with the month's name (31 March 2027).",
+    "ui.invalid.date_unreal": "{text} is not a real date. Type it as YYYY-MM-DD, {example}.",
+    "ui.invalid.number_digits": "Please type a number using digits, for example 12.",
+    "ui.invalid.money_digits": "Please type an amount in U.S. dollars using digits, for "
+                               "example 12.",
+    "ui.invalid.range": "Please type a number from {low} to {high}.",
+    "ui.invalid.at_least": "Please type a number of at least {low}.",
+    "ui.invalid.at_most": "Please type a number of at most {high}.",
+    "ui.invalid.country_empty": "Please type a country name or its two-letter code.",
+    "ui.invalid.country_many": "More than one country matches '{text}': {names}. Type the "
+                               "full name or the code.",
+    "ui.invalid.country_close": "'{text}' is not a country I know. Did you mean {names}? Type "
+                                "a country name or its two-letter code, for example UA.",
+    "ui.invalid.country_unknown": "'{text}' is not a country I know. Type a country name or "
+                                  "its two-letter code, for example UA.",
+    "ui.invalid.no_answer_number": "There is no answer number {number}. Type a number from 1 "
+                                   "to {count}.",
+    "ui.invalid.no_answers_yet": "There are no answers to change yet.",
+    "ui.invalid.needs_answer": "This question needs an answer.",
     "ui.invalid.required": "Please answer this question (type ? for help).",
     "ui.at_start": "This is the first question.",
     "ui.date.read_as": "Read as {date}.",
