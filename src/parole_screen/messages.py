@@ -121,6 +121,22 @@ UI: dict[str, str] = {
     "ui.paused": "Interview paused.",
     "ui.saved_in": "{what} Your answers are saved in {path}.",
     "ui.continue_later": "To continue later, run:",
+    "ui.session.found.one": "A saved interview was found ({count} answer{when}).",
+    "ui.session.found.other": "A saved interview was found ({count} answers{when}).",
+    "ui.session.saved_at": ", saved {when} UTC",
+    "ui.session.continue": "Continue where it stopped",
+    "ui.session.review": "Review the answers first",
+    "ui.session.new": "Start over (the saved answers will be replaced)",
+    "ui.session.type": "Type 1, 2 or 3.",
+    "ui.session.invalid": "Type 1 to continue, 2 to review the answers, or 3 to start over.",
+    "ui.session.pack_changed": "note: the rules changed since this interview was saved; your "
+                               "answers were kept and any new questions will be asked.",
+    "ui.session.dropped": "note: these saved answers no longer fit the rules and will be "
+                          "asked again: {ids}",
+    "ui.report_saved": "report saved to {path}",
+    "ui.answers_saved": "answers saved to {path}",
+    "ui.session_deleted": "The saved interview at {path} was deleted (use --keep-session to "
+                          "keep it).",
     "ui.fallback": "note: some texts are not translated into this language yet; they are "
                    "shown in English.",
     # -- the report

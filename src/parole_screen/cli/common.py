@@ -358,7 +358,9 @@ def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path 
         words = glossary(pack)
     if out is not None:
         write_private(out, render(result, fmt, words), force=force)
-        typer.echo(f"report saved to {one_line(str(out))}", err=True)
+        said = pack.texts if pack is not None else None
+        typer.echo(said("ui.report_saved", path=one_line(str(out))) if said
+                   else f"report saved to {one_line(str(out))}", err=True)
         return
     if fmt == "text" and sys.stdout.isatty():
         # colourless under --plain/NO_COLOR

@@ -190,7 +190,7 @@ def _run(ctx: typer.Context, current: State, pack: "RulePack", options: _Options
         start = begin_interview(pack, options.session, resume=resume, new=new or no_input,
                                 answers_file=answers, as_of=fixed_day)
     except SessionExistsError as error:
-        choice = None if answers else _saved_session_choice(ui, options.session)
+        choice = None if answers else _saved_session_choice(ui, options.session, pack, lang)
         if choice is None:
             raise fail(f"{error}; continue it with `{options.resume_command()}`, or start "
                        "over with --new") from None
@@ -226,29 +226,30 @@ _SESSION_CHOICES = {"1": "continue", "continue": "continue", "c": "continue",
 SESSION_WORDS = ("continue", "review", "new")
 
 
-def _saved_session_choice(ui: "_Ui", path: Path) -> str | None:
+def _saved_session_choice(ui: "_Ui", path: Path, pack: "RulePack", lang: str | None
+                         ) -> str | None:
     """A saved interview is at ``path``: continue it, review it, or start over? None means
-    no choice was made (piped input without a session word, or the end of input)."""
-    from parole_screen import SessionError, load_session
+    no choice was made (piped input without a session word, or the end of input). Asked in
+    --lang, else the saved interview's language, else the environment's."""
+    from parole_screen import SessionError, load_session, load_texts, resolve_lang
 
     try:
         saved = load_session(path)
     except SessionError:
         return None  # damaged: refused as before (the file is left as it is)
-    count = len(saved.answers)
-    when = f", saved {saved.saved_at[:16].replace('T', ' ')} UTC" if saved.saved_at else ""
-    ui.say(f"A saved interview was found ({count} answer{'' if count == 1 else 's'}{when}).",
-           "bold")
+    tr = ui.texts = load_texts(pack, lang or saved.lang or resolve_lang(None))
+    when = (tr("ui.session.saved_at", when=saved.saved_at[:16].replace("T", " "))
+            if saved.saved_at else "")
+    ui.say(tr.plural("ui.session.found", len(saved.answers), when=when), "bold")
     if not ui.interactive:
         line = ui.read()
         word = " ".join((line or "").lower().split())
         if word == "start over":
             return "new"
         return word if word in SESSION_WORDS else None
-    ui.say("  1. Continue where it stopped")
-    ui.say("  2. Review the answers first")
-    ui.say("  3. Start over (the saved answers will be replaced)")
-    ui.say("Type 1, 2 or 3.", "dim")
+    for number, key in enumerate(("continue", "review", "new"), 1):
+        ui.say(f"  {number}. {tr('ui.session.' + key)}")
+    ui.say(tr("ui.session.type"), "dim")
     while True:
         line = ui.read()
         if line is None or line.strip().lower() == "quit":
@@ -256,7 +257,7 @@ def _saved_session_choice(ui: "_Ui", path: Path) -> str | None:
         choice = _SESSION_CHOICES.get(" ".join(line.lower().split()))
         if choice is not None:
             return choice
-        ui.error("Type 1 to continue, 2 to review the answers, or 3 to start over.")
+        ui.error(tr("ui.session.invalid"))
 
 
 def _session_argument(resume: bool, resume_file: Path | None,
@@ -331,11 +332,10 @@ def _language_notices(ui: "_Ui", lang: str, report_lang: str | None,
 
 def _restore_notices(ui: "_Ui", start: "InterviewStart") -> None:
     if start.pack_changed:
-        ui.notice("note: the rules changed since this interview was saved; your answers were "
-                  "kept and any new questions will be asked.")
+        ui.notice(ui.texts("ui.session.pack_changed"))
     if start.dropped:
-        ui.notice("note: these saved answers no longer fit the rules and will be asked again: "
-                  + ", ".join(one_line(qid, 100) for qid in start.dropped))
+        ui.notice(ui.texts("ui.session.dropped",
+                           ids=", ".join(one_line(qid, 100) for qid in start.dropped)))
 
 
 class _Store:
@@ -434,13 +434,14 @@ def _finish(ctx: typer.Context, pack: "RulePack", state: "Interview", day: dt.da
     result = screen(pack, answers, day)
     if options.save_answers is not None:
         save_answers_file(options.save_answers, answers, force=options.force)
-        typer.echo(f"answers saved to {one_line(str(options.save_answers))}", err=True)
+        typer.echo(pack.texts("ui.answers_saved", path=one_line(str(options.save_answers))),
+                   err=True)
     emit_report(ctx, result, report_format(options.fmt, options.out), options.out,
                  options.force, pack)
     if remove_session and options.session.exists():
         options.session.unlink()
-        typer.echo(f"The saved interview at {one_line(str(options.session))} was deleted "
-                   "(use --keep-session to keep it).", err=True)
+        typer.echo(pack.texts("ui.session_deleted", path=one_line(str(options.session))),
+                   err=True)
 
 
 _LIST_ITEM = re.compile(r"^\s*(\d+\.|-)\s+")
