@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from parole_screen import RulePack, glossary
+from conftest import cli_command
+from parole_screen import RulePack, glossary, load_pack, load_texts
 from parole_screen.messages import UI
 from parole_screen.report import render
 from parole_screen.report_html import PART_TITLES
@@ -151,3 +152,36 @@ def test_a_missing_browser_fails_under_ci_and_skips_elsewhere(
     monkeypatch.delenv("CI")
     with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium-headless"):
         tools()
+
+
+def test_score_in_russian_prints_to_a_pdf_whose_text_is_cyrillic(tmp_path: Path) -> None:
+    """`score --lang ru -f html`, printed by the browser: the PDF's text is the Russian
+    report (title, disclaimer, headings), drawn in a font that has Cyrillic."""
+    browser, pdftotext, _ = tools()
+    example = Path(__file__).parent.parent / "examples" / "family_dying_parent_strong.json"
+    page = tmp_path / "report.html"
+    done = subprocess.run([*cli_command(), "score", str(example), "--as-of", "2026-12-01",
+                           "--lang", "ru", "-f", "html", "--out", str(page)],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    pdf = tmp_path / "report.pdf"
+    printed = browse(browser, page, tmp_path, "--no-pdf-header-footer", f"--print-to-pdf={pdf}")
+    assert printed.returncode == 0 and pdf.is_file(), printed.stderr[-2000:]
+    text = " ".join(subprocess.run([pdftotext, str(pdf), "-"], capture_output=True, text=True,
+                                   check=True).stdout.split())
+    ru = load_texts(load_pack(Path(__file__).parent.parent / "rules"), "ru")
+    assert text.startswith(ru("report.title"))
+    for heading in ("report.summary", "report.do_first", "report.bands", "report.sources"):
+        assert ru(heading) in text
+    assert "Это предварительная проверка, а не юридическая консультация." in text
+    # The first screen is the person's: Russian but for form numbers and official names (the
+    # sources after it keep the titles they were published under).
+    first_screen = text.split(ru("report.details"))[0]
+    letters = [char for char in first_screen if char.isalpha()]
+    cyrillic = sum("\u0400" <= char <= "\u04ff" for char in letters)
+    assert cyrillic / len(letters) > 0.6, cyrillic / len(letters)
+    fonts = shutil.which("pdffonts")
+    if fonts:  # poppler-utils has it: the glyphs come from a real font, not boxes
+        listed = subprocess.run([fonts, str(pdf)], capture_output=True, text=True,
+                                check=True).stdout
+        assert len(listed.splitlines()) > 2, listed
