@@ -36,16 +36,17 @@ def _edit(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1), encoding="utf-8")
 
 
-def test_shipped_locales_pass_and_count_what_is_untranslated() -> None:
+def test_shipped_locales_pass_and_translate_every_message() -> None:
     pack = load_pack(RULES)
     report = check_locales(pack)
     assert report.errors == [] and report.warnings == []
     english = english_messages(pack)
-    assert 0 < report.untranslated["es"] < len(english)
+    # Russian adds plural forms English has not (report.days.few, .many).
+    assert len(english) <= report.translated["es"] < report.translated["ru"]
     done = run_cli("rules", "check")
     assert done.returncode == 0, done.stderr
-    assert f"translations es (Spanish): {report.untranslated['es']} messages not translated" \
-        in done.stdout
+    assert f"translations: es (Spanish) {report.translated['es']} messages, ru (Russian) " \
+        f"{report.translated['ru']} messages" in done.stdout
 
 
 def test_every_ui_message_is_translated_with_the_same_placeholders() -> None:
@@ -61,15 +62,19 @@ def _check(pack: Path) -> tuple[int, list[str]]:
     return done.returncode, done.stderr.splitlines()
 
 
-def test_missing_required_key_fails_naming_file_and_key(shipped_copy: Path) -> None:
+def test_missing_key_fails_naming_folder_and_key(shipped_copy: Path) -> None:
     es = shipped_copy / "locales" / "es" / "ui.yaml"
     lines = es.read_text(encoding="utf-8").splitlines(keepends=True)
     start = lines.index("  ui.progress:\n")
     es.write_text("".join(lines[:start] + lines[start + 3:]), encoding="utf-8")
     code, lines = _check(shipped_copy)
     assert code == 1
-    assert lines[0].startswith(f"{es}:") and lines[0].endswith(
-        "ui.progress: missing key (required in this language)")
+    assert lines == [f"{es.parent}: ui.progress: missing key (`parole-screen rules translate "
+                     "es` lists what to translate)", "1 problem found"]
+    listed = run_cli("rules", "translate", "es", str(shipped_copy)).stdout
+    assert listed.splitlines()[2:] == ["  ui.progress:", "    # en: question {number} of about "
+                                       "{total}", f'    en: "{text_hash(UI["ui.progress"])}"',
+                                       '    text: ""']
 
 
 def test_extra_key_fails(shipped_copy: Path) -> None:
@@ -78,7 +83,7 @@ def test_extra_key_fails(shipped_copy: Path) -> None:
                              '    text: "algo"\n')
     code, lines = _check(shipped_copy)
     assert code == 1
-    assert lines[0] == f"{es}:11: ui.no_such_thing: extra key (no English message has this id)"
+    assert lines[0] == f"{es}:8: ui.no_such_thing: extra key (no English message has this id)"
 
 
 def test_placeholder_lost_or_added_fails(shipped_copy: Path) -> None:
@@ -105,7 +110,7 @@ def test_no_locale_file_falls_back_to_english(shipped_copy: Path) -> None:
     pack = load_pack(shipped_copy)
     texts = load_texts(pack, "ru")
     assert not texts.complete and texts("ui.at_start") == "This is the first question."
-    assert "ru" not in check_locales(pack).untranslated
+    assert "ru" not in check_locales(pack).translated
 
 
 @pytest.mark.parametrize(("given", "env", "expected"), [

@@ -1,13 +1,12 @@
 """Languages: the English messages a person reads, their translations, and their checks.
 
-Every text a person reads has a *message id*. The interview's own strings and the
-report's headings are :data:`UI` (English, in code); the pack's texts (questions, choices,
-flags, items, fees, deadlines, the disclaimer) get ids from where they sit in the pack
-(:func:`english_messages`). A translation lives in the pack, ``locales/<lang>.yaml``::
+Every text a person reads has a *message id*. The tool's own strings are :data:`UI`
+(English, in :mod:`parole_screen.messages`); the pack's texts (questions, choices, rules,
+evidence, flags, items, fees, deadlines, the disclaimer) get ids from where they sit in the
+pack (:func:`english_messages`). A language's translations live in the pack, in the files of
+``locales/<lang>/``::
 
     lang: es
-    name: Español (América Latina)
-    required: [ui., report.]      # id prefixes that must be complete (see below)
     messages:
       ui.progress:
         en: 3f2a91c0              # text_hash() of the English it was made from
@@ -15,14 +14,12 @@ flags, items, fees, deadlines, the disclaimer) get ids from where they sit in th
 
 ``locales/glossary.yaml`` holds the legal terms (English -> es, ru) the translations use.
 
-A message with no translation is shown in English (per message: a half-translated pack
-still works), and a front end says so once (:attr:`Texts.complete`). Staging: while the
-translations are being written, only the ids under ``required`` must all be there;
-:func:`check_locales` *counts* the others as untranslated instead of failing, so the pack can
-ship the interview and the report headings before every flag and item is done. A missing
-required id, an id that is not an English message, and a ``{placeholder}`` added or lost are
-errors; a translation whose English has changed since (its ``en`` hash differs) is a
-warning: *stale*, to be translated again.
+:func:`check_locales` (``rules check``) fails on a message a language lacks, an id that is
+no English message, an id translated twice, and a ``{placeholder}`` added or lost; a
+translation whose English has changed since (its ``en`` hash differs) is a warning, *stale*,
+to be translated again, and so is a glossary term translated another way. A pack that lacks
+a translation still works: that message is shown in English, and a front end says so once
+(:attr:`Texts.complete`).
 
 Stored answers, JSON keys and ids never change with the language: only texts do.
 """
@@ -52,7 +49,9 @@ LANG_ENV = "PAROLE_SCREEN_LANG"
 LOCALE_DIR = "locales"
 GLOSSARY_FILE = "glossary.yaml"
 _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
-_LOCALE_KEYS = frozenset({"lang", "name", "required", "messages"})
+_LOCALE_KEYS = frozenset({"lang", "name", "messages"})
+#: A language missing more messages than this has them listed this far, then counted.
+_MISSING_SHOWN = 20
 
 def text_hash(english: str) -> str:
     """The short hash a translation carries of the English it was made from."""
@@ -296,12 +295,12 @@ def load_texts(pack: RulePack, lang: str) -> Texts:
 
 @dataclass
 class LocaleReport:
-    """What :func:`check_locales` found: errors fail ``rules check``; warnings and the
-    untranslated counts are reported."""
+    """What :func:`check_locales` found: errors fail ``rules check``; warnings are shown;
+    ``translated`` counts each language's messages."""
 
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
-    untranslated: dict[str, int] = field(default_factory=dict)
+    translated: dict[str, int] = field(default_factory=dict)
 
 
 def check_locales(pack: RulePack) -> LocaleReport:
@@ -337,25 +336,23 @@ def _check_language(folder: Path, english: Mapping[str, str],
         return {}
     seen: dict[str, str] = {}
     translated: dict[str, tuple[str, str]] = {}
-    required: list[str] = []
-    last = ""
     for path in sorted(folder.glob("*.yaml")):
-        last = str(path)
-        required += _check_locale_file(path, lang, english, seen, translated, report)
+        _check_locale_file(path, lang, english, seen, translated, report)
     missing = [mid for mid in english if mid not in seen]
-    for mid in missing:
-        if any(mid.startswith(prefix) for prefix in required):
-            report.errors.append(f"{last or folder}: {mid}: missing key (required in this "
-                                 "language)")
-    report.untranslated[lang] = len(missing)
+    for mid in missing[:_MISSING_SHOWN]:
+        report.errors.append(f"{folder}: {mid}: missing key (`parole-screen rules translate "
+                             f"{lang}` lists what to translate)")
+    if len(missing) > _MISSING_SHOWN:
+        report.errors.append(f"{folder}: and {len(missing) - _MISSING_SHOWN} more missing "
+                             "keys")
+    report.translated[lang] = len(seen)
     return translated
 
 
 def _check_locale_file(path: Path, lang: str, english: Mapping[str, str],
                        seen: dict[str, str], translated: dict[str, tuple[str, str]],
-                       report: LocaleReport) -> list[str]:
-    """Check one file of a language (ids already ``seen`` in another file are errors);
-    return its ``required`` prefixes."""
+                       report: LocaleReport) -> None:
+    """Check one file of a language (ids already ``seen`` in another file are errors)."""
     from .safeyaml import YamlRefused, line_of
 
     shown = str(path)
@@ -363,14 +360,14 @@ def _check_locale_file(path: Path, lang: str, english: Mapping[str, str],
         raw = _read_locale(path)
     except YamlRefused as error:
         report.errors.append(f"{shown}:{error.line}: {error.message}")
-        return []
+        return
     if not isinstance(raw, dict) or not isinstance(raw.get("messages"), dict):
         report.errors.append(f"{shown}:1: a locale file is a mapping with 'messages'")
-        return []
+        return
     if raw.get("lang") != lang:
         report.errors.append(f"{shown}:{line_of(raw, ['lang'])}: 'lang' must be "
                              f"'{lang}', the folder's name")
-        return []
+        return
     for key in sorted(set(raw) - _LOCALE_KEYS):
         report.errors.append(f"{shown}:{line_of(raw, [key])}: unknown key '{key}'")
     for mid, entry in raw["messages"].items():
@@ -381,12 +378,6 @@ def _check_locale_file(path: Path, lang: str, english: Mapping[str, str],
         seen[mid] = shown
         if _check_message(where, mid, entry, _english_of(mid, english), report):
             translated[mid] = (where, entry["text"])
-    required = raw.get("required") or []
-    if not isinstance(required, list) or not all(isinstance(p, str) for p in required):
-        report.errors.append(f"{shown}:{line_of(raw, ['required'])}: 'required' is a list "
-                             "of message id prefixes")
-        return []
-    return required
 
 
 _PLURAL_FORMS = ("zero", "one", "two", "few", "many")
