@@ -52,7 +52,6 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
     from .i18n import (
         LANGUAGE_NAMES,
         LANGUAGES,
-        Texts,
         check_locales,
         load_texts,
         localized_question,
@@ -88,6 +87,7 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
         save_session,
         session_lock,
     )
+    from .texts import Texts
     from .what_if_text import change_sentences
 
 # public name -> "module" (same name there) or "module:name"
@@ -128,7 +128,7 @@ _EXPORTS = {
     "answer_hint": "interview",
     "choice_number": "interview",
     "LANGUAGE_NAMES": "i18n",
-    "Texts": "i18n",
+    "Texts": "texts",
     "check_locales": "i18n",
     "load_texts": "i18n",
     "localized_pack": "localize",

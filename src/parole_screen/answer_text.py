@@ -18,9 +18,9 @@ from typing import Any
 
 from .answers import coerce_answers, to_json_value
 from .errors import AnswerError
-from .i18n import ENGLISH, Texts
 from .models import Question
 from .pack import RulePack
+from .texts import ENGLISH, Texts
 
 _YES = frozenset({"y", "yes", "true"})
 _NO = frozenset({"n", "no", "false"})

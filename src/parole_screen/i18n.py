@@ -26,8 +26,6 @@ Stored answers, JSON keys and ids never change with the language: only texts do.
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
 import hashlib
 import os
 import re
@@ -37,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .messages import UI
+from .texts import ENGLISH, Texts, placeholders
 
 if TYPE_CHECKING:
     from .models import Question
@@ -48,7 +47,6 @@ LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ru": "Russian"}
 LANG_ENV = "PAROLE_SCREEN_LANG"
 LOCALE_DIR = "locales"
 GLOSSARY_FILE = "glossary.yaml"
-_PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 _LOCALE_KEYS = frozenset({"lang", "name", "messages"})
 #: A language missing more messages than this has them listed this far, then counted.
 _MISSING_SHOWN = 20
@@ -56,32 +54,6 @@ _MISSING_SHOWN = 20
 def text_hash(english: str) -> str:
     """The short hash a translation carries of the English it was made from."""
     return hashlib.sha256(english.encode("utf-8")).hexdigest()[:8]
-
-
-def placeholders(text: str) -> set[str]:
-    return set(_PLACEHOLDER.findall(text))
-
-
-def fill(text: str, values: Mapping[str, Any]) -> str:
-    """``text`` with each ``{name}`` replaced; other braces are left as they are. A value
-    that ends a sentence itself (a Russian date ends with a dot) takes the place of the text's
-    full stop after it."""
-    if not values:
-        return text
-    out, at = [], 0
-    for found in _PLACEHOLDER.finditer(text):
-        name = found.group(1)
-        out.append(text[at:found.start()])
-        at = found.end()
-        if name not in values:
-            out.append(found.group(0))
-            continue
-        value = str(values[name])
-        out.append(value)
-        if value.endswith(".") and text.startswith(".", at):
-            at += 1
-    out.append(text[at:])
-    return "".join(out)
 
 
 def english_messages(pack: RulePack | None) -> dict[str, str]:
@@ -143,85 +115,6 @@ def _question_messages(question: Question) -> dict[str, str]:
         if choice.help:
             messages[f"question.{question.id}.choice.{choice.value}.help"] = choice.help
     return messages
-
-
-#: The CLDR locale each language formats dates and money with: Spanish as written in the
-#: U.S. (``$1,020``, ``5 de marzo de 2027``), where the fees are paid.
-BABEL_LOCALES = {"es": "es_US", "ru": "ru"}
-
-
-@dataclass(frozen=True)
-class Texts:
-    """The messages of one language; any message not translated is shown in English."""
-
-    lang: str = "en"
-    translated: Mapping[str, str] = field(default_factory=dict)
-    #: False when some message of the pack has no translation (a front end says so once).
-    complete: bool = True
-    #: The English of the pack's texts by message id (what a translation was made from).
-    english: Mapping[str, str] = field(default_factory=dict, repr=False)
-
-    def __call__(self, message_id: str, /, **values: Any) -> str:
-        """The :data:`UI` message ``message_id`` in this language, placeholders filled."""
-        return fill(self.translated.get(message_id) or UI[message_id], values)
-
-    def plural(self, base_id: str, count: int, /, **values: Any) -> str:
-        """The plural message ``base_id`` for ``count`` (``{count}`` filled): the form the
-        language's CLDR rules give (Russian: one, few, many), else ``other``."""
-        values = {"count": count, **values}
-        if self.lang != "en":
-            for form in (_plural_form(self.lang, count), "other"):
-                found = self.translated.get(f"{base_id}.{form}")
-                if found:
-                    return fill(found, values)
-        return fill(UI[f"{base_id}.{'one' if count == 1 else 'other'}"], values)
-
-    def pack_text(self, message_id: str, english: str) -> str:
-        """A pack text by its id (see :func:`english_messages`), else ``english``."""
-        return self.translated.get(message_id) or english
-
-    def date(self, iso: str) -> str:
-        """An ISO date as the language writes it (``5 de marzo de 2027``, and so in Russian);
-        English keeps ``2027-03-05``, which no reader misreads. Not a date: as it is."""
-        if self.lang == "en":
-            return iso
-        try:
-            day = dt.date.fromisoformat(iso)
-        except (TypeError, ValueError):
-            return iso
-        from babel.dates import format_date
-
-        return str(format_date(day, "long", locale=BABEL_LOCALES[self.lang]))
-
-    def money(self, amount: Any) -> str:
-        """Whole U.S. dollars as the language writes them (``$1,020``, ``1 020 $``);
-        anything else as it is."""
-        if not isinstance(amount, int) or isinstance(amount, bool):
-            return str(amount)
-        if self.lang == "en":
-            return f"${amount:,}"
-        return _money(self.lang, amount)
-
-
-@functools.lru_cache(maxsize=4096)
-def _money(lang: str, amount: int) -> str:
-    from babel import Locale
-    from babel.numbers import format_currency
-
-    locale = BABEL_LOCALES[lang]
-    pattern = Locale.parse(locale).currency_formats["standard"].pattern.split(";")[0]
-    return str(format_currency(amount, "USD", locale=locale, currency_digits=False,
-                               format=pattern.replace(".00", "")))
-
-
-@functools.lru_cache(maxsize=256)
-def _plural_form(lang: str, count: int) -> str:
-    from babel import Locale
-
-    return str(Locale.parse(lang).plural_form(count))
-
-
-ENGLISH = Texts()
 
 
 def localized_question(question: Question, texts: Texts) -> Question:

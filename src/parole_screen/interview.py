@@ -34,10 +34,11 @@ from .answer_text import (
 from .answers import coerce_answers, to_json_value
 from .columns import EvalContext
 from .engine import asked_questions
-from .i18n import ENGLISH, Texts, localized_question
+from .i18n import localized_question
 from .models import Question
 from .pack import RulePack
 from .settled import settled_stops
+from .texts import ENGLISH, Texts
 
 COMMANDS_HELP = (
     "At any question you can type: ? for help, back for the previous question, review to "

@@ -14,7 +14,7 @@ import dataclasses
 from functools import lru_cache
 
 from .engine.compiled import note_ids
-from .i18n import Texts, load_texts, localized_question
+from .i18n import load_texts, localized_question
 from .models import Factor
 from .pack import (
     CompiledBasis,
@@ -25,6 +25,7 @@ from .pack import (
     CompiledQuestion,
     RulePack,
 )
+from .texts import Texts
 
 
 def pack_in(pack: RulePack, lang: str) -> RulePack:

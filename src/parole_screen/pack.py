@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .conditions import EvalContext, Evaluator
-from .i18n import ENGLISH, Texts
 from .models import (
     Basis,
     Category,
@@ -26,6 +25,7 @@ from .models import (
     Question,
     Source,
 )
+from .texts import ENGLISH, Texts
 
 
 class CompiledFactor(NamedTuple):

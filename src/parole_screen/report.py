@@ -25,7 +25,6 @@ from typing import Any, NamedTuple
 
 from .engine import Result
 from .errors import ParoleScreenError, printable
-from .i18n import Texts
 from .models import BANDS, Basis, Factor
 from .pack import RulePack
 from .report_first import change_lines, first_screen, missing_lines
@@ -43,6 +42,7 @@ from .report_model import (
     lower_first,
     texts_of,
 )
+from .texts import Texts
 
 FORMATS = ("text", "json", "markdown", "html")
 #: Other names ``render`` and ``score -f`` take for a format.

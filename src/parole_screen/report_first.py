@@ -13,7 +13,6 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from .i18n import Texts
 from .report_model import (
     AILA_SEARCH_URL,
     CATEGORIES,
@@ -31,6 +30,7 @@ from .report_model import (
     short_label,
     texts_of,
 )
+from .texts import Texts
 
 Result = Mapping[str, Any]
 Glossary = Mapping[str, tuple[str, Mapping[str, str]]]

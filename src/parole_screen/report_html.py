@@ -13,9 +13,9 @@ import datetime as dt
 from collections.abc import Sequence
 from html import escape
 
-from .i18n import Texts
 from .report_model import FIRST, Line, Mark, Section, band_text
 from .report_text import BAR_CELLS, BAR_FILL, cites
+from .texts import Texts
 
 #: The parts after the first screen, each a printed page (or more) of its own: the
 #: message id of each part's title.

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import re
 
-from .i18n import Texts
 from .report_model import FIRST, Section
 from .report_text import BAR_CELLS, BAR_FILL, cites
+from .texts import Texts
 
 
 def markdown(title: str, sections: list[Section], texts: Texts) -> str:

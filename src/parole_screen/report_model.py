@@ -12,8 +12,8 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from .i18n import Texts
 from .messages import UI
+from .texts import Texts
 
 #: The four categories, in the report's order.
 CATEGORIES = ("humanitarian", "medical", "public_benefit", "re_parole")

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-from .i18n import Texts
 from .report_model import FIRST, Line, Mark, Section, band_text
+from .texts import Texts
 
 Chunk = tuple[str, str]  # (text, style)
 Row = list[Chunk]

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from .i18n import Texts
 from .report_model import band_text, category_name, texts_of
+from .texts import Texts
 
 #: Question id -> (question text, choice value -> label), as ``parole_screen.glossary`` gives.
 Words = Mapping[str, tuple[str, Mapping[str, str]]]
