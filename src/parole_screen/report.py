@@ -99,8 +99,12 @@ def render_json(result: Result) -> str:
 
 
 def _answers_text(answers: dict[str, Any], words: Glossary | None, texts: Texts) -> str:
+    """The answers a rule read, as the person gave them. A question left unanswered that
+    did not decide it (the rule held or failed on the others) is left out: "not answered"
+    beside a question never asked reads as if it were missing."""
+    given = {qid: value for qid, value in answers.items() if value is not None}
     shown = []
-    for qid, value in answers.items():
+    for qid, value in (given or answers).items():
         question, labels = words[qid] if words and qid in words else (qid, {})
         if value is None:
             answer = texts("report.answer.not_answered")
