@@ -14,7 +14,7 @@ import pexpect
 import pytest
 
 from parole_screen import check_locales, load_pack, load_texts, pack_in
-from parole_screen.answer_text import country_names
+from parole_screen.answer_text import InvalidAnswer, country_names, parse_date_text
 from parole_screen.i18n import english_messages
 from parole_screen.models import Question
 from parole_screen.pack import RulePack
@@ -167,3 +167,27 @@ def test_batch_rows_and_catalogue_in_a_language(tmp_path: Path) -> None:
     assert ids and all(texts[item]["text"] != "" for item in ids)
     assert "parole" in json.loads(catalogue.stdout)["disclaimer"]
     assert json.loads(catalogue.stdout)["disclaimer"].startswith("Esta es una evaluación")
+
+
+@pytest.mark.parametrize(("lang", "typed", "day", "asked_back"), [
+    ("es", "05/03/2027", "2027-03-05", True),    # day first, the other order asked back
+    ("ru", "05/03/2027", "2027-03-05", True),
+    ("es", "15/03/2027", "2027-03-15", False),   # only day first gives a date
+    ("en", "05/03/2027", "2027-05-03", False),   # the U.S. order in English
+    ("en", "15/03/2027", "2027-03-15", True),    # not month first: asked whether day first
+    ("ru", "05.03.2027", "2027-03-05", True),
+])
+def test_dates_with_slashes_are_read_the_local_way(lang: str, typed: str, day: str,
+                                                   asked_back: bool) -> None:
+    reading = parse_date_text(typed, lang)
+    assert (reading.date.isoformat(), reading.ask_back) == (day, asked_back)
+
+
+def test_a_bad_date_is_explained_in_the_language_with_no_english() -> None:
+    for lang in ("es", "ru"):
+        texts = load_texts(load_pack(REPO / "rules"), lang)
+        for typed in ("32/13/2027", "mañana"):
+            with pytest.raises(InvalidAnswer) as raised:
+                parse_date_text(typed, lang)
+            said = raised.value.said(texts)
+            assert english_left(said) == [] and "2027-03-31" in said, said

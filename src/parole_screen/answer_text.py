@@ -30,7 +30,7 @@ _LOCAL_YES_NO = {"es": (frozenset({"s", "sí", "si"}), frozenset({"n", "no"})),
                  "ru": (frozenset({"д", "да"}), frozenset({"н", "нет"}))}
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
-_DATE_EXAMPLE = "for example 2027-03-31"
+_DATE_EXAMPLE = "2027-03-31"
 # Common names that are not the pack's short country names (only used if the code exists).
 _COUNTRY_ALIASES = {
     "usa": "US", "unitedstatesofamerica": "US", "america": "US", "uk": "GB",
@@ -244,7 +244,8 @@ def parse_date_text(text: str, lang: str = "en") -> DateReading:
     if cleaned in NO_DATE_WORDS:
         raise InvalidAnswer("ui.invalid.date_none")
     match = _NUMERIC.match(cleaned)
-    reading = (_numeric_date(match, text) if match else _named_date(cleaned, text, lang))
+    reading = (_numeric_date(match, text, lang) if match
+               else _named_date(cleaned, text, lang))
     if reading is None:
         raise InvalidAnswer("ui.invalid.date_format", example=_DATE_EXAMPLE)
     return reading
@@ -267,7 +268,10 @@ def _year(part: str) -> tuple[int, bool]:
     return -1, False
 
 
-def _numeric_date(match: re.Match[str], text: str) -> DateReading | None:
+def _numeric_date(match: re.Match[str], text: str, lang: str = "en") -> DateReading | None:
+    """A date in digits. Month first with slashes in English (the U.S. order); day first
+    with dots, and with slashes in Spanish and Russian (05/03/2027 is 5 March there). Where
+    the other order would give a date too, the reading is asked back."""
     first, separator, middle, last = match.groups()
     if len(first) == 4:  # year first: always year-month-day
         return DateReading(_real(int(first), int(middle), int(last), text))
@@ -275,7 +279,7 @@ def _numeric_date(match: re.Match[str], text: str) -> DateReading | None:
     if year < 0:
         return None
     a, b = int(first), int(middle)
-    if separator == ".":  # 15.01.2027: day first, as where dots are written
+    if separator == "." or lang != "en":  # 15.01.2027, 15/01/2027: day first
         if b > 12 and a <= 12:
             return DateReading(_real(year, a, b, text), ask_back=True)
         return DateReading(_real(year, b, a, text), ask_back=short or (a <= 12 and a != b))

@@ -61,9 +61,11 @@ UI: dict[str, str] = {
     "ui.invalid.date_none": 'This question needs a date. If there is none, type "don\'t know" '
                             "(or back, if the question before asked whether there is a fixed "
                             "date).",
-    "ui.invalid.date_format": "Please type the date as YYYY-MM-DD ({example}), as MM/DD/YYYY "
-                              "(03/31/2027), or with the month's name (31 March 2027).",
-    "ui.invalid.date_unreal": "{text} is not a real date. Type it as YYYY-MM-DD, {example}.",
+    "ui.invalid.date_format": "Please type the date as YYYY-MM-DD (for example {example}), as "
+                              "MM/DD/YYYY (03/31/2027), or with the month's name (31 March "
+                              "2027).",
+    "ui.invalid.date_unreal": "{text} is not a real date. Type it as YYYY-MM-DD, for example "
+                              "{example}.",
     "ui.invalid.number_digits": "Please type a number using digits, for example 12.",
     "ui.invalid.money_digits": "Please type an amount in U.S. dollars using digits, for "
                                "example 12.",
