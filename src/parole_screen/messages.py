@@ -135,6 +135,9 @@ UI: dict[str, str] = {
                                "answers were kept and any new questions will be asked.",
     "ui.session.dropped": "note: these saved answers no longer fit the rules and will be "
                           "asked again: {ids}",
+    "ui.input_ended": "error: the input ended before the interview was finished{where}. "
+                      "Answers so far are saved in {path}; to continue, run: {command}",
+    "ui.input_ended.next": " (next question: {id})",
     "ui.report_saved": "report saved to {path}",
     "ui.answers_saved": "answers saved to {path}",
     "ui.session_deleted": "The saved interview at {path} was deleted (use --keep-session to "

@@ -416,10 +416,9 @@ def _react(ui: "_Ui", state: "Interview", store: "_Store", step: "Step") -> None
         raise typer.Exit(EXIT_OK)
     elif kind == "eof":
         pending = state.pending()
-        where = f" (next question: {pending.id})" if pending else ""
-        ui.error(f"error: the input ended before the interview was finished{where}. "
-                 f"Answers so far are saved in {one_line(str(store.path))}; to continue, run: "
-                 f"{store.options.resume_command()}")
+        where = ui.texts("ui.input_ended.next", id=pending.id) if pending else ""
+        ui.error(ui.texts("ui.input_ended", where=where, path=one_line(str(store.path)),
+                          command=store.options.resume_command()))
         raise typer.Exit(EXIT_ERROR)
 
 
