@@ -215,6 +215,7 @@ UI: dict[str, str] = {
     "report.unverified_confirm": "unverified: confirm",
     "report.unverified_confirm_dash": "unverified, confirm",
     "report.cost.total": "{total} for each person who needs parole: {parts}.",
+    "report.cost.item": "{label} {amount}",
     "report.cost.waiver_may": "a fee waiver may be requested",
     "report.cost.exception_may": "an exception may apply: see Fees",
     "report.cost.change_reported": "a change to {amount} from {date} is reported: confirm",

@@ -161,8 +161,9 @@ def cost_lines(result: Result, texts: Texts | None = None) -> list[Line]:
     if plan:
         total = sum(fee["amount"] for fee in plan
                     if isinstance(fee["amount"], int) and not isinstance(fee["amount"], bool))
-        parts = [f"{short_label(fee['label'])} {texts.money(fee['amount'])}"
-                 f"{_qualified(fee, texts)}" for fee in plan]
+        parts = [texts("report.cost.item", label=short_label(fee["label"]),
+                       amount=texts.money(fee["amount"])) + _qualified(fee, texts)
+                 for fee in plan]
         lines.append(Line(texts("report.cost.total", total=texts.money(total),
                                 parts=" + ".join(parts)), "strong"))
     elif fees:
@@ -174,13 +175,13 @@ def cost_lines(result: Result, texts: Texts | None = None) -> list[Line]:
     conditional = [fee for fee, kind in zip(fees, kinds, strict=True) if kind == CONDITIONAL]
     if conditional:
         lines.append(Line(texts("report.cost.conditional", fees="; ".join(
-            f"{short_label(fee['label'])} {texts.money(fee['amount'])}"
-            for fee in conditional)), "dim"))
+            texts("report.cost.item", label=short_label(fee["label"]),
+                  amount=texts.money(fee["amount"])) for fee in conditional)), "dim"))
     if_lawyer = [fee for fee, kind in zip(fees, kinds, strict=True) if kind == IF_LAWYER]
     if if_lawyer:
         lines.append(Line(texts("report.cost.if_lawyer", fees="; ".join(
-            f"{short_label(_after_condition(fee['label']))} {texts.money(fee['amount'])}"
-            for fee in if_lawyer)), "dim"))
+            texts("report.cost.item", label=short_label(_after_condition(fee["label"])),
+                  amount=texts.money(fee["amount"])) for fee in if_lawyer)), "dim"))
     return lines
 
 
