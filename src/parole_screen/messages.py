@@ -213,7 +213,7 @@ UI: dict[str, str] = {
     "report.when.in": "in {days}",
     "report.when.since": "since then",
     "report.unverified_confirm": "unverified: confirm",
-    "report.unverified_confirm_dash": "unverified, confirm",
+    "report.deadline_unverified": " - unverified, confirm",
     "report.cost.total": "{total} for each person who needs parole: {parts}.",
     "report.cost.item": "{label} {amount}",
     "report.cost.waiver_may": "a fee waiver may be requested",

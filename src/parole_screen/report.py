@@ -348,7 +348,7 @@ def _deadline_lines(result: Result, kind: str, texts: Texts) -> list[Line]:
         if row.get("kind", "deadline") != kind:
             continue
         when = deadline_when(row, kind == "milestone", texts)
-        note = (f" - {texts('report.unverified_confirm_dash')}"
+        note = (texts("report.deadline_unverified")
                 if row["confidence"] == "unverified" else "")
         lines.append(Line(f"{texts.date(row['date'])}: {row['label']} ({when}){note}",
                           "warn" if row["soon"] or row["status"] == "passed" else "",
