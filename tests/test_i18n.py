@@ -83,7 +83,7 @@ def test_extra_key_fails(shipped_copy: Path) -> None:
                              '    text: "algo"\n')
     code, lines = _check(shipped_copy)
     assert code == 1
-    assert lines[0] == f"{es}:8: ui.no_such_thing: extra key (no English message has this id)"
+    assert lines[0] == f"{es}:7: ui.no_such_thing: extra key (no English message has this id)"
 
 
 def test_placeholder_lost_or_added_fails(shipped_copy: Path) -> None:

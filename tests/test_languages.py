@@ -4,8 +4,10 @@ rows and the catalogue in a language; every pack text translated."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,8 +15,17 @@ from typing import Any
 import pexpect
 import pytest
 
-from parole_screen import check_locales, load_pack, load_texts, pack_in
-from parole_screen.answer_text import InvalidAnswer, country_names, parse_date_text
+from parole_screen import (
+    ParoleScreenError,
+    check_locales,
+    glossary,
+    load_pack,
+    load_texts,
+    pack_in,
+    render,
+    screen_record,
+)
+from parole_screen.answer_text import InvalidAnswer, country_names, parse_answer, parse_date_text
 from parole_screen.i18n import english_messages
 from parole_screen.models import Question
 from parole_screen.pack import RulePack
@@ -191,3 +202,81 @@ def test_a_bad_date_is_explained_in_the_language_with_no_english() -> None:
                 parse_date_text(typed, lang)
             said = raised.value.said(texts)
             assert english_left(said) == [] and "2027-03-31" in said, said
+
+
+# -- what the code review of the language change found ------------------------------------
+
+def test_a_translated_result_is_rendered_only_with_its_own_language() -> None:
+    pack = load_pack(REPO / "rules")
+    record = json.loads((REPO / "examples" / "asylum_one_year_inside.json").read_text())
+    spanish = screen_record(pack_in(pack, "es"), record, dt.date(2026, 12, 1))
+    with pytest.raises(ParoleScreenError, match="glossary\\(pack_in\\(pack, 'es'\\)\\)"):
+        render(spanish, "text")  # English words around Spanish fees: and a wrong total
+    shown = render(spanish, "text", glossary(pack_in(pack, "es")))
+    assert "No se suma nada" in shown
+    with pytest.raises(ValueError, match="unknown language 'fr'"):
+        pack_in(pack, "fr")
+    assert pack_in(pack_in(pack, "es"), "ru") is pack_in(pack, "ru")
+    assert pack_in(pack_in(pack, "ru"), "en") is pack
+
+
+def test_compact_rows_name_the_same_ids_in_every_language() -> None:
+    example = REPO / "examples" / "family_dying_parent_strong.json"
+    rows = {}
+    for lang in ("en", "es", "ru"):
+        done = subprocess.run([*cli(), "batch", str(example), "--as-of", AS_OF, "--lang", lang,
+                               "-q"], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        rows[lang] = json.loads(done.stdout)
+        rows[lang]["rule_pack"].pop("lang", None)
+    assert rows["es"] == rows["en"] == rows["ru"]
+
+
+def test_the_locale_sets_what_a_person_reads_but_not_machine_output(tmp_path: Path) -> None:
+    example = str(REPO / "examples" / "family_dying_parent_strong.json")
+    env = {**environment(tmp_path), "LANG": "es_MX.UTF-8"}
+    env.pop("PAROLE_SCREEN_LANG", None)
+
+    def run(*args: str) -> str:
+        done = subprocess.run([*cli(), *args], capture_output=True, text=True, env=env,
+                              check=False)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    assert "Qué significa esto" in run("score", example, "--as-of", AS_OF, "-f", "text")
+    assert "lang" not in json.loads(run("score", example, "--as-of", AS_OF, "-f",
+                                        "json"))["rule_pack"]
+    assert "lang" not in json.loads(run("batch", example, "--as-of", AS_OF, "-q"))["rule_pack"]
+    env["PAROLE_SCREEN_LANG"] = "ru"  # a deliberate setting: machine output follows it
+    assert json.loads(run("batch", example, "--as-of", AS_OF, "-q"))["rule_pack"]["lang"] == "ru"
+
+
+def test_every_plural_form_of_the_language_is_required(tmp_path: Path) -> None:
+    copy = tmp_path / "rules"
+    shutil.copytree(REPO / "rules", copy)
+    ui = copy / "locales" / "ru" / "ui.yaml"
+    lines = ui.read_text(encoding="utf-8").splitlines(keepends=True)
+    start = lines.index("  report.days.few:\n")
+    ui.write_text("".join(lines[:start] + lines[start + 3:]), encoding="utf-8")
+    done = subprocess.run([*cli(), "rules", "check", str(copy)], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode == 1
+    assert f"{ui.parent}: report.days.few: missing key" in done.stderr
+    todo = subprocess.run([*cli(), "rules", "translate", "ru", str(copy), "--only",
+                           "report.days"], capture_output=True, text=True, check=True).stdout
+    assert "  report.days.few:\n" in todo
+
+
+@pytest.mark.parametrize("lang", ["es", "ru"])
+def test_answers_refused_by_the_rules_are_explained_in_the_language(lang: str) -> None:
+    pack = pack_in(load_pack(REPO / "rules"), lang)  # the questions as the person sees them
+    texts = pack.texts
+    question = pack.question_index["program_interest"]
+    none = next(choice for choice in question.choices if choice.exclusive)
+    typed = f"1,{[c.value for c in question.choices].index(none.value) + 1}"
+    for qid, line in (("program_interest", typed), ("date_needed_by", "15/03/1850")):
+        with pytest.raises(InvalidAnswer) as raised:
+            parse_answer(pack, pack.question_index[qid], line, lang)
+        said = raised.value.said(texts)
+        assert english_left(said) == [] and raised.value.message_id != "ui.invalid.check", said
+    assert str(InvalidAnswer("A caller's own words.")) == "A caller's own words."

@@ -16,8 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .answers import coerce_answers, to_json_value
+from .answers import MAX_YEAR, MIN_YEAR, coerce_answers, to_json_value
 from .errors import AnswerError
+from .messages import UI
 from .models import Question
 from .pack import RulePack
 from .texts import ENGLISH, Texts
@@ -49,10 +50,11 @@ class InvalidAnswer(ValueError):
     def __init__(self, message_id: str, /, **values: Any) -> None:
         self.message_id = message_id
         self.values = values
-        super().__init__(ENGLISH(message_id, **values))
+        # A message that is no id (a library caller's own text) is shown as it is.
+        super().__init__(ENGLISH(message_id, **values) if message_id in UI else message_id)
 
     def said(self, texts: Texts) -> str:
-        return texts(self.message_id, **self.values)
+        return texts(self.message_id, **self.values) if self.message_id in UI else str(self)
 
 
 _HINTS = {"yes_no": "ui.hint.yes_no", "multi_choice": "ui.hint.multi", "date": "ui.hint.date",
@@ -106,7 +108,7 @@ def parse_answer(pack: RulePack, question: Question, text: str, lang: str = "en"
     elif kind == "multi_choice":
         value = sorted(_parse_multi(question, text))
     elif kind == "date":
-        value = parse_date_text(text, lang).date
+        value = _in_range(parse_date_text(text, lang).date)
     elif kind in ("number", "money"):
         value = _parse_number(question, text)
     elif kind == "country":
@@ -180,7 +182,16 @@ def _parse_multi(question: Question, text: str) -> set[str]:
             raise InvalidAnswer("ui.invalid.multi_token", token=token,
                                 count=len(question.choices))
         chosen.add(value)
+    alone = [choice for choice in question.choices if choice.exclusive and choice.value in chosen]
+    if alone and len(chosen) > 1:  # "none of these" with others
+        raise InvalidAnswer("ui.invalid.exclusive", choice=alone[0].label)
     return chosen
+
+
+def _in_range(day: dt.date) -> dt.date:
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise InvalidAnswer("ui.invalid.date_range", low=MIN_YEAR, high=MAX_YEAR)
+    return day
 
 
 _MONTHS = {name: number for number, names in enumerate((
@@ -409,7 +420,7 @@ def display_value(pack: RulePack, question: Question, value: Any,
         name = country_names(texts.lang).get(value) or pack.countries.get(value, value)
         return f"{name} ({value})"
     if kind == "money":
-        return f"${value:,}" if isinstance(value, int) else f"${value:,.2f}"
+        return texts.money(value) if isinstance(value, int) else f"${value:,.2f}"
     return str(value)
 
 

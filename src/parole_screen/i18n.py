@@ -26,6 +26,7 @@ Stored answers, JSON keys and ids never change with the language: only texts do.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import re
@@ -47,7 +48,7 @@ LANGUAGE_NAMES = {"en": "English", "es": "Spanish", "ru": "Russian"}
 LANG_ENV = "PAROLE_SCREEN_LANG"
 LOCALE_DIR = "locales"
 GLOSSARY_FILE = "glossary.yaml"
-_LOCALE_KEYS = frozenset({"lang", "name", "messages"})
+_LOCALE_KEYS = frozenset({"lang", "messages"})
 #: A language missing more messages than this has them listed this far, then counted.
 _MISSING_SHOWN = 20
 
@@ -57,10 +58,12 @@ def text_hash(english: str) -> str:
 
 
 def english_messages(pack: RulePack | None) -> dict[str, str]:
-    """Every English message id and text: :data:`UI`, then the pack's texts."""
+    """Every English message id and text: :data:`UI`, then the pack's texts (of the English
+    pack, also for a translated one)."""
     messages = dict(UI)
     if pack is None:
         return messages
+    pack = pack.english
     messages["pack.disclaimer"] = " ".join(pack.meta.disclaimer.split())
     for number, text in enumerate(pack.meta.always, 1):
         messages[f"pack.always.{number}"] = text
@@ -133,11 +136,19 @@ def localized_question(question: Question, texts: Texts) -> Question:
         "choices": choices})
 
 
-def resolve_lang(given: str | None = None, environ: Mapping[str, str] | None = None) -> str:
-    """The language to use: ``given``, else ``$PAROLE_SCREEN_LANG``, else the locale's
-    (``$LANG``, e.g. ``es_MX.UTF-8`` is ``es``), else English. An unknown one is English."""
+def resolve_lang(given: str | None = None, environ: Mapping[str, str] | None = None, *,
+                 locale: bool = True) -> str:
+    """The language to use: the first of ``given``, ``$PAROLE_SCREEN_LANG`` and (with
+    ``locale``) the locale's (``$LC_ALL``, ``$LC_MESSAGES``, ``$LANG``: ``es_MX.UTF-8`` is
+    ``es``) that is a language the tool speaks; else English.
+
+    Machine output (JSON, batch rows, the catalogue) passes ``locale=False``: a script's
+    rows must not change with the locale of the machine it runs on."""
     env = os.environ if environ is None else environ
-    for candidate in (given, env.get(LANG_ENV), env.get("LANG")):
+    found = [given, env.get(LANG_ENV)]
+    if locale:
+        found += [env.get("LC_ALL"), env.get("LC_MESSAGES"), env.get("LANG")]
+    for candidate in found:
         if candidate:
             code = candidate.split(".")[0].split("_")[0].split("-")[0].lower()
             if code in LANGUAGES:
@@ -189,7 +200,7 @@ def load_texts(pack: RulePack, lang: str) -> Texts:
 @dataclass
 class LocaleReport:
     """What :func:`check_locales` found: errors fail ``rules check``; warnings are shown;
-    ``translated`` counts each language's messages."""
+    ``translated`` counts each language's message ids (as its files give them)."""
 
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -232,6 +243,8 @@ def _check_language(folder: Path, english: Mapping[str, str],
     for path in sorted(folder.glob("*.yaml")):
         _check_locale_file(path, lang, english, seen, translated, report)
     missing = [mid for mid in english if mid not in seen]
+    missing += [f"{base}.{form}" for base in _plural_bases(english)
+                for form in _plural_forms_used(lang) if f"{base}.{form}" not in seen]
     for mid in missing[:_MISSING_SHOWN]:
         report.errors.append(f"{folder}: {mid}: missing key (`parole-screen rules translate "
                              f"{lang}` lists what to translate)")
@@ -274,6 +287,21 @@ def _check_locale_file(path: Path, lang: str, english: Mapping[str, str],
 
 
 _PLURAL_FORMS = ("zero", "one", "two", "few", "many")
+
+
+def _plural_bases(english: Mapping[str, str]) -> list[str]:
+    """The plural messages: ids whose English has ``.one`` and ``.other`` forms."""
+    return [mid[:-len(".other")] for mid in english
+            if mid.endswith(".other") and mid[:-len(".other")] + ".one" in english]
+
+
+@functools.lru_cache(maxsize=4)
+def _plural_forms_used(lang: str) -> tuple[str, ...]:
+    """The plural forms a count from 0 to 1,000 takes in ``lang`` besides ``other`` (Russian:
+    one, few, many): a plural message is translated in each."""
+    from .texts import plural_form
+
+    return tuple(sorted({plural_form(lang, count) for count in range(1001)} - {"other"}))
 
 
 def _english_of(mid: str, english: Mapping[str, str]) -> str | None:
@@ -380,15 +408,19 @@ def _glossary_warnings(lang: str, terms: list[GlossaryTerm], english: Mapping[st
 
 
 def translation_todo(pack: RulePack, lang: str, prefixes: tuple[str, ...] = ()) -> str:
-    """A locale file's ``messages:`` block for what ``lang`` lacks or has stale: each entry
-    with the English text's hash, the English as a comment, and ``text`` to write.
+    """A locale file (``lang:`` and ``messages:``) of what ``lang`` lacks or has stale: each
+    entry with the English text's hash, the English as a comment, and ``text`` to write;
+    a plural message also in each form the language has (Russian ``few``, ``many``).
 
     ``text`` is left empty (``rules check`` refuses an empty one), unless the same English
     is already translated under another id: then that translation is offered. ``prefixes``
     limits it to message ids starting with one of them."""
     import json
 
-    english = english_messages(pack)
+    english = dict(english_messages(pack))
+    for base in _plural_bases(english):
+        english.update({f"{base}.{form}": english[f"{base}.other"]
+                        for form in _plural_forms_used(lang) if f"{base}.{form}" not in english})
     texts = load_texts(pack, lang)
     hashes = _translated_hashes(pack, lang)
     memory = {english[mid]: text for mid, text in texts.translated.items()

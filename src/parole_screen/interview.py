@@ -338,7 +338,9 @@ class Interview:
         question = self._index[qid]
         typed = coerce_answers(self.pack, {qid: to_json_value(value)}).get(qid)
         if typed is None:
-            raise InvalidAnswer("ui.invalid.empty")
+            # A library caller's mistake, not a person's: said as it is.
+            raise InvalidAnswer("An answer cannot be empty; use skip() for optional "
+                                "questions.")
         answers = dict(self._answers)
         answers[qid] = typed
         self._skipped.discard(qid)
@@ -532,7 +534,8 @@ class Interview:
                         "ui.date.confirm", date=date_words(reading.date, self.texts.lang)),
                         question)
                 return self._take_date(question, reading.date)
-            value = parse_answer(self.pack, question, text, self.texts.lang)
+            # As shown: a choice's label is matched, and named, in the person's language.
+            value = parse_answer(self.pack, self.shown(question), text, self.texts.lang)
         except InvalidAnswer as error:
             return Step("invalid", error.said(self.texts), question)
         self.answer(question.id, value)

@@ -13,8 +13,8 @@ from __future__ import annotations
 import dataclasses
 from functools import lru_cache
 
-from .engine.compiled import note_ids
-from .i18n import load_texts, localized_question
+from .engine.compiled import RULE_GROUPS, note_ids
+from .i18n import LANGUAGES, load_texts, localized_question
 from .models import Factor
 from .pack import (
     CompiledBasis,
@@ -29,13 +29,12 @@ from .texts import Texts
 
 
 def pack_in(pack: RulePack, lang: str) -> RulePack:
-    """``pack`` with its texts in ``lang`` (the pack itself for English); built once per
-    pack and language."""
-    if lang == pack.lang:
-        return pack
-    if pack.lang != "en":
-        raise ValueError("pack_in translates the English pack, not one already translated")
-    return _pack_in(pack, lang)
+    """``pack`` with its texts in ``lang``, one of :data:`~parole_screen.LANGUAGES` (English:
+    the English pack); built once per pack and language."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}: one of {', '.join(LANGUAGES)}")
+    english = pack.english
+    return english if lang == "en" else _pack_in(english, lang)
 
 
 @lru_cache(maxsize=8)
@@ -46,7 +45,8 @@ def _pack_in(pack: RulePack, lang: str) -> RulePack:
 def localized_pack(pack: RulePack, texts: Texts) -> RulePack:
     """``pack`` with every text in the language of ``texts`` (English where untranslated)."""
     if texts.lang == "en":
-        return pack
+        return pack.english
+    pack = pack.english
     text = texts.pack_text
     notes = note_ids(pack)
 
@@ -60,7 +60,7 @@ def localized_pack(pack: RulePack, texts: Texts) -> RulePack:
 
     def basis(entry: CompiledBasis) -> CompiledBasis:
         groups = {group: tuple(factor(rule, group) for rule in getattr(entry, group))
-                  for group in ("requires", "strengthens", "weakens", "blocks")}
+                  for group in RULE_GROUPS}
         evidence = tuple(item._replace(evidence=item.evidence.model_copy(update={
             "text": text(f"evidence.{entry.rule_id}.{item.evidence.id}", item.evidence.text)}))
             for item in entry.evidence)
@@ -86,6 +86,7 @@ def localized_pack(pack: RulePack, texts: Texts) -> RulePack:
     return dataclasses.replace(
         pack,
         texts=texts,
+        source=pack,
         meta=meta,
         questions=tuple(_question(entry, texts) for entry in pack.questions),
         categories=tuple(category(compiled) for compiled in pack.categories),

@@ -5,7 +5,7 @@ the pack; translations of both live in the pack's ``locales/<lang>/`` (see
 
 ``{name}`` marks a value filled in when shown; a translation keeps exactly the same
 placeholders. An id ending ``.one`` / ``.other`` is a plural (see
-:meth:`parole_screen.i18n.Texts.plural`): a translation may add the forms its language
+:meth:`parole_screen.texts.Texts.plural`): a translation may add the forms its language
 has (``few``, ``many``...).
 """
 
@@ -20,8 +20,8 @@ UI: dict[str, str] = {
                       "urgent reason.",
     "ui.banner.person": '"The person" and "they" mean whoever needs parole: you or someone '
                         "you help.",
-    "ui.banner.continuing_one": "Continuing your saved interview: {count} answer so far.",
-    "ui.banner.continuing": "Continuing your saved interview: {count} answers so far.",
+    "ui.banner.continuing.one": "Continuing your saved interview: {count} answer so far.",
+    "ui.banner.continuing.other": "Continuing your saved interview: {count} answers so far.",
     "ui.banner.commands": 'Type ? for help, "don\'t know" if unsure, back, review or quit. '
                           "Answers are saved as you go.",
     "ui.commands": "At any question you can type: ? for help, back for the previous "
@@ -53,6 +53,9 @@ UI: dict[str, str] = {
     "ui.no": "No",
     "ui.invalid.yes_no": "Please type y for yes or n for no.",
     "ui.invalid.empty": "Please type an answer.",
+    "ui.invalid.exclusive": "\u201c{choice}\u201d cannot be chosen with other answers: type "
+                            "its number alone, or the others without it.",
+    "ui.invalid.date_range": "Please type a date between the years {low} and {high}.",
     "ui.invalid.check": "Please check your answer: {reason}.",
     "ui.invalid.choice": "Please type a number from 1 to {count}.",
     "ui.invalid.multi_none": "Please choose at least one: type the numbers, for example 1,3.",
@@ -196,7 +199,7 @@ UI: dict[str, str] = {
                                "or weighs against it.",
     "report.meaning.weak": "it could fit, but important things are missing or weigh against "
                            "it.",
-    "report.not_answered_one": "Not answered yet: {question}. The result may change once it "
+    "report.not_answered_question": "Not answered yet: {question}. The result may change once it "
                                "is (see What to find out).",
     "report.not_answered.one": "Not answered yet: {count} question. The result may change "
                                "once it is (see What to find out).",

@@ -111,6 +111,13 @@ class RulePack:
     #: The interview's and report's own texts in the pack's language; the pack's texts
     #: are in that language too (see :func:`parole_screen.localize.pack_in`).
     texts: Texts = ENGLISH
+    #: The English pack this one translates (None for the English pack itself).
+    source: RulePack | None = None
+
+    @property
+    def english(self) -> RulePack:
+        """The pack in English: this one, or the one it translates."""
+        return self.source or self
 
     @property
     def lang(self) -> str:

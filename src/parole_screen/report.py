@@ -42,7 +42,7 @@ from .report_model import (
     lower_first,
     texts_of,
 )
-from .texts import Texts
+from .texts import ENGLISH, Texts
 
 FORMATS = ("text", "json", "markdown", "html")
 #: Other names ``render`` and ``score -f`` take for a format.
@@ -58,7 +58,7 @@ class Words(dict[str, tuple[str, dict[str, str]]]):
 
     pack: RulePack | None = None
     #: The report's language (texts not translated yet stay English).
-    texts: Texts = Texts()
+    texts: Texts = ENGLISH
 
 
 def glossary(pack: RulePack) -> Words:
@@ -129,6 +129,14 @@ def outline(result: Result, words: Glossary | None = None, *, all_sources: bool 
     count, not the list of titles and links.
     """
     texts = texts_of(words)
+    lang = (result.get("rule_pack") or {}).get("lang", "en")
+    if lang != texts.lang:
+        # A report in one language around texts in another would also add up the fees
+        # wrongly (their kind is read from the English; see report_first.fee_kind).
+        raise ParoleScreenError(
+            f"this result's texts are in '{printable(str(lang))}' and the report's in "
+            f"'{texts.lang}': render it with glossary(pack_in(pack, '{printable(str(lang))}'))",
+            kind="usage")
     assessed = _assessment(result, words, texts)
     as_of = texts.date(result["as_of"])
     sections = [
@@ -475,7 +483,7 @@ def _banded(score: int, pack: RulePack) -> tuple[str, str]:
 
 
 def _said(band: str) -> str:
-    return band_text(band, Texts())
+    return band_text(band, ENGLISH)
 
 
 def _ids(factors: list[Factor]) -> str:

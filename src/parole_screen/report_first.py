@@ -30,7 +30,7 @@ from .report_model import (
     short_label,
     texts_of,
 )
-from .texts import Texts
+from .texts import ENGLISH, Texts
 
 Result = Mapping[str, Any]
 Glossary = Mapping[str, tuple[str, Mapping[str, str]]]
@@ -108,7 +108,7 @@ def _meaning(result: Result, words: Glossary | None, texts: Texts) -> list[Line]
     if result["status"] == "incomplete":
         count = len(result["missing"])
         if count == 1:
-            said = texts("report.not_answered_one",
+            said = texts("report.not_answered_question",
                          question=_question(result["missing"][0], words, texts))
         else:
             said = texts.plural("report.not_answered", count)
@@ -124,7 +124,7 @@ def first_actions(result: Result, texts: Texts | None = None) -> list[Line]:
     """The two or three things to do first: the stop flags (each whole: a stop flag's
     wording is the warning), then the soonest date to act by, then the next steps in the
     pack's order."""
-    texts = texts or Texts()
+    texts = texts or ENGLISH
     # Uncited here: each is the warning, date or step the details cite in full below.
     stop = texts("report.severity.stop")
     actions = [Line(f"{stop}: {flag['text']}", "stop")
@@ -153,7 +153,7 @@ def _by_date(row: Mapping[str, Any], texts: Texts) -> str:
 def cost_lines(result: Result, texts: Texts | None = None) -> list[Line]:
     """The expected total for each person (the fees of the plan), then the fees owed only on
     a further step and those only a lawyer can confirm, neither added."""
-    texts = texts or Texts()
+    texts = texts or ENGLISH
     fees = result["fees"]
     kinds = [fee_kind(fee, texts) for fee in fees]
     plan = [fee for fee, kind in zip(fees, kinds, strict=True) if kind == PLAN]
@@ -243,7 +243,7 @@ def _timeline(result: Result, texts: Texts) -> Section:
         text = (texts("report.timeline.milestone", date=day, label=label, when=when)
                 if milestone else f"{day} ({when}): {label}{unsure}")
         rows.append((row["date"], 1 if milestone else 0, Line(text, style, row["cite"]),
-                     Mark(label, row["date"], kind, when, style)))
+                     Mark(label, row["date"], kind, when, style, row["status"])))
     as_of = str(result["as_of"])
     for fee in result["fees"]:
         change = fee.get("reported_change")
@@ -259,13 +259,14 @@ def _timeline(result: Result, texts: Texts) -> Section:
             rows.append((day, 0, Line(f"{texts.date(day)} ({when}): {label} "
                                       f"({texts('report.unverified_confirm')})", "dim",
                                       [change["source"]]),
-                         Mark(label, day, "fee", when, "dim")))
+                         Mark(label, day, "fee", when, "dim",
+                              "today" if between == 0 else "")))
     # Dates to act by first, the dates to know after them: kept apart, as the pictures keep them.
     rows.sort(key=lambda row: (row[1], row[0]))
     marks = [mark for *_, mark in rows]
-    if marks and not any(mark.note == texts("report.when.today") for mark in marks):
+    if marks and not any(mark.status == "today" for mark in marks):
         marks.append(Mark(texts("report.timeline.today"), as_of, "today",
-                          texts("report.timeline.screened")))
+                          texts("report.timeline.screened"), status="today"))
         marks.sort(key=lambda mark: (mark.value, mark.kind != "today"))
     return Section(texts("report.timeline"), [line for _, _, line, _ in rows], key="timeline",
                    part=FIRST, figure=marks)

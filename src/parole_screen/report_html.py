@@ -214,7 +214,7 @@ def timeline_svg(marks: Sequence[Mark], texts: Texts) -> str:
 def _dated(mark: Mark, at: float, axis: int, text_y: int, symbol_y: int, texts: Texts
            ) -> list[str]:
     colour = TIMELINE_COLOURS.get(mark.kind, "#444")
-    passed = mark.note == texts("report.when.passed")
+    passed = mark.status == "passed"
     out = [f'<line x1="{at:.1f}" y1="{text_y + (4 if text_y < axis else -13)}" x2="{at:.1f}" '
            f'y2="{symbol_y}" stroke="#bbb" stroke-width="1"/>']
     if mark.kind == "milestone":

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from .messages import UI
-from .texts import Texts
+from .texts import ENGLISH, Texts
 
 #: The four categories, in the report's order.
 CATEGORIES = ("humanitarian", "medical", "public_benefit", "re_parole")
@@ -50,13 +50,15 @@ class Line(NamedTuple):
 class Mark(NamedTuple):
     """One mark of a picture: a category's bar (``kind`` ``band``, ``value`` the band id) or
     a date on the timeline (``kind`` ``deadline``, ``milestone``, ``today`` or ``fee``,
-    ``value`` the ISO date, ``note`` "in 90 days", "passed", "not yet reached"...)."""
+    ``value`` the ISO date, ``note`` "in 90 days", "passed", "not yet reached"... in the
+    report's language, ``status`` the date's ``passed``, ``today`` or ``ahead`` in none)."""
 
     label: str
     value: str
     kind: str
     note: str = ""
     style: str = ""
+    status: str = ""
 
 
 class Section(NamedTuple):
@@ -117,7 +119,8 @@ def first_sentence(text: str) -> str:
     a space and a capital (in any script), so "the U.S. Ask" and "8 U.S.C. 1804" are not
     cut."""
     for found in _FULL_STOP.finditer(text):
-        before, after = text[found.start() - 1], text[found.end()]
+        before = text[found.start() - 1]
+        after = text[found.end():].lstrip("\u00ab\u201c\"'\u00bf\u00a1([")[:1]
         if (before.islower() or before.isdigit() or before in ")]\"'\u00bb\u201d") \
                 and after.isupper():
             return text[:found.start() + 1]
@@ -148,4 +151,4 @@ def texts_of(words: Any) -> Texts:
     """The language a report is written in: the glossary's (see
     :func:`parole_screen.report.glossary`), else English."""
     found = getattr(words, "texts", None)
-    return found if isinstance(found, Texts) else Texts()
+    return found if isinstance(found, Texts) else ENGLISH

@@ -227,7 +227,7 @@ def _dated(mark: Mark, when_width: int, date_width: int, width: int, texts: Text
         symbol, when, style = TIMELINE_MARKS["today"], texts("report.when.today"), "strong"
         label = texts("report.timeline.screened_label")
     else:
-        passed = mark.note == texts("report.when.passed")
+        passed = mark.status == "passed"
         symbol = TIMELINE_MARKS["passed" if passed and mark.kind == "deadline" else mark.kind]
         when, style, label = mark.note, mark.style, mark.label
     lead = f"  {texts.date(mark.value).ljust(date_width)}  {symbol}  {when.ljust(when_width)}  "

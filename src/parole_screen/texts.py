@@ -18,6 +18,7 @@ _PLACEHOLDER = re.compile(r"\{([a-z_][a-z0-9_]*)\}")
 
 
 def placeholders(text: str) -> set[str]:
+    """The ``{name}`` placeholders a message holds."""
     return set(_PLACEHOLDER.findall(text))
 
 
@@ -68,7 +69,7 @@ class Texts:
         language's CLDR rules give (Russian: one, few, many), else ``other``."""
         values = {"count": count, **values}
         if self.lang != "en":
-            for form in (_plural_form(self.lang, count), "other"):
+            for form in (plural_form(self.lang, count), "other"):
                 found = self.translated.get(f"{base_id}.{form}")
                 if found:
                     return fill(found, values)
@@ -113,7 +114,8 @@ def _money(lang: str, amount: int) -> str:
 
 
 @functools.lru_cache(maxsize=256)
-def _plural_form(lang: str, count: int) -> str:
+def plural_form(lang: str, count: int) -> str:
+    """The CLDR plural category of ``count`` in ``lang``: one, few, many, other..."""
     from babel import Locale
 
     return str(Locale.parse(lang).plural_form(count))

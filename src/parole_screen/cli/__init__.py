@@ -115,7 +115,7 @@ def score(
             check_output_path(out, force=force, inputs=[
                 ("the answers file this report is made from", Path(file))])
         label = "<stdin>" if file == "-" else file
-        pack = pack_in(load_pack_for(ctx), chosen_lang(lang))
+        pack = pack_in(load_pack_for(ctx), chosen_lang(lang, machine=report == "json"))
         record = read_json_record(file, stdin=sys.stdin.buffer)
         try:
             result = screen_record(pack, record, day, explain=explain, what_if=what_if)
@@ -329,7 +329,7 @@ def rules_catalog(
     with handled(ctx):
         from parole_screen import pack_in, text_catalog
 
-        pack = pack_in(load_pack_for(ctx, directory), chosen_lang(lang))
+        pack = pack_in(load_pack_for(ctx, directory), chosen_lang(lang, machine=True))
         typer.echo(json.dumps(text_catalog(pack), indent=2, sort_keys=True, ensure_ascii=False))
 
 

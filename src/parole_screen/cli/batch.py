@@ -120,7 +120,7 @@ def batch(
         )
 
         # Rows' texts in the language; ids, keys and values never change with it.
-        pack = pack_in(load_pack_for(ctx), chosen_lang(lang))
+        pack = pack_in(load_pack_for(ctx), chosen_lang(lang, machine=True))
         baseline = load_pack(compare_rules) if compare_rules is not None else None
         sources = resolve_inputs(inputs, input_format.value if input_format else None,
                                  stdin=sys.stdin.buffer)

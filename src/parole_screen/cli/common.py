@@ -329,15 +329,17 @@ class Lang(StrEnum):
 #: ``--lang``: the language of every text a person reads; ids and JSON keys never change.
 LangOption = Annotated[Lang | None, typer.Option(
     "--lang", metavar="LANG",
-    help="Language of the texts: en, es or ru (default: $PAROLE_SCREEN_LANG, then $LANG, "
-         "then English). Ids, values and JSON keys stay the same.")]
+    help="Language of the texts: en, es or ru (default: $PAROLE_SCREEN_LANG, then the "
+         "locale's, $LANG; JSON, rows and the catalogue follow only $PAROLE_SCREEN_LANG; then "
+         "English). Ids, values and JSON keys stay the same.")]
 
 
-def chosen_lang(lang: Lang | None) -> str:
-    """``--lang``, else the environment's language (see :func:`parole_screen.i18n.resolve_lang`)."""
+def chosen_lang(lang: Lang | None, *, machine: bool = False) -> str:
+    """``--lang``, else the environment's language (see :func:`parole_screen.resolve_lang`);
+    for ``machine`` output (JSON, rows) not the locale's, only ``$PAROLE_SCREEN_LANG``."""
     from parole_screen import resolve_lang
 
-    return resolve_lang(lang.value if lang else None)
+    return resolve_lang(lang.value if lang else None, locale=not machine)
 
 
 def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path | None,
@@ -358,9 +360,10 @@ def emit_report(ctx: typer.Context, result: dict[str, Any], fmt: str, out: Path 
         words = glossary(pack)
     if out is not None:
         write_private(out, render(result, fmt, words), force=force)
-        said = pack.texts if pack is not None else None
-        typer.echo(said("ui.report_saved", path=one_line(str(out))) if said
-                   else f"report saved to {one_line(str(out))}", err=True)
+        from parole_screen import Texts
+
+        texts = pack.texts if pack is not None else Texts()
+        typer.echo(texts("ui.report_saved", path=one_line(str(out))), err=True)
         return
     if fmt == "text" and sys.stdout.isatty():
         # colourless under --plain/NO_COLOR

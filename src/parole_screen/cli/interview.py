@@ -535,8 +535,7 @@ class _Ui:
         self.say(tr("ui.banner.what"))
         if resumed:
             count = len(state.answers)
-            self.say(tr("ui.banner.continuing_one" if count == 1 else "ui.banner.continuing",
-                        count=count))
+            self.say(tr.plural("ui.banner.continuing", count))
         else:
             self.say(tr("ui.banner.person"))
         self.say(tr("ui.banner.commands"), "dim")

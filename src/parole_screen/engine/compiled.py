@@ -365,11 +365,12 @@ def note_ids(pack: RulePack) -> dict[tuple[str, str, bool], str]:
 
     A note is named by its rule id (``:unmet`` added for the text shown when a requirement
     is unmet). A rule id is unique within its group only: the rare rule sharing its id with
-    one in another group, but not its text and citations, is named ``<id>@<group>``.
+    one in another group, but not its text and citations, is named ``<id>@<group>``. Names
+    come from the English pack, so a translated pack's rows use the same ids.
     """
     found: dict[tuple[str, str, bool], str] = {}
     content: dict[str, tuple[str, tuple[str, ...]]] = {}
-    for compiled in pack.categories:
+    for compiled in pack.english.categories:
         for entry in compiled.bases:
             for group in RULE_GROUPS:
                 for rule in getattr(entry, group):
