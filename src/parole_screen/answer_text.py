@@ -21,7 +21,7 @@ from .errors import AnswerError
 from .messages import UI
 from .models import Question
 from .pack import RulePack
-from .texts import ENGLISH, Texts
+from .texts import BABEL_LOCALES, ENGLISH, Texts
 
 _YES = frozenset({"y", "yes", "true"})
 _NO = frozenset({"n", "no", "false"})
@@ -243,7 +243,7 @@ def date_words(day: dt.date, lang: str = "en") -> str:
     if lang != "en":
         from babel.dates import format_date
 
-        return format_date(day, "full", locale=lang)
+        return str(format_date(day, "full", locale=BABEL_LOCALES.get(lang, lang)))
     return f"{day:%A}, {day.day} {day:%B} {day.year}"
 
 
