@@ -344,13 +344,18 @@ def test_dont_know_on_a_terminal_is_left_unanswered_and_reported(tmp_path: Path)
     assert listing.count("(don't know)") == 2
     child.expect_exact(PROMPT)
     child.sendline("")
+    report = json_report_at_exit(child)
+    assert report["status"] == "incomplete"
+    assert report["missing"] == ["arrival_date", "stay_months"]
+
+
+def json_report_at_exit(child: pexpect.spawn) -> Any:
+    """The JSON report an interview prints as it ends, once it has exited with status 0."""
     child.expect(pexpect.EOF)
     output = child.before
     child.close()
     assert child.exitstatus == 0
-    report = json.loads(output[output.index("{"):output.rindex("}") + 1])
-    assert report["status"] == "incomplete"
-    assert report["missing"] == ["arrival_date", "stay_months"]
+    return json.loads(output[output.index("{"):output.rindex("}") + 1])
 
 
 def test_settled_outcome_offers_the_report_at_once(tmp_path: Path) -> None:
@@ -371,11 +376,7 @@ def test_settled_outcome_offers_the_report_at_once(tmp_path: Path) -> None:
     child.expect_exact("Type 1 to see the report now")
     child.expect_exact(PROMPT)
     child.sendline("1")
-    child.expect(pexpect.EOF)
-    output = child.before
-    child.close()
-    assert child.exitstatus == 0
-    report = json.loads(output[output.index("{"):output.rindex("}") + 1])
+    report = json_report_at_exit(child)
     assert report["flags"][0]["id"] == "inside_us_initial_parole"
     assert report["status"] == "incomplete"
 

@@ -285,6 +285,12 @@ class Condition:
             return self.explain(columns, 0, trace)
         return result_at(self.masks(columns), 0)
 
+    def certain(self, answers: Mapping[str, Any], ctx: EvalContext) -> Tri:
+        """True or False when no answer still to come can change it, else None: as a call,
+        but a leaf on an unanswered question is unknown whatever its operator (the engine
+        reads ``answered: false`` as true until the question is answered)."""
+        return self(answers, ctx)
+
     def _masks(self, columns: AnswerColumns) -> Masks:
         raise NotImplementedError
 
@@ -331,6 +337,10 @@ class _All(Condition):
                 unknown = True
         return None if unknown else True
 
+    def certain(self, answers: Mapping[str, Any], ctx: EvalContext) -> Tri:
+        found = [part.certain(answers, ctx) for part in self.parts]
+        return False if False in found else None if None in found else True
+
 
 class _Any(Condition):
     __slots__ = ("parts",)
@@ -356,6 +366,10 @@ class _Any(Condition):
                 unknown = True
         return None if unknown else False
 
+    def certain(self, answers: Mapping[str, Any], ctx: EvalContext) -> Tri:
+        found = [part.certain(answers, ctx) for part in self.parts]
+        return True if True in found else None if None in found else False
+
 
 class _Not(Condition):
     __slots__ = ("part",)
@@ -369,6 +383,10 @@ class _Not(Condition):
 
     def explain(self, columns: AnswerColumns, index: int, trace: Trace) -> Tri:
         result = self.part.explain(columns, index, trace)
+        return None if result is None else not result
+
+    def certain(self, answers: Mapping[str, Any], ctx: EvalContext) -> Tri:
+        result = self.part.certain(answers, ctx)
         return None if result is None else not result
 
 
@@ -404,6 +422,9 @@ class _Leaf(Condition):
         operand = dict(self.operand) if isinstance(self.operand, Mapping) else self.operand
         _clause(trace, self.qid, self.op, operand, columns.column(self.qid)[index], result)
         return result
+
+    def certain(self, answers: Mapping[str, Any], ctx: EvalContext) -> Tri:
+        return None if answers.get(self.qid) is None else self(answers, ctx)
 
 
 class _Test(_Leaf):

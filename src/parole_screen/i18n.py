@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .messages import UI
+from .pack_texts import pack_messages, question_rewritten
 from .texts import ENGLISH, Texts, placeholders
 
 if TYPE_CHECKING:
@@ -59,64 +60,10 @@ def text_hash(english: str) -> str:
 
 def english_messages(pack: RulePack | None) -> dict[str, str]:
     """Every English message id and text: :data:`UI`, then the pack's texts (of the English
-    pack, also for a translated one)."""
+    pack, also for a translated one; see :mod:`parole_screen.pack_texts`)."""
     messages = dict(UI)
-    if pack is None:
-        return messages
-    pack = pack.english
-    messages["pack.disclaimer"] = " ".join(pack.meta.disclaimer.split())
-    for number, text in enumerate(pack.meta.always, 1):
-        messages[f"pack.always.{number}"] = text
-    for entry in pack.questions:
-        messages.update(_question_messages(entry.question))
-    for flag in pack.flags:
-        messages[f"flag.{flag.flag.id}"] = flag.flag.text
-    for item in pack.items:
-        messages[f"item.{item.item.id}"] = item.item.text
-    for fee in pack.fees:
-        messages[f"fee.{fee.fee.id}.label"] = fee.fee.label
-        if fee.fee.note:
-            messages[f"fee.{fee.fee.id}.note"] = fee.fee.note
-    for deadline in pack.deadlines:
-        messages[f"deadline.{deadline.deadline.id}.label"] = deadline.deadline.label
-    messages.update(_rule_messages(pack))
-    return messages
-
-
-def _rule_messages(pack: RulePack) -> dict[str, str]:
-    """The categories' and bases' labels, each rule's note (``note.<catalogue id>``, the ids
-    compact rows use) and each piece of evidence; the fee exceptions' texts."""
-    from .engine.compiled import RULE_GROUPS, note_ids
-
-    notes = note_ids(pack)
-    messages: dict[str, str] = {}
-    for compiled in pack.categories:
-        messages[f"category.{compiled.category.id}"] = compiled.category.label
-        for entry in compiled.bases:
-            messages[f"basis.{entry.rule_id}"] = entry.basis.label
-            for group in RULE_GROUPS:
-                for rule in getattr(entry, group):
-                    messages[f"note.{notes[rule.rule_id, group, False]}"] = rule.factor.text
-                    if group == "requires" and rule.factor.fail_text:
-                        messages[f"note.{notes[rule.rule_id, group, True]}"] = \
-                            rule.factor.fail_text
-            for evidence in entry.evidence:
-                messages[f"evidence.{entry.rule_id}.{evidence.evidence.id}"] = \
-                    evidence.evidence.text
-    for fee in pack.fees:
-        if fee.fee.exception_text:
-            messages[f"fee.{fee.fee.id}.exception"] = fee.fee.exception_text
-    return messages
-
-
-def _question_messages(question: Question) -> dict[str, str]:
-    messages = {f"question.{question.id}.text": question.text}
-    if question.help:
-        messages[f"question.{question.id}.help"] = question.help
-    for choice in question.choices:
-        messages[f"question.{question.id}.choice.{choice.value}"] = choice.label
-        if choice.help:
-            messages[f"question.{question.id}.choice.{choice.value}.help"] = choice.help
+    if pack is not None:
+        messages.update(pack_messages(pack))
     return messages
 
 
@@ -125,15 +72,7 @@ def localized_question(question: Question, texts: Texts) -> Question:
     its id, type and choice values (what answers store) are kept."""
     if texts.lang == "en":
         return question
-    prefix = f"question.{question.id}"
-    choices = tuple(choice.model_copy(update={
-        "label": texts.pack_text(f"{prefix}.choice.{choice.value}", choice.label),
-        "help": texts.pack_text(f"{prefix}.choice.{choice.value}.help", choice.help)})
-        for choice in question.choices)
-    return question.model_copy(update={
-        "text": texts.pack_text(f"{prefix}.text", question.text),
-        "help": texts.pack_text(f"{prefix}.help", question.help) if question.help else "",
-        "choices": choices})
+    return question_rewritten(question, texts.pack_text)
 
 
 def resolve_lang(given: str | None = None, environ: Mapping[str, str] | None = None, *,
@@ -193,8 +132,7 @@ def load_texts(pack: RulePack, lang: str) -> Texts:
             if (isinstance(text, str) and text.strip()
                     and _english_of(mid, english) is not None):
                 translated[mid] = text
-    return Texts(lang, translated, complete=set(english) <= set(translated),
-                 english={mid: text for mid, text in english.items() if mid not in UI})
+    return Texts(lang, translated, complete=set(english) <= set(translated))
 
 
 @dataclass

@@ -34,23 +34,22 @@ from .answer_text import (
 from .answers import coerce_answers, to_json_value
 from .columns import EvalContext
 from .engine import asked_questions
-from .i18n import localized_question
+from .i18n import LANGUAGES, localized_question
+from .messages import UI
 from .models import Question
 from .pack import RulePack
 from .settled import settled_stops
 from .texts import ENGLISH, Texts
 
-COMMANDS_HELP = (
-    "At any question you can type: ? for help, back for the previous question, review to "
-    "see and change your answers, \"don't know\" if you do not know, save to save now, "
-    "quit to save and stop."
-)
+#: The commands, as the interview says them in English (its message ``ui.commands``).
+COMMANDS_HELP = UI["ui.commands"]
 #: What a person may type for "I don't know": the question is left unanswered, and the
 #: report lists it among the answers still missing (what to find out).
 DONT_KNOW_WORDS = frozenset({"don't know", "dont know", "do not know", "i don't know",
                              "i dont know", "i do not know", "idk", "dk", "don\u2019t know",
                              "i don\u2019t know"})
-TRANSLATED = ("en", "es", "ru")
+#: The languages the interview speaks.
+TRANSLATED = LANGUAGES
 #: What a person may type in their language for a command or "I don't know", as the
 #: interview's own messages (rules/locales) tell them to: the English words work too.
 LOCAL_WORDS = {

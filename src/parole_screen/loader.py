@@ -422,13 +422,13 @@ class _Builder:
                              "asked_when forms a cycle: " + " -> ".join(cycle))
                 continue
             for dep in sorted(depends[qid]):
-                if dep in position and position[dep] >= position[qid]:
+                if position.get(dep, -1) >= position[qid]:
                     self.problem(entry.where(["asked_when"]),
                                  f"question '{qid}' is unreachable: its asked_when reads "
                                  f"'{dep}', which is asked later")
             for index, choice in enumerate(entry.model.choices):
                 for dep in sorted(referenced_questions(choice.asked_when)):
-                    if dep in position and position[dep] >= position[qid]:
+                    if position.get(dep, -1) >= position[qid]:
                         self.problem(entry.where(["choices", index, "asked_when"]),
                                      f"choice '{choice.value}' of '{qid}': its asked_when "
                                      f"reads '{dep}', which is not asked before it")

@@ -129,6 +129,7 @@ def outline(result: Result, words: Glossary | None = None, *, all_sources: bool 
     count, not the list of titles and links.
     """
     texts = texts_of(words)
+    labels = _source_labels(result["sources"], texts)
     lang = (result.get("rule_pack") or {}).get("lang", "en")
     if lang != texts.lang:
         # A report in one language around texts in another would also add up the fees
@@ -168,11 +169,10 @@ def outline(result: Result, words: Glossary | None = None, *, all_sources: bool 
         Section(texts("report.always"), [Line(text) for text in result.get("always") or ()],
                 key="always", part=LATER),
         *_explain_sections(result, words, texts),
-        *(_source_sections(result["sources"], texts) if all_sources
-          else _sources_used(result["sources"], texts)),
+        *(_source_sections(result["sources"], labels, texts) if all_sources
+          else _sources_used(labels, texts)),
         _about(result, texts),
     ]
-    labels = _source_labels(result["sources"], texts)
     return texts("report.title"), [
         section._replace(lines=[_cited(line, labels) for line in section.lines])
         for section in sections if section.lines]
@@ -181,7 +181,7 @@ def outline(result: Result, words: Glossary | None = None, *, all_sources: bool 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # How far a reader can trust a source, best first: a line cites its official sources first.
-AUTHORITY_RANK = {"official": 0, "secondary": 1, "unverified": 2}
+OFFICIAL, OTHER, UNVERIFIED = 0, 1, 2
 
 
 def _source_labels(sources: Mapping[str, Mapping[str, Any]], texts: Texts
@@ -195,11 +195,11 @@ def _source_labels(sources: Mapping[str, Mapping[str, Any]], texts: Texts
     for sid, source in sources.items():
         authority = source.get("authority")
         if authority == "official" and source.get("citation"):
-            labels[sid] = (0, str(source["citation"]))
+            labels[sid] = (OFFICIAL, str(source["citation"]))
         elif authority == "unverified":
-            labels[sid] = (2, f"{sid} {texts('report.unverified_mark')}")
+            labels[sid] = (UNVERIFIED, f"{sid} {texts('report.unverified_mark')}")
         else:
-            labels[sid] = (1, sid)
+            labels[sid] = (OTHER, sid)
     return labels
 
 
@@ -207,27 +207,24 @@ def _cited(line: Line, labels: Mapping[str, tuple[int, str]]) -> Line:
     """``line`` citing its sources as a reader sees them: official first, each once."""
     if not line.cite:
         return line
-    found = [labels.get(sid, (1, sid)) for sid in dict.fromkeys(line.cite)]
+    found = [labels.get(sid, (OTHER, sid)) for sid in dict.fromkeys(line.cite)]
     ordered = sorted(range(len(found)), key=lambda index: found[index][0])  # stable
     return line._replace(cite=list(dict.fromkeys(found[index][1] for index in ordered)))
 
 
-def _source_sections(sources: Mapping[str, Mapping[str, Any]], texts: Texts
-                     ) -> list[Section]:
+def _source_sections(sources: Mapping[str, Mapping[str, Any]],
+                     labels: Mapping[str, tuple[int, str]], texts: Texts) -> list[Section]:
     """The official sources, by legal citation, then every other source consulted, apart:
     a reader must never take a law firm's page or an upload for the law itself."""
     official, others = [], []
     for sid, source in sorted(sources.items(), key=_natural):
-        dated = f" ({source['dated']})"
-        if source.get("authority") == "official" and source.get("citation"):
-            official.append((str(source["citation"]),
-                             Line(f"[{source['citation']}] {source['title']}{dated}", "dim",
-                                  url=source.get("url"))))
+        rank, label = labels[sid]
+        shown = f"{source['title']} ({source['dated']})"
+        if rank == OFFICIAL:
+            official.append((label, Line(f"[{label}] {shown}", "dim", url=source.get("url"))))
         else:
-            mark = (f" {texts('report.unverified_mark')}"
-                    if source.get("authority") == "unverified" else "")
-            others.append(Line(f"[{sid}]{mark} {source['title']}{dated}", "dim",
-                               url=source.get("url")))
+            mark = f" {texts('report.unverified_mark')}" if rank == UNVERIFIED else ""
+            others.append(Line(f"[{sid}]{mark} {shown}", "dim", url=source.get("url")))
     official.sort(key=lambda pair: _natural(pair))
     return [
         Section(texts("report.sources"), [line for _, line in official],
@@ -237,14 +234,13 @@ def _source_sections(sources: Mapping[str, Mapping[str, Any]], texts: Texts
     ]
 
 
-def _sources_used(sources: Mapping[str, Mapping[str, Any]], texts: Texts) -> list[Section]:
+def _sources_used(labels: Mapping[str, tuple[int, str]], texts: Texts) -> list[Section]:
     """For a terminal: how many sources the report cites and the citations, official first,
     instead of ninety lines of titles and web addresses (``--sources`` shows them)."""
-    labels = sorted(_source_labels(sources, texts).values(),
-                    key=lambda pair: (pair[0], *_natural((pair[1], None))))
-    official = [label for rank, label in labels if rank == 0]
-    others = [label for rank, label in labels if rank > 0]
-    lines = [Line(texts.plural("report.cites", len(labels), official=len(official),
+    ranked = sorted(labels.values(), key=lambda pair: (pair[0], *_natural((pair[1], None))))
+    official = [label for rank, label in ranked if rank == OFFICIAL]
+    others = [label for rank, label in ranked if rank != OFFICIAL]
+    lines = [Line(texts.plural("report.cites", len(ranked), official=len(official),
                                others=len(others)), "dim")]
     if official:
         lines.append(Line(texts("report.cites.official", list="; ".join(official)), "dim"))

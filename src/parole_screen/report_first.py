@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .report_model import (
     AILA_SEARCH_URL,
@@ -32,6 +32,9 @@ from .report_model import (
 )
 from .texts import ENGLISH, Texts
 
+if TYPE_CHECKING:
+    from .pack import RulePack
+
 Result = Mapping[str, Any]
 Glossary = Mapping[str, tuple[str, Mapping[str, str]]]
 
@@ -49,15 +52,15 @@ CONDITIONAL_OPENINGS = ("only if", "due each year")
 PLAN, CONDITIONAL, IF_LAWYER = "plan", "conditional", "if_lawyer"
 
 
-def fee_kind(fee: Mapping[str, Any], texts: Texts | None = None) -> str:
+def fee_kind(fee: Mapping[str, Any], pack: RulePack | None = None) -> str:
     """``plan`` (added to the expected total), ``conditional`` (owed only on a further step,
     e.g. a work permit or asylum) or ``if_lawyer`` (only if a lawyer confirms a filing is
-    still possible): never added. Read from the fee's English (``texts`` has it for a
-    translated report)."""
-    english = texts.english if texts is not None else {}
-    fid = fee.get("id")
-    label = english.get(f"fee.{fid}.label", fee.get("label") or "")
-    note = english.get(f"fee.{fid}.note", fee.get("note") or "")
+    still possible): never added. Read from the fee's English: the ``pack``'s, for a result
+    scored in another language."""
+    english = next((entry.fee for entry in pack.english.fees if entry.fee.id == fee.get("id")),
+                   None) if pack is not None else None
+    label = english.label if english is not None else fee.get("label") or ""
+    note = english.note if english is not None else fee.get("note") or ""
     label = " ".join(str(label).split()).lower()
     note = " ".join(str(note).split()).lower()
     if label.startswith(IF_LAWYER_OPENING):
@@ -78,7 +81,8 @@ def first_screen(result: Result, words: Glossary | None) -> list[Section]:
         Section(texts("report.do_first"), first_actions(result, texts), key="do_first",
                 part=FIRST, numbered=True),
         Section(texts("report.cost", date=texts.date(result["as_of"])),
-                cost_lines(result, texts), key="cost", part=FIRST),
+                cost_lines(result, texts, getattr(words, "pack", None)), key="cost",
+                part=FIRST),
         _bands(result, texts),
         _timeline(result, texts),
         Section(texts("report.help"), _help(result, texts), key="help", part=FIRST),
@@ -150,12 +154,14 @@ def _by_date(row: Mapping[str, Any], texts: Texts) -> str:
     return texts("report.by_date", date=day, days=days(row["days_from_as_of"], texts))
 
 
-def cost_lines(result: Result, texts: Texts | None = None) -> list[Line]:
+def cost_lines(result: Result, texts: Texts | None = None, pack: RulePack | None = None
+               ) -> list[Line]:
     """The expected total for each person (the fees of the plan), then the fees owed only on
-    a further step and those only a lawyer can confirm, neither added."""
+    a further step and those only a lawyer can confirm, neither added (see :func:`fee_kind`:
+    a result in another language needs the ``pack`` it was scored with)."""
     texts = texts or ENGLISH
     fees = result["fees"]
-    kinds = [fee_kind(fee, texts) for fee in fees]
+    kinds = [fee_kind(fee, pack) for fee in fees]
     plan = [fee for fee, kind in zip(fees, kinds, strict=True) if kind == PLAN]
     lines = []
     if plan:

@@ -57,8 +57,6 @@ class Texts:
     translated: Mapping[str, str] = field(default_factory=dict)
     #: False when some message of the pack has no translation (a front end says so once).
     complete: bool = True
-    #: The English of the pack's texts by message id (what a translation was made from).
-    english: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __call__(self, message_id: str, /, **values: Any) -> str:
         """The :data:`UI` message ``message_id`` in this language, placeholders filled."""

@@ -132,11 +132,10 @@ def questions(
 ) -> None:
     """List the interview's questions: id, type, choices and when each is asked."""
     with handled(ctx):
-        from parole_screen import load_texts, localized_question
+        from parole_screen import pack_in
 
-        pack = load_pack_for(ctx)
-        texts = load_texts(pack, chosen_lang(lang))
-        shown = [localized_question(entry.question, texts) for entry in pack.questions]
+        pack = pack_in(load_pack_for(ctx), chosen_lang(lang))
+        shown = [entry.question for entry in pack.questions]
         if fmt is ListFormat.json:
             rows = [question.model_dump(mode="json", exclude_none=True) for question in shown]
             typer.echo(json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False))

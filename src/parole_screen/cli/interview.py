@@ -558,8 +558,10 @@ class _Ui:
             self.say(self.texts("ui.keep", shown=shown), "green")
 
     def _settled_texts(self, state: "Interview", flag_ids: "tuple[str, ...]") -> None:
-        texts = {entry.flag.id: self.texts.pack_text(f"flag.{entry.flag.id}", entry.flag.text)
-                 for entry in state.pack.flags}
+        from parole_screen import pack_in
+
+        texts = {entry.flag.id: entry.flag.text
+                 for entry in pack_in(state.pack, self.texts.lang).flags}
         self.newline()
         self.say(self.texts("ui.settled.head"), "bold")
         for flag_id in flag_ids:
