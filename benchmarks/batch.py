@@ -11,7 +11,9 @@ What it measures (issue 15 targets in brackets):
   [>= 1.8x full rows] and CSV [>= compact rows], with ``--jobs 1``, and full and compact rows
   with ``--jobs 2`` [>= 1.6x one job]; best of five interleaved runs each (this VM's speed
   drifts by 10-30% from minute to minute, so fewer runs often catch no quiet spell for one
-  kind; the median is printed too);
+  kind; the median is printed too). Each kind is measured twice with ``--jobs 1``: rows
+  thrown away (stdout to /dev/null: the engine alone) and rows written to a file with
+  ``--out`` (how staff run a batch: 100,000 full rows are some 2.8 GB, compact ones 0.4 GB);
 * bytes per row, full and compact;
 * peak RSS of ``batch --jobs 1`` (compact rows) on 1,000,000 records, 1 in 1,000 of them
   rejected [<= 150 MB];
@@ -139,6 +141,10 @@ def write_input(path: Path, pool: list[str], count: int, bad_every: int = 0) -> 
                 out.write(f'{{"id":"R{number:07d}","answers":{pool[number % len(pool)]}}}\n')
 
 
+#: Where a speed run's rows go: thrown away, or written to a file with --out.
+NULL, FILE = "null", "file"
+SINKS = {NULL: "to /dev/null", FILE: "to a file"}
+
 #: One record in this many is rejected in the memory run.
 BAD_EVERY = 1000
 
@@ -229,38 +235,44 @@ def main(argv: Sequence[str] | None = None) -> int:
         batches = {name: [*command, "batch", "--as-of", as_of.isoformat(), "--quiet"]
                    for name, command in clis.items()}
 
-        # (checkout, kind of row, jobs) -> records/s of each run
+        # (checkout, kind of row, jobs, where rows go) -> records/s of each run
         kinds = {"full": ["--detail", "full"], "compact": ["--detail", "compact"],
                  "csv": ["--format", "csv"]}
-        plan = [("this", kind, jobs) for kind in kinds for jobs in (1, 2)
+        plan = [("this", kind, jobs, NULL) for kind in kinds for jobs in (1, 2)
                 if not (kind == "csv" and jobs == 2)]
+        plan += [("this", kind, 1, FILE) for kind in kinds]
         if args.against:
-            plan += [("against", "full", 1), ("against", "full", 2)]
+            plan += [("against", "full", 1, NULL), ("against", "full", 2, NULL)]
+        written = temp / "rows.out"
 
         # A checkout from before compact rows has no --detail: its rows were full.
         knows_detail = {name: "--detail" in subprocess.run(
             [*batches[name], "--help"], capture_output=True, text=True, check=False).stdout
             for name in batches}
 
-        def command(name: str, kind: str, jobs: int, source: Path) -> list[str]:
+        def command(name: str, kind: str, jobs: int, sink: str, source: Path) -> list[str]:
             row_args = kinds[kind] if name == "this" or knows_detail[name] else []
+            if sink == FILE:  # --format too: a file named rows.out says nothing of it
+                row_args = [*row_args, "--out", str(written), "--force",
+                            *([] if kind == "csv" else ["--format", "jsonl"])]
             return [*batches[name], *row_args, str(source), "--jobs", str(jobs)]
 
-        speed: dict[tuple[str, str, int], list[float]] = {key: [] for key in plan}
+        speed: dict[tuple[str, str, int, str], list[float]] = {key: [] for key in plan}
         for key in plan:
             run(command(*key, warm_input))  # warm caches
         for _ in range(repeats):  # interleaved: a slow spell on the VM hits all alike
             for key in plan:
                 wall, cpu, peak, total = run(command(*key, speed_input))
+                written.unlink(missing_ok=True)  # a full-row file is gigabytes
                 speed[key].append(records / wall)
-                name, kind, jobs = key
-                print(f"{name}: batch {kind} --jobs {jobs}: {records:,} records in {wall:.1f} s "
-                      f"wall ({records / wall:,.0f}/s), {cpu:.1f} s CPU (main process and "
-                      f"workers), peak RSS {peak / 1024:.0f} MB (largest process), "
+                name, kind, jobs, sink = key
+                print(f"{name}: batch {kind} --jobs {jobs} {SINKS[sink]}: {records:,} records "
+                      f"in {wall:.1f} s wall ({records / wall:,.0f}/s), {cpu:.1f} s CPU (main "
+                      f"process and workers), peak RSS {peak / 1024:.0f} MB (largest process), "
                       f"{total / 1024:.0f} MB (all processes)")
         row_bytes = {}
         for kind in ("full", "compact"):
-            done = subprocess.run(command("this", kind, 1, warm_input), capture_output=True,
+            done = subprocess.run(command("this", kind, 1, NULL, warm_input), capture_output=True,
                                   check=True)
             row_bytes[kind] = len(done.stdout) / min(records, 1000)
         print("bytes per row: " + ", ".join(f"{kind} {size:,.0f}"
@@ -288,27 +300,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     rows: list[tuple[str, str, str, bool | None]] = []
     best = {key: max(runs_) for key, runs_ in speed.items()}
     middle = {key: statistics.median(runs_) for key, runs_ in speed.items()}
-    full, compact, csv = best["this", "full", 1], best["this", "compact", 1], best["this", "csv", 1]
-    rows += [
-        (f"records/s, full rows, --jobs 1{runs}", f"{full:,.0f}", "no slower", None),
-        (f"records/s, compact rows, --jobs 1{runs}", f"{compact:,.0f} ({compact / full:.2f}x)",
-         ">= 1.8x full", compact >= 1.8 * full),
-        (f"records/s, CSV, --jobs 1{runs}", f"{csv:,.0f} ({csv / compact:.2f}x)",
-         ">= compact", csv >= compact),
-    ]
+    for sink in (NULL, FILE):
+        full, compact = best["this", "full", 1, sink], best["this", "compact", 1, sink]
+        csv = best["this", "csv", 1, sink]
+        rows += [
+            (f"records/s, full rows, --jobs 1, {SINKS[sink]}{runs}", f"{full:,.0f}",
+             "no slower", None),
+            (f"records/s, compact rows, --jobs 1, {SINKS[sink]}{runs}",
+             f"{compact:,.0f} ({compact / full:.2f}x)", ">= 1.8x full", compact >= 1.8 * full),
+            (f"records/s, CSV, --jobs 1, {SINKS[sink]}{runs}",
+             f"{csv:,.0f} ({csv / compact:.2f}x)", ">= compact", csv >= compact),
+        ]
     for kind in ("full", "compact"):
-        two = best["this", kind, 2]
-        one = best["this", kind, 1]
-        rows.append((f"records/s, {kind} rows, --jobs 2{runs}", f"{two:,.0f} ({two / one:.2f}x)",
-                     ">= 1.6x one job", two >= 1.6 * one))
+        two = best["this", kind, 2, NULL]
+        one = best["this", kind, 1, NULL]
+        rows.append((f"records/s, {kind} rows, --jobs 2, {SINKS[NULL]}{runs}",
+                     f"{two:,.0f} ({two / one:.2f}x)", ">= 1.6x one job", two >= 1.6 * one))
     if args.against:
         for jobs in (1, 2):
-            before, now = best["against", "full", jobs], best["this", "full", jobs]
+            before, now = best["against", "full", jobs, NULL], best["this", "full", jobs, NULL]
             rows.append((f"against: records/s, full rows, --jobs {jobs}{runs}",
                          f"{before:,.0f} (this {now / before:.2f}x)", "this >= 1.0x",
                          now >= before))
-    rows += [(f"records/s, median of the runs ({name}, {kind}, --jobs {jobs})",
-              f"{value:,.0f}", "-", None) for (name, kind, jobs), value in middle.items()]
+    rows += [(f"records/s, median of the runs ({name}, {kind}, --jobs {jobs}, {SINKS[sink]})",
+              f"{value:,.0f}", "-", None) for (name, kind, jobs, sink), value in middle.items()]
     rows.append(("bytes per row, full / compact",
                  f"{row_bytes['full']:,.0f} / {row_bytes['compact']:,.0f}", "a few KB compact",
                  row_bytes["compact"] <= 8192))
