@@ -115,6 +115,24 @@ def test_rules_facts_unverified_lists_the_printed_claims_to_confirm(
     assert all(row["confidence"] == "unverified" for row in rows)
 
 
+def test_rules_facts_shows_the_confirmed_fee_in_force_and_the_reported_one_beside_it(
+        shipped_pack: RulePack) -> None:
+    # A lawyer read `rules facts` listing the unverified $1,050 as the parole fee in force
+    # (session 12); reports show the confirmed $1,020 with $1,050 as a reported change (update
+    # Q4), and so does the fact list now.
+    rows = {row["id"]: row for row in fact_rows(shipped_pack, dt.date(2026, 12, 7))}
+    fee = rows["fee_parole_hr1"]
+    assert (fee["value"], fee["confidence"], fee["effective_from"]) == (1020, "secondary",
+                                                                       "2026-01-01")
+    assert fee["reported_change"] == {"value": 1050, "effective_from": "2026-10-16",
+                                      "source": "S40", "confidence": "unverified"}
+    assert fee["shown"].startswith("$1,020 (a change to $1,050 from 2026-10-16 is reported")
+    # Not for a program's status: its newest word, unverified, is still the best one.
+    tps = rows["tps_ukraine"]
+    assert (tps["confidence"], tps["reported_change"]) == ("unverified", None)
+    assert "unknown" in tps["value"]
+
+
 def test_danger_factors_for_people_abroad_are_not_held_against_a_parolee_inside(
         shipped_pack: RulePack) -> None:
     # UNHCR registration and "safe where they are now" are questions for someone abroad; a

@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from .models import Fact
-from .pack import RulePack, fact_value_on
+from .models import Fact, FactValue
+from .pack import RulePack, fact_value_on, last_confirmed_value
 
 
 def _shown(value: Any, unit: str) -> str:
@@ -24,7 +24,9 @@ def _shown(value: Any, unit: str) -> str:
 
 
 def fact_rows(pack: RulePack, as_of: dt.date, *, unverified: bool = False) -> list[dict[str, Any]]:
-    """One row per fact with the value in force on ``as_of``.
+    """One row per fact with the value in force on ``as_of``. As in a report, a fee is never
+    an unverified amount: where the newest is unverified, the row is the last confirmed one
+    and names the newer amount as its ``reported_change`` (None in every other row).
 
     With ``unverified``, one row per value marked unverified instead, whatever its date, then
     one per flag, item, fee, deadline or rule whose text is marked unverified (``kind`` says
@@ -40,20 +42,32 @@ def fact_rows(pack: RulePack, as_of: dt.date, *, unverified: bool = False) -> li
 
 def _fact_rows(fact: Fact, as_of: dt.date, *, unverified: bool) -> list[dict[str, Any]]:
     if unverified:
-        chosen = [value for value in fact.values if value.confidence == "unverified"]
-    else:
-        current = fact_value_on(fact, as_of)
-        if current is None:
-            return [{"id": fact.id, "kind": fact.kind, "label": fact.label, "value": None,
-                     "shown": "(not yet in force)", "effective_from": None, "source": None,
-                     "confidence": None, "note": ""}]
-        chosen = [current]
-    return [{"id": fact.id, "kind": fact.kind, "label": fact.label,
-             "value": list(value.value) if isinstance(value.value, tuple) else value.value,
-             "shown": _shown(value.value, fact.unit),
-             "effective_from": value.effective_from.isoformat(),
-             "source": value.source, "confidence": value.confidence, "note": value.note}
-            for value in chosen]
+        return [_row(fact, value) for value in fact.values if value.confidence == "unverified"]
+    current = fact_value_on(fact, as_of)
+    if current is None:
+        return [{"id": fact.id, "kind": fact.kind, "label": fact.label, "value": None,
+                 "shown": "(not yet in force)", "effective_from": None, "source": None,
+                 "confidence": None, "note": "", "reported_change": None}]
+    if fact.kind == "fee" and current.confidence == "unverified":
+        confirmed = last_confirmed_value(fact, as_of)
+        if confirmed is not None and confirmed.value is not None:
+            return [_row(fact, confirmed, reported=current)]
+    return [_row(fact, current)]
+
+
+def _row(fact: Fact, value: FactValue, *, reported: FactValue | None = None) -> dict[str, Any]:
+    shown = _shown(value.value, fact.unit)
+    if reported is not None:
+        shown += (f" (a change to {_shown(reported.value, fact.unit)} from "
+                  f"{reported.effective_from.isoformat()} is reported, {reported.confidence}: "
+                  f"confirm before filing)")
+    return {"id": fact.id, "kind": fact.kind, "label": fact.label,
+            "value": list(value.value) if isinstance(value.value, tuple) else value.value,
+            "shown": shown, "effective_from": value.effective_from.isoformat(),
+            "source": value.source, "confidence": value.confidence, "note": value.note,
+            "reported_change": None if reported is None else {
+                "value": reported.value, "effective_from": reported.effective_from.isoformat(),
+                "source": reported.source, "confidence": reported.confidence}}
 
 
 def _unverified_texts(pack: RulePack) -> list[dict[str, Any]]:
@@ -74,6 +88,6 @@ def _unverified_texts(pack: RulePack) -> list[dict[str, Any]]:
                               *basis.blocks)]
     return [{"id": claim_id, "kind": kind, "label": text, "value": None, "shown": text,
              "effective_from": None, "source": ", ".join(cite), "confidence": confidence,
-             "note": ""}
+             "note": "", "reported_change": None}
             for kind, claim_id, text, confidence, cite in sorted(claims)
             if confidence == "unverified"]
