@@ -133,6 +133,18 @@ def test_rules_facts_shows_the_confirmed_fee_in_force_and_the_reported_one_besid
     assert "unknown" in tps["value"]
 
 
+def test_the_late_asylum_exception_names_lawful_status_as_well_as_parole(
+        shipped_pack: RulePack) -> None:
+    # 8 CFR 208.4(a)(5)(iv) and brief section 9: "lawful status or parole until a reasonable
+    # time before filing"; a visa overstayer was told only of parole (lawyer review, session 12).
+    result = screen(shipped_pack, _answers(REPO / "examples" / "visa_overstay_inside_us.json"),
+                    dt.date(2026, 12, 7))
+    flags = {flag["id"]: flag["text"] for flag in result["flags"]}
+    text = flags.get("asylum_one_year_passed") or flags["asylum_one_year"]
+    assert "lawful status or parole" in text
+    assert "still in parole or status can usually still file" in text or "while in it" in text
+
+
 def test_danger_factors_for_people_abroad_are_not_held_against_a_parolee_inside(
         shipped_pack: RulePack) -> None:
     # UNHCR registration and "safe where they are now" are questions for someone abroad; a
