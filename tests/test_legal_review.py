@@ -145,6 +145,16 @@ def test_the_late_asylum_exception_names_lawful_status_as_well_as_parole(
     assert "still in parole or status can usually still file" in text or "while in it" in text
 
 
+def test_a_parolee_with_tps_too_is_told_to_answer_paroled(shipped_pack: RulePack) -> None:
+    # A U4U parolee who also has TPS picked "a valid visa or other legal status (... TPS)" and
+    # was told they had never been paroled (lawyer review, session 12).
+    question = next(entry.question for entry in shipped_pack.questions
+                    if entry.question.id == "in_us_status")
+    choices = {choice.value: choice for choice in question.choices}
+    assert "even if they also have TPS" in (choices["paroled"].help or "")
+    assert choices["other_status"].label.startswith("They were not paroled in")
+
+
 def test_danger_factors_for_people_abroad_are_not_held_against_a_parolee_inside(
         shipped_pack: RulePack) -> None:
     # UNHCR registration and "safe where they are now" are questions for someone abroad; a
