@@ -187,15 +187,19 @@ def test_expired_parole_report_names_the_bars_and_their_dates(shipped_pack: Rule
     assert deadlines["unlawful_presence_one_year"]["date"] == "2027-03-22"
 
 
-def test_a_cuban_or_haitian_is_never_told_the_parole_fee_has_no_exception(
+def test_a_cuban_or_haitian_in_the_us_is_never_told_the_parole_fee_has_no_exception(
         outcomes: list[ScenarioOutcome]) -> None:
-    # Exception 9 (Cuban/Haitian entrant status) is for a lawyer to confirm, never ruled out.
+    # Exception 9 (Cuban/Haitian entrant status) is for a lawyer to confirm, never ruled out for
+    # someone in the U.S.; someone abroad asking for a first parole has not been granted it
+    # (lawyer review, session 12: scenario fee_exception_9_not_for_a_first_request_from_abroad).
     answers = {case.scenario.name: case.scenario.answers for case in SCENARIOS}
     seen = 0
     for outcome in outcomes:
         assert outcome.result is not None
         given = answers[outcome.name]
         if not {given.get("nationality"), given.get("country_of_birth")} & {"CU", "HT"}:
+            continue
+        if given.get("beneficiary_location") != "inside_us":
             continue
         for fee in outcome.result["fees"]:
             if fee["id"] == "parole_fee":
