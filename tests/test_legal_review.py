@@ -155,6 +155,27 @@ def test_a_parolee_with_tps_too_is_told_to_answer_paroled(shipped_pack: RulePack
     assert choices["other_status"].label.startswith("They were not paroled in")
 
 
+@pytest.mark.parametrize("support, asked, not_asked", [
+    ("self", "own_support", "new_financial_support"),
+    ("supporter", "new_financial_support", "own_support"),
+    (None, "new_financial_support", "own_support")])
+def test_a_self_supporting_reparolee_is_not_asked_for_a_supporters_i134(
+        shipped_pack: RulePack, support: str | None, asked: str, not_asked: str) -> None:
+    # A U4U parolee paying for herself was asked for "a new Form I-134 from a financial
+    # supporter" (lawyer review, session 12); unanswered, the I-134 is still asked for.
+    answers = {"beneficiary_location": "inside_us", "in_us_status": "paroled",
+               "parole_program": "u4u", "parole_expires_on": "2027-03-07",
+               "reason_type": "danger", "reason_continues": True, "nationality": "UA",
+               "in_removal_proceedings": False, "prior_removal": False}
+    if support is not None:
+        answers["financial_support"] = support
+    result = screen(shipped_pack, answers, dt.date(2026, 12, 7))
+    missing = {item["id"] if isinstance(item, dict) else item
+               for item in result["categories"]["re_parole"]["missing_evidence"]}
+    assert asked in missing
+    assert not_asked not in missing
+
+
 def test_danger_factors_for_people_abroad_are_not_held_against_a_parolee_inside(
         shipped_pack: RulePack) -> None:
     # UNHCR registration and "safe where they are now" are questions for someone abroad; a

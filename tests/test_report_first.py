@@ -128,7 +128,7 @@ def test_the_cost_adds_the_plan_fees_and_names_the_rest(shipped_pack: RulePack) 
     amounts = {fee["id"]: fee["amount"] for fee in result["fees"]}
     total, further = section_lines(result, "cost")
     assert total.startswith(f"${amounts['i131_filing'] + amounts['parole_fee']:,} for each "
-                            "person who needs parole: Form I-131 filing fee $630 (a fee waiver "
+                            "person: Form I-131 filing fee $630 (a fee waiver "
                             "may be requested) + Immigration parole fee $1,020")
     assert further.startswith("Not added, owed only on a further step: ")
     for fee in ("ead_with_reparole_hr1", "asylum_filing", "asylum_annual"):

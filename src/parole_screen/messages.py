@@ -217,7 +217,7 @@ UI: dict[str, str] = {
     "report.when.since": "since then",
     "report.unverified_confirm": "unverified: confirm",
     "report.deadline_unverified": " - unverified, confirm",
-    "report.cost.total": "{total} for each person who needs parole: {parts}.",
+    "report.cost.total": "{total} for each person: {parts}.",
     "report.cost.item": "{label} {amount}",
     "report.cost.waiver_may": "a fee waiver may be requested",
     "report.cost.exception_may": "an exception may apply: see Fees",
