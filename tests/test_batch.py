@@ -180,10 +180,11 @@ def test_json_lines_in_a_json_file_get_a_hint(tmp_path: Path,
     pretty = tmp_path / "one.json"  # objects on later lines, parted by commas: read as ever
     pretty.write_text(json.dumps({"id": "p", "answers": records[0]["answers"]}, indent=2))
     assert batch(str(pretty)).returncode == 0
-    twice = tmp_path / "two.json"  # two pretty-printed records: not JSON lines, no hint
+    twice = tmp_path / "two.json"  # two pretty-printed records: not JSON lines, another hint
     twice.write_text(pretty.read_text() + "\n" + pretty.read_text())
     (row,) = csv.DictReader(io.StringIO(batch(str(twice), "-f", "csv").stdout))
-    assert row["error"].endswith("Extra data"), row["error"]
+    assert "Extra data; it holds several JSON documents one after another: " in row["error"]
+    assert "JSON lines" not in row["error"], row["error"]
 
 
 def test_an_empty_json_file_holds_no_records(tmp_path: Path) -> None:

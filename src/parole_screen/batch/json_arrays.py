@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from ..errors import AnswerError
-from ..jsonbytes import raw_decode
+from ..jsonbytes import json_problem, raw_decode
 from .records import Item, Progress, Rejected, json_lines_hint
 
 _READ_BLOCK = 256 * 1024
@@ -252,6 +252,6 @@ class _ArrayReader:
     def _bad(self, index: int, offset: int, message: str) -> Item:
         line, column = self._where(offset)
         return Item(self.label, line, index, Rejected(
-            "invalid_json", f"invalid JSON at line {line}, column {column}: {message}; "
-                            "the rest of the file was not read"))
+            "invalid_json", json_problem(message, f"line {line}, column {column}")
+            + "; the rest of the file was not read"))
 

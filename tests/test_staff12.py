@@ -1,0 +1,83 @@
+"""The staff items of branch staff12: batch's --fail-fast exit code, hints and messages for
+bad JSON, --as-of's range, a catalogue in another language, clean usage errors, and
+``batch --help`` that matches docs/batch.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from conftest import MINIMAL, REPO, run_cli
+
+MINI = ["--rules", str(MINIMAL)]
+AS_OF = ["--as-of", "2026-02-01"]
+RECORD = {"id": "case-7", "answers": {"location": "outside_us", "reason": "medical",
+                                      "urgency": "serious", "provider": True, "funded": True,
+                                      "nationality": "UA", "months": 6}}
+EXAMPLES = sorted((REPO / "examples").glob("*.json"))
+
+
+# -- 3. several pretty-printed JSON documents on stdin ---------------------------------------
+
+def test_several_pretty_printed_documents_on_stdin_get_a_hint() -> None:
+    """`cat examples/*.json | parole-screen batch -`: one error row that says what the input
+    is and how to pass it, on one line."""
+    text = "".join(path.read_text(encoding="utf-8") for path in EXAMPLES[:3])
+    done = run_cli("batch", "-", "-q", *AS_OF, input=text)
+    assert done.returncode == 3, done.stderr
+    [line] = done.stdout.splitlines()
+    row = json.loads(line)
+    assert row["error"]["kind"] == "invalid_json"
+    message = row["error"]["message"]
+    assert "\n" not in message
+    assert "Extra data; it holds several JSON documents one after another" in message
+    assert "one record per line (e.g. `jq -c . *.json | parole-screen batch -`)" in message
+    assert "or pass the files, or their folder, as INPUTs" in message
+    # What the hint says works: the same records one per line are all scored.
+    lines = "".join(json.dumps(json.loads(path.read_text(encoding="utf-8"))) + "\n"
+                    for path in EXAMPLES[:3])
+    scored = run_cli("batch", "-", "-q", *AS_OF, input=lines)
+    assert scored.returncode == 0 and len(scored.stdout.splitlines()) == 3, scored.stderr
+
+
+def test_several_documents_past_the_record_limit_get_the_hint_too() -> None:
+    """Over 1 MiB of them (a big `cat`) is a too_large row, with the same hint."""
+    one = json.dumps(RECORD, indent=2) + "\n"
+    text = one * (1024 * 1024 // len(one) + 2)
+    done = run_cli(*MINI, "batch", "-", "-q", *AS_OF, input=text)
+    row = json.loads(done.stdout)
+    assert row["error"]["kind"] == "too_large"
+    assert "; it holds several JSON documents one after another: " in row["error"]["message"]
+
+
+# -- 7. a JSON message that ended on "at" ----------------------------------------------------
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("array.json", '[{"id": "a", "answers": {"x": "abc',
+     "invalid JSON: Unterminated string starting at line 1, column 31; "
+     "the rest of the file was not read"),
+    ("one.json", '{"id": "a", "answers": {"x": "abc',
+     "invalid JSON: Unterminated string starting at column 30"),
+    ("lines.jsonl", '{"id": "a"}\n{"id": "b\x01"}\n',
+     "invalid JSON: Invalid control character at column 10"),
+])
+def test_json_messages_name_the_place_after_at(tmp_path: Path, name: str, text: str,
+                                               expected: str) -> None:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    done = run_cli(*MINI, "batch", str(path), "-q", *AS_OF)
+    messages = [json.loads(line)["error"]["message"] for line in done.stdout.splitlines()
+                if json.loads(line)["status"] == "error"]
+    assert len(messages) == 1
+    assert messages[0].endswith(expected), messages[0]
+
+
+def test_score_names_the_place_after_at(tmp_path: Path) -> None:
+    path = tmp_path / "one.json"
+    path.write_text('{"id": "a", "answers": {"x": "abc', encoding="utf-8")
+    done = run_cli(*MINI, "score", str(path), *AS_OF)
+    assert done.returncode != 0
+    assert done.stderr.strip().endswith(
+        "invalid JSON: Unterminated string starting at line 1, column 30"), done.stderr
