@@ -81,3 +81,44 @@ def test_score_names_the_place_after_at(tmp_path: Path) -> None:
     assert done.returncode != 0
     assert done.stderr.strip().endswith(
         "invalid JSON: Unterminated string starting at line 1, column 30"), done.stderr
+
+
+# -- 5. a catalogue in another language than the row's ----------------------------------------
+
+@pytest.mark.parametrize(("row_lang", "catalog_lang", "expected"), [
+    (None, "es", "the row was written in English (no lang) and the catalogue in es: make the "
+                 "catalogue with the row's --lang (parole-screen rules catalog --lang en)"),
+    ("ru", None, "the row was written in ru and the catalogue in English (no lang): make the "
+                 "catalogue with the row's --lang (parole-screen rules catalog --lang ru)"),
+    ("ru", "es", "the row was written in ru and the catalogue in es"),
+])
+def test_a_catalogue_in_another_language_says_so(row_lang: str | None,
+                                                 catalog_lang: str | None,
+                                                 expected: str) -> None:
+    """Rows from `batch [--lang]`, a catalogue from `rules catalog [--lang]`: only the
+    language differs, and the message says that, not "another rule pack"."""
+    from parole_screen import RowError, expand_row
+
+    def lang(value: str | None) -> list[str]:
+        return ["--lang", value] if value else ["--lang", "en"]
+
+    done = run_cli("batch", str(EXAMPLES[0]), "-q", *AS_OF, *lang(row_lang))
+    row = json.loads(done.stdout)
+    catalog = json.loads(run_cli("rules", "catalog", *lang(catalog_lang)).stdout)
+    with pytest.raises(RowError) as caught:
+        expand_row(row, catalog)
+    assert expected in str(caught.value)
+    assert "another rule pack" not in str(caught.value)
+    # With the row's language the same row expands.
+    same = json.loads(run_cli("rules", "catalog", *lang(row_lang)).stdout)
+    assert expand_row(row, same)["schema"] == "parole-screen/result@1"
+
+
+def test_a_catalogue_of_another_pack_is_still_another_pack(shipped_pack: object) -> None:
+    from parole_screen import RowError, expand_row
+
+    row = json.loads(run_cli("batch", str(EXAMPLES[0]), "-q", *AS_OF).stdout)
+    catalog = json.loads(run_cli("rules", "catalog", "--lang", "es").stdout)
+    catalog["rule_pack"] = {**catalog["rule_pack"], "hash": "0000000000000000"}
+    with pytest.raises(RowError, match="another rule pack than the catalogue's"):
+        expand_row(row, catalog)
