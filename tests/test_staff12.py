@@ -122,3 +122,33 @@ def test_a_catalogue_of_another_pack_is_still_another_pack(shipped_pack: object)
     catalog["rule_pack"] = {**catalog["rule_pack"], "hash": "0000000000000000"}
     with pytest.raises(RowError, match="another rule pack than the catalogue's"):
         expand_row(row, catalog)
+
+
+# -- 4. --as-of within the years answers' dates may have --------------------------------------
+
+AS_OF_COMMANDS = [
+    ["score", str(REPO / "examples" / "danger_strong.json"), "-f", "json"],
+    ["batch", str(REPO / "examples" / "danger_strong.json")],
+    ["rules", "facts"],
+    ["interview"],
+]
+
+
+@pytest.mark.parametrize("command", AS_OF_COMMANDS, ids=lambda command: command[0] + (
+    " " + command[1] if command[0] == "rules" else ""))
+@pytest.mark.parametrize("day", ["1800-01-01", "1899-12-31", "2201-01-01", "2300-01-01"])
+def test_as_of_outside_1900_to_2200_is_a_usage_error(command: list[str], day: str) -> None:
+    done = run_cli(*command, "--as-of", day, input="")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert done.stdout == ""
+    errors = [line for line in done.stderr.splitlines() if "--as-of" in line]
+    assert errors == [f"Error: Invalid value for --as-of: '{day}' is out of range: give a "
+                      "date between 1900 and 2200"], done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("day", ["1900-01-01", "2200-12-31"])
+def test_as_of_at_either_end_of_the_range_is_accepted(day: str) -> None:
+    for command in AS_OF_COMMANDS[:3]:
+        done = run_cli(*command, "--as-of", day)
+        assert done.returncode == 0, (command, done.stderr)

@@ -240,16 +240,26 @@ def load_pack_for(ctx: typer.Context, directory: str | Path | None = None) -> Ru
 
 
 def parse_as_of(value: str | None) -> dt.date:
-    """``--as-of`` as a date (default: today); a bad value is a usage error (exit 2)."""
+    """``--as-of`` as a date (default: today); a bad value, or a year outside what answers'
+    dates may have (:data:`parole_screen.MIN_YEAR` to :data:`~parole_screen.MAX_YEAR`), is a
+    usage error (exit 2)."""
     if value is None:
         return dt.date.today()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise typer.BadParameter(f"'{value}' is not a date as YYYY-MM-DD", param_hint="--as-of")
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"'{value}' is not a real calendar date",
                                  param_hint="--as-of") from None
+    from parole_screen import MAX_YEAR, MIN_YEAR
+
+    # The range answers' dates have: a year outside it is a typing mistake, which screened
+    # silently, with none of the pack's dated facts (fees, programs) in force.
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise typer.BadParameter(f"'{value}' is out of range: give a date between {MIN_YEAR} "
+                                 f"and {MAX_YEAR}", param_hint="--as-of")
+    return day
 
 
 def safe(text: str) -> str:
