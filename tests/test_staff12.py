@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -152,3 +153,91 @@ def test_as_of_at_either_end_of_the_range_is_accepted(day: str) -> None:
     for command in AS_OF_COMMANDS[:3]:
         done = run_cli(*command, "--as-of", day)
         assert done.returncode == 0, (command, done.stderr)
+
+
+# -- 6. usage errors without pydantic's "Value error, " --------------------------------------
+
+def _choice_options() -> list[tuple[list[str], str, list[str]]]:
+    """Every option of every command whose values are an enum: (command, option, values),
+    found from the app itself, so that an option added later is tested too."""
+    import enum
+    import inspect
+    import typing
+
+    from typer.main import get_command
+
+    from parole_screen.cli import app
+
+    found = []
+
+    def enum_of(hint: object) -> type[enum.Enum] | None:
+        if typing.get_origin(hint) is typing.Annotated:
+            hint = typing.get_args(hint)[0]
+        for arg in typing.get_args(hint) or (hint,):
+            if isinstance(arg, type) and issubclass(arg, enum.Enum):
+                return arg
+        return None
+
+    def walk(group: Any, path: list[str]) -> None:
+        for name, command in group.commands.items():
+            if hasattr(command, "commands"):
+                walk(command, [*path, name])
+                continue
+            callback = inspect.unwrap(command.callback)
+            hints = typing.get_type_hints(callback, include_extras=True)
+            for param in command.params:
+                kind = enum_of(hints.get(param.name or ""))
+                if kind is not None and param.param_type_name == "option":
+                    found.append(([*path, name], param.opts[0], [str(m.value) for m in kind]))
+
+    walk(get_command(app), [])
+    return found
+
+
+CHOICE_OPTIONS = _choice_options()
+
+
+def test_the_choice_options_are_found() -> None:
+    """The walk above finds the enum options this branch knows of (so the test below is
+    over all of them, not over none)."""
+    named = {(" ".join(command), flag) for command, flag, _ in CHOICE_OPTIONS}
+    assert {("batch", "--format"), ("batch", "--detail"), ("batch", "--input-format"),
+            ("batch", "--lang"), ("score", "--format"), ("score", "--lang"),
+            ("questions", "--format"), ("interview", "--lang"), ("interview", "--report-lang"),
+            ("interview", "--format"), ("rules facts", "--format")} <= named, named
+
+
+@pytest.mark.parametrize(("command", "flag", "values"), CHOICE_OPTIONS,
+                         ids=[" ".join(c) + " " + f for c, f, _ in CHOICE_OPTIONS])
+def test_a_wrong_choice_is_a_clean_usage_error(command: list[str], flag: str,
+                                               values: list[str]) -> None:
+    done = run_cli(*command, flag, "brief", input="")
+    assert done.returncode == 2, (done.stdout, done.stderr)
+    assert "Value error" not in done.stderr
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert line.endswith(f": 'brief' is not one of: {', '.join(values)}"), line
+    assert flag in line
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("abc", "'abc' is not a whole number"),
+    ("1.5", "'1.5' is not a whole number"),
+    ("-1", "-1 is below 0: give 0 (one per core) or a number of workers"),
+])
+def test_a_wrong_jobs_is_a_clean_usage_error(value: str, message: str) -> None:
+    done = run_cli("batch", "x.jsonl", "--jobs", value)
+    assert done.returncode == 2
+    [line] = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert line == f"Error: Invalid value for '--jobs' / '-j': {message}", line
+
+
+def test_choice_options_still_take_every_value(tmp_path: Path) -> None:
+    example = str(EXAMPLES[0])
+    for detail in ("compact", "full"):
+        assert run_cli("batch", example, "--detail", detail, "-q", *AS_OF).returncode == 0
+    for fmt in ("jsonl", "csv", "json"):
+        assert run_cli("batch", example, "-f", fmt, "-q", *AS_OF).returncode == 0
+    assert run_cli("batch", example, "--input-format", "json", "--lang", "ru", "-q", *AS_OF,
+                   "--jobs", "2").returncode == 0
+    assert run_cli("score", example, "-f", "md", "--lang", "es", *AS_OF).returncode == 0
+    assert run_cli("questions", "-f", "json").returncode == 0

@@ -21,6 +21,7 @@ from .common import (
     EXIT_REJECTED,
     LangOption,
     State,
+    choice_of,
     chosen_lang,
     handled,
     load_pack_for,
@@ -53,6 +54,21 @@ class InputFormat(StrEnum):
     jsonl = "jsonl"
 
 
+def _jobs(value: str | int) -> int:
+    """``--jobs`` as a number of workers: checked here, as Typer's own check words its
+    errors through pydantic ("Input should be a valid integer, unable to parse string as
+    an integer")."""
+    if isinstance(value, int):  # the default
+        return value
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{one_line(value, 100)}' is not a whole number") from None
+    if jobs < 0:
+        raise typer.BadParameter(f"{jobs} is below 0: give 0 (one per core) or a number of workers")
+    return jobs
+
+
 def batch(
     ctx: typer.Context,
     inputs: Annotated[list[str], typer.Argument(
@@ -64,23 +80,23 @@ def batch(
         help="Write rows here (mode 0600, put in place only when the batch finishes); "
              "default or -: stdout.")] = None,
     fmt: Annotated[OutputFormat | None, typer.Option(
-        "--format", "-f", metavar="FORMAT",
+        "--format", "-f", metavar="FORMAT", parser=choice_of(OutputFormat),
         help="jsonl: one row per line; csv: id, status, top category, bands, flags, "
              "error; json: an array. Default: from --out's extension, else jsonl.")] = None,
     detail: Annotated[Detail, typer.Option(
-        "--detail", metavar="DETAIL",
+        "--detail", metavar="DETAIL", parser=choice_of(Detail),
         help="compact: rows name the pack's fixed texts and sources by id (expand them with "
              "`parole-screen rules catalog`); full: each row is the whole result, as "
              "`score -f json` prints it.")] = Detail.compact,
     input_format: Annotated[InputFormat | None, typer.Option(
-        "--input-format", metavar="FORMAT",
+        "--input-format", metavar="FORMAT", parser=choice_of(InputFormat),
         help="How to read every INPUT: json or jsonl (default: from the extension; stdin "
              "and unknown extensions are sniffed: '[' starts a JSON array, an object whose "
              "first line does not close is one pretty-printed record, anything else is "
              "JSONL).")
     ] = None,
     jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", min=0, metavar="N",
+        "--jobs", "-j", metavar="N", parser=_jobs,
         help="Worker processes; 0 = one per core. Output is identical for every value (with "
              "more than one, leave the input files in place until the batch ends).")] = 1,
     fail_fast: Annotated[bool, typer.Option(
