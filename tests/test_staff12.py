@@ -241,3 +241,90 @@ def test_choice_options_still_take_every_value(tmp_path: Path) -> None:
                    "--jobs", "2").returncode == 0
     assert run_cli("score", example, "-f", "md", "--lang", "es", *AS_OF).returncode == 0
     assert run_cli("questions", "-f", "json").returncode == 0
+
+
+# -- 2. --fail-fast stopping early is a failure (exit 1) --------------------------------------
+
+FAIL_FAST_LINE = ("error: the batch ended early at the first rejected record (--fail-fast): "
+                  "its error row is the last row written")
+
+
+def _mixed(tmp_path: Path) -> Path:
+    bad = {"id": "bad", "answers": {"no_such_question": 1}}
+    path = tmp_path / "mixed.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in
+                            [RECORD, bad, {**RECORD, "id": "after"}]), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("quiet", [[], ["-q"]])
+def test_fail_fast_stopped_early_exits_1_with_its_line(tmp_path: Path, jobs: str,
+                                                       quiet: list[str]) -> None:
+    done = run_cli(*MINI, "batch", str(_mixed(tmp_path)), "--fail-fast", "--jobs", jobs,
+                   *quiet, *AS_OF)
+    assert done.returncode == 1, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [row["id"] for row in rows] == ["case-7", "bad"] and rows[-1]["status"] == "error"
+    assert done.stderr.splitlines()[-1] == FAIL_FAST_LINE
+    if quiet:
+        assert done.stderr.splitlines() == [FAIL_FAST_LINE]  # the error, and nothing else
+
+
+def test_fail_fast_with_o_keeps_the_rows_and_exits_1(tmp_path: Path) -> None:
+    out = tmp_path / "rows.csv"
+    done = run_cli(*MINI, "batch", str(_mixed(tmp_path)), "--fail-fast", "-q", "-o", str(out),
+                   *AS_OF)
+    assert done.returncode == 1 and done.stderr.splitlines() == [FAIL_FAST_LINE]
+    assert [line.split(",")[0] for line in out.read_text().splitlines()] == ["id", "case-7",
+                                                                            "bad"]
+
+
+def test_without_fail_fast_rejected_records_still_exit_3(tmp_path: Path) -> None:
+    done = run_cli(*MINI, "batch", str(_mixed(tmp_path)), "-q", *AS_OF)
+    assert done.returncode == 3 and done.stderr == ""
+    assert len(done.stdout.splitlines()) == 3
+
+
+def test_fail_fast_with_nothing_rejected_exits_0() -> None:
+    text = json.dumps(RECORD) + "\n"
+    done = run_cli(*MINI, "batch", "-", "--fail-fast", "-q", *AS_OF, input=text)
+    assert done.returncode == 0 and done.stderr == ""
+
+
+# -- 8. batch --help matches docs/batch.md ----------------------------------------------------
+
+def _doc_table(heading: str) -> list[list[str]]:
+    """The cells of the first table after ``heading`` in docs/batch.md."""
+    text = (REPO / "docs" / "batch.md").read_text(encoding="utf-8")
+    after = text[text.index(heading):]
+    rows = []
+    for line in after.splitlines()[1:]:
+        if line.startswith("|"):
+            rows.append([cell.strip() for cell in line.strip("|").split("|")])
+        elif rows:
+            break
+    return rows[2:]  # without the header and its rule
+
+
+def test_batch_help_lists_every_documented_exit_code() -> None:
+    documented = [row[0] for row in _doc_table("## Exit codes")]
+    assert sorted(documented, key=int) == ["0", "1", "2", "3", "130"]
+    shown = " ".join(run_cli("batch", "--help").stdout.split())
+    for code in documented:
+        assert f" {code}: " in shown, (code, shown)
+    assert "--fail-fast ended it at the first rejected record" in shown
+
+
+def test_batch_help_lists_every_documented_csv_column() -> None:
+    import re
+
+    columns = [name for row in _doc_table("- **csv**")
+               if not row[1].startswith("the band of each category")
+               for name in re.findall(r"`(\w+)`", row[0])]
+    assert {"source", "line", "missing", "error_kind"} <= set(columns), columns
+    shown = " ".join(run_cli("batch", "--help").stdout.split())
+    listed = shown[shown.index("csv: "):shown.index("json: an array")]
+    assert re.findall(r"\w+", listed.replace("the band of each category", "")) == [
+        "csv", *columns], listed
+    assert "the band of each category" in listed
