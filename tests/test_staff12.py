@@ -328,3 +328,86 @@ def test_batch_help_lists_every_documented_csv_column() -> None:
     assert re.findall(r"\w+", listed.replace("the band of each category", "")) == [
         "csv", *columns], listed
     assert "the band of each category" in listed
+
+
+# -- 1. which rows say where their record is --------------------------------------------------
+
+def _batch_doc() -> str:
+    return " ".join((REPO / "docs" / "batch.md").read_text(encoding="utf-8").split())
+
+
+def test_docs_do_not_promise_source_and_line_on_every_row() -> None:
+    text = _batch_doc()
+    assert "every row carries" not in text
+    assert ("error rows and change rows carry `source`, `line` and `index`, and CSV rows "
+            "`source` and `line`; a scored JSONL or JSON row (compact or full) carries "
+            "neither") in text
+    assert "so the n-th row is the n-th record" in text
+
+
+@pytest.mark.parametrize("detail", ["compact", "full"])
+def test_rows_match_records_by_position_and_only_some_say_where(tmp_path: Path,
+                                                                detail: str) -> None:
+    """What the docs now say, checked: no id, so the n-th row is the n-th record, for every
+    --jobs; scored rows carry no source or line, error rows and CSV rows do."""
+    answers = RECORD["answers"]
+    records = [answers if n % 5 else {"no_such_question": n} for n in range(40)]
+    path = tmp_path / "no-ids.jsonl"
+    path.write_text("".join(json.dumps(record) + "\n" for record in records), encoding="utf-8")
+    outputs = [run_cli(*MINI, "batch", str(path), "-q", "--detail", detail, "--jobs", jobs,
+                       *AS_OF).stdout for jobs in ("1", "2")]
+    assert outputs[0] == outputs[1]
+    rows = [json.loads(line) for line in outputs[0].splitlines()]
+    assert len(rows) == len(records)
+    for number, row in enumerate(rows):
+        if number % 5:
+            assert row["status"] != "error"
+            assert not {"source", "line", "index"} & set(row)
+        else:
+            assert row["status"] == "error" and row["line"] == number + 1
+            assert row["source"] == str(path) and row["index"] is None
+    table = run_cli(*MINI, "batch", str(path), "-q", "-f", "csv", *AS_OF).stdout.splitlines()
+    header = table[0].split(",")
+    assert [line.split(",")[header.index("line")] for line in table[1:]] == [
+        str(n + 1) for n in range(40)]
+
+
+# -- 9. the size of a full row ----------------------------------------------------------------
+
+def test_the_documented_size_of_a_full_row_is_what_the_examples_measure() -> None:
+    """docs say a full row is "about 24 KB" and a compact one "about 3 KB": measured as the
+    docs say, `batch examples/*.json --detail full | wc -c` over the number of rows."""
+    import re
+
+    sizes = {}
+    for detail in ("full", "compact"):
+        done = run_cli("batch", *map(str, EXAMPLES), "--detail", detail, "-q", *AS_OF)
+        sizes[detail] = len(done.stdout.encode()) / len(done.stdout.splitlines()) / 1000
+    docs = " ".join((REPO / "docs" / name).read_text(encoding="utf-8")
+                    for name in ("batch.md", "contracts.md", "development.md"))
+    docs = " ".join(docs.split())
+    full_claims = {int(n) for n in re.findall(r"instead of about (\d+) KB", docs)}
+    full_claims |= {int(n) for n in re.findall(r"full result of about (\d+) KB", docs)}
+    full_claims |= {int(n) for n in re.findall(r"prints, about (\d+) KB", docs)}
+    assert full_claims == {24}, full_claims
+    assert 0.8 * 24 <= sizes["full"] <= 1.25 * 24, sizes
+    assert 0.8 * 3 <= sizes["compact"] <= 1.35 * 3, sizes
+    assert "at a seventh of the size" in docs
+    assert 6 <= sizes["full"] / sizes["compact"] <= 8.5, sizes
+
+
+# -- 10. a numeric id comes back as text ------------------------------------------------------
+
+def test_a_numeric_id_comes_back_as_text_and_the_docs_say_so() -> None:
+    record = json.dumps({**RECORD, "id": 12345})
+    row = json.loads(run_cli(*MINI, "batch", "-", "-q", *AS_OF, input=record + "\n").stdout)
+    assert row["id"] == "12345"
+    bad = json.dumps({"id": 12345, "answers": {"no_such_question": 1}})
+    error = json.loads(run_cli(*MINI, "batch", "-", "-q", *AS_OF, input=bad + "\n").stdout)
+    assert error["id"] == "12345" and error["status"] == "error"
+    scored = json.loads(run_cli(*MINI, "score", "-", "-f", "json", *AS_OF, input=record).stdout)
+    assert scored["id"] == "12345"
+    assert '`{"id": 12345, ...}` gives `"id": "12345"`' in _batch_doc()
+    contracts = " ".join((REPO / "docs" / "contracts.md").read_text(encoding="utf-8").split())
+    assert "| `id` | the record's id as text (a whole-number id, `12345`, comes back as the " \
+           'string `"12345"`), or null |' in contracts
