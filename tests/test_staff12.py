@@ -411,3 +411,81 @@ def test_a_numeric_id_comes_back_as_text_and_the_docs_say_so() -> None:
     contracts = " ".join((REPO / "docs" / "contracts.md").read_text(encoding="utf-8").split())
     assert "| `id` | the record's id as text (a whole-number id, `12345`, comes back as the " \
            'string `"12345"`), or null |' in contracts
+
+
+# -- 11. an input file cut short while it is read --------------------------------------------
+
+def _big_input(tmp_path: Path, name: str, array: bool = False) -> Path:
+    """Some 1.3 MB of records: more than a reader's first block (256 KiB) and more than the
+    workers' scan reads at a time (1 MiB), so a file cut short after the first chunk is cut
+    short while it is being read."""
+    padded = {**RECORD["answers"], "nationality": "UA"}
+    lines = [json.dumps({"id": f"R{n:06d}" + "x" * 200, "answers": padded})
+             for n in range(4000)]
+    path = tmp_path / name
+    text = ("[\n" + ",\n".join(lines) + "\n]\n") if array else "\n".join(lines) + "\n"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("name", "jobs", "cut"), [
+    ("cases.jsonl", 1, 400_000),  # cut past what the one job has read
+    ("cases.jsonl", 1, 100_000),  # cut before it
+    ("cases.jsonl", 2, 400_000),
+    ("cases.jsonl", 2, 100_000),
+    ("cases.json", 1, 400_000),  # a JSON array, read by the main process for every --jobs
+    ("cases.json", 2, 400_000),
+])
+def test_an_input_cut_short_while_read_stops_the_batch_for_every_jobs(
+        tmp_path: Path, minimal_pack: object, name: str, jobs: int, cut: int) -> None:
+    """Truncated after the first chunk is written (no timing: the batch's own callback cuts
+    it): an error, input_changed, for one job as for two, never an invalid_json row where a
+    record was cut in half, nor the rows after it silently missing."""
+    import datetime as dt
+    import io
+
+    from parole_screen import BatchOptions, ParoleScreenError, resolve_inputs, run_batch
+
+    path = _big_input(tmp_path, name, array=name.endswith(".json"))
+    out = io.BytesIO()
+
+    def cut_short(stats: object) -> None:
+        if path.stat().st_size > cut:
+            with path.open("r+b") as handle:
+                handle.truncate(cut)
+
+    with pytest.raises(ParoleScreenError) as caught:
+        run_batch(minimal_pack, resolve_inputs([str(path)]), out,  # type: ignore[arg-type]
+                  BatchOptions(as_of=dt.date(2026, 2, 1), chunk_records=16), jobs=jobs,
+                  on_chunk=cut_short)
+    assert caught.value.kind == "input_changed"
+    assert "the file was moved, replaced or cut short while the batch was reading it" in str(
+        caught.value)
+    rows = [json.loads(line) for line in out.getvalue().splitlines() if line.strip(b"[],")]
+    assert rows and all(row["status"] != "error" for row in rows)
+
+
+def test_the_one_job_reader_stops_at_a_file_cut_short(tmp_path: Path) -> None:
+    """The reader --jobs 1 uses: a file that ends before the size it had when opened is an
+    error as soon as its end is reached, before its cut last line becomes an item; a whole
+    file reads as ever."""
+    from parole_screen import ParoleScreenError
+    from parole_screen.batch.readers import iter_items
+    from parole_screen.batch.sources import resolve_inputs as sources_of
+
+    path = _big_input(tmp_path, "cases.jsonl")
+    items = iter_items(sources_of([str(path)]))
+    assert next(items).line == 1
+    with path.open("r+b") as handle:
+        handle.truncate(50_000)
+    seen = []
+    with pytest.raises(ParoleScreenError, match="cut short") as caught:
+        for item in items:
+            seen.append(item)
+    assert caught.value.kind == "input_changed"
+    assert all(isinstance(item.payload, bytes) and item.payload.endswith(b"}}")
+               for item in seen)
+    whole = _big_input(tmp_path, "whole.jsonl")
+    assert len(list(iter_items(sources_of([str(whole)])))) == 4000
+    done = run_cli(*MINI, "batch", str(whole), "-q", *AS_OF, "-o", str(tmp_path / "o.jsonl"))
+    assert done.returncode == 0 and len((tmp_path / "o.jsonl").read_text().splitlines()) == 4000
