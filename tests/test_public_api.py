@@ -30,7 +30,7 @@ PUBLIC = [
     "change_sentences",
     "LANGUAGE_NAMES", "LANGUAGES", "Texts", "check_locales", "load_texts",
     "localized_question", "translation_todo", "localized_pack", "pack_in",
-    "resolve_lang",
+    "resolve_lang", "MIN_YEAR", "MAX_YEAR",
 ]
 
 

@@ -17,7 +17,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazily
-    from .answers import coerce_answers, split_record
+    from .answers import MAX_YEAR, MIN_YEAR, coerce_answers, split_record
     from .batch import (
         BatchOptions,
         BatchStats,
@@ -92,6 +92,8 @@ if TYPE_CHECKING:  # for type checkers only; __getattr__ below loads names lazil
 
 # public name -> "module" (same name there) or "module:name"
 _EXPORTS = {
+    "MAX_YEAR": "answers",
+    "MIN_YEAR": "answers",
     "coerce_answers": "answers",
     "split_record": "answers",
     "BatchOptions": "batch",
@@ -168,6 +170,8 @@ __all__ = [
     "COMMANDS_HELP",
     "LANGUAGES",
     "LANGUAGE_NAMES",
+    "MAX_YEAR",
+    "MIN_YEAR",
     "RESULT_SCHEMA",
     "ROW_SCHEMA",
     "SCENARIO_DIR",

@@ -24,7 +24,8 @@ MAX_TEXT_CHARS = 2000
 #: answer or id past it could not be written in a result, an error row or a report).
 MAX_DIGITS = 4300
 _HUGE = 10 ** MAX_DIGITS
-# Dates outside this range are typing mistakes, and adding years to them would overflow.
+#: The years a date may have, in an answer or as the day a screening speaks for (--as-of):
+#: dates outside them are typing mistakes, and adding years to them would overflow.
 MIN_YEAR, MAX_YEAR = 1900, 2200
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 Coercer = Callable[[Any], Any]

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from .errors import AnswerError, OutputExistsError, ParoleScreenError
-from .jsonbytes import loads_text
+from .jsonbytes import json_problem, loads_text
 
 MAX_ANSWERS_BYTES = 1024 * 1024
 STDIN = "-"
@@ -81,8 +81,8 @@ def parse_json(text: str, label: str) -> Any:
     try:
         return loads_text(text)
     except json.JSONDecodeError as error:
-        raise AnswerError(f"invalid JSON at line {error.lineno}, column {error.colno}: "
-                          f"{error.msg}", kind="invalid_json", source=label) from None
+        raise AnswerError(json_problem(error.msg, f"line {error.lineno}, column {error.colno}"),
+                          kind="invalid_json", source=label) from None
     except RecursionError:
         raise AnswerError("JSON is nested too deeply", kind="invalid_json", source=label
                           ) from None

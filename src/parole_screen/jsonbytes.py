@@ -91,6 +91,18 @@ def loads_text(text: str | bytes) -> Any:
         return _TOLERANT.decode(text)
 
 
+def json_problem(message: str, where: str) -> str:
+    """One line for invalid JSON: ``invalid JSON at <where>: <message>``.
+
+    The stdlib ends some messages naming a place it leaves to its own suffix ("Unterminated
+    string starting at", "Invalid control character at"); those read ``invalid JSON:
+    <message> <where>`` instead, or the line would end on a dangling "at".
+    """
+    if message.endswith(" at"):
+        return f"invalid JSON: {message} {where}"
+    return f"invalid JSON at {where}: {message}"
+
+
 def raw_decode(text: str, start: int = 0) -> tuple[Any, int]:
     """``json.JSONDecoder().raw_decode`` with :func:`loads_text`'s tolerance of long
     integers."""

@@ -7,10 +7,10 @@ import codecs
 import json
 import re
 from collections.abc import Iterator
-from typing import IO
+from typing import Protocol
 
 from ..errors import AnswerError
-from ..jsonbytes import raw_decode
+from ..jsonbytes import json_problem, raw_decode
 from .records import Item, Progress, Rejected, json_lines_hint
 
 _READ_BLOCK = 256 * 1024
@@ -21,7 +21,13 @@ _WS = " \t\r\n"
 _NOT_WS = re.compile(r"[^ \t\r\n]")
 
 
-def json_items(label: str, stream: IO[bytes], tally: Progress, cap: int) -> Iterator[Item]:
+class Reads(Protocol):
+    """What the readers read from: a binary file, or a wrapper of one."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
+def json_items(label: str, stream: Reads, tally: Progress, cap: int) -> Iterator[Item]:
     """The records of a JSON file: an array's elements, or the file's one record."""
     return _ArrayReader(label, stream, tally, cap).items()
 
@@ -34,7 +40,7 @@ class _ArrayReader:
     Line and column numbers are tracked so messages point into the file.
     """
 
-    def __init__(self, label: str, stream: IO[bytes], tally: Progress, cap: int) -> None:
+    def __init__(self, label: str, stream: Reads, tally: Progress, cap: int) -> None:
         self.label = label
         self.stream = stream
         self.tally = tally
@@ -252,6 +258,6 @@ class _ArrayReader:
     def _bad(self, index: int, offset: int, message: str) -> Item:
         line, column = self._where(offset)
         return Item(self.label, line, index, Rejected(
-            "invalid_json", f"invalid JSON at line {line}, column {column}: {message}; "
-                            "the rest of the file was not read"))
+            "invalid_json", json_problem(message, f"line {line}, column {column}")
+            + "; the rest of the file was not read"))
 

@@ -10,11 +10,11 @@ import os
 from collections.abc import Iterable, Iterator
 from itertools import compress, repeat
 from pathlib import Path
-from typing import IO, BinaryIO, NamedTuple, Protocol
+from typing import IO, BinaryIO, NamedTuple
 
 from ..errors import ParoleScreenError
 from ..files import NotARegularFile, read_capped
-from .json_arrays import json_items
+from .json_arrays import Reads, json_items
 from .records import MAX_RECORD_BYTES, Item, Progress, Rejected
 from .sources import InputSource, folder_files, sniff
 
@@ -33,10 +33,11 @@ def iter_items(sources: Iterable[InputSource], progress: Progress | None = None,
             continue
         with _open_binary(source) as stream:
             kind = source.kind if source.kind != "auto" else sniff(stream)
+            read = stream if source.stream is not None else _ReadToTheEnd(stream, source.label)
             if kind == "json":
-                yield from json_items(source.label, stream, tally, max_record_bytes)
+                yield from json_items(source.label, read, tally, max_record_bytes)
             else:
-                yield from _jsonl_items(source.label, stream, tally, max_record_bytes)
+                yield from _jsonl_items(source.label, read, tally, max_record_bytes)
 
 
 @contextlib.contextmanager
@@ -55,11 +56,41 @@ def _open_binary(source: InputSource) -> Iterator[IO[bytes]]:
         yield handle
 
 
-class _Reads(Protocol):
-    def read(self, size: int, /) -> bytes: ...
+def input_changed(label: str) -> ParoleScreenError:
+    """The error for an input file that changed under the batch (see :func:`range_items`)."""
+    return ParoleScreenError(f"{label}: the file was moved, replaced or cut short while the "
+                             "batch was reading it; run the batch again", kind="input_changed")
 
 
-def _jsonl_items(label: str, stream: _Reads, tally: Progress, cap: int, *,
+class _ReadToTheEnd:
+    """A file opened by name, read to its end, which must reach the size it had when opened.
+
+    A file cut short while it is read (truncated, rewritten in place) ends early, halfway
+    through a line: read on, its last line became an ``invalid_json`` row and the rows
+    after it were missing, with exit 3 and ``-o`` put in place. Workers reading ranges find
+    the same change and stop the batch (:func:`range_items`); so does this, for one job
+    and for JSON files, so the output is the same for every ``--jobs``. (A file that grows
+    is read on, as the workers' scan reads it.)
+    """
+
+    def __init__(self, stream: IO[bytes], label: str) -> None:
+        self.stream = stream
+        self.label = label
+        try:
+            self.expected = os.fstat(stream.fileno()).st_size
+        except (OSError, AttributeError, ValueError):  # not a file of the system's
+            self.expected = 0
+        self.done = 0
+
+    def read(self, size: int, /) -> bytes:
+        data = self.stream.read(size)
+        self.done += len(data)
+        if not data and self.done < self.expected:
+            raise input_changed(self.label)
+        return data
+
+
+def _jsonl_items(label: str, stream: Reads, tally: Progress, cap: int, *,
                  number: int = 0, first: bool = True) -> Iterator[Item]:
     """One item per non-blank line; CRLF and a leading UTF-8 BOM are fine.
 
@@ -199,6 +230,8 @@ def line_ranges(source: InputSource, lines: int | Iterator[int],
                     start, before, counted = offset + pos, before + wanted, 0
                     wanted = next(sizes)
             offset += len(block)
+        if offset < info.st_size:  # cut short while scanned: its last line would be cut too
+            raise input_changed(source.label)
         if start < offset:
             yield LineRange(source.name, source.label, start, offset, before, identity)
 
@@ -217,9 +250,7 @@ def range_items(task: LineRange, max_record_bytes: int = MAX_RECORD_BYTES) -> It
     Workers open the file by name, so it must stay in place while the batch runs: a file
     moved, deleted, replaced or cut short since it was scanned is an error, never wrong rows.
     """
-    changed = ParoleScreenError(f"{task.label}: the file was moved, replaced or cut short while "
-                                "the batch was reading it; run the batch again",
-                                kind="input_changed")
+    changed = input_changed(task.label)
     if not Path(task.path).exists():
         raise changed
     with _open_unbuffered(task.path, task.label) as handle:

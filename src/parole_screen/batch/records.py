@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 from ..errors import AnswerError
 from ..files import MAX_ANSWERS_BYTES
-from ..jsonbytes import fast_loads, loads_text, raw_decode
+from ..jsonbytes import fast_loads, json_problem, loads_text, raw_decode
 
 #: One record (a JSONL line, an array element, a file in a folder) may not exceed what
 #: ``score`` accepts for one answers file.
@@ -17,8 +17,15 @@ MAX_RECORD_BYTES = MAX_ANSWERS_BYTES
 
 #: After a whole JSON value: the next one, an object, starting on a later line.
 _NEXT_LINE_OBJECT = re.compile(r"[ \t\r]*\n\s*{")
+#: After a whole JSON value: the next one, an object, anywhere after it.
+_NEXT_OBJECT = re.compile(r"\s*{")
 _JSON_LINES_HINT = ("; it looks like one record per line (JSON lines): name the file .jsonl, "
                     "or pass --input-format jsonl")
+# `cat *.json | parole-screen batch -` gives this: records written over several lines, one
+# after another, which neither a JSON document nor JSON lines can be.
+_SEVERAL_DOCUMENTS_HINT = ("; it holds several JSON documents one after another: give one "
+                           "record per line (e.g. `jq -c . *.json | parole-screen batch -`), "
+                           "or pass the files, or their folder, as INPUTs")
 
 
 class Rejected(NamedTuple):
@@ -56,15 +63,17 @@ def as_input(record: Any) -> Any:
 
 
 def json_lines_hint(text: str, start: int = 0) -> str:
-    """A hint for a file meant to hold one JSON value that holds JSON lines: when the value
-    at ``start`` is whole and on one line, and an object follows it on a later line; else
-    '' (records pretty-printed one after another are not JSON lines)."""
+    """A hint for an input meant to hold one JSON value that holds several: when the value
+    at ``start`` is whole and an object follows it, JSON lines (the value on one line, the
+    object on a later line) or several documents one after another (records written over
+    several lines, as ``cat *.json`` gives them); else ''."""
     try:
         _, end = raw_decode(text, start)
     except (json.JSONDecodeError, RecursionError):
         return ""
-    one_line = "\n" not in text[start:end]
-    return _JSON_LINES_HINT if one_line and _NEXT_LINE_OBJECT.match(text, end) else ""
+    if "\n" not in text[start:end] and _NEXT_LINE_OBJECT.match(text, end):
+        return _JSON_LINES_HINT
+    return _SEVERAL_DOCUMENTS_HINT if _NEXT_OBJECT.match(text, end) else ""
 
 
 def parse_record(payload: bytes | str) -> Any:
@@ -97,7 +106,7 @@ def parse_record(payload: bytes | str) -> Any:
         where = (f"column {error.colno}" if error.lineno == 1
                  else f"line {error.lineno}, column {error.colno}")
         hint = json_lines_hint(text) if error.msg == "Extra data" else ""
-        raise AnswerError(f"invalid JSON at {where}: {error.msg}{hint}", kind="invalid_json"
+        raise AnswerError(json_problem(error.msg, where) + hint, kind="invalid_json"
                           ) from None
     except RecursionError:
         raise AnswerError("JSON is nested too deeply", kind="invalid_json") from None

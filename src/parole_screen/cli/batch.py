@@ -18,10 +18,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .common import (
+    EXIT_ERROR,
     EXIT_REJECTED,
     LangOption,
     State,
+    choice_of,
     chosen_lang,
+    fail,
     handled,
     load_pack_for,
     make_console,
@@ -53,6 +56,21 @@ class InputFormat(StrEnum):
     jsonl = "jsonl"
 
 
+def _jobs(value: str | int) -> int:
+    """``--jobs`` as a number of workers: checked here, as Typer's own check words its
+    errors through pydantic ("Input should be a valid integer, unable to parse string as
+    an integer")."""
+    if isinstance(value, int):  # the default
+        return value
+    try:
+        jobs = int(value)
+    except ValueError:
+        raise typer.BadParameter(f"'{one_line(value, 100)}' is not a whole number") from None
+    if jobs < 0:
+        raise typer.BadParameter(f"{jobs} is below 0: give 0 (one per core) or a number of workers")
+    return jobs
+
+
 def batch(
     ctx: typer.Context,
     inputs: Annotated[list[str], typer.Argument(
@@ -64,27 +82,29 @@ def batch(
         help="Write rows here (mode 0600, put in place only when the batch finishes); "
              "default or -: stdout.")] = None,
     fmt: Annotated[OutputFormat | None, typer.Option(
-        "--format", "-f", metavar="FORMAT",
-        help="jsonl: one row per line; csv: id, status, top category, bands, flags, "
-             "error; json: an array. Default: from --out's extension, else jsonl.")] = None,
+        "--format", "-f", metavar="FORMAT", parser=choice_of(OutputFormat),
+        help="jsonl: one row per line; csv: id, source, line, status, top_category, the band "
+             "of each category, flags, missing, error_kind, error; json: an array. Default: "
+             "from --out's extension, else jsonl.")] = None,
     detail: Annotated[Detail, typer.Option(
-        "--detail", metavar="DETAIL",
+        "--detail", metavar="DETAIL", parser=choice_of(Detail),
         help="compact: rows name the pack's fixed texts and sources by id (expand them with "
              "`parole-screen rules catalog`); full: each row is the whole result, as "
              "`score -f json` prints it.")] = Detail.compact,
     input_format: Annotated[InputFormat | None, typer.Option(
-        "--input-format", metavar="FORMAT",
+        "--input-format", metavar="FORMAT", parser=choice_of(InputFormat),
         help="How to read every INPUT: json or jsonl (default: from the extension; stdin "
              "and unknown extensions are sniffed: '[' starts a JSON array, an object whose "
              "first line does not close is one pretty-printed record, anything else is "
              "JSONL).")
     ] = None,
     jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", min=0, metavar="N",
+        "--jobs", "-j", metavar="N", parser=_jobs,
         help="Worker processes; 0 = one per core. Output is identical for every value (with "
              "more than one, leave the input files in place until the batch ends).")] = 1,
     fail_fast: Annotated[bool, typer.Option(
-        "--fail-fast", help="Stop at the first rejected record (its error row is written).")
+        "--fail-fast",
+        help="Stop at the first rejected record (its error row is written) and exit 1.")
     ] = False,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", metavar="DATE", help="Screen everyone as of this date, YYYY-MM-DD "
@@ -100,8 +120,10 @@ def batch(
     """Score many answers records: one output row per record, in input order.
 
     Bad records become error rows (naming file, line, id and field) and the rest are still
-    scored. Exit 0: all scored; 3: some rejected; 1: nothing could be done (bad pack,
-    unreadable input, output exists).
+    scored. Exit 0: every record scored; 3: finished, some records rejected (their error
+    rows are in the output); 1: the batch could not run or went wrong (bad pack, unreadable
+    input, output exists, a failed write), or --fail-fast ended it at the first rejected
+    record; 2: a usage error; 130: interrupted (Ctrl-C, SIGTERM, SIGHUP).
     """
     day = parse_as_of(as_of)
     if inputs.count("-") > 1:
@@ -138,6 +160,11 @@ def batch(
                               on_chunk=on_chunk)
         if not quiet:
             _summary(current, stats, pack, baseline, day.isoformat(), out)
+    if stats.stopped_early:
+        # Not 3: the rows after the rejected record are missing, and a script must be able
+        # to tell (3 promises every row is there). The line is the error: kept under -q.
+        raise fail("the batch ended early at the first rejected record (--fail-fast): its "
+                   "error row is the last row written", EXIT_ERROR)
     if stats.rejected:
         raise typer.Exit(EXIT_REJECTED)
 
@@ -219,7 +246,5 @@ def _summary(current: State, stats: "BatchStats", pack: "RulePack", baseline: "R
         line.append(one_line(", ".join(f"{key} {count:,}" for key, count in counts.items()))
                     or "none")
         console.print(line, soft_wrap=True)
-    if stats.stopped_early:
-        console.print("stopped at the first rejected record (--fail-fast)", soft_wrap=True)
     if out is not None:
         console.print(Text(f"rows written to {one_line(str(out))}"), soft_wrap=True)

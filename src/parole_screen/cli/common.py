@@ -17,11 +17,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, NamedTuple
+from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console
 
     from parole_screen import RulePack
@@ -35,6 +37,29 @@ EXIT_INTERRUPTED = 130
 NARROW_COLUMNS = 60
 REPORT_SUFFIXES = {".json": "json", ".md": "markdown", ".markdown": "markdown",
                    ".html": "html", ".htm": "html", ".txt": "text"}
+
+
+Choice = TypeVar("Choice", bound=StrEnum)
+
+
+def choice_of(kind: type[Choice]) -> Callable[[str | Choice], Choice]:
+    """The ``parser`` of an option that takes one of ``kind``'s values.
+
+    Typer's own check of an enum option words a wrong value through pydantic, its internal
+    "Value error, " prefix included ("Value error, 'brief' is not one of 'compact',
+    'full'."); this one says "'brief' is not one of: compact, full". Exact values, as
+    Typer's check is case-sensitive too.
+    """
+    def parse(value: str | Choice) -> Choice:
+        if isinstance(value, kind):  # a default, already a member
+            return value
+        try:
+            return kind(value)
+        except ValueError:
+            names = ", ".join(member.value for member in kind)
+            raise typer.BadParameter(f"'{one_line(str(value), 100)}' is not one of: {names}"
+                                     ) from None
+    return parse
 
 
 class ReportFormat(StrEnum):
@@ -66,13 +91,13 @@ ReportOutOption = Annotated[Path | None, typer.Option(
     help="Save the report to this file (mode 0600) instead of printing it; the format "
          "follows the extension (.txt, .md, .html, .json).")]
 ReportFormatOption = Annotated[ReportFormat | None, typer.Option(
-    "--format", "-f", metavar="FORMAT",
+    "--format", "-f", metavar="FORMAT", parser=choice_of(ReportFormat),
     help="Report format: text, json, markdown (or md) or html (default: from --out's "
          "extension, else text).")]
 PackDirArgument = Annotated[str | None, typer.Argument(
     metavar="DIR", help="Rule pack directory (default: --rules or the shipped pack).")]
 ListFormatOption = Annotated[ListFormat, typer.Option(
-    "--format", "-f", metavar="FORMAT",
+    "--format", "-f", metavar="FORMAT", parser=choice_of(ListFormat),
     help="table for people (tab-separated when piped), or json for programs.")]
 
 
@@ -240,16 +265,26 @@ def load_pack_for(ctx: typer.Context, directory: str | Path | None = None) -> Ru
 
 
 def parse_as_of(value: str | None) -> dt.date:
-    """``--as-of`` as a date (default: today); a bad value is a usage error (exit 2)."""
+    """``--as-of`` as a date (default: today); a bad value, or a year outside what answers'
+    dates may have (:data:`parole_screen.MIN_YEAR` to :data:`~parole_screen.MAX_YEAR`), is a
+    usage error (exit 2)."""
     if value is None:
         return dt.date.today()
     if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
         raise typer.BadParameter(f"'{value}' is not a date as YYYY-MM-DD", param_hint="--as-of")
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise typer.BadParameter(f"'{value}' is not a real calendar date",
                                  param_hint="--as-of") from None
+    from parole_screen import MAX_YEAR, MIN_YEAR
+
+    # The range answers' dates have: a year outside it is a typing mistake, which screened
+    # silently, with none of the pack's dated facts (fees, programs) in force.
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise typer.BadParameter(f"'{value}' is out of range: give a date between {MIN_YEAR} "
+                                 f"and {MAX_YEAR}", param_hint="--as-of")
+    return day
 
 
 def safe(text: str) -> str:
@@ -328,7 +363,7 @@ class Lang(StrEnum):
 
 #: ``--lang``: the language of every text a person reads; ids and JSON keys never change.
 LangOption = Annotated[Lang | None, typer.Option(
-    "--lang", metavar="LANG",
+    "--lang", metavar="LANG", parser=choice_of(Lang),
     help="Language of the texts: en, es or ru (default: $PAROLE_SCREEN_LANG, then the "
          "locale's, $LANG; JSON, rows and the catalogue follow only $PAROLE_SCREEN_LANG; then "
          "English). Ids, values and JSON keys stay the same.")]

@@ -32,6 +32,7 @@ from .common import (
     ReportFormatOption,
     ReportOutOption,
     State,
+    choice_of,
     emit_report,
     fail,
     handled,
@@ -132,12 +133,12 @@ def interview(
         "--no-input", help="Never ask: print the report if every needed answer is known, "
                            "else exit 1 listing the missing question ids.")] = False,
     lang: Annotated[Lang | None, typer.Option(
-        "--lang", metavar="LANG",
+        "--lang", metavar="LANG", parser=choice_of(Lang),
         help="Interview language: en, es or ru (default: $PAROLE_SCREEN_LANG, then $LANG, "
              "then English; a resumed interview keeps its own).")
     ] = None,
     report_lang: Annotated[Lang | None, typer.Option(
-        "--report-lang", metavar="LANG",
+        "--report-lang", metavar="LANG", parser=choice_of(Lang),
         help="Report language: en, es or ru (default: the interview's).")
     ] = None,
     as_of: AsOfOption = None,

@@ -97,12 +97,28 @@ def expand_row(row: Mapping[str, Any], catalog: Mapping[str, Any]) -> dict[str, 
     if row.get("schema") != ROW_SCHEMA:
         raise RowError(f"not a {ROW_SCHEMA} row (schema: {row.get('schema')!r})")
     if row.get("rule_pack") != catalog.get("rule_pack"):
-        raise RowError("the row was written with another rule pack than the catalogue's "
-                       f"(row: {row.get('rule_pack')!r}, catalogue: {catalog.get('rule_pack')!r})")
+        raise RowError(_pack_mismatch(row.get("rule_pack"), catalog.get("rule_pack")))
     try:
         return _expanded(row, catalog)
     except (KeyError, TypeError) as error:
         raise RowError(f"the row names what its pack's catalogue lacks: {error}") from None
+
+
+def _pack_mismatch(row_pack: Any, catalog_pack: Any) -> str:
+    """Why a row's ``rule_pack`` is not the catalogue's: the language alone (the same pack,
+    a catalogue made with another ``--lang``, which is quick to put right), or the pack."""
+    if isinstance(row_pack, Mapping) and isinstance(catalog_pack, Mapping):
+        row_lang, catalog_lang = row_pack.get("lang"), catalog_pack.get("lang")
+        same_pack = ({key: value for key, value in row_pack.items() if key != "lang"}
+                     == {key: value for key, value in catalog_pack.items() if key != "lang"})
+        if same_pack and row_lang != catalog_lang:
+            # English rows and catalogues carry no lang (English results are unchanged).
+            return (f"the row was written in {row_lang or 'English (no lang)'} and the "
+                    f"catalogue in {catalog_lang or 'English (no lang)'}: make the catalogue "
+                    f"with the row's --lang (parole-screen rules catalog --lang "
+                    f"{row_lang or 'en'})")
+    return ("the row was written with another rule pack than the catalogue's "
+            f"(row: {row_pack!r}, catalogue: {catalog_pack!r})")
 
 
 def _expanded(row: Mapping[str, Any], catalog: Mapping[str, Any]) -> dict[str, Any]:
