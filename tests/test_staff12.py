@@ -489,3 +489,35 @@ def test_the_one_job_reader_stops_at_a_file_cut_short(tmp_path: Path) -> None:
     assert len(list(iter_items(sources_of([str(whole)])))) == 4000
     done = run_cli(*MINI, "batch", str(whole), "-q", *AS_OF, "-o", str(tmp_path / "o.jsonl"))
     assert done.returncode == 0 and len((tmp_path / "o.jsonl").read_text().splitlines()) == 4000
+
+
+# -- A compressed file or archive given as an INPUT --------------------------------------------
+
+@pytest.mark.parametrize("suffix, compress, what, command", [
+    (".jsonl.gz", "gzip", "gzip-compressed", "gunzip -c"),
+    (".jsonl", "gzip", "gzip-compressed", "gunzip -c"),  # whatever its name says
+    (".json.bz2", "bz2", "bzip2-compressed", "bunzip2 -c"),
+    (".zip", "zip", "a zip archive", "unzip -p")])
+def test_a_compressed_input_is_refused_with_how_to_pass_it(
+        tmp_path: Path, suffix: str, compress: str, what: str, command: str) -> None:
+    """A gzip file was read as text: a run of not_utf8 error rows and exit 3, which a script
+    takes for "done, some records bad". Now one line, exit 1, nothing written."""
+    import bz2
+    import gzip
+    import zipfile
+
+    data = (json.dumps(RECORD) + "\n").encode()
+    path = tmp_path / f"cases{suffix}"
+    if compress == "gzip":
+        path.write_bytes(gzip.compress(data))
+    elif compress == "bz2":
+        path.write_bytes(bz2.compress(data))
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("cases.jsonl", data)
+    out = tmp_path / "rows.jsonl"
+    done = run_cli(*MINI, "batch", str(path), *AS_OF, "-o", str(out))
+    assert done.returncode == 1, done.stderr
+    assert done.stderr == (f"error: {path}: the file is {what}, not JSON or JSONL text; pass "
+                           f"what it holds, e.g. `{command} {path} | parole-screen batch -`\n")
+    assert not out.exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -72,8 +73,34 @@ def _path_source(name: str, input_format: str | None) -> InputSource:
     if not os.access(path, os.R_OK):
         raise ParoleScreenError(f"{name}: cannot read: permission denied",
                                 kind="unreadable")
+    if stat.S_ISREG(info.st_mode):  # a pipe's first bytes are not ours to take
+        _refuse_archive(path, name)
     kind = input_format or INPUT_SUFFIXES.get(path.suffix.lower(), "auto")
     return InputSource(name, name, kind, info.st_size)
+
+
+#: How a compressed file or archive starts. Read as text, each would become a run of
+#: ``not_utf8`` error rows and exit 3, which a script reads as "done, some records bad".
+_ARCHIVES = ((b"\x1f\x8b", "gzip-compressed", "gunzip -c"),
+             (b"PK\x03\x04", "a zip archive", "unzip -p"),
+             (b"BZh", "bzip2-compressed", "bunzip2 -c"),
+             (b"\xfd7zXZ\x00", "xz-compressed", "xz -dc"),
+             (b"(\xb5/\xfd", "zstd-compressed", "zstd -dc"))
+
+
+def _refuse_archive(path: Path, name: str) -> None:
+    """Refuse a compressed file or archive up front, saying how to pass what it holds."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(6)
+    except OSError:
+        return  # read as it comes, as before: reading it reports the error
+    for magic, what, command in _ARCHIVES:
+        if head.startswith(magic):
+            raise ParoleScreenError(
+                f"{name}: the file is {what}, not JSON or JSONL text; pass what it holds, "
+                f"e.g. `{command} {shlex.quote(name)} | parole-screen batch -`",
+                kind="unreadable")
 
 
 def folder_files(folder: Path) -> list[Path]:
