@@ -34,9 +34,12 @@ def test_iso_dates_are_read_as_written(day: dt.date) -> None:
 @quick
 @given(days)
 def test_slashed_dates_are_month_first(day: dt.date) -> None:
+    # Month first, the U.S. order; asked back in words when day first gives a date too
+    # (10/12/2026 is 10 December to most of the world).
+    ambiguous = day.day <= 12 and day.day != day.month
     for text in (f"{day.month:02}/{day.day:02}/{day.year}", f"{day.month}/{day.day}/{day.year}",
                  f"{day.month}-{day.day}-{day.year}"):
-        assert parse_date_text(text) == DateReading(day), text
+        assert parse_date_text(text) == DateReading(day, ask_back=ambiguous), text
 
 
 @quick
@@ -102,10 +105,22 @@ def at_arrival_date() -> Interview:
 
 def test_an_unambiguous_date_is_taken_and_echoed_in_words() -> None:
     state = at_arrival_date()
-    step = state.handle("03/04/2026")
+    step = state.handle("03/14/2026")
     assert step.kind == "answered"
-    assert step.message == "Read as Wednesday, 4 March 2026."
-    assert state.answers["arrival_date"] == dt.date(2026, 3, 4)
+    assert step.message == "Read as Saturday, 14 March 2026."
+    assert state.answers["arrival_date"] == dt.date(2026, 3, 14)
+
+
+def test_a_date_either_order_reads_is_asked_back_in_words() -> None:
+    # An applicant from Honduras typed 10/12/2026 for 10 December; it was taken as 12 October,
+    # a date already past, and her report said a request would not help (session 12).
+    state = at_arrival_date()
+    step = state.handle("10/12/2026")
+    assert step.kind == "confirm"
+    assert step.message.startswith("Did you mean Monday, 12 October 2026?")
+    step = state.handle("10 December 2026")
+    assert step.kind == "answered"
+    assert state.answers["arrival_date"] == dt.date(2026, 12, 10)
 
 
 def test_an_ambiguous_date_is_asked_back_then_taken_on_yes() -> None:

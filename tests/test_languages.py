@@ -184,7 +184,7 @@ def test_batch_rows_and_catalogue_in_a_language(tmp_path: Path) -> None:
     ("es", "05/03/2027", "2027-03-05", True),    # day first, the other order asked back
     ("ru", "05/03/2027", "2027-03-05", True),
     ("es", "15/03/2027", "2027-03-15", False),   # only day first gives a date
-    ("en", "05/03/2027", "2027-05-03", False),   # the U.S. order in English
+    ("en", "05/03/2027", "2027-05-03", True),    # the U.S. order in English, the other asked
     ("en", "15/03/2027", "2027-03-15", True),    # not month first: asked whether day first
     ("ru", "05.03.2027", "2027-03-05", True),
 ])

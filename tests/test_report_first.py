@@ -96,7 +96,7 @@ def test_do_this_first_puts_a_stop_flag_then_the_soonest_date_then_the_next_step
     steps = section_lines(result, "do_first")
     assert steps == [f"STOP: {stop['text']}",
                      "By 2026-10-01 (in 108 days): Asylum one-year deadline (from the last "
-                     "arrival; parole or status may excuse lateness)",
+                     "arrival; exceptions for late filing are narrow)",
                      result["next_steps"][0]["text"]]
 
 

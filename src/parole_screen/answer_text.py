@@ -296,7 +296,10 @@ def _numeric_date(match: re.Match[str], text: str, lang: str = "en") -> DateRead
         return DateReading(_real(year, b, a, text), ask_back=short or (a <= 12 and a != b))
     if a > 12 and b <= 12:  # 15/01/2027 is not month first: ask whether it is day first
         return DateReading(_real(year, b, a, text), ask_back=True)
-    return DateReading(_real(year, a, b, text), ask_back=short)
+    # 10/12/2026 is October 12 to a U.S. reader and 10 December to most of the world, which
+    # many of the people this is for come from: asked back, in words (an applicant's
+    # December date was read as a past October one and the report said it was too late).
+    return DateReading(_real(year, a, b, text), ask_back=short or (b <= 12 and a != b))
 
 
 def _named_date(cleaned: str, text: str, lang: str = "en") -> DateReading | None:
