@@ -141,3 +141,13 @@ def test_after_an_ask_back_another_date_is_a_new_answer() -> None:
     assert state.handle("15/01/2026").kind == "confirm"
     assert state.handle("2026-01-16").kind == "answered"
     assert state.answers["arrival_date"] == dt.date(2026, 1, 16)
+
+
+def test_an_english_interviews_help_names_the_spanish_and_russian_ones() -> None:
+    # An applicant who reads English slowly typed ? often and never learnt that the interview
+    # speaks Spanish (session 12); the banner stays at four lines, so the help says it.
+    state = at_arrival_date()
+    step = state.handle("?")
+    assert step.message is not None
+    assert step.message.splitlines()[-1] == ("En español: parole-screen interview --lang es. "
+                                             "По-русски: parole-screen interview --lang ru.")

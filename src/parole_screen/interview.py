@@ -328,6 +328,8 @@ class Interview:
         lines.append(answer_hint(question, required=question.required, texts=tr))
         lines.append(tr("ui.help.dont_know"))
         lines.append(tr("ui.commands"))
+        if tr.lang == "en":
+            lines.append(tr("ui.languages"))
         return "\n".join(lines)
 
     # -- transitions ---------------------------------------------------------------------

@@ -24,6 +24,10 @@ UI: dict[str, str] = {
     "ui.banner.continuing.other": "Continuing your saved interview: {count} answers so far.",
     "ui.banner.commands": 'Type ? for help, "don\'t know" if unsure, back, review or quit. '
                           "Answers are saved as you go.",
+    # In an English interview's help (?), in the languages it names: an applicant who reads
+    # English slowly typed ? often and never learnt the interview speaks Spanish (session 12).
+    "ui.languages": "En español: parole-screen interview --lang es. "
+                           "По-русски: parole-screen interview --lang ru.",
     "ui.commands": "At any question you can type: ? for help, back for the previous "
                    "question, review to see and change your answers, \"don't know\" if you "
                    "do not know, save to save now, quit to save and stop.",
