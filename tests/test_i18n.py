@@ -294,7 +294,10 @@ def test_country_names_in_the_language(lang: str, typed: str, code: str) -> None
 @pytest.mark.parametrize(("lang", "typed", "value"), [
     ("es", "sí", True), ("es", "Si", True), ("es", "s", True), ("es", "no", False),
     ("ru", "да", True), ("ru", "Нет", False), ("ru", "д", True), ("ru", "yes", True),
-    ("en", "да", None), ("en", "y", True),
+    # The full words work in every language (a Spanish speaker typed "si" in English); the
+    # one-letter ones only in their own.
+    ("en", "да", True), ("en", "si", True), ("en", "нет", False), ("en", "д", None),
+    ("en", "s", None), ("en", "y", True),
 ])
 def test_yes_and_no_in_the_language(lang: str, typed: str, value: bool | None) -> None:
     from parole_screen.answer_text import yes_no_word

@@ -23,8 +23,10 @@ from .models import Question
 from .pack import RulePack
 from .texts import BABEL_LOCALES, ENGLISH, Texts
 
-_YES = frozenset({"y", "yes", "true"})
-_NO = frozenset({"n", "no", "false"})
+# "si" and "да" work in every language, as "yes" does: a Spanish speaker in an English
+# interview typed "si" and was told to type y (session 12).
+_YES = frozenset({"y", "yes", "true", "si", "sí", "да"})
+_NO = frozenset({"n", "no", "false", "нет"})
 #: Yes and no in each language, beside the English words (which always work): what the
 #: interview's hint tells a person to type, and the words themselves.
 _LOCAL_YES_NO = {"es": (frozenset({"s", "sí", "si"}), frozenset({"n", "no"})),
