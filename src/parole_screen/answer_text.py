@@ -23,14 +23,16 @@ from .models import Question
 from .pack import RulePack
 from .texts import BABEL_LOCALES, ENGLISH, Texts
 
-# "si" and "да" work in every language, as "yes" does: a Spanish speaker in an English
-# interview typed "si" and was told to type y (session 12).
-_YES = frozenset({"y", "yes", "true", "si", "sí", "да"})
-_NO = frozenset({"n", "no", "false", "нет"})
 #: Yes and no in each language, beside the English words (which always work): what the
 #: interview's hint tells a person to type, and the words themselves.
 _LOCAL_YES_NO = {"es": (frozenset({"s", "sí", "si"}), frozenset({"n", "no"})),
                  "ru": (frozenset({"д", "да"}), frozenset({"н", "нет"}))}
+# Every language's whole words work in every language, as "yes" does (a Spanish speaker in
+# an English interview typed "si" and was told to type y); one-letter ones only in their own.
+_YES = frozenset({"y", "yes", "true"}).union(
+    *({word for word in yes if len(word) > 1} for yes, _ in _LOCAL_YES_NO.values()))
+_NO = frozenset({"n", "no", "false"}).union(
+    *({word for word in no if len(word) > 1} for _, no in _LOCAL_YES_NO.values()))
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?$")
 _DATE_EXAMPLE = "2027-03-31"

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from .models import Fact, FactValue
-from .pack import RulePack, fact_value_on, last_confirmed_value
+from .pack import RulePack, fact_value_on, fee_value_on
 
 
 def _shown(value: Any, unit: str) -> str:
@@ -43,16 +43,14 @@ def fact_rows(pack: RulePack, as_of: dt.date, *, unverified: bool = False) -> li
 def _fact_rows(fact: Fact, as_of: dt.date, *, unverified: bool) -> list[dict[str, Any]]:
     if unverified:
         return [_row(fact, value) for value in fact.values if value.confidence == "unverified"]
-    current = fact_value_on(fact, as_of)
+    # A fee as reports state it; any other fact's newest word, verified or not, is its best.
+    current, reported = (fee_value_on(fact, as_of) if fact.kind == "fee"
+                         else (fact_value_on(fact, as_of), None))
     if current is None:
         return [{"id": fact.id, "kind": fact.kind, "label": fact.label, "value": None,
                  "shown": "(not yet in force)", "effective_from": None, "source": None,
                  "confidence": None, "note": "", "reported_change": None}]
-    if fact.kind == "fee" and current.confidence == "unverified":
-        confirmed = last_confirmed_value(fact, as_of)
-        if confirmed is not None and confirmed.value is not None:
-            return [_row(fact, confirmed, reported=current)]
-    return [_row(fact, current)]
+    return [_row(fact, current, reported=reported)]
 
 
 def _row(fact: Fact, value: FactValue, *, reported: FactValue | None = None) -> dict[str, Any]:

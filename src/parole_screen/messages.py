@@ -27,7 +27,7 @@ UI: dict[str, str] = {
     # In an English interview's help (?), in the languages it names: an applicant who reads
     # English slowly typed ? often and never learnt the interview speaks Spanish (session 12).
     "ui.languages": "En español: parole-screen interview --lang es. "
-                           "По-русски: parole-screen interview --lang ru.",
+                    "По-русски: parole-screen interview --lang ru.",
     "ui.commands": "At any question you can type: ? for help, back for the previous "
                    "question, review to see and change your answers, \"don't know\" if you "
                    "do not know, save to save now, quit to save and stop.",

@@ -167,6 +167,22 @@ def last_confirmed_value(fact: Fact, as_of: dt.date) -> FactValue | None:
     return current
 
 
+def fee_value_on(fact: Fact, as_of: dt.date) -> tuple[FactValue | None, FactValue | None]:
+    """The fee amount to state on ``as_of`` and a newer one only reported, if any.
+
+    A screener never states an unconfirmed fee as the fee: where the value in force is
+    unverified, the last confirmed one is stated and the unverified one is the reported
+    change (reports, rows and ``rules facts`` alike).
+    """
+    current = fact_value_on(fact, as_of)
+    if current is None or current.confidence != "unverified":
+        return current, None
+    confirmed = last_confirmed_value(fact, as_of)
+    if confirmed is None or confirmed.value is None:
+        return current, None
+    return confirmed, current
+
+
 @lru_cache(maxsize=64)
 def _context(pack: RulePack, as_of: dt.date) -> EvalContext:
     lists: dict[str, frozenset[str]] = {}
@@ -191,5 +207,6 @@ __all__ = [
     "CompiledQuestion",
     "RulePack",
     "fact_value_on",
+    "fee_value_on",
     "last_confirmed_value",
 ]

@@ -109,9 +109,7 @@ def _pack_mismatch(row_pack: Any, catalog_pack: Any) -> str:
     a catalogue made with another ``--lang``, which is quick to put right), or the pack."""
     if isinstance(row_pack, Mapping) and isinstance(catalog_pack, Mapping):
         row_lang, catalog_lang = row_pack.get("lang"), catalog_pack.get("lang")
-        same_pack = ({key: value for key, value in row_pack.items() if key != "lang"}
-                     == {key: value for key, value in catalog_pack.items() if key != "lang"})
-        if same_pack and row_lang != catalog_lang:
+        if _without_lang(row_pack) == _without_lang(catalog_pack) and row_lang != catalog_lang:
             # English rows and catalogues carry no lang (English results are unchanged).
             return (f"the row was written in {row_lang or 'English (no lang)'} and the "
                     f"catalogue in {catalog_lang or 'English (no lang)'}: make the catalogue "
@@ -119,6 +117,10 @@ def _pack_mismatch(row_pack: Any, catalog_pack: Any) -> str:
                     f"{row_lang or 'en'})")
     return ("the row was written with another rule pack than the catalogue's "
             f"(row: {row_pack!r}, catalogue: {catalog_pack!r})")
+
+
+def _without_lang(rule_pack: Mapping[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in rule_pack.items() if key != "lang"}
 
 
 def _expanded(row: Mapping[str, Any], catalog: Mapping[str, Any]) -> dict[str, Any]:

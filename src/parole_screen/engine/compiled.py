@@ -33,7 +33,7 @@ from ..columns import AnswerColumns
 from ..conditions import ALWAYS, NEVER, Condition, except_when
 from ..jsonbytes import dumps, key
 from ..models import ITEM_KINDS, Deadline
-from ..pack import CompiledBasis, RulePack, fact_value_on, last_confirmed_value
+from ..pack import CompiledBasis, RulePack, fee_value_on
 from .fragments import NO_FRAME, SPELLINGS, Detail, Frame, Spelling
 
 SEVERITY_RANK = {"stop": 0, "warn": 1, "info": 2}
@@ -501,17 +501,10 @@ def _fee_rows(compiled: CompiledPack, as_of: dt.date
     for entry in compiled.pack.fees:
         fee = entry.fee
         fact = compiled.pack.facts[fee.fact]
-        current = fact_value_on(fact, as_of)
-        if current is None or current.value is None:
+        shown, reported = fee_value_on(fact, as_of)
+        if shown is None or shown.value is None:
             rows.append(None)
             continue
-        # An unverified newer amount is reported beside the last confirmed one, never in its
-        # place: a screener must not state an unconfirmed fee as the fee.
-        shown, reported = current, None
-        if current.confidence == "unverified":
-            confirmed = last_confirmed_value(fact, as_of)
-            if confirmed is not None and confirmed.value is not None:
-                shown, reported = confirmed, current
         row: dict[str, Any] = {
             "id": fee.id, "label": fee.label, "amount": shown.value, "currency": "USD",
             "effective_from": shown.effective_from.isoformat(), "source": shown.source,
