@@ -3,6 +3,7 @@ start: parsed YAML per file, and whole packs that passed every check. Off unless
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -15,6 +16,7 @@ import pytest
 from conftest import MINIMAL, REPO, run_cli
 from parole_screen import loader, pack_cache, screen
 from parole_screen.errors import PackError
+from parole_screen.models import Model
 from parole_screen.pack import RulePack
 
 
@@ -83,9 +85,9 @@ def test_models_come_back_with_their_exact_types(cache: Path) -> None:
     cached = loader.load_pack(REPO / "rules", cache=True)
 
     def shape(node: object) -> object:
-        if hasattr(node, "model_fields_set"):
-            return (type(node).__name__, sorted(node.model_fields_set),  # type: ignore[attr-defined]
-                    {name: shape(value) for name, value in vars(node).items()})
+        if isinstance(node, Model):
+            return (type(node).__name__, {field.name: shape(getattr(node, field.name))
+                                          for field in dataclasses.fields(node)})
         if isinstance(node, tuple | list):
             return (type(node).__name__, [shape(value) for value in node])
         if isinstance(node, dict):

@@ -246,7 +246,7 @@ class Interview:
                      if when is None or when(self._answers, self.ctx) is True)
         if len(kept) == len(question.choices):
             return question
-        return question.model_copy(update={"choices": kept})
+        return question.replace(choices=kept)
 
     @property
     def stage(self) -> Literal["question", "review", "offer", "finished"]:

@@ -8,17 +8,16 @@ Every problem in every file is collected and reported at once, each as
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import math
 import os
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from types import UnionType
-from typing import Annotated, Any, NamedTuple, Union, get_args, get_origin
-
-from pydantic import BaseModel, ValidationError
+from typing import Annotated, Any, NamedTuple, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from . import conditions, pack_expand
 from .conditions import (
@@ -30,7 +29,7 @@ from .conditions import (
     suggest,
 )
 from .errors import UNSAFE_CHARS, PackError
-from .models import CATEGORY_IDS, Fact, PackFile, PackMeta
+from .models import CATEGORY_IDS, Fact, Model, PackFile, PackMeta
 from .pack import (
     CompiledBasis,
     CompiledCategory,
@@ -53,6 +52,8 @@ from .pack_cache import (
 )
 from .pack_expand import RULE_GROUPS, SHORTHAND_KEYS, Expander, find_cycle, is_borrowed
 from .safeyaml import MAX_FILE_BYTES, LocatedDict, YamlRefused, line_of, parse_yaml, yaml_trap
+
+_T = TypeVar("_T")
 
 PACK_ENV = "PAROLE_SCREEN_RULES"
 META_FILE = "pack.yaml"
@@ -294,7 +295,7 @@ class _Builder:
                              f"country code '{code}' is defined twice")
             countries[code] = name
 
-    def _validate(self, model: type[BaseModel], raw: Any, file: Path) -> Any:
+    def _validate(self, model: type[Model], raw: Any, file: Path) -> Any:
         try:
             return validate_located(model, raw, file)
         except PackError as error:
@@ -536,15 +537,17 @@ class _Builder:
                                  f"'cap' only belongs on blocks, not in {group}")
 
 
-def validate_located(model: type[BaseModel], raw: Any, file: Path) -> Any:
+def validate_located(model: type[Model], raw: Any, file: Path) -> Any:
     """Validate parsed YAML against ``model``; raise PackError with one line per problem.
 
     An unknown key gets a "did you mean" from the keys ``model``'s format knows.
     """
+    from pydantic import ValidationError  # only checking a pack needs pydantic
+
     if not isinstance(raw, Mapping):
         raise PackError([f"{file}:1: the file must hold a mapping at the top level"])
     try:
-        return model.model_validate(raw)
+        return _checker(model).validate_python(raw)
     except ValidationError as error:
         details = error.errors()
     problems = []
@@ -567,10 +570,26 @@ def validate_located(model: type[BaseModel], raw: Any, file: Path) -> Any:
                 continue  # each member of a union refused it: one word, one problem
             traps.add((line, trap))
             message = trap
-        elif detail["type"] == "extra_forbidden":
+        elif detail["type"] == "unexpected_keyword_argument":  # a dataclass's word for it
             message = "unknown key" + _key_hint(model, detail["loc"])
+        elif detail["type"] == "dataclass_type":
+            message = "Input should be a mapping of keys and values"
         problems.append(f"{file}:{line}: {dotted}: {message}")
     raise PackError(problems)
+
+
+def _per_model(build: Callable[[type[Model]], _T]) -> Callable[[type[Model]], _T]:
+    """``build`` run once per model class: functools.cache, which mypy cannot type for
+    dataclass classes (it checks the class object against Hashable as if an instance)."""
+    return cache(build)  # type: ignore[return-value]
+
+
+@_per_model
+def _checker(model: type[Model]) -> Any:
+    """Pydantic's validator for ``model``, built once (building one costs milliseconds)."""
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(model)
 
 
 class _Compiler(NamedTuple):
@@ -649,7 +668,7 @@ def _node_at(raw: Any, path: list[str | int]) -> Any:
     return node
 
 
-def _key_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
+def _key_hint(model: type[Model], loc: tuple[Any, ...]) -> str:
     """" (did you mean 'x'?)" for an unknown key: the closest key of the entry it is in
     (a flag's keys for a key on a flag), else of the whole format; never the key itself,
     which is known elsewhere in the format when it is refused here (``kind`` on a flag)."""
@@ -660,7 +679,7 @@ def _key_hint(model: type[BaseModel], loc: tuple[Any, ...]) -> str:
     return suggest(key, sorted((here or set(_format_keys(model))) - {key}))
 
 
-def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> set[str]:
+def _keys_at(model: type[Model], loc: tuple[Any, ...]) -> set[str]:
     """The keys of the model(s) at a pydantic error location, followed from ``model`` field
     by field (a list index into the list's items; a union member's name, which is not a
     field, is passed over). Empty if the way is lost."""
@@ -671,22 +690,32 @@ def _keys_at(model: type[BaseModel], loc: tuple[Any, ...]) -> set[str]:
             kinds = following
         elif not isinstance(step, str):
             return set()
-    return {key for kind in kinds if isinstance(kind, type) and issubclass(kind, BaseModel)
-            for key in kind.model_fields}
+    return {key for kind in kinds if _is_model(kind) for key in _fields_of(kind)}
 
 
 def _step_into(kind: Any, step: Any) -> list[Any]:
     """What ``step`` (a field name, an index or a key) leads to from ``kind``."""
     found: list[Any] = []
     for member in _members(kind):
-        if isinstance(member, type) and issubclass(member, BaseModel):
-            field = member.model_fields.get(step) if isinstance(step, str) else None
+        if _is_model(member):
+            field = _fields_of(member).get(step) if isinstance(step, str) else None
             if field is not None:
-                found.append(field.annotation)
+                found.append(field)
         elif get_origin(member) in (list, tuple, dict) and get_args(member):
             found.append(get_args(member)[-1] if get_origin(member) is dict
                          else get_args(member)[0])
     return found
+
+
+def _is_model(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, Model)
+
+
+@_per_model
+def _fields_of(model: type[Model]) -> dict[str, Any]:
+    """A model's field names and their declared types (resolved where written as text)."""
+    hints = get_type_hints(model, include_extras=True)
+    return {field.name: hints[field.name] for field in dataclasses.fields(model)}
 
 
 def _members(kind: Any) -> list[Any]:
@@ -698,8 +727,8 @@ def _members(kind: Any) -> list[Any]:
     return [kind]
 
 
-@lru_cache(maxsize=8)
-def _format_keys(model: type[BaseModel]) -> tuple[str, ...]:
+@_per_model
+def _format_keys(model: type[Model]) -> tuple[str, ...]:
     """Every key ``model``'s format knows (its fields and its nested models' fields, and
     for a pack file the shorthand's keys), for "did you mean" on an unknown one."""
     found: set[str] = set(SHORTHAND_KEYS) if model is PackFile else set()
@@ -707,12 +736,12 @@ def _format_keys(model: type[BaseModel]) -> tuple[str, ...]:
     seen: set[Any] = set()
     while todo:
         kind = todo.pop()
-        if isinstance(kind, type) and issubclass(kind, BaseModel):
+        if _is_model(kind):
             if kind in seen:
                 continue
             seen.add(kind)
-            found.update(kind.model_fields)
-            todo.extend(field.annotation for field in kind.model_fields.values())
+            found.update(_fields_of(kind))
+            todo.extend(_fields_of(kind).values())
         else:
             todo.extend(get_args(kind))
     return tuple(sorted(found))

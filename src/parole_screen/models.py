@@ -1,4 +1,11 @@
-"""The rule-pack format, version 1, as frozen pydantic models with unknown keys forbidden.
+"""The rule-pack format, version 1: frozen dataclasses that refuse unknown keys.
+
+They are plain classes, so a pack read back from the cache (``pack_cache``) and everything
+that scores with it run without pydantic, which keeps ``score`` quick to start. Pydantic
+checks a pack file against them when one is loaded (``loader.validate_located``): a
+constraint is a :class:`Check` in ``Annotated`` that adds to the field's core schema, and a
+class's own checks (``_before``, ``_after``) wrap its schema in
+``__get_pydantic_core_schema__``. Neither imports pydantic until a pack is checked.
 
 Conditions stay plain mappings here: their grammar is closed and small, and
 :mod:`parole_screen.conditions` checks each one against the question catalogue when it
@@ -6,29 +13,40 @@ compiles it, which gives sharper messages ("operator 'gte' does not fit a yes/no
 question") than a schema union could.
 """
 
+import dataclasses
 import datetime as dt
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    StrictInt,
-    StrictStr,
-    field_validator,
-    model_validator,
-)
-from pydantic_core import PydanticCustomError
 
-QuestionId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
-ItemId = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.]*$", max_length=80)]
-SourceId = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
-Text = Annotated[str, Field(min_length=1, max_length=4000)]
+class Check:
+    """Constraints for pydantic's core schema of the annotated type (``pattern``,
+    ``min_length``, ``max_length``, ``strict``), applied only when a pack is checked."""
+
+    __slots__ = ("constraints",)
+
+    def __init__(self, **constraints: Any) -> None:
+        self.constraints = constraints
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Callable[[Any], Any]) -> Any:
+        schema = handler(source)
+        schema.update(self.constraints)
+        return schema
+
+
+STRICT = Check(strict=True)
+StrictInt = Annotated[int, STRICT]
+StrictStr = Annotated[str, STRICT]
+StrictBool = Annotated[bool, STRICT]
+
+QuestionId = Annotated[str, Check(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+ItemId = Annotated[str, Check(pattern=r"^[a-z][a-z0-9_.]*$", max_length=80)]
+SourceId = Annotated[str, Check(pattern=r"^[A-Za-z][A-Za-z0-9_.-]*$", max_length=64)]
+Text = Annotated[str, Check(min_length=1, max_length=4000)]
 Condition = dict[str, Any]
-Cites = Annotated[tuple[SourceId, ...], Field(min_length=1)]
+Cites = Annotated[tuple[SourceId, ...], Check(min_length=1)]
 # Reports turn these into links: only web addresses, never javascript: or file: ones.
-Url = Annotated[str, Field(pattern=r"^https?://[^\s<>\"]+$", max_length=2000)]
+Url = Annotated[str, Check(pattern=r"^https?://[^\s<>\"]+$", max_length=2000)]
 
 QuestionType = Literal[
     "yes_no", "choice", "multi_choice", "date", "number", "money", "country", "text"
@@ -51,17 +69,65 @@ ITEM_KINDS: tuple[ItemKind, ...] = ("form", "document", "next_step", "alternativ
                                     "after_approval", "if_denied")
 
 
-class Model(BaseModel):
-    # Validators are built on first use, not at import: a pack read back from the cache
-    # (``pack_cache``) is rebuilt without validation and never needs them, and building
-    # them for every model costs ``score`` about a quarter of its start-up. The cost: a
-    # model nobody has dumped yet cannot be serialised from inside another structure
-    # (``pydantic_core.to_jsonable_python``, a field typed Any); call ``model_dump()`` on it
-    # (which builds it) instead. Pydantic issue 13647.
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True,
-                              defer_build=True)
+ModelT = TypeVar("ModelT", bound="Model")
 
 
+@dataclasses.dataclass(frozen=True, slots=True, eq=False)  # each model compares its own
+class Model:
+    """The base of every pack model: frozen, slotted, unknown keys refused when checked."""
+
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid",
+                                                     "str_strip_whitespace": True}
+
+    def replace(self: ModelT, **changes: Any) -> ModelT:
+        """A copy with ``changes`` (not checked again: the callers change texts only)."""
+        return dataclasses.replace(self, **changes)
+
+    def as_json(self) -> dict[str, Any]:
+        """The fields as JSON data (tuples as lists, dates as ISO text), None ones left out."""
+        return {field.name: _json_value(getattr(self, field.name))
+                for field in dataclasses.fields(self)
+                if getattr(self, field.name) is not None}
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Model):
+        return value.as_json()
+    if isinstance(value, tuple | list):
+        return [_json_value(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _json_value(item) for key, item in value.items()}
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _checked(source: Any, handler: Callable[[Any], Any], *,
+             before: Callable[[Any], Any] | None = None,
+             after: Callable[[Any], Any] | None = None) -> Any:
+    """A class's core schema with its own checks around it: ``before`` sees the raw
+    mapping, ``after`` the built instance; either raises ValueError or a custom error."""
+    from pydantic_core import core_schema
+
+    schema = handler(source)
+    if before is not None:
+        schema = core_schema.no_info_before_validator_function(before, schema)
+    if after is not None:
+        schema = core_schema.no_info_after_validator_function(after, schema)
+    return schema
+
+
+def _custom_error(kind: str, message: str, context: dict[str, Any]) -> Exception:
+    from pydantic_core import PydanticCustomError
+
+    return PydanticCustomError(kind, message, context)
+
+
+# Keyword-only: fields keep the format's order whether or not they have a default.
+model = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+
+
+@model
 class Source(Model):
     """A document the pack cites: statute, regulation, agency page or secondary report.
 
@@ -74,76 +140,85 @@ class Source(Model):
     id: SourceId
     title: Text
     url: Url | None = None
-    dated: str = Field(description="The date or period the source speaks for.")
-    authority: Authority = Field(description="official, secondary or unverified (see Authority).")
-    citation: Annotated[str, Field(min_length=1, max_length=300)] | None = Field(
-        default=None, description="The official legal citation, e.g. '8 U.S.C. 1182(d)(5)(A)'.")
+    dated: str  # the date or period the source speaks for
+    authority: Authority  # official, secondary or unverified (see Authority)
+    # The official legal citation, e.g. '8 U.S.C. 1182(d)(5)(A)'.
+    citation: Annotated[str, Check(min_length=1, max_length=300)] | None = None
 
-    @model_validator(mode="before")
     @classmethod
-    def _names_missing_authority(cls, data: Any) -> Any:
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
+        return _checked(source, handler, before=cls._before, after=cls._after)
+
+    @staticmethod
+    def _before(data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
         # Said here, by the source's id, rather than as pydantic's bare "Field required".
-        if isinstance(data, dict) and data.get("authority") is None:
-            raise PydanticCustomError(
+        if data.get("authority") is None:
+            raise _custom_error(
                 "authority_missing",
                 "source '{id}' has no authority: give authority: official, secondary or "
                 "unverified", {"id": str(data.get("id", "?"))})
+        # YAML reads an unquoted 2025-10-16 as a date; a source's date is free text.
+        if isinstance(data.get("dated"), dt.date):
+            data = {**data, "dated": data["dated"].isoformat()}
         return data
 
-    @model_validator(mode="after")
-    def _official_has_citation(self) -> "Source":
-        if self.authority == "official" and not self.citation:
-            raise PydanticCustomError(
+    @staticmethod
+    def _after(source: "Source") -> "Source":
+        if source.authority == "official" and not source.citation:
+            raise _custom_error(
                 "citation_missing",
                 "source '{id}' is official but has no citation: give its legal citation "
-                "(e.g. 8 U.S.C. 1182(d)(5)(A))", {"id": self.id})
-        return self
-
-    @field_validator("dated", mode="before")
-    @classmethod
-    def _date_as_text(cls, value: Any) -> Any:
-        # YAML reads an unquoted 2025-10-16 as a date; a source's date is free text.
-        return value.isoformat() if isinstance(value, dt.date) else value
+                "(e.g. 8 U.S.C. 1182(d)(5)(A))", {"id": source.id})
+        return source
 
 
+@model
 class Bands(Model):
     """Score thresholds: at or above ``strong`` is strong, at or above ``possible`` possible."""
 
     strong: StrictInt = 70
     possible: StrictInt = 45
 
-    @model_validator(mode="after")
-    def _ordered(self) -> "Bands":
-        if not 0 <= self.possible < self.strong <= 100:
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
+        return _checked(source, handler, after=cls._after)
+
+    @staticmethod
+    def _after(bands: "Bands") -> "Bands":
+        if not 0 <= bands.possible < bands.strong <= 100:
             raise ValueError("need 0 <= possible < strong <= 100")
-        return self
+        return bands
 
 
+@model
 class PackMeta(Model):
     """``pack.yaml``: who the pack is, what it covers and when it speaks for."""
 
-    id: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=80)]
+    id: Annotated[str, Check(pattern=r"^[a-z][a-z0-9_.-]*$", max_length=80)]
     title: Text
-    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    version: Annotated[str, Check(pattern=r"^\d+\.\d+\.\d+$")]
     as_of: dt.date
     jurisdiction: Text
     disclaimer: Text
-    always: tuple[Text, ...] = Field(default=(), description="Points every report prints.")
-    # A factory, not Bands(): an instance here would build Bands' validator at import.
-    bands: Bands = Field(default_factory=Bands)
+    always: tuple[Text, ...] = ()  # points every report prints
+    bands: Bands = dataclasses.field(default_factory=Bands)
 
 
+@model
 class Choice(Model):
-    value: Annotated[StrictStr, Field(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
+    value: Annotated[StrictStr, Check(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
     label: Text
     help: str = ""
-    exclusive: StrictBool = Field(
-        default=False, description="Multi-choice: cannot be combined with others ('none').")
-    asked_when: Condition | None = Field(
-        default=None, description="The interview offers this choice only when this holds "
-        "(it may read only earlier questions); answers files may still give it.")
+    # Multi-choice: cannot be combined with others ('none').
+    exclusive: StrictBool = False
+    # The interview offers this choice only when this holds (it may read only earlier
+    # questions); answers files may still give it.
+    asked_when: Condition | None = None
 
 
+@model
 class Question(Model):
     """One interview question. ``id`` and choice values are a public API."""
 
@@ -158,36 +233,42 @@ class Question(Model):
     min: float | None = None
     max: float | None = None
 
-    @model_validator(mode="after")
-    def _choices_fit_type(self) -> "Question":
-        has_choices = self.type in ("choice", "multi_choice")
-        if has_choices and not self.choices:
-            raise ValueError(f"a {self.type} question needs choices")
-        if not has_choices and self.choices:
-            raise ValueError(f"a {self.type} question cannot have choices")
-        values = [choice.value for choice in self.choices]
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
+        return _checked(source, handler, after=cls._after)
+
+    @staticmethod
+    def _after(question: "Question") -> "Question":
+        has_choices = question.type in ("choice", "multi_choice")
+        if has_choices and not question.choices:
+            raise ValueError(f"a {question.type} question needs choices")
+        if not has_choices and question.choices:
+            raise ValueError(f"a {question.type} question cannot have choices")
+        values = [choice.value for choice in question.choices]
         duplicates = sorted({v for v in values if values.count(v) > 1})
         if duplicates:
             raise ValueError(f"duplicate choice values: {', '.join(duplicates)}")
-        return self
+        return question
 
 
+@model
 class Factor(Model):
     """A rule inside a basis: a requirement, a strengthening or weakening factor, or a block."""
 
     id: QuestionId
-    text: Text = Field(description="Shown as a reason (or concern) when the rule holds.")
+    text: Text  # shown as a reason (or concern) when the rule holds
     when: Condition
     cite: Cites
     weight: StrictInt = 0
-    unless: Condition | None = Field(default=None, description="An exception to this rule.")
-    fail_text: str = Field(default="", description="Requirements: the concern when unmet.")
-    cap: Band | None = Field(default=None, description="Blocks: the best band still allowed.")
-    confidence: Confidence | None = Field(
-        default=None, description="How sure the pack is of the texts (unverified ones are "
-                                  "listed by `rules facts --unverified`).")
+    unless: Condition | None = None  # an exception to this rule
+    fail_text: str = ""  # requirements: the concern when unmet
+    cap: Band | None = None  # blocks: the best band still allowed
+    # How sure the pack is of the texts (unverified ones are listed by
+    # `rules facts --unverified`).
+    confidence: Confidence | None = None
 
 
+@model
 class Evidence(Model):
     """A document a basis asks for; ``cite`` names the sources that say it is needed."""
 
@@ -197,17 +278,21 @@ class Evidence(Model):
     have_when: Condition | None = None
     needed_when: Condition | None = None
 
-    @model_validator(mode="before")
     @classmethod
-    def _names_missing_cite(cls, data: Any) -> Any:
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
+        return _checked(source, handler, before=cls._before)
+
+    @staticmethod
+    def _before(data: Any) -> Any:
         # Said by the evidence's id, rather than as pydantic's bare "Field required".
         if isinstance(data, dict) and not data.get("cite"):
-            raise PydanticCustomError(
+            raise _custom_error(
                 "cite_missing", "evidence '{id}' cites no source: give cite: [source ids]",
                 {"id": str(data.get("id", "?"))})
         return data
 
 
+@model
 class Basis(Model):
     """One legal basis within a category, e.g. medical/organ_donor.
 
@@ -227,13 +312,15 @@ class Basis(Model):
     evidence: tuple[Evidence, ...] = ()
 
 
+@model
 class Category(Model):
     id: CategoryId
     label: Text
-    priority: StrictInt = Field(description="Breaks ties for the top category; lower wins.")
-    bases: tuple[Basis, ...] = Field(min_length=1)
+    priority: StrictInt  # breaks ties for the top category; lower wins
+    bases: Annotated[tuple[Basis, ...], Check(min_length=1)]
 
 
+@model
 class Flag(Model):
     """A routing or warning flag: where to file, what to beware of, when to get help."""
 
@@ -246,6 +333,7 @@ class Flag(Model):
     confidence: Confidence | None = None
 
 
+@model
 class Item(Model):
     """A form, document, next step, alternative or after-approval / denial point."""
 
@@ -258,6 +346,7 @@ class Item(Model):
     confidence: Confidence | None = None
 
 
+@model
 class FactValue(Model):
     effective_from: dt.date
     value: StrictInt | StrictStr | tuple[StrictStr, ...] | None
@@ -266,6 +355,7 @@ class FactValue(Model):
     note: str = ""
 
 
+@model
 class Fact(Model):
     """A fact that dates: a fee, a program's status, a country list, a processing figure."""
 
@@ -273,16 +363,21 @@ class Fact(Model):
     kind: FactKind
     label: Text
     unit: Literal["usd", "text", "countries", "days"] = "text"
-    values: tuple[FactValue, ...] = Field(min_length=1)
+    values: Annotated[tuple[FactValue, ...], Check(min_length=1)]
 
-    @model_validator(mode="after")
-    def _dated_in_order(self) -> "Fact":
-        dates = [value.effective_from for value in self.values]
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
+        return _checked(source, handler, after=cls._after)
+
+    @staticmethod
+    def _after(fact: "Fact") -> "Fact":
+        dates = [value.effective_from for value in fact.values]
         if dates != sorted(dates) or len(set(dates)) != len(dates):
             raise ValueError("values must be listed oldest first, one per effective_from date")
-        return self
+        return fact
 
 
+@model
 class Fee(Model):
     """A fee that applies when ``when`` holds; its amount comes from a dated fact."""
 
@@ -295,11 +390,11 @@ class Fee(Model):
     exception_when: Condition | None = None
     exception_text: str = ""
     note: str = ""
-    confidence: Confidence | None = Field(
-        default=None, description="How sure the pack is of the label and note (the amount's "
-                                  "confidence is its fact's).")
+    # How sure the pack is of the label and note (the amount's confidence is its fact's).
+    confidence: Confidence | None = None
 
 
+@model
 class Deadline(Model):
     """A date computed from a dated answer plus an offset."""
 
@@ -312,11 +407,11 @@ class Deadline(Model):
     when: Condition | None = None
     confidence: Confidence = "confirmed"
     warn_within_days: StrictInt | None = None
-    kind: Literal["deadline", "milestone"] = Field(
-        default="deadline",
-        description="A milestone is a date to know, not to act by: reports show no countdown.")
+    # A milestone is a date to know, not to act by: reports show no countdown.
+    kind: Literal["deadline", "milestone"] = "deadline"
 
 
+@model
 class Definition(Model):
     """A named condition: ``{use: id}`` stands for ``when`` anywhere a condition may stand.
 
@@ -328,6 +423,7 @@ class Definition(Model):
     when: Condition
 
 
+@model
 class PackFile(Model):
     """The keys any pack file other than ``pack.yaml`` may hold; lists merge across files."""
 
@@ -340,4 +436,5 @@ class PackFile(Model):
     facts: tuple[Fact, ...] = ()
     fees: tuple[Fee, ...] = ()
     deadlines: tuple[Deadline, ...] = ()
-    countries: dict[Annotated[str, Field(pattern=r"^[A-Z]{2}$")], str] = {}
+    countries: dict[Annotated[str, Check(pattern=r"^[A-Z]{2}$")], str] = dataclasses.field(
+        default_factory=dict)

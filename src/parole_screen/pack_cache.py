@@ -5,9 +5,9 @@ Two kinds of entry, both JSON (data, never pickle: nothing read from the cache c
 * the parsed YAML tree of one file, keyed by the file's bytes and by the YAML reader's code,
   so that only a changed file is parsed again;
 * a whole pack that passed every check, keyed by the names and bytes of all its files and by
-  the source of the code that checked it. Its pydantic models are rebuilt as they were
-  stored, without validation, which skips parsing, validating and most cross-checks, and
-  with them building the models' validators (conditions are still compiled afresh).
+  the source of the code that checked it. Its models are rebuilt as they were stored,
+  without validation, which skips parsing, validating and most cross-checks, and with them
+  importing pydantic at all (conditions are still compiled afresh).
 
 The folder is created 0700; entries are written 0600 and atomically, and are read only when
 they and their folder are owned by this user and writable by nobody else, and the entry is a
@@ -25,16 +25,16 @@ that checks packs from its caller, so this module imports nothing of the loader'
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import hashlib
+import importlib.util
 import os
 import time
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
-
-from pydantic import BaseModel
 
 from . import models
 from .files import home_folder, make_private_folders
@@ -44,7 +44,7 @@ from .safeyaml import LocatedDict
 CACHE_ENV = "PAROLE_SCREEN_CACHE"
 # Bump a tag whenever what is stored under it changes shape.
 _TREE_TAG = b"parole-screen parsed-yaml 3\0"
-_PACK_TAG = b"parole-screen checked-pack 1\0"
+_PACK_TAG = b"parole-screen checked-pack 2\0"
 _KEEP = 256  # entries; the oldest go first
 _MAX_BYTES = 8 * 1024 * 1024
 
@@ -53,7 +53,7 @@ class CheckedPack(NamedTuple):
     """A pack's models after every check passed, before its conditions are compiled."""
 
     meta: Any  # models.PackMeta
-    entries: dict[str, list[tuple[str, BaseModel]]]  # kind -> (file name, model), in file order
+    entries: dict[str, list[tuple[str, models.Model]]]  # kind -> (file name, model), in file order
     countries: dict[str, str]
 
 
@@ -136,7 +136,7 @@ def load_checked(folder: Path | None, key: bytes | None,
         meta = _decode_model(stored["meta"])
         if type(meta) is not classes["meta"]:
             return None
-        entries: dict[str, list[tuple[str, BaseModel]]] = {}
+        entries: dict[str, list[tuple[str, models.Model]]] = {}
         for kind, items in stored["entries"].items():
             expected = classes[kind]
             entries[kind] = decoded = [(name, _decode_model(model)) for name, model in items]
@@ -187,21 +187,22 @@ def _reader_fingerprint() -> bytes | None:
 @lru_cache(maxsize=4)
 def _code_fingerprint(checkers: tuple[Path, ...]) -> bytes | None:
     """The source of the code whose checks a cached pack passed (``checkers``, this module
-    and the models), and the pydantic version.
+    and the models), and the versions of pydantic and pydantic-core that ran them.
 
     A changed check (even in an editable install, where the version number stays put) must
     not be skipped for a pack that was only checked by the old code. None when the source
     cannot be read (say, from a zip archive).
     """
-    import pydantic
-    import pydantic_core
-
     reader = _reader_fingerprint()  # what a pack's files parse to is part of its checks
-    if reader is None:
+    # pydantic's version.py names its own version and the one pydantic-core it accepts;
+    # read, not imported: a pack from the cache needs no pydantic (a fifth of start-up).
+    checker = importlib.util.find_spec("pydantic")
+    if reader is None or checker is None or checker.origin is None:
         return None
-    digest = hashlib.sha256(f"{pydantic.VERSION} {pydantic_core.__version__}".encode() + reader)
+    digest = hashlib.sha256(reader)
     try:
-        for source in (*checkers, Path(str(models.__file__)), Path(__file__)):
+        for source in (*checkers, Path(str(models.__file__)), Path(__file__),
+                       Path(checker.origin).with_name("version.py")):
             digest.update(source.read_bytes())
     except (OSError, TypeError):
         return None
@@ -209,7 +210,7 @@ def _code_fingerprint(checkers: tuple[Path, ...]) -> bytes | None:
 
 
 @lru_cache(maxsize=1)
-def _stored_classes() -> dict[str, type[BaseModel]]:
+def _stored_classes() -> dict[str, type[models.Model]]:
     """The model that stands for ``meta`` and for each kind of entry in a checked pack."""
     return {"meta": models.PackMeta, "sources": models.Source, "questions": models.Question,
             "categories": models.Category, "flags": models.Flag, "items": models.Item,
@@ -217,9 +218,11 @@ def _stored_classes() -> dict[str, type[BaseModel]]:
 
 
 @lru_cache(maxsize=1)
-def _model_classes() -> dict[str, type[BaseModel]]:
-    """The only classes an entry may name: the models a pack is made of (not PackFile)."""
-    return {name: cls for name, cls in vars(models).items()
+def _model_classes() -> dict[str, tuple[type[models.Model], frozenset[str]]]:
+    """The only classes an entry may name (the models a pack is made of, not PackFile),
+    each with its fields' names."""
+    return {name: (cls, frozenset(field.name for field in dataclasses.fields(cls)))
+            for name, cls in vars(models).items()
             if isinstance(cls, type) and issubclass(cls, models.Model)
             and cls not in (models.Model, models.PackFile)}
 
@@ -227,13 +230,13 @@ def _model_classes() -> dict[str, type[BaseModel]]:
 def _encode_model(node: Any) -> Any:
     """Validated models as JSON that rebuilds them exactly, types included.
 
-    A model is {"\\0m": class name, "\\0s": fields set, field: value...}; a tuple is
+    A model is {"\\0m": class name, field: value...}; a tuple is
     {"\\0t": [...]}, a plain mapping {"\\0o": {...}} and a date {"\\0d": iso}.
     """
-    if isinstance(node, BaseModel):
-        out: dict[str, Any] = {"\0m": type(node).__name__, "\0s": sorted(node.model_fields_set)}
-        for name in type(node).model_fields:  # fields only: never a cached property
-            out[name] = _encode_model(getattr(node, name))
+    if isinstance(node, models.Model):
+        out: dict[str, Any] = {"\0m": type(node).__name__}
+        for field in dataclasses.fields(node):
+            out[field.name] = _encode_model(getattr(node, field.name))
         return out
     if isinstance(node, tuple):
         return {"\0t": [_encode_model(value) for value in node]}
@@ -250,21 +253,13 @@ def _decode_model(node: Any) -> Any:
     if type(node) is list:
         return [value if type(value) not in _NESTED else _decode_model(value) for value in node]
     if "\0m" in node:
-        cls = _model_classes()[node.pop("\0m")]
-        fields_set = set(node.pop("\0s"))
-        if node.keys() != cls.model_fields.keys() or not fields_set <= node.keys():
+        cls, names = _model_classes()[node.pop("\0m")]
+        if node.keys() != names:
             raise _Uncacheable(cls)  # not what this version's model holds
         for name, value in node.items():
             if type(value) in _NESTED:
                 node[name] = _decode_model(value)
-        # What ``model_construct`` does, without its per-field checks for defaults and
-        # aliases: every field is stored (so none needs a default) and none has an alias.
-        model = cls.__new__(cls)
-        _set_attribute(model, "__dict__", node)
-        _set_attribute(model, "__pydantic_fields_set__", fields_set)
-        _set_attribute(model, "__pydantic_extra__", None)
-        _set_attribute(model, "__pydantic_private__", None)
-        return model
+        return cls(**node)
     if "\0t" in node:
         return tuple([value if type(value) not in _NESTED else _decode_model(value)
                       for value in node["\0t"]])
@@ -275,7 +270,6 @@ def _decode_model(node: Any) -> Any:
 
 
 _NESTED = (dict, list)
-_set_attribute = object.__setattr__  # frozen models refuse the ordinary way
 
 
 def _encode_scalar(node: Any) -> Any:

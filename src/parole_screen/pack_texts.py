@@ -58,15 +58,15 @@ def rewritten(pack: RulePack, text: TextFor) -> RulePack:
         if group == "requires" and model.fail_text:
             update["fail_text"] = text(f"note.{notes[rule.rule_id, group, True]}",
                                        model.fail_text)
-        return rule._replace(factor=model.model_copy(update=update))
+        return rule._replace(factor=model.replace(**update))
 
     def basis(entry: CompiledBasis) -> CompiledBasis:
         groups = {group: tuple(factor(rule, group) for rule in getattr(entry, group))
                   for group in RULE_GROUPS}
-        evidence = tuple(item._replace(evidence=item.evidence.model_copy(update={
+        evidence = tuple(item._replace(evidence=item.evidence.replace(**{
             "text": text(f"evidence.{entry.rule_id}.{item.evidence.id}", item.evidence.text)}))
             for item in entry.evidence)
-        model = entry.basis.model_copy(update={
+        model = entry.basis.replace(**{
             "label": text(f"basis.{entry.rule_id}", entry.basis.label),
             **{group: tuple(rule.factor for rule in rules) for group, rules in groups.items()},
             "evidence": tuple(item.evidence for item in evidence)})
@@ -77,7 +77,7 @@ def rewritten(pack: RulePack, text: TextFor) -> RulePack:
     def category(compiled: CompiledCategory) -> CompiledCategory:
         label = text(f"category.{compiled.category.id}", compiled.category.label)
         bases = tuple(basis(entry) for entry in compiled.bases)
-        return compiled._replace(category=compiled.category.model_copy(update={
+        return compiled._replace(category=compiled.category.replace(**{
             "label": label, "bases": tuple(entry.basis for entry in bases)}), bases=bases)
 
     def fee(entry: CompiledFee) -> CompiledFee:
@@ -87,9 +87,9 @@ def rewritten(pack: RulePack, text: TextFor) -> RulePack:
             update["note"] = text(f"fee.{model.id}.note", model.note)
         if model.exception_text:
             update["exception_text"] = text(f"fee.{model.id}.exception", model.exception_text)
-        return entry._replace(fee=model.model_copy(update=update))
+        return entry._replace(fee=model.replace(**update))
 
-    meta = pack.meta.model_copy(update={
+    meta = pack.meta.replace(**{
         # Compared and hashed with its line breaks as single spaces, as a report shows it.
         "disclaimer": text("pack.disclaimer", " ".join(pack.meta.disclaimer.split())),
         "always": tuple(text(f"pack.always.{number}", line)
@@ -99,12 +99,12 @@ def rewritten(pack: RulePack, text: TextFor) -> RulePack:
         meta=meta,
         questions=tuple(entry._replace(question=question_rewritten(entry.question, text))
                         for entry in pack.questions),
-        flags=tuple(entry._replace(flag=entry.flag.model_copy(update={
+        flags=tuple(entry._replace(flag=entry.flag.replace(**{
             "text": text(f"flag.{entry.flag.id}", entry.flag.text)})) for entry in pack.flags),
-        items=tuple(entry._replace(item=entry.item.model_copy(update={
+        items=tuple(entry._replace(item=entry.item.replace(**{
             "text": text(f"item.{entry.item.id}", entry.item.text)})) for entry in pack.items),
         fees=tuple(fee(entry) for entry in pack.fees),
-        deadlines=tuple(entry._replace(deadline=entry.deadline.model_copy(update={
+        deadlines=tuple(entry._replace(deadline=entry.deadline.replace(**{
             "label": text(f"deadline.{entry.deadline.id}.label", entry.deadline.label)}))
             for entry in pack.deadlines),
         categories=tuple(category(compiled) for compiled in pack.categories),
@@ -117,12 +117,12 @@ def question_rewritten(question: Question, text: TextFor) -> Question:
     prefix = f"question.{question.id}"
     label = text(f"{prefix}.text", question.text)
     help_ = text(f"{prefix}.help", question.help) if question.help else ""
-    choices = tuple(choice.model_copy(update={
+    choices = tuple(choice.replace(**{
         "label": text(f"{prefix}.choice.{choice.value}", choice.label),
         "help": (text(f"{prefix}.choice.{choice.value}.help", choice.help) if choice.help
                  else choice.help)})
         for choice in question.choices)
-    return question.model_copy(update={"text": label, "help": help_, "choices": choices})
+    return question.replace(text=label, help=help_, choices=choices)
 
 
 __all__ = ["TextFor", "pack_messages", "question_rewritten", "rewritten"]

@@ -9,15 +9,13 @@ import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
-
-from pydantic import Field
+from typing import Annotated, Any, Literal
 
 from .answers import coerce_answers, to_json_value
 from .engine import Result, effective_answers, screen
 from .errors import AnswerError, PackError
 from .loader import validate_located
-from .models import Band, CategoryId, ItemId, Model, QuestionId, Text
+from .models import Band, CategoryId, Check, ItemId, Model, QuestionId, Text, model
 from .pack import RulePack
 from .safeyaml import LocatedDict, YamlRefused, line_of, read_yaml, yaml_trap
 
@@ -25,23 +23,25 @@ TESTS_DIR = "tests"
 
 
 # The scenario file format. It lives here, not in models, because only `rules test` reads it.
+@model
 class ScenarioExpect(Model):
     status: Literal["complete", "incomplete"] | None = None
     top_category: CategoryId | Literal["none"] | None = None
-    bands: dict[CategoryId, Band] = Field(default_factory=dict)
-    basis: dict[CategoryId, str] = Field(default_factory=dict)
+    bands: dict[CategoryId, Band] = field(default_factory=dict)
+    basis: dict[CategoryId, str] = field(default_factory=dict)
     flags: tuple[ItemId, ...] = ()
     no_flags: tuple[ItemId, ...] = ()
-    fees: dict[str, int | None] = Field(default_factory=dict)
-    fee_exceptions: dict[str, bool] = Field(
-        default={}, description="Fee id -> whether a statutory exception may apply.")
-    deadlines: dict[str, dt.date] = Field(default_factory=dict)
+    fees: dict[str, int | None] = field(default_factory=dict)
+    # Fee id -> whether a statutory exception may apply.
+    fee_exceptions: dict[str, bool] = field(default_factory=dict)
+    deadlines: dict[str, dt.date] = field(default_factory=dict)
     no_deadlines: tuple[ItemId, ...] = ()
     items: tuple[ItemId, ...] = ()
     no_items: tuple[ItemId, ...] = ()
     missing: tuple[QuestionId, ...] = ()
 
 
+@model
 class Scenario(Model):
     """A scenario test: a client story, its answers, a date, and what the screen must say."""
 
@@ -52,8 +52,9 @@ class Scenario(Model):
     expect: ScenarioExpect
 
 
+@model
 class ScenarioFile(Model):
-    cases: tuple[Scenario, ...] = Field(min_length=1)
+    cases: Annotated[tuple[Scenario, ...], Check(min_length=1)]
 
 
 @dataclass(frozen=True)

@@ -137,7 +137,7 @@ def questions(
         pack = pack_in(load_pack_for(ctx), chosen_lang(lang))
         shown = [entry.question for entry in pack.questions]
         if fmt is ListFormat.json:
-            rows = [question.model_dump(mode="json", exclude_none=True) for question in shown]
+            rows = [question.as_json() for question in shown]
             typer.echo(json.dumps(rows, indent=2, sort_keys=True, ensure_ascii=False))
             return
         lines: list[tuple[str, ...]] = []

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, Annotated, Any, NamedTuple, TypeVar
 
 import typer
 
+from . import params
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -115,6 +117,7 @@ def _plain_argument_metavar() -> None:
 
 
 _plain_argument_metavar()
+params.install()
 
 
 class State(NamedTuple):
