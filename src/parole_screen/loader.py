@@ -698,9 +698,9 @@ def _step_into(kind: Any, step: Any) -> list[Any]:
     found: list[Any] = []
     for member in _members(kind):
         if _is_model(member):
-            field = _fields_of(member).get(step) if isinstance(step, str) else None
-            if field is not None:
-                found.append(field)
+            declared = _fields_of(member).get(step) if isinstance(step, str) else None
+            if declared is not None:
+                found.append(declared)
         elif get_origin(member) in (list, tuple, dict) and get_args(member):
             found.append(get_args(member)[-1] if get_origin(member) is dict
                          else get_args(member)[0])
