@@ -140,6 +140,19 @@ def test_the_cost_names_a_possible_exception(shipped_pack: RulePack) -> None:
     assert "Immigration parole fee $1,020 (an exception may apply: see Fees)" in total
 
 
+def test_no_total_when_no_kind_of_parole_fits(shipped_pack: RulePack) -> None:
+    """A total would read as the price of a request the answers do not support."""
+    record = json.loads((REPO / "examples" / "military_abroad_immvi.json").read_text())
+    result = screen_record(shipped_pack, record, dt.date(2026, 12, 1))
+    assert (result["status"], result["top_category"]) == ("complete", None)
+    assert PLAN in {fee_kind(fee) for fee in result["fees"]}
+    lines = section_lines(result, "cost")
+    assert not any(line.startswith("$") for line in lines)
+    assert lines[0] == ("Nothing is added up: no kind of parole fits these answers. Only if a "
+                        "lawyer finds a way to file would these fees apply: Immigration parole "
+                        "fee $1,020.")
+
+
 def test_fees_a_lawyer_must_confirm_are_never_added(shipped_pack: RulePack) -> None:
     record = json.loads((REPO / "examples" / "reparole_expired.json").read_text())
     result = screen_record(shipped_pack, record, dt.date(2026, 12, 7))

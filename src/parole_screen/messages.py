@@ -234,6 +234,8 @@ UI: dict[str, str] = {
     "report.cost.none_added_both": "Nothing is added up: each fee below is owed only on a "
                                    "further step or only if a lawyer confirms.",
     "report.cost.no_fee": "No fee is listed for these answers.",
+    "report.cost.none_fits": "Nothing is added up: no kind of parole fits these answers. Only "
+                             "if a lawyer finds a way to file would these fees apply: {fees}.",
     "report.cost.conditional": "Not added, owed only on a further step: {fees}.",
     "report.cost.if_lawyer": "Not added, only if a lawyer confirms a filing is still "
                              "possible: {fees}.",

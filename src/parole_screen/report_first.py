@@ -164,7 +164,13 @@ def cost_lines(result: Result, texts: Texts | None = None, pack: RulePack | None
     kinds = [fee_kind(fee, pack) for fee in fees]
     plan = [fee for fee, kind in zip(fees, kinds, strict=True) if kind == PLAN]
     lines = []
-    if plan:
+    if plan and not result["top_category"] and result["status"] != "incomplete":
+        # No kind of parole fits: a total would read as the price of a request these
+        # answers do not support (an immigration lawyer's reading).
+        lines.append(Line(texts("report.cost.none_fits", fees="; ".join(
+            texts("report.cost.item", label=short_label(fee["label"]),
+                  amount=texts.money(fee["amount"])) for fee in plan))))
+    elif plan:
         total = sum(fee["amount"] for fee in plan
                     if isinstance(fee["amount"], int) and not isinstance(fee["amount"], bool))
         parts = [texts("report.cost.item", label=short_label(fee["label"]),
