@@ -110,7 +110,7 @@ def test_unknown_key_is_refused_with_a_suggestion(pack_dir: Path) -> None:
     assert "requries: unknown key (did you mean 'requires'?)" in problem
 
 
-def test_an_entry_that_is_not_a_mapping_is_refused_at_its_line(pack_dir: Path) -> None:
+def test_an_entry_that_is_not_a_mapping_is_refused(pack_dir: Path) -> None:
     file = pack_dir / "questions.yaml"
     file.write_text(file.read_text() + "  - just a word\n")
     [problem] = problems_of(pack_dir)

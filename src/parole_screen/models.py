@@ -124,10 +124,10 @@ def _custom_error(kind: str, message: str, context: dict[str, Any]) -> Exception
 
 
 # Keyword-only: fields keep the format's order whether or not they have a default.
-model = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
+pack_model = dataclasses.dataclass(frozen=True, slots=True, kw_only=True)
 
 
-@model
+@pack_model
 class Source(Model):
     """A document the pack cites: statute, regulation, agency page or secondary report.
 
@@ -174,7 +174,7 @@ class Source(Model):
         return source
 
 
-@model
+@pack_model
 class Bands(Model):
     """Score thresholds: at or above ``strong`` is strong, at or above ``possible`` possible."""
 
@@ -192,7 +192,7 @@ class Bands(Model):
         return bands
 
 
-@model
+@pack_model
 class PackMeta(Model):
     """``pack.yaml``: who the pack is, what it covers and when it speaks for."""
 
@@ -206,7 +206,7 @@ class PackMeta(Model):
     bands: Bands = dataclasses.field(default_factory=Bands)
 
 
-@model
+@pack_model
 class Choice(Model):
     value: Annotated[StrictStr, Check(pattern=r"^[a-z0-9][a-z0-9_]*$", max_length=64)]
     label: Text
@@ -218,7 +218,7 @@ class Choice(Model):
     asked_when: Condition | None = None
 
 
-@model
+@pack_model
 class Question(Model):
     """One interview question. ``id`` and choice values are a public API."""
 
@@ -251,7 +251,7 @@ class Question(Model):
         return question
 
 
-@model
+@pack_model
 class Factor(Model):
     """A rule inside a basis: a requirement, a strengthening or weakening factor, or a block."""
 
@@ -268,7 +268,7 @@ class Factor(Model):
     confidence: Confidence | None = None
 
 
-@model
+@pack_model
 class Evidence(Model):
     """A document a basis asks for; ``cite`` names the sources that say it is needed."""
 
@@ -292,7 +292,7 @@ class Evidence(Model):
         return data
 
 
-@model
+@pack_model
 class Basis(Model):
     """One legal basis within a category, e.g. medical/organ_donor.
 
@@ -312,7 +312,7 @@ class Basis(Model):
     evidence: tuple[Evidence, ...] = ()
 
 
-@model
+@pack_model
 class Category(Model):
     id: CategoryId
     label: Text
@@ -320,7 +320,7 @@ class Category(Model):
     bases: Annotated[tuple[Basis, ...], Check(min_length=1)]
 
 
-@model
+@pack_model
 class Flag(Model):
     """A routing or warning flag: where to file, what to beware of, when to get help."""
 
@@ -333,7 +333,7 @@ class Flag(Model):
     confidence: Confidence | None = None
 
 
-@model
+@pack_model
 class Item(Model):
     """A form, document, next step, alternative or after-approval / denial point."""
 
@@ -346,7 +346,7 @@ class Item(Model):
     confidence: Confidence | None = None
 
 
-@model
+@pack_model
 class FactValue(Model):
     effective_from: dt.date
     value: StrictInt | StrictStr | tuple[StrictStr, ...] | None
@@ -355,7 +355,7 @@ class FactValue(Model):
     note: str = ""
 
 
-@model
+@pack_model
 class Fact(Model):
     """A fact that dates: a fee, a program's status, a country list, a processing figure."""
 
@@ -377,7 +377,7 @@ class Fact(Model):
         return fact
 
 
-@model
+@pack_model
 class Fee(Model):
     """A fee that applies when ``when`` holds; its amount comes from a dated fact."""
 
@@ -394,7 +394,7 @@ class Fee(Model):
     confidence: Confidence | None = None
 
 
-@model
+@pack_model
 class Deadline(Model):
     """A date computed from a dated answer plus an offset."""
 
@@ -411,7 +411,7 @@ class Deadline(Model):
     kind: Literal["deadline", "milestone"] = "deadline"
 
 
-@model
+@pack_model
 class Definition(Model):
     """A named condition: ``{use: id}`` stands for ``when`` anywhere a condition may stand.
 
@@ -423,7 +423,7 @@ class Definition(Model):
     when: Condition
 
 
-@model
+@pack_model
 class PackFile(Model):
     """The keys any pack file other than ``pack.yaml`` may hold; lists merge across files."""
 

@@ -63,13 +63,13 @@ def rewritten(pack: RulePack, text: TextFor) -> RulePack:
     def basis(entry: CompiledBasis) -> CompiledBasis:
         groups = {group: tuple(factor(rule, group) for rule in getattr(entry, group))
                   for group in RULE_GROUPS}
-        evidence = tuple(item._replace(evidence=item.evidence.replace(**{
-            "text": text(f"evidence.{entry.rule_id}.{item.evidence.id}", item.evidence.text)}))
+        evidence = tuple(item._replace(evidence=item.evidence.replace(
+            text=text(f"evidence.{entry.rule_id}.{item.evidence.id}", item.evidence.text)))
             for item in entry.evidence)
-        model = entry.basis.replace(**{
-            "label": text(f"basis.{entry.rule_id}", entry.basis.label),
-            **{group: tuple(rule.factor for rule in rules) for group, rules in groups.items()},
-            "evidence": tuple(item.evidence for item in evidence)})
+        model = entry.basis.replace(
+            label=text(f"basis.{entry.rule_id}", entry.basis.label),
+            evidence=tuple(item.evidence for item in evidence),
+            **{group: tuple(rule.factor for rule in rules) for group, rules in groups.items()})
         return entry._replace(basis=model, evidence=evidence, requires=groups["requires"],
                               strengthens=groups["strengthens"], weakens=groups["weakens"],
                               blocks=groups["blocks"])
@@ -77,8 +77,8 @@ def rewritten(pack: RulePack, text: TextFor) -> RulePack:
     def category(compiled: CompiledCategory) -> CompiledCategory:
         label = text(f"category.{compiled.category.id}", compiled.category.label)
         bases = tuple(basis(entry) for entry in compiled.bases)
-        return compiled._replace(category=compiled.category.replace(**{
-            "label": label, "bases": tuple(entry.basis for entry in bases)}), bases=bases)
+        return compiled._replace(category=compiled.category.replace(
+            label=label, bases=tuple(entry.basis for entry in bases)), bases=bases)
 
     def fee(entry: CompiledFee) -> CompiledFee:
         model = entry.fee
@@ -89,23 +89,23 @@ def rewritten(pack: RulePack, text: TextFor) -> RulePack:
             update["exception_text"] = text(f"fee.{model.id}.exception", model.exception_text)
         return entry._replace(fee=model.replace(**update))
 
-    meta = pack.meta.replace(**{
+    meta = pack.meta.replace(
         # Compared and hashed with its line breaks as single spaces, as a report shows it.
-        "disclaimer": text("pack.disclaimer", " ".join(pack.meta.disclaimer.split())),
-        "always": tuple(text(f"pack.always.{number}", line)
-                        for number, line in enumerate(pack.meta.always, 1))})
+        disclaimer=text("pack.disclaimer", " ".join(pack.meta.disclaimer.split())),
+        always=tuple(text(f"pack.always.{number}", line)
+                     for number, line in enumerate(pack.meta.always, 1)))
     return dataclasses.replace(
         pack,
         meta=meta,
         questions=tuple(entry._replace(question=question_rewritten(entry.question, text))
                         for entry in pack.questions),
-        flags=tuple(entry._replace(flag=entry.flag.replace(**{
-            "text": text(f"flag.{entry.flag.id}", entry.flag.text)})) for entry in pack.flags),
-        items=tuple(entry._replace(item=entry.item.replace(**{
-            "text": text(f"item.{entry.item.id}", entry.item.text)})) for entry in pack.items),
+        flags=tuple(entry._replace(flag=entry.flag.replace(
+            text=text(f"flag.{entry.flag.id}", entry.flag.text))) for entry in pack.flags),
+        items=tuple(entry._replace(item=entry.item.replace(
+            text=text(f"item.{entry.item.id}", entry.item.text))) for entry in pack.items),
         fees=tuple(fee(entry) for entry in pack.fees),
-        deadlines=tuple(entry._replace(deadline=entry.deadline.replace(**{
-            "label": text(f"deadline.{entry.deadline.id}.label", entry.deadline.label)}))
+        deadlines=tuple(entry._replace(deadline=entry.deadline.replace(
+            label=text(f"deadline.{entry.deadline.id}.label", entry.deadline.label)))
             for entry in pack.deadlines),
         categories=tuple(category(compiled) for compiled in pack.categories),
     )
@@ -117,10 +117,10 @@ def question_rewritten(question: Question, text: TextFor) -> Question:
     prefix = f"question.{question.id}"
     label = text(f"{prefix}.text", question.text)
     help_ = text(f"{prefix}.help", question.help) if question.help else ""
-    choices = tuple(choice.replace(**{
-        "label": text(f"{prefix}.choice.{choice.value}", choice.label),
-        "help": (text(f"{prefix}.choice.{choice.value}.help", choice.help) if choice.help
-                 else choice.help)})
+    choices = tuple(choice.replace(
+        label=text(f"{prefix}.choice.{choice.value}", choice.label),
+        help=(text(f"{prefix}.choice.{choice.value}.help", choice.help) if choice.help
+              else choice.help))
         for choice in question.choices)
     return question.replace(text=label, help=help_, choices=choices)
 

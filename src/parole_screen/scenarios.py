@@ -15,7 +15,7 @@ from .answers import coerce_answers, to_json_value
 from .engine import Result, effective_answers, screen
 from .errors import AnswerError, PackError
 from .loader import validate_located
-from .models import Band, CategoryId, Check, ItemId, Model, QuestionId, Text, model
+from .models import Band, CategoryId, Check, ItemId, Model, QuestionId, Text, pack_model
 from .pack import RulePack
 from .safeyaml import LocatedDict, YamlRefused, line_of, read_yaml, yaml_trap
 
@@ -23,7 +23,7 @@ TESTS_DIR = "tests"
 
 
 # The scenario file format. It lives here, not in models, because only `rules test` reads it.
-@model
+@pack_model
 class ScenarioExpect(Model):
     status: Literal["complete", "incomplete"] | None = None
     top_category: CategoryId | Literal["none"] | None = None
@@ -41,7 +41,7 @@ class ScenarioExpect(Model):
     missing: tuple[QuestionId, ...] = ()
 
 
-@model
+@pack_model
 class Scenario(Model):
     """A scenario test: a client story, its answers, a date, and what the screen must say."""
 
@@ -52,7 +52,7 @@ class Scenario(Model):
     expect: ScenarioExpect
 
 
-@model
+@pack_model
 class ScenarioFile(Model):
     cases: Annotated[tuple[Scenario, ...], Check(min_length=1)]
 

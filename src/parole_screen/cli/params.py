@@ -4,15 +4,17 @@ Typer 0.29 converts each parameter's value with a pydantic ``TypeAdapter`` that 
 when the parameter is first processed, even for an option left at its default, and
 building the first one imports pydantic's schema machinery: about 60 ms, a quarter of
 ``score``'s start-up, when nothing else in a command that reads a checked pack needs
-pydantic (only checking a pack does). Our commands take strings, paths, lists of strings,
-flags, and values with a parser of their own: those are converted here as Typer would
-convert them (a path is not checked for being readable: the command that opens it names
-the file in its own error). Any other parameter, and a flag given a word instead of
-True/False, is still converted by Typer, built only when such a value arrives.
+pydantic (only checking a pack does). Our commands take strings, paths, lists of strings
+and values with a parser of their own: those are converted here as Typer would convert
+them (a path is not checked for being readable: the command that opens it names the file
+in its own error). Flags need no conversion (Typer skips a True/False). Any other
+parameter, and a flag given a word instead, is still converted by Typer, its converter
+built only when such a value arrives.
 
 This replaces one method of Typer's parameter class (``get_runtime_param``), which is not
-public API. If a Typer release drops or renames it, the replacement is skipped and Typer
-converts everything as before: correct, only slower to start.
+public API, for every Typer app in the process. If a Typer release drops it or the names
+it works with, the replacement is skipped and Typer converts everything as before:
+correct, only slower to start.
 """
 
 from __future__ import annotations
@@ -45,8 +47,10 @@ class PlainValues:
             raise typer.BadParameter("Value must be an iterable.", ctx=ctx, param=param)
         try:
             return self.convert(value)
-        except ValueError as error:  # said as is: no "Value error, " prefix
-            raise typer.BadParameter(str(error), ctx=ctx, param=param) from None
+        except ValueError as error:  # said without Typer's "Value error, " prefix
+            from parole_screen import printable
+
+            raise typer.BadParameter(printable(str(error)), ctx=ctx, param=param) from None
 
 
 def converter_for(annotation: Any, parameter_info: Any) -> Convert | None:
@@ -54,7 +58,7 @@ def converter_for(annotation: Any, parameter_info: Any) -> Convert | None:
     Typer (a type or a path check this module does not make)."""
     parser = getattr(parameter_info, "parser", None)
     if parser is not None:
-        return parser  # type: ignore[no-any-return]
+        return _each(parser) if _is_list(annotation) else parser
     if annotation is str:
         return str
     if annotation is Path and _plain_path(parameter_info):
@@ -68,10 +72,28 @@ def _strings(values: Any) -> list[str]:
     return [str(value) for value in values]
 
 
+def _is_list(annotation: Any) -> bool:
+    return getattr(annotation, "__origin__", None) is list
+
+
+def _each(parser: Convert) -> Convert:
+    """A repeatable option's parser, applied to each value given, as Typer applies it."""
+    def parse_each(values: Any) -> list[Any]:
+        return [parser(value) for value in values]
+    return parse_each
+
+
 def _plain_path(parameter_info: Any) -> bool:
-    """A path option that Typer would only turn into a Path (no check to make on it)."""
-    return not any(getattr(parameter_info, flag, False)
-                   for flag in ("exists", "writable", "resolve_path", "allow_dash", "path_type"))
+    """A path option that Typer would only turn into a Path: files and folders both
+    allowed, nothing else to check or change."""
+    allowed = all(getattr(parameter_info, flag, True) for flag in ("file_okay", "dir_okay"))
+    return allowed and not any(
+        getattr(parameter_info, flag, False)
+        for flag in ("exists", "writable", "resolve_path", "allow_dash", "path_type"))
+
+
+# What a Typer parameter holds, in the Typer this was written for (0.29).
+_KNOWN_NAMES = {"_runtime_param", "type_descriptor"}
 
 
 def install() -> bool:
@@ -82,8 +104,11 @@ def install() -> bool:
     except ImportError:
         return False
     typers_method = getattr(_TyperParameter, "get_runtime_param", None)
-    if typers_method is None or getattr(typers_method, "plain_values", False):
-        return typers_method is not None
+    held = set(getattr(_TyperParameter, "__annotations__", ()))
+    if typers_method is None or not held.issuperset(_KNOWN_NAMES):
+        return False  # not the Typer this was written against
+    if getattr(typers_method, "plain_values", False):
+        return True
 
     def get_runtime_param(self: Any) -> Any:
         if getattr(self, "_runtime_param", None) is None:
