@@ -245,8 +245,9 @@ def test_choice_options_still_take_every_value(tmp_path: Path) -> None:
 
 # -- 2. --fail-fast stopping early is a failure (exit 1) --------------------------------------
 
-FAIL_FAST_LINE = ("error: the batch ended early at the first rejected record (--fail-fast): "
-                  "its error row is the last row written")
+FAIL_FAST_LINE = ("error: the batch ended early at the first rejected record (--fail-fast), "
+                  "whose error row is the last row written: {source}: line 2 (id bad): "
+                  "field 'no_such_question': unknown question id")
 
 
 def _mixed(tmp_path: Path) -> Path:
@@ -261,21 +262,25 @@ def _mixed(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("quiet", [[], ["-q"]])
 def test_fail_fast_stopped_early_exits_1_with_its_line(tmp_path: Path, jobs: str,
                                                        quiet: list[str]) -> None:
-    done = run_cli(*MINI, "batch", str(_mixed(tmp_path)), "--fail-fast", "--jobs", jobs,
-                   *quiet, *AS_OF)
+    source = _mixed(tmp_path)
+    done = run_cli(*MINI, "batch", str(source), "--fail-fast", "--jobs", jobs, *quiet, *AS_OF)
     assert done.returncode == 1, done.stderr
     rows = [json.loads(line) for line in done.stdout.splitlines()]
     assert [row["id"] for row in rows] == ["case-7", "bad"] and rows[-1]["status"] == "error"
-    assert done.stderr.splitlines()[-1] == FAIL_FAST_LINE
+    # The line names the record that stopped it (a staff member's trial, session 12).
+    line = FAIL_FAST_LINE.format(source=source)
+    assert done.stderr.splitlines()[-1] == line
+    assert rows[-1]["error"]["message"] == line.rsplit("written: ", 1)[1]
     if quiet:
-        assert done.stderr.splitlines() == [FAIL_FAST_LINE]  # the error, and nothing else
+        assert done.stderr.splitlines() == [line]  # the error, and nothing else
 
 
 def test_fail_fast_with_o_keeps_the_rows_and_exits_1(tmp_path: Path) -> None:
     out = tmp_path / "rows.csv"
-    done = run_cli(*MINI, "batch", str(_mixed(tmp_path)), "--fail-fast", "-q", "-o", str(out),
-                   *AS_OF)
-    assert done.returncode == 1 and done.stderr.splitlines() == [FAIL_FAST_LINE]
+    source = _mixed(tmp_path)
+    done = run_cli(*MINI, "batch", str(source), "--fail-fast", "-q", "-o", str(out), *AS_OF)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [FAIL_FAST_LINE.format(source=source)]
     assert [line.split(",")[0] for line in out.read_text().splitlines()] == ["id", "case-7",
                                                                             "bad"]
 

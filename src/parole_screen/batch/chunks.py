@@ -60,8 +60,13 @@ class ChunkScorer:
             data = self._rows(scored, outcome.places, errors, items, stop)
         rows = kept + len(errors)
         ids, no_id = hashed_ids(scored.ids[:kept] if scored is not None else ())
-        return ChunkRows(data, rows, rows, len(errors), counts, self.fail_fast and bool(errors),
-                         ids, no_id)
+        stopped_by = ""
+        if self.fail_fast and errors:
+            last = stop - 1
+            stopped_by = self.rows.rejection(items[last], records[last],
+                                             outcome.errors[last])[2]
+        return ChunkRows(data, rows, rows, len(errors), counts, bool(stopped_by), ids, no_id,
+                         stopped_by)
 
     def _rows(self, scored: ScoredChunk | None, places: list[int], errors: dict[int, Any],
               items: Sequence[Item], stop: int) -> Rows:

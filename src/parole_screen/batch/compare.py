@@ -40,7 +40,8 @@ def compare_chunk(rows: RowFormat, pack: RulePack, baseline: RulePack, as_of: dt
             rejected += 1
             kept.append(rows.error_row(item, record, problem, counts))
             if fail_fast:
-                return ChunkRows(rows.join(kept), len(kept), done, rejected, counts, True)
+                return ChunkRows(rows.join(kept), len(kept), done, rejected, counts, True,
+                                 stopped_by=rows.rejection(item, record, problem)[2])
             continue
         change = compare_results(before, after)
         if not change:

@@ -46,6 +46,7 @@ class ChunkRows(NamedTuple):
     #: summary can count the ids used more than once without keeping the ids.
     ids: bytes = b""
     no_id: int = 0  # scored records without an id
+    stopped_by: str = ""  # when stopped: the message of the record that stopped it
 
 
 def cell(value: str) -> str:
@@ -134,19 +135,22 @@ class RowFormat:
         self.category_ids = list(category_ids)
         self.header = csv_header(self.category_ids, compare=compare)
 
+    @staticmethod
+    def rejection(item: Item, record: Any, error: AnswerError) -> tuple[str, str | None, str]:
+        """Why a record was rejected: its error's kind, field and message, the message
+        naming the source and the record."""
+        where = position(item, record_id(record))
+        if isinstance(record, Rejected):
+            return record.kind, None, str(AnswerError(record.reason, kind=record.kind,
+                                                      source=item.source, record=where))
+        return error.kind, error.field, str(error.located(source=item.source, record=where))
+
     def error_row(self, item: Item, record: Any, error: AnswerError,
                   counts: Counter[str]) -> Any:
         """The row for a rejected record, counted; ``record`` is the parsed JSON or a
         Rejected."""
         found_id = record_id(record)
-        where = position(item, found_id)
-        if isinstance(record, Rejected):
-            kind, field_name = record.kind, None
-            message = str(AnswerError(record.reason, kind=kind, source=item.source,
-                                      record=where))
-        else:
-            kind, field_name = error.kind, error.field
-            message = str(error.located(source=item.source, record=where))
+        kind, field_name, message = self.rejection(item, record, error)
         counts["error:" + kind] += 1
         counts["status:error"] += 1
         if self.fmt == "csv":

@@ -58,6 +58,7 @@ class BatchStats:
     rows: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     stopped_early: bool = False
+    stopped_by: str = ""  # --fail-fast: the message of the record that stopped the batch
     seconds: float = 0.0
     bytes_read: int = 0  # of the inputs, for a progress bar
     id_hashes: array[int] = field(default_factory=lambda: array("q"))  # scored records' ids
@@ -156,6 +157,7 @@ def run_batch(pack: RulePack, sources: Sequence[InputSource], out: IO[bytes],
         stats.id_hashes.frombytes(result.ids)
         stats.no_id += result.no_id
         stats.stopped_early = result.stopped
+        stats.stopped_by = result.stopped_by
         stats.seconds = time.perf_counter() - started
         stats.bytes_read = tally.bytes_read
         if on_chunk is not None:

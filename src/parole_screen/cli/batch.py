@@ -163,8 +163,8 @@ def batch(
     if stats.stopped_early:
         # Not 3: the rows after the rejected record are missing, and a script must be able
         # to tell (3 promises every row is there). The line is the error: kept under -q.
-        raise fail("the batch ended early at the first rejected record (--fail-fast): its "
-                   "error row is the last row written", EXIT_ERROR)
+        raise fail("the batch ended early at the first rejected record (--fail-fast), whose "
+                   f"error row is the last row written: {stats.stopped_by}", EXIT_ERROR)
     if stats.rejected:
         raise typer.Exit(EXIT_REJECTED)
 
