@@ -155,6 +155,7 @@ def test_parse_record_keeps_json_semantics() -> None:
 def test_csv_cells_are_not_formulas() -> None:
     assert cell("=HYPERLINK(1)") == "'=HYPERLINK(1)"
     assert cell("+1") == "'+1" and cell("R-1") == "R-1"
+    assert cell("  =1+1") == "'  =1+1"  # an import that trims spaces would run it
 
 
 def test_library_run_batch_streams_into_any_binary_file(minimal_pack: RulePack,

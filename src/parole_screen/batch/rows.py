@@ -50,8 +50,9 @@ class ChunkRows(NamedTuple):
 
 
 def cell(value: str) -> str:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    return "'" + value if value.startswith(_CSV_RISKY) else value
+    """A CSV cell that a spreadsheet will not run as a formula (nor after trimming the
+    spaces in front of it, as an import may)."""
+    return "'" + value if value.lstrip(" ").startswith(_CSV_RISKY) else value
 
 
 def csv_header(category_ids: Sequence[str], *, compare: bool = False) -> list[str]:
