@@ -140,6 +140,23 @@ def test_the_cost_names_a_possible_exception(shipped_pack: RulePack) -> None:
     assert "Immigration parole fee $1,020 (an exception may apply: see Fees)" in total
 
 
+def test_every_date_due_on_the_soonest_day_is_done_first(shipped_pack: RulePack) -> None:
+    """A Cuban parolee's parole ends on her asylum deadline's day: both come first."""
+    answers = {"beneficiary_location": "inside_us", "in_us_status": "paroled",
+               "parole_program": "individual", "parole_expires_on": "2027-01-16",
+               "last_arrival_date": "2026-01-16", "reason_type": "medical",
+               "medical_patient": "self", "medical_urgency": "serious",
+               "reason_continues": True, "other_filings": ["none"], "fears_return": True,
+               "nationality": "CU", "country_of_birth": "CU", "in_removal_proceedings": False,
+               "prior_removal": False}
+    result = screen_record(shipped_pack, {"answers": answers}, dt.date(2026, 12, 7))
+    first = section_lines(result, "do_first")
+    assert [line.split(":")[0] for line in first[:2]] == ["By 2027-01-16 (in 40 days)"] * 2
+    assert first[0].endswith("Asylum one-year deadline (from the last arrival; exceptions for "
+                             "late filing are narrow)")
+    assert "Parole ends (the date on the I-94)" in first[1]
+
+
 def test_no_total_when_no_kind_of_parole_fits(shipped_pack: RulePack) -> None:
     """A total would read as the price of a request the answers do not support."""
     record = json.loads((REPO / "examples" / "military_abroad_immvi.json").read_text())

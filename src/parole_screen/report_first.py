@@ -126,20 +126,24 @@ def _question(qid: str, words: Glossary | None, texts: Texts) -> str:
 
 def first_actions(result: Result, texts: Texts | None = None) -> list[Line]:
     """The two or three things to do first: the stop flags (each whole: a stop flag's
-    wording is the warning), then the soonest date to act by, then the next steps in the
+    wording is the warning), then the soonest dates to act by, then the next steps in the
     pack's order."""
     texts = texts or ENGLISH
     # Uncited here: each is the warning, date or step the details cite in full below.
     stop = texts("report.severity.stop")
     actions = [Line(f"{stop}: {flag['text']}", "stop")
                for flag in result["flags"] if flag["severity"] == "stop"][:FIRST_ACTIONS - 1]
-    soonest = min((row for row in result["deadlines"]
-                   if row.get("kind", "deadline") == "deadline" and row["status"] != "passed"),
-                  key=lambda row: row["date"], default=None)
-    if soonest is not None:
+    ahead = [row for row in result["deadlines"]
+             if row.get("kind", "deadline") == "deadline" and row["status"] != "passed"]
+    soonest = min((row["date"] for row in ahead), default=None)
+    # Every date due that day: a parole ending on the asylum deadline's day was left out (a
+    # lawyer's reading, session 13).
+    for row in (row for row in ahead if row["date"] == soonest):
+        if len(actions) >= FIRST_ACTIONS:
+            break
         unsure = (f" ({texts('report.unverified_confirm')})"
-                  if soonest["confidence"] == "unverified" else "")
-        actions.append(Line(f"{_by_date(soonest, texts)}: {soonest['label']}{unsure}", "warn"))
+                  if row["confidence"] == "unverified" else "")
+        actions.append(Line(f"{_by_date(row, texts)}: {row['label']}{unsure}", "warn"))
     for item in result["next_steps"]:
         if len(actions) >= FIRST_ACTIONS:
             break
