@@ -29,7 +29,13 @@ def settled(pack: RulePack, answers: dict[str, Any], day: dt.date = DAY) -> list
     ({"beneficiary_location": "inside_us", "in_us_status": "entered_without_inspection"}, []),
     ({"beneficiary_location": "inside_us", "in_us_status": "entered_without_inspection",
       "reason_type": "medical"}, ["inside_us_initial_parole"]),
-    ({"beneficiary_location": "port_of_entry"}, ["at_port_of_entry"]),
+    # At a port, what to do there waits for the removal history: with one, the request is
+    # ICE's and "ask the officer" is wrong (a lawyer's reading, session 13).
+    ({"beneficiary_location": "port_of_entry"}, []),
+    ({"beneficiary_location": "port_of_entry", "in_removal_proceedings": False,
+      "prior_removal": False}, ["at_port_of_entry"]),
+    ({"beneficiary_location": "port_of_entry", "in_removal_proceedings": False,
+      "prior_removal": True}, ["refer_ice", "at_port_with_removal_history"]),
     ({"beneficiary_location": "outside_us", "program_interest": ["cbp_one"]},
      ["program_cbp_one"]),
     ({"beneficiary_location": "inside_us", "in_us_status": "paroled"}, []),

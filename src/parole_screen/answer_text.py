@@ -162,27 +162,7 @@ def _match_choice(question: Question, token: str) -> str | None:
             return choice.value
     # A unique start of a value: "y" or "n" for choices such as yes / no / unsure.
     starts = [choice.value for choice in choices if choice.value.startswith(folded)]
-    if len(starts) == 1 and folded:
-        return starts[0]
-    return _match_label_words(question, token)
-
-
-def _match_label_words(question: Question, token: str) -> str | None:
-    """The one choice whose label holds every word typed ("brother" or "my brother" for
-    "Brother or sister"), words of one or two letters aside; None if no choice or several
-    do. An applicant types what she means rather than its number (an applicant's trial)."""
-    typed = {word for word in _words(token) if len(word) > 2}
-    if not typed:
-        return None
-    holding = [choice.value for choice in question.choices
-               if typed <= _words(choice.label)]
-    return holding[0] if len(holding) == 1 else None
-
-
-def _words(text: str) -> set[str]:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return set(re.findall(r"\w+", plain))
+    return starts[0] if len(starts) == 1 and folded else None
 
 
 def _parse_choice(question: Question, text: str) -> str:
