@@ -327,6 +327,21 @@ def test_a_word_of_a_label_is_not_taken_as_its_choice(shipped_pack: RulePack, la
         parse_answer(pack, pack.question_index[qid], typed, lang)
 
 
+@pytest.mark.parametrize(("lang", "typed"), [("es", "si"), ("es", "sí"), ("es", "no"),
+                                             ("en", "no"), ("en", "yes"), ("ru", "да")])
+def test_yes_or_no_at_a_country_is_not_a_country_code(shipped_pack: RulePack, lang: str,
+                                                      typed: str) -> None:
+    """"si" after "Did you mean Guatemala?" became Slovenia (SI), "no" Norway (NO)."""
+    from parole_screen import pack_in
+
+    pack = pack_in(shipped_pack, lang)
+    with pytest.raises(InvalidAnswer) as refused:
+        parse_answer(pack, pack.question_index["country_of_birth"], typed, lang)
+    assert refused.value.message_id == "ui.invalid.country_yes_no"
+    assert parse_answer(pack, pack.question_index["nationality"], "Norway" if lang == "en"
+                        else "GT", lang) in {"NO", "GT"}  # a name or code still works
+
+
 @pytest.mark.parametrize(("qid", "text", "needle"), [
     ("provider", "maybe", "y for yes or n for no"),
     ("location", "3", "number from 1 to 2"),

@@ -369,7 +369,11 @@ def country_names(lang: str) -> Mapping[str, str]:
 
 def parse_country(countries: Mapping[str, str], text: str, lang: str = "en") -> str:
     """A country code from a code (``ua``) or a name (``Ukraine``, ``viet nam``, ``Russia``;
-    with ``lang``, also in that language: ``Украина``, ``México``)."""
+    with ``lang``, also in that language: ``Украина``, ``México``). Yes and no are refused,
+    not read as codes: an applicant's "si", meant for "Did you mean Guatemala?", became
+    Slovenia (SI), and "no" Norway (NO)."""
+    if yes_no_word(text, lang) is not None:
+        raise InvalidAnswer("ui.invalid.country_yes_no")
     code = text.strip().upper()
     if code in countries:
         return code

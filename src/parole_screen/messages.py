@@ -84,6 +84,8 @@ UI: dict[str, str] = {
                                "full name or the code.",
     "ui.invalid.country_close": "'{text}' is not a country I know. Did you mean {names}? Type "
                                 "a country name or its two-letter code, for example UA.",
+    "ui.invalid.country_yes_no": "Please type the country's name, for example Guatemala (not "
+                                 "yes or no).",
     "ui.invalid.country_unknown": "'{text}' is not a country I know. Type a country name or "
                                   "its two-letter code, for example UA.",
     "ui.invalid.no_answer_number": "There is no answer number {number}. Type a number from 1 "
