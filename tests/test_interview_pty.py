@@ -486,3 +486,26 @@ def test_prompts_wrap_at_word_boundaries_with_hanging_indents(tmp_path: Path) ->
     assert lines[start + 1].startswith("     ") and lines[start + 1].strip()
     for word in ("crossing", "airport", "(port", "entry)"):
         assert re.search(rf"(^|\s){re.escape(word)}(\s|$)", screen), word  # never split
+
+
+def test_the_review_at_80_columns_is_numbered_and_not_cut(tmp_path: Path) -> None:
+    """At 80 columns the review is a numbered list with whole answers: a table there cut
+    answers to about a dozen letters and lost its numbers (an applicant's trial)."""
+    command = cli()
+    child = pexpect.spawn(command[0], [*command[1:], "interview", "--session",
+                                       str(tmp_path / "s.json"), "--as-of", AS_OF],
+                          env=environment(tmp_path, colour=True), cwd=str(tmp_path),
+                          encoding="utf-8", timeout=30, dimensions=(24, 80))
+    for line in ["2", "review"]:
+        child.expect_exact(PROMPT)
+        child.sendline(line)
+    child.expect_exact("Type a number to change that answer")
+    screen = child.before
+    child.expect_exact(PROMPT)
+    child.sendline("quit")
+    child.expect(pexpect.EOF)
+    child.close()
+    plain = re.sub(r"\x1b\[[0-9;]*m", "", screen)
+    assert re.search(r"^1\. Where is the person who needs parole", plain, re.M), plain
+    assert "At a U.S. border crossing or airport (port of entry)" in plain  # whole, not cut
+    assert "…" not in plain

@@ -394,20 +394,27 @@ def parse_country(countries: Mapping[str, str], text: str, lang: str = "en") -> 
     starts = sorted({code for name, code in names.items() if name.startswith(folded)})
     if len(starts) == 1 and len(folded) >= 3:
         return starts[0]
+    raise _no_country(countries, names, starts, text, lang)
+
+
+def _no_country(countries: Mapping[str, str], names: Mapping[str, str], starts: list[str],
+                text: str, lang: str) -> InvalidAnswer:
+    """Why ``text`` names no one country: several start so, some are spelt close, or none."""
+    folded = _fold(text)
     shown = country_names(lang)
 
     def named(code: str) -> str:
         return f"{shown.get(code) or countries[code]} ({code})"
 
     if len(starts) > 1 and len(folded) >= 3:
-        raise InvalidAnswer("ui.invalid.country_many", text=text.strip(),
-                            names=", ".join(named(code) for code in starts[:5]))
+        return InvalidAnswer("ui.invalid.country_many", text=text.strip(),
+                             names=", ".join(named(code) for code in starts[:5]))
     close = list(dict.fromkeys(names[name] for name in difflib.get_close_matches(
         folded, list(names), n=3, cutoff=0.7)))
     if close:
-        raise InvalidAnswer("ui.invalid.country_close", text=text.strip(),
-                            names=", ".join(named(code) for code in close))
-    raise InvalidAnswer("ui.invalid.country_unknown", text=text.strip())
+        return InvalidAnswer("ui.invalid.country_close", text=text.strip(),
+                             names=", ".join(named(code) for code in close))
+    return InvalidAnswer("ui.invalid.country_unknown", text=text.strip())
 
 
 def display_value(pack: RulePack, question: Question, value: Any,

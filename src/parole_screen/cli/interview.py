@@ -25,7 +25,6 @@ from .common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_USAGE,
-    NARROW_COLUMNS,
     AsOfOption,
     ForceOption,
     Lang,
@@ -52,6 +51,12 @@ if TYPE_CHECKING:
 
     from parole_screen import Interview, InterviewStart, Question, RulePack, Step
 
+# "m" for the review list's next page, as its footer says, and the word in each language
+# (a Russian speaker typed the Cyrillic м, which looks the same).
+MORE_WORDS = frozenset({"m", "more", "м", "ещё", "еще", "más", "mas"})
+# Below this width the review is a numbered list: a table cut answers to about a dozen
+# letters at 80 columns (an applicant's trial).
+REVIEW_TABLE_COLUMNS = 100
 _REDRAW_AFTER = frozenset({"answered", "skipped", "unknown", "back", "edit", "review", "resume"})
 
 
@@ -384,8 +389,7 @@ def _drive(ui: "_Ui", state: "Interview", store: "_Store") -> None:
             else:
                 ui.question(state, question)
         line = ui.read()
-        if state.stage == "review" and line is not None and line.strip().lower() in (
-                "m", "more"):
+        if state.stage == "review" and line is not None and line.strip().lower() in MORE_WORDS:
             ui.page += 1  # the next page of the review list
             redraw = True
             continue
@@ -593,8 +597,7 @@ class _Ui:
         pages = self._review_pages(items)
         self.page %= len(pages)
         shown = pages[self.page]
-        if self.plain or self.console.width < NARROW_COLUMNS:
-            # (In a narrow terminal a table would cut each answer to a few letters.)
+        if self.plain or self.console.width < REVIEW_TABLE_COLUMNS:
             for item in shown:
                 self.say(f"{item.number}. {item.question.text}")
                 self.say(f"   {item.shown}")
@@ -635,7 +638,7 @@ class _Ui:
         used = 0
         for item in items:
             rows = 1
-            if self.plain:
+            if self.plain or self.width < REVIEW_TABLE_COLUMNS:
                 rows = (len(textwrap.wrap(f"{item.number}. {item.question.text}",
                                           self.width - 1) or [""])
                         + len(textwrap.wrap(f"   {item.shown}", self.width - 1) or [""]))
