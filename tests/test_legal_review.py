@@ -199,3 +199,16 @@ def test_a_text_that_says_it_is_unconfirmed_is_marked_unverified(shipped_pack: R
               for f in (*b.requires, *b.strengthens, *b.weakens, *b.blocks)]
     assert [name for name, text, confidence in texts
             if says.search(text) and confidence != "unverified"] == []
+
+
+@pytest.mark.parametrize(("confirmed", "listed"), [(False, True), (True, False)])
+def test_the_donor_letter_is_missing_until_the_match_is_confirmed(
+        shipped_pack: RulePack, confirmed: bool, listed: bool) -> None:
+    """The U.S. hospital's letter is the patient's: a donor whose match is not confirmed in
+    writing still needs the transplant center's letter (an applicant's trial, session 13)."""
+    answers = {"beneficiary_location": "outside_us", "reason_type": "medical",
+               "medical_patient": "organ_recipient", "medical_urgency": "life_threatening",
+               "donor_match_confirmed": confirmed, "documents_in_hand": ["us_provider_letter"]}
+    result = screen(shipped_pack, answers, dt.date(2026, 12, 7))
+    missing = {item["id"] for item in result["categories"]["medical"]["missing_evidence"]}
+    assert ("transplant_letter" in missing) is listed
