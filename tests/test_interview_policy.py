@@ -327,6 +327,20 @@ def test_a_word_of_a_label_is_not_taken_as_its_choice(shipped_pack: RulePack, la
         parse_answer(pack, pack.question_index[qid], typed, lang)
 
 
+@pytest.mark.parametrize(("lang", "typed", "expected"), [
+    ("es", "si", "yes"), ("es", "Sí", "yes"), ("es", "no", "no"), ("ru", "да", "yes"),
+    ("ru", "нет", "no"), ("en", "si", "yes"), ("es", "No lo se con seguridad", "unsure"),
+])
+def test_yes_and_no_words_pick_yes_and_no_choices(shipped_pack: RulePack, lang: str,
+                                                  typed: str, expected: str) -> None:
+    """"si" at a Sí / No / No lo sé list was refused; only "sí" worked (an applicant's trial)."""
+    from parole_screen import pack_in
+
+    pack = pack_in(shipped_pack, lang)
+    question = pack.question_index["treatment_available_nearby"]
+    assert parse_answer(pack, question, typed, lang) == expected
+
+
 @pytest.mark.parametrize(("lang", "typed"), [("es", "si"), ("es", "sí"), ("es", "no"),
                                              ("en", "no"), ("en", "yes"), ("ru", "да")])
 def test_yes_or_no_at_a_country_is_not_a_country_code(shipped_pack: RulePack, lang: str,

@@ -158,8 +158,15 @@ def _match_choice(question: Question, token: str) -> str | None:
         return choices[number - 1].value if 1 <= number <= len(choices) else None
     folded = token.casefold()
     for choice in choices:
-        if folded in (choice.value.casefold(), choice.label.casefold()):
+        # The label whole, accents aside: "si" for "Sí" (an applicant's trial).
+        if folded in (choice.value.casefold(), choice.label.casefold()) or (
+                _fold(token) and _fold(token) == _fold(choice.label)):
             return choice.value
+    # A yes or no word in any language, where the choices are "yes" and "no".
+    said = yes_no_word(token)
+    values = {choice.value for choice in choices}
+    if said is not None and {"yes", "no"} <= values:
+        return "yes" if said else "no"
     # A unique start of a value: "y" or "n" for choices such as yes / no / unsure.
     starts = [choice.value for choice in choices if choice.value.startswith(folded)]
     return starts[0] if len(starts) == 1 and folded else None
