@@ -79,7 +79,7 @@ def test_a_two_digit_year_is_asked_back(day: dt.date) -> None:
 @pytest.mark.parametrize(("text", "needle"), [
     ("2027-02-30", "is not a real date"), ("13/13/2027", "is not a real date"),
     ("yesterday", "MM/DD/YYYY"), ("15 Januar 2027", "MM/DD/YYYY"), ("Jan 2027", "MM/DD/YYYY"),
-    ("15 January", "MM/DD/YYYY"), ("1/2/3", "MM/DD/YYYY"), ("", "MM/DD/YYYY"),
+    ("15 January", "add the year"), ("1/2/3", "MM/DD/YYYY"), ("", "MM/DD/YYYY"),
     ("as soon as possible", 'type "don\'t know"'), ("ASAP", "This question needs a date"),
     ("no fixed date", "This question needs a date"),
 ])

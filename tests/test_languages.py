@@ -280,3 +280,14 @@ def test_answers_refused_by_the_rules_are_explained_in_the_language(lang: str) -
         said = raised.value.said(texts)
         assert english_left(said) == [] and raised.value.message_id != "ui.invalid.check", said
     assert str(InvalidAnswer("A caller's own words.")) == "A caller's own words."
+
+
+@pytest.mark.parametrize(("typed", "lang"), [("15 de enero", "es"), ("20 января", "ru"),
+                                             ("January 15", "en")])
+def test_a_date_without_its_year_is_asked_for_the_year(typed: str, lang: str) -> None:
+    """"15 de enero" got the generic format message, which never said the year was missing
+    (an applicant's trial)."""
+    with pytest.raises(InvalidAnswer) as refused:
+        parse_date_text(typed, lang)
+    assert refused.value.message_id == "ui.invalid.date_no_year"
+    assert parse_date_text(f"{typed} 2027", lang).date.year == 2027  # as the message says

@@ -322,6 +322,9 @@ def _named_date(cleaned: str, text: str, lang: str = "en") -> DateReading | None
     tokens = [word for word in words if word not in filler and word not in _weekdays(lang)]
     months = [known[token] for token in tokens if token in known]
     numbers = [token for token in tokens if token not in known]
+    if len(months) == 1 and len(tokens) == 2 and _ORDINAL.match(numbers[0]):
+        # "15 de enero": said back that the year is missing (an applicant's trial).
+        raise InvalidAnswer("ui.invalid.date_no_year", text=text.strip())
     if len(months) != 1 or len(numbers) != 2 or len(tokens) != 3:
         return None
     years = [token for token in numbers if len(token) == 4 and token.isdigit()]

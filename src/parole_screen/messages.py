@@ -95,6 +95,7 @@ UI: dict[str, str] = {
     "ui.invalid.required": "Please answer this question (type ? for help).",
     "ui.at_start": "This is the first question.",
     "ui.date.read_as": "Read as {date}.",
+    "ui.invalid.date_no_year": "Please add the year, for example: {text} 2027.",
     "ui.date.confirm": "Did you mean {date}? Type y if so, or type the date again (for "
                        "example 2027-01-15).",
     "ui.date.again": "Type the date again, for example 2027-01-15.",
