@@ -10,7 +10,7 @@ sections out (:mod:`parole_screen.report_text`, :mod:`parole_screen.report_html`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .report_model import (
@@ -171,9 +171,7 @@ def cost_lines(result: Result, texts: Texts | None = None, pack: RulePack | None
     if plan and not result["top_category"] and result["status"] != "incomplete":
         # No kind of parole fits: a total would read as the price of a request these
         # answers do not support (an immigration lawyer's reading).
-        lines.append(Line(texts("report.cost.none_fits", fees="; ".join(
-            texts("report.cost.item", label=short_label(fee["label"]),
-                  amount=texts.money(fee["amount"])) for fee in plan))))
+        lines.append(Line(texts("report.cost.none_fits", fees=_fee_items(plan, texts))))
     elif plan:
         total = sum(fee["amount"] for fee in plan
                     if isinstance(fee["amount"], int) and not isinstance(fee["amount"], bool))
@@ -190,15 +188,20 @@ def cost_lines(result: Result, texts: Texts | None = None, pack: RulePack | None
         lines.append(Line(texts("report.cost.no_fee")))
     conditional = [fee for fee, kind in zip(fees, kinds, strict=True) if kind == CONDITIONAL]
     if conditional:
-        lines.append(Line(texts("report.cost.conditional", fees="; ".join(
-            texts("report.cost.item", label=short_label(fee["label"]),
-                  amount=texts.money(fee["amount"])) for fee in conditional)), "dim"))
+        lines.append(Line(texts("report.cost.conditional",
+                                fees=_fee_items(conditional, texts)), "dim"))
     if_lawyer = [fee for fee, kind in zip(fees, kinds, strict=True) if kind == IF_LAWYER]
     if if_lawyer:
-        lines.append(Line(texts("report.cost.if_lawyer", fees="; ".join(
-            texts("report.cost.item", label=short_label(_after_condition(fee["label"])),
-                  amount=texts.money(fee["amount"])) for fee in if_lawyer)), "dim"))
+        lines.append(Line(texts("report.cost.if_lawyer", fees=_fee_items(
+            if_lawyer, texts, lambda label: short_label(_after_condition(label)))), "dim"))
     return lines
+
+
+def _fee_items(fees: list[Mapping[str, Any]], texts: Texts,
+               label: Callable[[str], str] = short_label) -> str:
+    """Fees as "label amount; label amount", for a cost line."""
+    return "; ".join(texts("report.cost.item", label=label(fee["label"]),
+                           amount=texts.money(fee["amount"])) for fee in fees)
 
 
 def _words(text: str) -> str:
