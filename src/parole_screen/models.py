@@ -79,6 +79,13 @@ class Model:
     __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "forbid",
                                                      "str_strip_whitespace": True}
 
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
+        """Pydantic's schema of this model, with the model's own checks round it: a static
+        ``_before`` (the raw mapping) and ``_after`` (the built instance), where it has them."""
+        return _checked(source, handler, before=getattr(cls, "_before", None),
+                        after=getattr(cls, "_after", None))
+
     def replace(self: ModelT, **changes: Any) -> ModelT:
         """A copy with ``changes`` (not checked again: the callers change texts only)."""
         return dataclasses.replace(self, **changes)
@@ -145,10 +152,6 @@ class Source(Model):
     # The official legal citation, e.g. '8 U.S.C. 1182(d)(5)(A)'.
     citation: Annotated[str, Check(min_length=1, max_length=300)] | None = None
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
-        return _checked(source, handler, before=cls._before, after=cls._after)
-
     @staticmethod
     def _before(data: Any) -> Any:
         if not isinstance(data, dict):
@@ -180,10 +183,6 @@ class Bands(Model):
 
     strong: StrictInt = 70
     possible: StrictInt = 45
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
-        return _checked(source, handler, after=cls._after)
 
     @staticmethod
     def _after(bands: "Bands") -> "Bands":
@@ -233,10 +232,6 @@ class Question(Model):
     min: float | None = None
     max: float | None = None
 
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
-        return _checked(source, handler, after=cls._after)
-
     @staticmethod
     def _after(question: "Question") -> "Question":
         has_choices = question.type in ("choice", "multi_choice")
@@ -277,10 +272,6 @@ class Evidence(Model):
     cite: Cites
     have_when: Condition | None = None
     needed_when: Condition | None = None
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
-        return _checked(source, handler, before=cls._before)
 
     @staticmethod
     def _before(data: Any) -> Any:
@@ -364,10 +355,6 @@ class Fact(Model):
     label: Text
     unit: Literal["usd", "text", "countries", "days"] = "text"
     values: Annotated[tuple[FactValue, ...], Check(min_length=1)]
-
-    @classmethod
-    def __get_pydantic_core_schema__(cls, source: Any, handler: Callable[[Any], Any]) -> Any:
-        return _checked(source, handler, after=cls._after)
 
     @staticmethod
     def _after(fact: "Fact") -> "Fact":

@@ -597,7 +597,7 @@ class _Ui:
         pages = self._review_pages(items)
         self.page %= len(pages)
         shown = pages[self.page]
-        if self.plain or self.console.width < REVIEW_TABLE_COLUMNS:
+        if self._review_as_list():
             for item in shown:
                 self.say(f"{item.number}. {item.question.text}")
                 self.say(f"   {item.shown}")
@@ -625,6 +625,11 @@ class _Ui:
         self.say(tr("ui.review.footer_report") if state.final_review
                  else tr("ui.review.footer_questions"), "dim")
 
+    def _review_as_list(self) -> bool:
+        """The review as a numbered list (plain, or too narrow for a table), not a table:
+        decided in one place for the drawing and the paging."""
+        return self.plain or self.console.width < REVIEW_TABLE_COLUMNS
+
     def _review_pages(self, items: list[Any]) -> list[list[Any]]:
         """The review list cut into pages that fit the terminal's height with the title,
         the footer and the prompt (40 rows hold about 30 answers); one page off a
@@ -638,7 +643,7 @@ class _Ui:
         used = 0
         for item in items:
             rows = 1
-            if self.plain or self.width < REVIEW_TABLE_COLUMNS:
+            if self._review_as_list():
                 rows = (len(textwrap.wrap(f"{item.number}. {item.question.text}",
                                           self.width - 1) or [""])
                         + len(textwrap.wrap(f"   {item.shown}", self.width - 1) or [""]))
